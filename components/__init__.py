@@ -1,0 +1,1 @@
+"""Zero-Trust Clusters: reusable Pulumi components for EKS, AKS and GKE with one posture."""

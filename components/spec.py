@@ -1,0 +1,447 @@
+"""The cloud-agnostic contract: Posture + ClusterSpec, validated before anything is registered.
+
+Stack config (camelCase YAML under the `ztc:` namespace) is parsed into these models by
+`load_spec`. Every error a user can cause comes back as a `SpecError` whose lines name the
+config key (`ztc:clusters[1].nodeCidr`) and say what to change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from components.catalog import SANDBOX_RUNTIME_CLASS
+
+CONFIG_NAMESPACE = "ztc"
+
+# Versions in standard support on all three managed services (EKS, AKS, GKE) as of 2026-11.
+SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.34", "1.35", "1.36")
+
+Cloud = Literal["aws", "azure", "gcp"]
+CLOUDS: tuple[Cloud, ...] = ("aws", "azure", "gcp")
+
+_DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
+_DNS_NAME = re.compile(r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_AWS_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_K8S_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_RESERVED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+
+
+class SpecError(ValueError):
+    """An invalid stack configuration; each line names the config key and the fix."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid stack config:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+def _cidr(value: str) -> str:
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(
+            f"{value!r} is not a valid CIDR ({exc}); write a network address such as 10.10.0.0/16"
+        ) from None
+    return str(net)
+
+
+def _private_ipv4_cidr(value: str) -> str:
+    net = ipaddress.ip_network(_cidr(value))
+    if net.version != 4 or not any(
+        net.subnet_of(ipaddress.ip_network(r))
+        for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+    ):
+        raise ValueError(
+            f"{value} must be a private IPv4 range inside 10.0.0.0/8, 172.16.0.0/12 or "
+            "192.168.0.0/16"
+        )
+    return str(net)
+
+
+def _prefix_between(low: int, high: int):
+    def check(value: str) -> str:
+        prefix = ipaddress.ip_network(value).prefixlen
+        if not low <= prefix <= high:
+            raise ValueError(f"{value} has prefix /{prefix}; use a prefix from /{low} to /{high}")
+        return value
+
+    return check
+
+
+def _authorized_network(value: str) -> str:
+    net = ipaddress.ip_network(_cidr(value))
+    if net.prefixlen == 0:
+        raise ValueError(
+            f"{value} opens the control plane to the whole Internet; list the exact "
+            "ranges of your office or CI runners instead (or none, for a private-only API)"
+        )
+    if net.prefixlen < 8:
+        raise ValueError(f"{value} is far too broad (/{net.prefixlen}); use /8 or narrower")
+    return str(net)
+
+
+NodeCidr = Annotated[str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 22))]
+PodCidr = Annotated[str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 20))]
+ServiceCidr = Annotated[
+    str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 24))
+]
+AuthorizedNetwork = Annotated[str, AfterValidator(_authorized_network)]
+
+
+def _match(pattern: re.Pattern[str], what: str):
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return check
+
+
+DnsName = Annotated[str, AfterValidator(_match(_DNS_NAME, "a lowercase DNS name like zt.example.com"))]
+K8sName = Annotated[
+    str, AfterValidator(_match(_K8S_NAME, "a Kubernetes name (lowercase letters, digits, '-')"))
+]
+
+
+class PortableGroup(_Model):
+    """One portable group and its identity on each cloud; RBAC binds the same role everywhere."""
+
+    # Kubernetes group name used in RBAC bindings and EKS access entries.
+    kubernetes_group: K8sName
+    aws_role_arns: list[Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))]] = []
+    azure_group_object_id: (
+        Annotated[str, AfterValidator(_match(_UUID, "an Entra ID group object id (a UUID)"))] | None
+    ) = None
+    gcp_group_email: (
+        Annotated[str, AfterValidator(_match(_EMAIL, "a Google Group e-mail address"))] | None
+    ) = None
+
+
+class Groups(_Model):
+    admins: PortableGroup
+    developers: PortableGroup
+    auditors: PortableGroup
+    # Google Groups for RBAC needs the parent group gke-security-groups@<your-domain>.
+    gcp_security_group: (
+        Annotated[str, AfterValidator(_match(_EMAIL, "a Google Group e-mail address"))] | None
+    ) = None
+
+    @field_validator("gcp_security_group")
+    @classmethod
+    def _gke_security_group_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("gke-security-groups@"):
+            raise ValueError(
+                f"{value!r} must be named gke-security-groups@<your-domain> (GKE requirement)"
+            )
+        return value
+
+    def items(self) -> list[tuple[str, PortableGroup]]:
+        return [("admins", self.admins), ("developers", self.developers), ("auditors", self.auditors)]
+
+
+class WorkloadNamespace(_Model):
+    name: K8sName
+    # Explicit allows on top of default-deny; nothing else gets through.
+    ingress_from_namespaces: list[K8sName] = []
+    egress_to_cidrs: list[Annotated[str, AfterValidator(_cidr)]] = []
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in _RESERVED_NAMESPACES:
+            raise ValueError(f"{value!r} is a system namespace; choose a workload namespace name")
+        return value
+
+
+class SigningIdentity(_Model):
+    """A Sigstore keyless identity (OIDC issuer + certificate subject) whose signatures we trust."""
+
+    issuer: Annotated[str, Field(pattern=r"^https://")]
+    subject: Annotated[str, Field(min_length=1)]
+
+
+class ImageProvenance(_Model):
+    trusted_registries: Annotated[list[Annotated[str, Field(min_length=3)]], Field(min_length=1)]
+    signing_identities: Annotated[list[SigningIdentity], Field(min_length=1)]
+
+
+class SandboxSettings(_Model):
+    runtime_class_name: Literal["sandboxed"] = SANDBOX_RUNTIME_CLASS
+
+
+class PkiSettings(_Model):
+    """Where the shared root comes from: issued by `pulumi up` (managed) or kept offline."""
+
+    root_mode: Literal["managed", "offline"] = "managed"
+    # For root_mode offline: the PEM written by `ztc pki init-root`; its key is the secret
+    # config `ztc:pkiRootKey` (encrypted PEM) with passphrase `ztc:pkiRootPassphrase`.
+    offline_root_certificate_file: str | None = None
+    key_algorithm: Literal["ecdsa-p256", "ecdsa-p384"] = "ecdsa-p256"
+    root_validity_days: Annotated[int, Field(ge=365, le=7300)] = 3650
+    intermediate_validity_days: Annotated[int, Field(ge=30, le=1095)] = 365
+    leaf_validity_hours: Annotated[int, Field(ge=1, le=720)] = 24
+
+    @model_validator(mode="after")
+    def _offline_needs_file(self) -> PkiSettings:
+        if self.root_mode == "offline" and not self.offline_root_certificate_file:
+            raise ValueError(
+                "rootMode offline needs offlineRootCertificateFile (the PEM written by "
+                "`ztc pki init-root`)"
+            )
+        return self
+
+
+class Posture(_Model):
+    """The zero-trust posture every cluster in the stack reproduces, whatever its cloud."""
+
+    trust_domain: DnsName
+    kubernetes_version: str
+    groups: Groups
+    authorized_networks: list[AuthorizedNetwork] = []
+    workload_namespaces: Annotated[list[WorkloadNamespace], Field(min_length=1)]
+    sandbox: SandboxSettings = SandboxSettings()
+    image_provenance: ImageProvenance
+    pki: PkiSettings = PkiSettings()
+    audit_retention_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    mesh: bool = False
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _supported_version(cls, value: str) -> str:
+        if value not in SUPPORTED_KUBERNETES_VERSIONS:
+            raise ValueError(
+                f"Kubernetes {value!r} is not supported; use one of "
+                f"{', '.join(SUPPORTED_KUBERNETES_VERSIONS)}"
+            )
+        return value
+
+    @field_validator("workload_namespaces")
+    @classmethod
+    def _unique_namespaces(cls, value: list[WorkloadNamespace]) -> list[WorkloadNamespace]:
+        names = [ns.name for ns in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"namespace {dupes[0]!r} is listed twice; list each namespace once")
+        for ns in value:
+            unknown = sorted(set(ns.ingress_from_namespaces) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"namespace {ns.name!r} allows ingress from {unknown[0]!r}, which is not a "
+                    "workload namespace; add it to workloadNamespaces or remove the allow"
+                )
+        return value
+
+
+class NodePool(_Model):
+    machine_type: Annotated[str, Field(min_length=2)]
+    min_size: Annotated[int, Field(ge=0, le=1000)] = 1
+    max_size: Annotated[int, Field(ge=1, le=1000)]
+    disk_size_gb: Annotated[int, Field(ge=20, le=2048)] = 50
+
+    @model_validator(mode="after")
+    def _sizes(self) -> NodePool:
+        if self.min_size > self.max_size:
+            raise ValueError(
+                f"minSize {self.min_size} is larger than maxSize {self.max_size}; "
+                "make maxSize at least minSize"
+            )
+        return self
+
+
+class NodePools(_Model):
+    system: NodePool
+    general: NodePool
+    sandbox: NodePool
+
+
+class AwsSettings(_Model):
+    # Role to assume for this cluster's account; ambient credentials are used when absent.
+    account_role_arn: (
+        Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))] | None
+    ) = None
+    # A custom AMI must itself carry tpm-support v2.0 and boot-mode uefi (checked at deploy).
+    ami_id: Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")] | None = None
+
+
+class AzureSettings(_Model):
+    subscription_id: Annotated[str, AfterValidator(_match(_UUID, "a subscription id (a UUID)"))]
+    tenant_id: Annotated[str, AfterValidator(_match(_UUID, "a tenant id (a UUID)"))]
+    # An existing resource group to deploy into; one is created when absent.
+    resource_group: Annotated[str, Field(pattern=r"^[\w.()-]{1,89}[\w()-]$")] | None = None
+
+
+class GcpSettings(_Model):
+    project: Annotated[
+        str, AfterValidator(_match(_GCP_PROJECT, "a GCP project id (6-30 lowercase chars)"))
+    ]
+
+
+class ClusterSpec(_Model):
+    name: Annotated[
+        str,
+        AfterValidator(
+            _match(_DNS_LABEL, "a cluster name: 1-20 lowercase letters, digits or '-', starting "
+                   "with a letter")
+        ),
+    ]
+    cloud: Cloud
+    region: Annotated[str, Field(pattern=r"^[a-z0-9-]{3,30}$")]
+    node_cidr: NodeCidr
+    pod_cidr: PodCidr
+    service_cidr: ServiceCidr
+    node_pools: NodePools
+    aws: AwsSettings | None = None
+    azure: AzureSettings | None = None
+    gcp: GcpSettings | None = None
+    labels: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")], str] = {}
+
+    @model_validator(mode="after")
+    def _cloud_settings(self) -> ClusterSpec:
+        if self.cloud == "azure" and self.azure is None:
+            raise ValueError(
+                "cloud azure needs an `azure` block with subscriptionId and tenantId"
+            )
+        if self.cloud == "gcp" and self.gcp is None:
+            raise ValueError("cloud gcp needs a `gcp` block with project")
+        for other in CLOUDS:
+            if other != self.cloud and getattr(self, other) is not None:
+                raise ValueError(
+                    f"cluster is on {self.cloud} but has an `{other}` block; remove it"
+                )
+        return self
+
+    def cidrs(self) -> dict[str, ipaddress.IPv4Network]:
+        return {
+            "nodeCidr": ipaddress.IPv4Network(self.node_cidr),
+            "podCidr": ipaddress.IPv4Network(self.pod_cidr),
+            "serviceCidr": ipaddress.IPv4Network(self.service_cidr),
+        }
+
+
+class EstateSpec(_Model):
+    posture: Posture
+    clusters: Annotated[list[ClusterSpec], Field(min_length=1)]
+
+    def trust_domain(self, cluster: ClusterSpec) -> str:
+        """Each cluster's SPIFFE trust domain; its PKI intermediate is constrained to it."""
+        return f"{cluster.name}.{self.posture.trust_domain}"
+
+
+def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for i, cluster in enumerate(spec.clusters):
+        if cluster.name in seen:
+            problems.append(
+                f"ztc:clusters[{i}].name: {cluster.name!r} is already used by "
+                f"clusters[{seen[cluster.name]}]; give every cluster a unique name"
+            )
+        seen.setdefault(cluster.name, i)
+    ranges = [
+        (f"clusters[{i}].{key}", net)
+        for i, cluster in enumerate(spec.clusters)
+        for key, net in cluster.cidrs().items()
+    ]
+    for a in range(len(ranges)):
+        for b in range(a + 1, len(ranges)):
+            (key_a, net_a), (key_b, net_b) = ranges[a], ranges[b]
+            if net_a.overlaps(net_b):
+                problems.append(
+                    f"ztc:{key_b}: {net_b} overlaps ztc:{key_a} ({net_a}); every node, pod and "
+                    "service range must be disjoint across the stack so clusters can reach "
+                    "each other"
+                )
+    groups = spec.posture.groups
+    for cloud, field, what in (
+        ("azure", "azure_group_object_id", "azureGroupObjectId"),
+        ("gcp", "gcp_group_email", "gcpGroupEmail"),
+    ):
+        if any(c.cloud == cloud for c in spec.clusters):
+            for role, group in groups.items():
+                if getattr(group, field) is None:
+                    problems.append(
+                        f"ztc:posture.groups.{role}.{what}: required because the stack has "
+                        f"a {cloud} cluster; set the group's {cloud} identity"
+                    )
+    if any(c.cloud == "gcp" for c in spec.clusters) and groups.gcp_security_group is None:
+        problems.append(
+            "ztc:posture.groups.gcpSecurityGroup: required because the stack has a gcp "
+            "cluster; set it to gke-security-groups@<your-domain>"
+        )
+    if any(c.cloud == "aws" for c in spec.clusters) and not groups.admins.aws_role_arns:
+        problems.append(
+            "ztc:posture.groups.admins.awsRoleArns: required because the stack has an aws "
+            "cluster (EKS bootstrap admin rights are off); list at least one IAM role ARN"
+        )
+    return problems
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    key = CONFIG_NAMESPACE + ":"
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            key += f"[{part}]"
+        else:
+            key += ("." if i else "") + part
+    return key
+
+
+def _format(error: dict[str, Any]) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+    msg = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        msg = "is required; add it"
+    elif error["type"] == "extra_forbidden":
+        msg = "is not a known setting; check its spelling (keys are camelCase)"
+    elif error["type"] == "literal_error":
+        msg = f"{error.get('input')!r} is not allowed: {msg}"
+    return f"{_key(loc)}: {msg}"
+
+
+def load_spec(config: Mapping[str, Any]) -> EstateSpec:
+    """Validate stack config (`posture`, `clusters`, with or without the `ztc:` prefix).
+
+    Values may be parsed objects or JSON strings (as Pulumi hands structured config over).
+    """
+    raw: dict[str, Any] = {}
+    for key, value in config.items():
+        namespace, _, name = key.rpartition(":")
+        if namespace not in ("", CONFIG_NAMESPACE) or name not in ("posture", "clusters"):
+            continue  # other keys (secrets, provider settings) are read where they are used
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise SpecError([f"ztc:{name}: is not valid structured config (YAML/JSON)"]) from None
+        raw[name] = value
+    try:
+        spec = EstateSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SpecError([_format(e) for e in exc.errors()]) from None
+    problems = _cross_cluster_problems(spec)
+    if problems:
+        raise SpecError(problems)
+    return spec

@@ -1,0 +1,1 @@
+"""The `ztc` command line and the offline engine."""

@@ -1,0 +1,127 @@
+"""Pulumi mocks that answer like the clouds would, and a monitor that captures the graph."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+import dill
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+from scripts.engine.fakes import for_package, stable_hex
+
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+SECRET_SIG = rpc._special_sig_key  # noqa: SLF001 - the wire signature key for secrets
+SECRET_VALUE = rpc._special_secret_sig  # noqa: SLF001
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
+
+
+def unwrap(value: Any) -> Any:
+    """Strip Pulumi's secret wrappers (recursively) from a deserialized property value."""
+    if is_secret(value):
+        return unwrap(value.get("value"))
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+class UnknownInvokeError(RuntimeError):
+    pass
+
+
+class ZtcMocks(pulumi.runtime.Mocks):
+    """Dispatches each resource and invoke to the fake module of its provider package."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ == DYNAMIC_TYPE:
+            return self._create_dynamic(args)
+        package = args.typ.split(":")[0]
+        if package == "pulumi" and args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-{stable_hex(args.typ, args.name, length=8)}", dict(args.inputs)
+        fake = for_package(package)
+        state = dict(args.inputs)
+        resource_id = None
+        if fake is not None:
+            state.update(fake.outputs(args.typ, args.name, args.inputs))
+            resource_id = fake.resource_id(args.typ, args.name, args.inputs)
+        return resource_id or f"{args.name}-{stable_hex(args.typ, args.name, length=8)}", state
+
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        fake = for_package(args.token.split(":")[0])
+        result = fake.call(args.token, args.args) if fake is not None else None
+        if result is None:
+            raise UnknownInvokeError(
+                f"the offline engine has no fake answer for invoke {args.token}; "
+                "add one to scripts/engine/fakes"
+            )
+        return result, None
+
+    @staticmethod
+    def _create_dynamic(args: MockResourceArgs) -> tuple[str, dict]:
+        """Run the dynamic provider's real `create`, as the engine would on `pulumi up`."""
+        inputs = dict(args.inputs)
+        provider = dill.loads(base64.b64decode(unwrap(inputs.pop("__provider"))))
+        result = provider.create(unwrap(inputs))
+        outs = dict(result.outs or {})
+        return result.id, {**outs, "__provider": args.inputs["__provider"]}
+
+
+@dataclass
+class CapturedResource:
+    type: str
+    name: str
+    urn: str
+    parent: str
+    provider: str
+    custom: bool
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+
+class CapturingMonitor(MockMonitor):
+    """A mock monitor that records the full graph the program registers."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.captured: dict[str, CapturedResource] = {}
+        self.component_outputs: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
+        self.captured[response.urn] = CapturedResource(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent=request.parent,
+            provider=request.provider,
+            custom=request.custom,
+            dependencies=list(request.dependencies),
+            property_dependencies={
+                k: list(v.urns) for k, v in request.propertyDependencies.items()
+            },
+            inputs=inputs,
+            outputs=outputs,
+            id=response.id,
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        self.component_outputs[request.urn] = rpc.deserialize_properties(
+            request.outputs, keep_unknowns=True
+        )
+        return super().RegisterResourceOutputs(request)

@@ -1,0 +1,90 @@
+"""Run a Pulumi program in-process under the mocks and return the captured graph."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from scripts.engine.mocks import CapturedResource, CapturingMonitor, ZtcMocks
+
+PROJECT = "zero-trust-clusters"
+
+
+@dataclass
+class Graph:
+    """Everything a run registered, in registration order."""
+
+    project: str
+    stack: str
+    resources: list[CapturedResource]
+    exports: dict[str, Any] = field(default_factory=dict)
+    component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[CapturedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> CapturedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources are named {name!r}")
+        return matches[0]
+
+    def by_urn(self, urn: str) -> CapturedResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    config: Mapping[str, str] | None = None,
+    stack: str = "dev",
+    project: str = PROJECT,
+    preview: bool = False,
+) -> Graph:
+    """Run `program` under the mocks with `config` ("ztc:posture" -> JSON string, ...).
+
+    Each run gets its own thread, so its Pulumi context (root stack, config) starts empty
+    and several runs can share one process (tests, benchmarks). Exceptions propagate.
+    """
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            monitor = CapturingMonitor(ZtcMocks())
+            pulumi.runtime.set_mocks(
+                monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
+            )
+            pulumi.runtime.set_all_config(dict(config or {}))
+            _sync_await(run_pulumi_func(program))
+            root = pulumi.runtime.get_root_resource()
+            exports = {}
+            if root is not None:
+                for key, value in getattr(root, "outputs", {}).items():
+                    exports[key] = _sync_await(pulumi.Output.from_input(value).future())
+            result["graph"] = Graph(
+                project=project,
+                stack=stack,
+                resources=list(monitor.captured.values()),
+                exports=exports,
+                component_outputs=monitor.component_outputs,
+            )
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, name=f"pulumi-{stack}")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["graph"]
