@@ -1,0 +1,314 @@
+"""Run a policy pack the way the Pulumi CLI does and call its real Analyzer gRPC interface.
+
+The CLI starts a Python pack as `python -u -m pulumi.policy <engine-address> <pack-dir>` in
+the pack's directory, reads the port the pack prints on its first stdout line, then calls
+GetAnalyzerInfo, Configure, ConfigureStack, Analyze (each resource) and AnalyzeStack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from scripts.engine.mocks import CapturedResource
+
+ENFORCEMENT = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.DISABLED: "disabled",
+    analyzer_pb2.REMEDIATE: "remediate",
+}
+_LEVEL_BY_NAME = {v: k for k, v in ENFORCEMENT.items()}
+START_TIMEOUT_S = 60.0
+CALL_TIMEOUT_S = 120.0
+
+
+class PolicyPackError(RuntimeError):
+    """The pack could not be started or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy_name: str
+    policy_pack: str
+    message: str
+    enforcement_level: str  # advisory | mandatory | disabled | remediate
+    urn: str
+    description: str = ""
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement_level == "mandatory"
+
+
+@dataclass
+class AnalysisResult:
+    pack_name: str
+    pack_version: str
+    policies: dict[str, str]  # policy name -> enforcement level in force
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    resources_checked: int = 0
+
+    @property
+    def mandatory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.mandatory]
+
+
+def to_wire(value: Any) -> Any:
+    """A captured property value in the JSON form of Pulumi's property encoding."""
+    if isinstance(value, Unknown):
+        return rpc.UNKNOWN
+    if isinstance(value, dict):
+        return {k: to_wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_wire(v) for v in value]
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    return str(value)
+
+
+def _struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(to_wire(dict(props)))
+    return struct
+
+
+class PolicyPackProcess:
+    """A running policy pack; use as a context manager."""
+
+    def __init__(self, pack_dir: Path, python: str = sys.executable):
+        self.pack_dir = Path(pack_dir).resolve()
+        self.python = python
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._channel: grpc.Channel | None = None
+        self.stub: analyzer_pb2_grpc.AnalyzerStub
+
+    def __enter__(self) -> PolicyPackProcess:
+        if not (self.pack_dir / "__main__.py").is_file():
+            raise PolicyPackError(f"{self.pack_dir} has no __main__.py: not a Python policy pack")
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and pack
+            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        port = self._read_port()
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{port}",
+            options=[("grpc.max_receive_message_length", 64 << 20),
+                     ("grpc.max_send_message_length", 64 << 20)],
+        )
+        grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT_S)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return self
+
+    def _read_port(self) -> int:
+        assert self._proc is not None and self._proc.stdout is not None
+        line: list[bytes] = []
+        reader = threading.Thread(target=lambda: line.append(self._proc.stdout.readline()))
+        reader.start()
+        reader.join(START_TIMEOUT_S)
+        first = line[0].strip() if line else b""
+        if not first.isdigit():
+            self.__exit__(None, None, None)
+            stderr = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+            raise PolicyPackError(
+                f"policy pack {self.pack_dir} did not print its port: "
+                f"{(stderr.strip().splitlines() or ['no output'])[-1]}"
+            )
+        return int(first)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+def _diagnostics(response: analyzer_pb2.AnalyzeResponse, urn: str = "") -> list[Diagnostic]:
+    """The response's diagnostics; a resource policy's belong to the analyzed resource."""
+    return [
+        Diagnostic(
+            policy_name=d.policyName,
+            policy_pack=d.policyPackName,
+            message=d.message,
+            enforcement_level=ENFORCEMENT.get(d.enforcementLevel, "advisory"),
+            urn=d.urn or urn,
+            description=d.description,
+        )
+        for d in response.diagnostics
+    ]
+
+
+def _provider_ref(ref: str, by_urn: Mapping[str, CapturedResource]):
+    """The provider resource behind a `<urn>::<id>` reference, as the CLI sends it."""
+    provider = by_urn.get(ref.rsplit("::", 1)[0]) if ref else None
+    if provider is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=provider.type, properties=_struct(provider.inputs), urn=provider.urn,
+        name=provider.name,
+    )
+
+
+def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent)
+
+
+def resolve_config(
+    info: analyzer_pb2.AnalyzerInfo, overrides: Mapping[str, Any] | None
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each policy's (enforcement level, properties), as `--policy-pack-config` would give.
+
+    `overrides` uses the CLI's file format: {"all": level} and/or
+    {policy: level | {"enforcementLevel": level, ...properties}}.
+    """
+    overrides = dict(overrides or {})
+    default = overrides.pop("all", None)
+    unknown = sorted(set(overrides) - {p.name for p in info.policies})
+    if unknown:
+        raise PolicyPackError(f"policy pack config names unknown policies: {', '.join(unknown)}")
+    resolved: dict[str, tuple[str, dict[str, Any]]] = {}
+    for policy in info.policies:
+        level = default or ENFORCEMENT[policy.enforcementLevel or info.enforcementLevel]
+        props: dict[str, Any] = {}
+        initial = info.initialConfig.get(policy.name)
+        if initial is not None:
+            props = json_format.MessageToDict(initial.properties)
+            if initial.enforcementLevel:
+                level = ENFORCEMENT[initial.enforcementLevel]
+        override = overrides.get(policy.name)
+        if isinstance(override, str):
+            level = override
+        elif isinstance(override, dict):
+            override = dict(override)
+            level = override.pop("enforcementLevel", level)
+            props.update(override)
+        if level not in _LEVEL_BY_NAME:
+            raise PolicyPackError(f"policy {policy.name}: unknown enforcement level {level!r}")
+        resolved[policy.name] = (level, props)
+    return resolved
+
+
+def analyze(
+    resources: Iterable[CapturedResource],
+    pack_dir: Path,
+    *,
+    stack: str,
+    project: str,
+    config: Mapping[str, Any] | None = None,
+    dry_run: bool = True,
+) -> AnalysisResult:
+    """Send every resource through Analyze and the whole graph through AnalyzeStack."""
+    resources = list(resources)
+    by_urn = {r.urn: r for r in resources}
+    with PolicyPackProcess(pack_dir) as pack:
+        try:
+            return _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run)
+        except grpc.RpcError as exc:
+            raise PolicyPackError(f"policy pack call failed: {exc.details()}") from None
+
+
+def _analyze(stub, resources, by_urn, stack, project, config, dry_run) -> AnalysisResult:
+    info: analyzer_pb2.AnalyzerInfo = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_S)
+    resolved = resolve_config(info, config)
+    stub.Configure(
+        analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: analyzer_pb2.PolicyConfig(
+                    enforcementLevel=_LEVEL_BY_NAME[level], properties=_struct(props)
+                )
+                for name, (level, props) in resolved.items()
+            }
+        ),
+        timeout=CALL_TIMEOUT_S,
+    )
+    stub.ConfigureStack(
+        analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=dry_run),
+        timeout=CALL_TIMEOUT_S,
+    )
+    result = AnalysisResult(
+        pack_name=info.name,
+        pack_version=info.version,
+        policies={name: level for name, (level, _) in resolved.items()},
+    )
+    for resource in resources:
+        if not resource.custom:
+            continue  # the engine analyzes custom resources; components only in AnalyzeStack
+        response = stub.Analyze(
+            analyzer_pb2.AnalyzeRequest(
+                type=resource.type,
+                properties=_struct(resource.inputs),
+                urn=resource.urn,
+                name=resource.name,
+                options=_options(resource),
+                provider=_provider_ref(resource.provider, by_urn),
+            ),
+            timeout=CALL_TIMEOUT_S,
+        )
+        result.diagnostics.extend(_diagnostics(response, resource.urn))
+        result.resources_checked += 1
+    stack_response = stub.AnalyzeStack(
+        analyzer_pb2.AnalyzeStackRequest(
+            resources=[
+                analyzer_pb2.AnalyzerResource(
+                    type=r.type,
+                    properties=_struct(r.inputs),
+                    urn=r.urn,
+                    name=r.name,
+                    options=_options(r),
+                    provider=_provider_ref(r.provider, by_urn),
+                    parent=r.parent,
+                    dependencies=r.dependencies,
+                    propertyDependencies={
+                        k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+                        for k, v in r.property_dependencies.items()
+                    },
+                )
+                for r in resources
+            ]
+        ),
+        timeout=CALL_TIMEOUT_S,
+    )
+    result.diagnostics.extend(_diagnostics(stack_response))
+    return result
+
+
+def load_pack_config(path: Path | None) -> dict[str, Any] | None:
+    """Read a `--policy-pack-config` JSON file (the CLI's format)."""
+    if path is None:
+        return None
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PolicyPackError(f"cannot read policy pack config {path}: {exc}") from None
+
+
+__all__ = [
+    "AnalysisResult",
+    "Diagnostic",
+    "PolicyPackError",
+    "PolicyPackProcess",
+    "analyze",
+    "load_pack_config",
+]
