@@ -1,0 +1,126 @@
+"""ZeroTrustEstate: the shared PKI, every cluster, and the same baseline on each."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
+from components.cluster import ClusterArgs, HardenedCluster
+from components.kubernetes import BaselineArgs, ClusterBaseline
+from components.pki import SharedPki, SharedPkiArgs
+from components.spec import Cloud, EstateSpec
+
+
+def cluster_component(cloud: Cloud) -> type[HardenedCluster]:
+    """The hardened cluster component for `cloud` (imported lazily: one SDK per cloud)."""
+    if cloud == "aws":
+        from components.aws import EksCluster
+
+        return EksCluster
+    if cloud == "azure":
+        from components.azure import AksCluster
+
+        return AksCluster
+    from components.gcp import GkeCluster
+
+    return GkeCluster
+
+
+@dataclass(frozen=True)
+class EstateArgs:
+    spec: EstateSpec
+    # Offline root mode (posture.pki.rootMode=offline): the root certificate PEM, and its
+    # passphrase-encrypted key + passphrase as secrets (from `ztc pki init-root`).
+    offline_root_certificate_pem: str | None = None
+    offline_root_key_pem: pulumi.Input[str] | None = None
+    offline_root_passphrase: pulumi.Input[str] | None = None
+
+
+class ZeroTrustEstate(pulumi.ComponentResource):
+    """Every cluster of a stack, on any mix of clouds, with one zero-trust posture."""
+
+    clusters: dict[str, HardenedCluster]
+    baselines: dict[str, ClusterBaseline]
+    pki: SharedPki
+
+    def __init__(self, name: str, args: EstateArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ztc:estate:ZeroTrustEstate", name, None, opts)
+        spec = args.spec
+        posture = spec.posture
+        self.pki = SharedPki(
+            f"{name}-pki",
+            SharedPkiArgs(
+                settings=posture.pki,
+                trust_domain=posture.trust_domain,
+                cluster_trust_domains={c.name: spec.trust_domain(c) for c in spec.clusters},
+                offline_root_certificate_pem=args.offline_root_certificate_pem,
+                offline_root_key_pem=args.offline_root_key_pem,
+                offline_root_passphrase=args.offline_root_passphrase,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.clusters = {}
+        self.baselines = {}
+        for cluster_spec in spec.clusters:
+            trust_domain = spec.trust_domain(cluster_spec)
+            cluster = cluster_component(cluster_spec.cloud)(
+                cluster_spec.name,
+                ClusterArgs(cluster=cluster_spec, posture=posture, trust_domain=trust_domain),
+                pulumi.ResourceOptions(parent=self),
+            )
+            intermediate = self.pki.intermediates[cluster_spec.name]
+            self.clusters[cluster_spec.name] = cluster
+            self.baselines[cluster_spec.name] = ClusterBaseline(
+                f"{cluster_spec.name}-baseline",
+                BaselineArgs(
+                    cluster=cluster,
+                    posture=posture,
+                    trust_domain=trust_domain,
+                    issuer_certificate_pem=intermediate.certificate_pem,
+                    issuer_private_key_pem=intermediate.private_key_pem,
+                    issuer_chain_pem=intermediate.chain_pem,
+                    trust_bundle_pem=self.pki.trust_bundle_pem,
+                ),
+                pulumi.ResourceOptions(parent=cluster),
+            )
+        self.cluster_outputs = {
+            cluster_name: {
+                "cloud": cluster.spec.cloud,
+                "region": cluster.spec.region,
+                "trustDomain": spec.trust_domain(cluster.spec),
+                "endpoint": cluster.endpoint,
+                "oidcIssuer": cluster.oidc_issuer,
+                "kubeconfig": pulumi.Output.secret(cluster.kubeconfig),
+                "controls": cluster.controls,
+            }
+            for cluster_name, cluster in self.clusters.items()
+        }
+        self.posture_summary = posture_summary(spec)
+        self.register_outputs(
+            {
+                "clusters": self.cluster_outputs,
+                "posture": self.posture_summary,
+                "rootCertificatePem": self.pki.root_certificate_pem,
+            }
+        )
+
+
+def posture_summary(spec: EstateSpec) -> dict[str, Any]:
+    """What every cluster of the stack promises, in the catalog's terms."""
+    posture = spec.posture
+    return {
+        "trustDomain": posture.trust_domain,
+        "kubernetesVersion": posture.kubernetes_version,
+        "controls": [c.value for c in ControlId],
+        "clustersPerCloud": dict(sorted(Counter(c.cloud for c in spec.clusters).items())),
+        "sandboxRuntimeClass": SANDBOX_RUNTIME_CLASS,
+        "workloadNamespaces": [ns.name for ns in posture.workload_namespaces],
+        "authorizedNetworks": list(posture.authorized_networks),
+        "privateOnlyApi": not posture.authorized_networks,
+        "auditRetentionDays": posture.audit_retention_days,
+        "pkiRootMode": posture.pki.root_mode,
+    }
