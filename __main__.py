@@ -5,9 +5,9 @@ from pathlib import Path
 import pulumi
 
 from components.estate import EstateArgs, ZeroTrustEstate
-from components.spec import SpecError, load_spec
+from components.spec import SpecError, config_key, load_spec
 
-config = pulumi.Config("ztc")
+config = pulumi.Config()  # the project namespace: zero-trust-clusters:<key>
 try:
     spec = load_spec(
         {key: value for key in ("posture", "clusters") if (value := config.get_object(key))}
@@ -21,7 +21,8 @@ if spec.posture.pki.root_mode == "offline":
     root_file = Path(__file__).parent / str(spec.posture.pki.offline_root_certificate_file)
     if not root_file.is_file():
         raise pulumi.RunError(
-            f"ztc:posture.pki.offlineRootCertificateFile: {root_file} does not exist; "
+            f"{config_key('posture', 'pki', 'offlineRootCertificateFile')}: {root_file} does not "
+            "exist; "
             "create it with `ztc pki init-root`"
         )
     offline_root_pem = root_file.read_text()

@@ -68,7 +68,7 @@ class HardenedCluster(pulumi.ComponentResource):
     def implements(self, resource: pulumi.Resource, *controls: ControlId) -> pulumi.Resource:
         """Record that `resource` implements `controls`; returns it for chaining."""
         for control in controls:
-            self._controls[control.value].append(resource._name)  # noqa: SLF001
+            self._controls[control.value].append(resource._name)
         return resource
 
     @property

@@ -1,8 +1,9 @@
 """The cloud-agnostic contract: Posture + ClusterSpec, validated before anything is registered.
 
-Stack config (camelCase YAML under the `ztc:` namespace) is parsed into these models by
-`load_spec`. Every error a user can cause comes back as a `SpecError` whose lines name the
-config key (`ztc:clusters[1].nodeCidr`) and say what to change.
+Stack config (camelCase YAML under the project's `zero-trust-clusters:` namespace) is parsed
+into these models by `load_spec`. Every error a user can cause comes back as a `SpecError`
+whose lines name the config key (`zero-trust-clusters:clusters[1].nodeCidr`) and say what to
+change; `config_key` builds those names for checks made outside this module.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from pydantic.alias_generators import to_camel
 
 from components.catalog import SANDBOX_RUNTIME_CLASS
 
-CONFIG_NAMESPACE = "ztc"
+# Config lives in the project's own namespace, so Pulumi.yaml can declare its schema
+# (Pulumi forbids typing keys of any other namespace).
+CONFIG_NAMESPACE = "zero-trust-clusters"
 
 # Versions in standard support on all three managed services (EKS, AKS, GKE) as of 2026-11.
 SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.34", "1.35", "1.36")
@@ -42,6 +45,14 @@ _AWS_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}
 _GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _K8S_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _RESERVED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+
+
+def config_key(*path: str | int) -> str:
+    """The full config key for an error message: config_key("clusters", 1, "nodeCidr")."""
+    key = CONFIG_NAMESPACE + ":"
+    for i, part in enumerate(path):
+        key += f"[{part}]" if isinstance(part, int) else ("." if i else "") + part
+    return key
 
 
 class SpecError(ValueError):
@@ -103,8 +114,12 @@ def _authorized_network(value: str) -> str:
     return str(net)
 
 
-NodeCidr = Annotated[str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 22))]
-PodCidr = Annotated[str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 20))]
+NodeCidr = Annotated[
+    str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 22))
+]
+PodCidr = Annotated[
+    str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 20))
+]
 ServiceCidr = Annotated[
     str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 24))
 ]
@@ -120,7 +135,9 @@ def _match(pattern: re.Pattern[str], what: str):
     return check
 
 
-DnsName = Annotated[str, AfterValidator(_match(_DNS_NAME, "a lowercase DNS name like zt.example.com"))]
+DnsName = Annotated[
+    str, AfterValidator(_match(_DNS_NAME, "a lowercase DNS name like zt.example.com"))
+]
 K8sName = Annotated[
     str, AfterValidator(_match(_K8S_NAME, "a Kubernetes name (lowercase letters, digits, '-')"))
 ]
@@ -131,7 +148,9 @@ class PortableGroup(_Model):
 
     # Kubernetes group name used in RBAC bindings and EKS access entries.
     kubernetes_group: K8sName
-    aws_role_arns: list[Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))]] = []
+    aws_role_arns: list[
+        Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))]
+    ] = []
     azure_group_object_id: (
         Annotated[str, AfterValidator(_match(_UUID, "an Entra ID group object id (a UUID)"))] | None
     ) = None
@@ -159,7 +178,11 @@ class Groups(_Model):
         return value
 
     def items(self) -> list[tuple[str, PortableGroup]]:
-        return [("admins", self.admins), ("developers", self.developers), ("auditors", self.auditors)]
+        return [
+            ("admins", self.admins),
+            ("developers", self.developers),
+            ("auditors", self.auditors),
+        ]
 
 
 class WorkloadNamespace(_Model):
@@ -197,7 +220,7 @@ class PkiSettings(_Model):
 
     root_mode: Literal["managed", "offline"] = "managed"
     # For root_mode offline: the PEM written by `ztc pki init-root`; its key is the secret
-    # config `ztc:pkiRootKey` (encrypted PEM) with passphrase `ztc:pkiRootPassphrase`.
+    # config `pkiRootKey` (encrypted PEM) with passphrase `pkiRootPassphrase`.
     offline_root_certificate_file: str | None = None
     key_algorithm: Literal["ecdsa-p256", "ecdsa-p384"] = "ecdsa-p256"
     root_validity_days: Annotated[int, Field(ge=365, le=7300)] = 3650
@@ -303,8 +326,10 @@ class ClusterSpec(_Model):
     name: Annotated[
         str,
         AfterValidator(
-            _match(_DNS_LABEL, "a cluster name: 1-20 lowercase letters, digits or '-', starting "
-                   "with a letter")
+            _match(
+                _DNS_LABEL,
+                "a cluster name: 1-20 lowercase letters, digits or '-', starting with a letter",
+            )
         ),
     ]
     cloud: Cloud
@@ -321,9 +346,7 @@ class ClusterSpec(_Model):
     @model_validator(mode="after")
     def _cloud_settings(self) -> ClusterSpec:
         if self.cloud == "azure" and self.azure is None:
-            raise ValueError(
-                "cloud azure needs an `azure` block with subscriptionId and tenantId"
-            )
+            raise ValueError("cloud azure needs an `azure` block with subscriptionId and tenantId")
         if self.cloud == "gcp" and self.gcp is None:
             raise ValueError("cloud gcp needs a `gcp` block with project")
         for other in CLOUDS:
@@ -356,12 +379,12 @@ def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
     for i, cluster in enumerate(spec.clusters):
         if cluster.name in seen:
             problems.append(
-                f"ztc:clusters[{i}].name: {cluster.name!r} is already used by "
+                f"{config_key('clusters', i, 'name')}: {cluster.name!r} is already used by "
                 f"clusters[{seen[cluster.name]}]; give every cluster a unique name"
             )
         seen.setdefault(cluster.name, i)
     ranges = [
-        (f"clusters[{i}].{key}", net)
+        (config_key("clusters", i, key), net)
         for i, cluster in enumerate(spec.clusters)
         for key, net in cluster.cidrs().items()
     ]
@@ -370,7 +393,7 @@ def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
             (key_a, net_a), (key_b, net_b) = ranges[a], ranges[b]
             if net_a.overlaps(net_b):
                 problems.append(
-                    f"ztc:{key_b}: {net_b} overlaps ztc:{key_a} ({net_a}); every node, pod and "
+                    f"{key_b}: {net_b} overlaps {key_a} ({net_a}); every node, pod and "
                     "service range must be disjoint across the stack so clusters can reach "
                     "each other"
                 )
@@ -383,30 +406,21 @@ def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
             for role, group in groups.items():
                 if getattr(group, field) is None:
                     problems.append(
-                        f"ztc:posture.groups.{role}.{what}: required because the stack has "
+                        f"{config_key('posture', 'groups', role, what)}: required because the "
+                        f"stack has "
                         f"a {cloud} cluster; set the group's {cloud} identity"
                     )
     if any(c.cloud == "gcp" for c in spec.clusters) and groups.gcp_security_group is None:
         problems.append(
-            "ztc:posture.groups.gcpSecurityGroup: required because the stack has a gcp "
+            f"{config_key('posture', 'groups', 'gcpSecurityGroup')}: required because the stack has a gcp "
             "cluster; set it to gke-security-groups@<your-domain>"
         )
     if any(c.cloud == "aws" for c in spec.clusters) and not groups.admins.aws_role_arns:
         problems.append(
-            "ztc:posture.groups.admins.awsRoleArns: required because the stack has an aws "
+            f"{config_key('posture', 'groups', 'admins', 'awsRoleArns')}: required because the stack has an aws "
             "cluster (EKS bootstrap admin rights are off); list at least one IAM role ARN"
         )
     return problems
-
-
-def _key(loc: tuple[int | str, ...]) -> str:
-    key = CONFIG_NAMESPACE + ":"
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            key += f"[{part}]"
-        else:
-            key += ("." if i else "") + part
-    return key
 
 
 def _format(error: dict[str, Any]) -> str:
@@ -418,11 +432,11 @@ def _format(error: dict[str, Any]) -> str:
         msg = "is not a known setting; check its spelling (keys are camelCase)"
     elif error["type"] == "literal_error":
         msg = f"{error.get('input')!r} is not allowed: {msg}"
-    return f"{_key(loc)}: {msg}"
+    return f"{config_key(*loc)}: {msg}"
 
 
 def load_spec(config: Mapping[str, Any]) -> EstateSpec:
-    """Validate stack config (`posture`, `clusters`, with or without the `ztc:` prefix).
+    """Validate stack config (`posture`, `clusters`, with or without the namespace prefix).
 
     Values may be parsed objects or JSON strings (as Pulumi hands structured config over).
     """
@@ -435,7 +449,7 @@ def load_spec(config: Mapping[str, Any]) -> EstateSpec:
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                raise SpecError([f"ztc:{name}: is not valid structured config (YAML/JSON)"]) from None
+                raise SpecError([f"{config_key(name)}: is not valid structured config"]) from None
         raw[name] = value
     try:
         spec = EstateSpec.model_validate(raw)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -96,11 +96,11 @@ class PolicyPackProcess:
         self._channel: grpc.Channel | None = None
         self.stub: analyzer_pb2_grpc.AnalyzerStub
 
-    def __enter__(self) -> PolicyPackProcess:
+    def __enter__(self) -> Self:
         if not (self.pack_dir / "__main__.py").is_file():
             raise PolicyPackError(f"{self.pack_dir} has no __main__.py: not a Python policy pack")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and pack
+        self._proc = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir,
             stdout=subprocess.PIPE,
@@ -110,8 +110,10 @@ class PolicyPackProcess:
         port = self._read_port()
         self._channel = grpc.insecure_channel(
             f"127.0.0.1:{port}",
-            options=[("grpc.max_receive_message_length", 64 << 20),
-                     ("grpc.max_send_message_length", 64 << 20)],
+            options=[
+                ("grpc.max_receive_message_length", 64 << 20),
+                ("grpc.max_send_message_length", 64 << 20),
+            ],
         )
         grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT_S)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
@@ -166,7 +168,9 @@ def _provider_ref(ref: str, by_urn: Mapping[str, CapturedResource]):
     if provider is None:
         return None
     return analyzer_pb2.AnalyzerProviderResource(
-        type=provider.type, properties=_struct(provider.inputs), urn=provider.urn,
+        type=provider.type,
+        properties=_struct(provider.inputs),
+        urn=provider.urn,
         name=provider.name,
     )
 
@@ -230,7 +234,9 @@ def analyze(
 
 
 def _analyze(stub, resources, by_urn, stack, project, config, dry_run) -> AnalysisResult:
-    info: analyzer_pb2.AnalyzerInfo = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_S)
+    info: analyzer_pb2.AnalyzerInfo = stub.GetAnalyzerInfo(
+        empty_pb2.Empty(), timeout=CALL_TIMEOUT_S
+    )
     resolved = resolve_config(info, config)
     stub.Configure(
         analyzer_pb2.ConfigureAnalyzerRequest(

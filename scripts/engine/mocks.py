@@ -14,8 +14,8 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from scripts.engine.fakes import for_package, stable_hex
 
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
-SECRET_SIG = rpc._special_sig_key  # noqa: SLF001 - the wire signature key for secrets
-SECRET_VALUE = rpc._special_secret_sig  # noqa: SLF001
+SECRET_SIG = rpc._special_sig_key
+SECRET_VALUE = rpc._special_secret_sig
 
 
 def is_secret(value: Any) -> bool:
@@ -97,7 +97,7 @@ class CapturingMonitor(MockMonitor):
         self.captured: dict[str, CapturedResource] = {}
         self.component_outputs: dict[str, dict[str, Any]] = {}
 
-    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -120,7 +120,7 @@ class CapturingMonitor(MockMonitor):
         )
         return response
 
-    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResourceOutputs(self, request):
         self.component_outputs[request.urn] = rpc.deserialize_properties(
             request.outputs, keep_unknowns=True
         )

@@ -24,7 +24,9 @@ def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> tuple[dict[str, 
     """The stack's config map and the keys that were `secure:` (replaced by placeholders)."""
     path = stack_path(stack, root)
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in path.parent.glob("Pulumi.*.yaml"))
+        known = sorted(
+            p.name[len("Pulumi.") : -len(".yaml")] for p in path.parent.glob("Pulumi.*.yaml")
+        )
         raise StackFileError(f"no stack file {path}; known stacks: {', '.join(known) or 'none'}")
     try:
         document = yaml.safe_load(path.read_text()) or {}
