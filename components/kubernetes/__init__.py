@@ -1,0 +1,28 @@
+"""The in-cluster zero-trust baseline, identical on every cluster (see render.py).
+
+- `render_baseline(...)`: pure renderer, plain Kubernetes objects (used by `ztc render`).
+- `ClusterBaseline(name, BaselineArgs, opts)`: the same objects as typed pulumi-kubernetes
+  resources through one provider per cluster.
+- `default_sandbox_placement(cloud)`: the sandbox handler/label/taint every cloud uses.
+"""
+
+from components.kubernetes.charts import ChartRelease
+from components.kubernetes.component import TYPE_TOKEN, BaselineArgs, ClusterBaseline
+from components.kubernetes.delivery import IssuerMaterial
+from components.kubernetes.names import PER_CLOUD_FIELDS
+from components.kubernetes.placement import DEFAULT_SANDBOX_PLACEMENTS, default_sandbox_placement
+from components.kubernetes.render import mask_secrets, render_baseline, render_charts
+
+__all__ = [
+    "DEFAULT_SANDBOX_PLACEMENTS",
+    "PER_CLOUD_FIELDS",
+    "TYPE_TOKEN",
+    "BaselineArgs",
+    "ChartRelease",
+    "ClusterBaseline",
+    "IssuerMaterial",
+    "default_sandbox_placement",
+    "mask_secrets",
+    "render_baseline",
+    "render_charts",
+]

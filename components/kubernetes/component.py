@@ -1,0 +1,133 @@
+"""ClusterBaseline: the rendered baseline applied to one cluster through its own provider."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.catalog import ControlId
+from components.cluster import HardenedCluster
+from components.kubernetes import typed
+from components.kubernetes.charts import ChartRelease
+from components.kubernetes.delivery import IssuerMaterial
+from components.kubernetes.names import CONTROLS_ANNOTATION
+from components.kubernetes.render import (
+    CRD_CHARTS,
+    api_group,
+    is_custom_resource,
+    render_baseline,
+    render_charts,
+)
+from components.spec import Posture
+
+TYPE_TOKEN = "ztc:kubernetes:ClusterBaseline"
+
+
+@dataclass(frozen=True)
+class BaselineArgs:
+    cluster: HardenedCluster
+    posture: Posture
+    trust_domain: str
+    issuer_certificate_pem: pulumi.Input[str]
+    issuer_private_key_pem: pulumi.Input[str]  # secret
+    issuer_chain_pem: pulumi.Input[str]
+    trust_bundle_pem: pulumi.Input[str]
+
+
+class ClusterBaseline(pulumi.ComponentResource):
+    """The in-cluster zero-trust baseline (create it with `opts=ResourceOptions(parent=cluster)`).
+
+    Outputs: `provider` (the cluster's kubernetes.Provider), `resources` (rendered object key ->
+    resource), `releases` (chart name -> helm Release), `controls` (control ID -> names)."""
+
+    provider: k8s.Provider
+    resources: dict[str, pulumi.CustomResource]
+    releases: dict[str, k8s.helm.v3.Release]
+
+    def __init__(
+        self, name: str, args: BaselineArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        cluster = args.cluster
+        spec = cluster.spec
+        prefix = spec.name
+        # One provider per cluster, authenticating with the cluster's exec-plugin kubeconfig.
+        self.provider = k8s.Provider(
+            f"{prefix}-k8s",
+            k8s.ProviderArgs(kubeconfig=cluster.kubeconfig, enable_server_side_apply=True),
+            pulumi.ResourceOptions(parent=self),
+        )
+        issuer = IssuerMaterial(
+            certificate_pem=args.issuer_certificate_pem,
+            private_key_pem=pulumi.Output.secret(args.issuer_private_key_pem),
+            chain_pem=args.issuer_chain_pem,
+        )
+        objects = render_baseline(
+            spec.cloud, args.posture, spec, args.trust_domain, cluster.sandbox,
+            args.trust_bundle_pem, issuer=issuer,
+        )
+        self._controls: dict[str, list[str]] = defaultdict(list)
+        self.resources = {}
+        namespaces: dict[str, pulumi.CustomResource] = {}
+        for obj in objects:
+            if obj["kind"] == "Namespace":
+                resource = self._create(prefix, obj, [])
+                namespaces[obj["metadata"]["name"]] = resource
+        self.releases = {}
+        for release in render_charts(spec.cloud, args.posture, args.trust_domain):
+            self.releases[release.name] = self._release(prefix, release, namespaces)
+        for obj in objects:
+            if obj["kind"] == "Namespace":
+                continue
+            depends: list[pulumi.Resource] = []
+            ns = obj["metadata"].get("namespace")
+            if ns in namespaces:
+                depends.append(namespaces[ns])
+            if is_custom_resource(obj):
+                depends.append(self.releases[CRD_CHARTS[api_group(obj)]])
+            self._create(prefix, obj, depends)
+        self.register_outputs({
+            "provider": self.provider.id,
+            "releases": {n: r.status for n, r in self.releases.items()},
+            "controls": self.controls,
+        })
+
+    @property
+    def controls(self) -> dict[str, list[str]]:
+        return {k: sorted(v) for k, v in sorted(self._controls.items())}
+
+    def _opts(self, depends: list[pulumi.Resource]) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=depends)
+
+    def _create(self, prefix: str, obj: dict, depends: list[pulumi.Resource]):
+        name = typed.resource_name(prefix, obj)
+        resource = typed.create(name, obj, self._opts(depends))
+        self.resources[name] = resource
+        annotation = (obj["metadata"].get("annotations") or {}).get(CONTROLS_ANNOTATION)
+        for control in filter(None, (annotation or "").split(",")):
+            self._controls[ControlId(control).value].append(name)
+        return resource
+
+    def _release(
+        self, prefix: str, release: ChartRelease, namespaces: dict[str, pulumi.CustomResource]
+    ) -> k8s.helm.v3.Release:
+        depends: list[pulumi.Resource] = [namespaces[release.namespace]]
+        depends += [self.releases[after] for after in release.after]
+        return k8s.helm.v3.Release(
+            f"{prefix}-release-{release.name}",
+            k8s.helm.v3.ReleaseArgs(
+                name=release.name,  # fixed release name: no random suffix, no churn
+                chart=release.chart,
+                version=release.version,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=release.repo),
+                namespace=release.namespace,
+                create_namespace=False,  # the namespace (with its PSA labels) is ours
+                values=release.values,
+                atomic=True,
+                cleanup_on_fail=True,
+            ),
+            self._opts(depends),
+        )

@@ -1,0 +1,48 @@
+"""Names and labels shared by the rendered objects, the component and the tests."""
+
+from __future__ import annotations
+
+from components.catalog import ControlId
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "ztc"}
+# Each object names the controls it implements, so reports can read them off the manifest.
+CONTROLS_ANNOTATION = "ztc.io/controls"
+MASKED_ANNOTATION = "ztc.io/masked"
+
+PSA_MODES = ("enforce", "audit", "warn")
+POLICY_CONTROLLER_INCLUDE = "policy.sigstore.dev/include"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace
+
+TRUST_BUNDLE_CONFIGMAP = "ztc-trust-bundle"
+TRUST_BUNDLE_KEY = "ca.crt"
+CA_ISSUER_SECRET = "ztc-ca-issuer"
+CLUSTER_ISSUER = "ztc-ca"
+IMAGE_POLICY = "ztc-trusted-images"
+ISTIO_CACERTS = "cacerts"
+
+FULCIO_URL = "https://fulcio.sigstore.dev"
+REKOR_URL = "https://rekor.sigstore.dev"
+
+# The only fields allowed to differ between clouds for the same posture (see tests/kubernetes).
+# Everything else in every object is byte-for-byte the same on EKS, AKS and GKE.
+PER_CLOUD_FIELDS: dict[str, tuple[str, ...]] = {
+    "RuntimeClass": ("handler", "scheduling"),  # the cloud's sandbox handler and pool
+    "ClusterRoleBinding": ("subjects",),  # the cloud's identity for a portable group
+    "RoleBinding": ("subjects",),
+}
+
+
+def meta(
+    name: str,
+    *controls: ControlId,
+    namespace: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict:
+    """ObjectMeta with our managed-by label and the controls annotation."""
+    metadata: dict = {"name": name}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    metadata["labels"] = {**MANAGED_BY, **(labels or {})}
+    if controls:
+        metadata["annotations"] = {CONTROLS_ANNOTATION: ",".join(c.value for c in controls)}
+    return metadata

@@ -1,0 +1,62 @@
+"""RBAC from the portable groups, bound to each cloud's identity for the group."""
+
+from __future__ import annotations
+
+from components.catalog import ControlId
+from components.kubernetes.names import meta
+from components.spec import Cloud, PortableGroup, Posture, config_key
+
+_C = ControlId.IAM_ONLY
+_CONFIG_KEY = {"azure": "azureGroupObjectId", "gcp": "gcpGroupEmail"}
+
+
+def group_subject(cloud: Cloud, role: str, group: PortableGroup) -> dict:
+    """The RBAC subject the cloud's authenticator puts in the user's groups claim.
+
+    aws: EKS access entries map the IAM roles to `kubernetesGroup`; azure: Entra ID group
+    object id; gcp: Google Group e-mail (Google Groups for RBAC)."""
+    name = {
+        "aws": group.kubernetes_group,
+        "azure": group.azure_group_object_id,
+        "gcp": group.gcp_group_email,
+    }[cloud]
+    if name is None:
+        raise ValueError(
+            f"{config_key('posture', 'groups', role, _CONFIG_KEY[cloud])}: required for a "
+            f"{cloud} cluster; "
+            f"set the group's {cloud} identity"
+        )
+    return {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": name}
+
+
+def _role_ref(cluster_role: str) -> dict:
+    return {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role}
+
+
+def role_bindings(cloud: Cloud, posture: Posture) -> list[dict]:
+    groups = posture.groups
+    objects = [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": meta(f"ztc-{role}", _C),
+            "roleRef": _role_ref(cluster_role),
+            "subjects": [group_subject(cloud, role, group)],
+        }
+        for role, group, cluster_role in (
+            ("admins", groups.admins, "cluster-admin"),
+            ("auditors", groups.auditors, "view"),
+        )
+    ]
+    developer = group_subject(cloud, "developers", groups.developers)
+    objects += [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": meta("ztc-developers", _C, namespace=ns.name),
+            "roleRef": _role_ref("edit"),  # a ClusterRole bound by a RoleBinding: this namespace only
+            "subjects": [developer],
+        }
+        for ns in posture.workload_namespaces
+    ]
+    return objects

@@ -1,0 +1,105 @@
+"""The pure renderer: posture + cluster -> plain Kubernetes objects (no Pulumi involved).
+
+`ztc render` writes these objects; `ClusterBaseline` turns the very same objects into typed
+pulumi-kubernetes resources, so the two can never drift.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pulumi
+
+from components.cluster import SandboxPlacement
+from components.kubernetes.certs import ca_issuer, trust_bundles
+from components.kubernetes.charts import (
+    CERT_MANAGER,
+    CERT_MANAGER_NAMESPACE,
+    ISTIO_NAMESPACE,
+    POLICY_CONTROLLER,
+    POLICY_CONTROLLER_NAMESPACE,
+    ChartRelease,
+    chart_releases,
+)
+from components.kubernetes.delivery import IssuerMaterial, b64
+from components.kubernetes.mesh import mesh_objects
+from components.kubernetes.names import MASKED_ANNOTATION
+from components.kubernetes.namespaces import system_namespace, workload_namespace
+from components.kubernetes.netpol import network_policies
+from components.kubernetes.provenance import cluster_image_policy
+from components.kubernetes.rbac import role_bindings
+from components.kubernetes.runtime import runtime_class
+from components.spec import Cloud, ClusterSpec, Posture
+
+# API group of each custom resource -> the release that installs its CRD.
+CRD_CHARTS: dict[str, str] = {
+    "cert-manager.io": CERT_MANAGER.name,
+    "policy.sigstore.dev": POLICY_CONTROLLER.name,
+    "security.istio.io": "istio-base",
+}
+BUILTIN_GROUPS = ("", "networking.k8s.io", "node.k8s.io", "rbac.authorization.k8s.io")
+
+
+def api_group(obj: dict) -> str:
+    version = obj["apiVersion"]
+    return version.rpartition("/")[0]
+
+
+def is_custom_resource(obj: dict) -> bool:
+    return api_group(obj) not in BUILTIN_GROUPS
+
+
+def render_baseline(
+    cloud: Cloud,
+    posture: Posture,
+    cluster_spec: ClusterSpec,
+    trust_domain: str,
+    sandbox: SandboxPlacement,
+    trust_bundle_pem: pulumi.Input[str],
+    *,
+    issuer: IssuerMaterial | None = None,
+) -> list[dict]:
+    """Every baseline object of one cluster, namespaces first.
+
+    Values may be Pulumi Outputs (trust bundle, issuer material); everything else is plain.
+    Without `issuer`, the CA Secrets hold placeholders (for `ztc render`, which masks them).
+    """
+    if cluster_spec.cloud != cloud:
+        raise ValueError(f"cluster {cluster_spec.name!r} is on {cluster_spec.cloud}, not {cloud}")
+    issuer = issuer or IssuerMaterial.placeholder(trust_domain)
+    objects: list[dict] = [workload_namespace(ns, posture) for ns in posture.workload_namespaces]
+    # cert-manager's pods meet `restricted`; policy-controller's webhook does not set a seccomp
+    # profile, so its namespace enforces `baseline` (and audits/warns `restricted`).
+    objects.append(system_namespace(CERT_MANAGER_NAMESPACE, "restricted", posture))
+    objects.append(system_namespace(POLICY_CONTROLLER_NAMESPACE, "baseline", posture))
+    if posture.mesh:
+        # The istio-cni node agent needs host access; workload namespaces stay `restricted`.
+        objects.append(system_namespace(ISTIO_NAMESPACE, "privileged", posture))
+    for ns in posture.workload_namespaces:
+        objects += network_policies(ns, posture)
+    objects.append(runtime_class(sandbox))
+    objects += role_bindings(cloud, posture)
+    objects += trust_bundles(posture, trust_bundle_pem)
+    objects += ca_issuer(issuer, trust_bundle_pem)
+    objects.append(cluster_image_policy(posture))
+    if posture.mesh:
+        objects += mesh_objects(issuer, trust_bundle_pem)
+    return objects
+
+
+def render_charts(cloud: Cloud, posture: Posture, trust_domain: str) -> list[ChartRelease]:
+    """The pinned Helm releases the baseline installs before its custom resources."""
+    return chart_releases(cloud, posture, trust_domain)
+
+
+def mask_secrets(objects: list[dict]) -> list[dict]:
+    """Copies of `objects` whose Secret values are replaced (keys kept, values never shown)."""
+    masked = []
+    for obj in objects:
+        if obj["kind"] == "Secret":
+            obj = copy.deepcopy(obj)
+            obj["data"] = {key: b64("**masked**") for key in sorted(obj.get("data") or {})}
+            obj.pop("stringData", None)
+            obj["metadata"].setdefault("annotations", {})[MASKED_ANNOTATION] = "true"
+        masked.append(obj)
+    return masked
