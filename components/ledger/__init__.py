@@ -1,0 +1,31 @@
+"""Signed, hash-chained change ledger (control ZT-CHANGE-LEDGER).
+
+Every deployment of a stack appends one entry: the canonical digest of the desired
+state, the git commit/tree of the program and policy code, the stack and time, the hash
+of the previous entry, and a signature by a deployer certificate from the shared PKI.
+Stores: a local directory (default) and S3 with Object Lock; see `store.LedgerStore`.
+"""
+
+from components.ledger.canonical import canonical_bytes, digest
+from components.ledger.chain import ChainVerifier, VerifyReport, append, verify
+from components.ledger.entry import GENESIS_PREV, Signer, entry_hash
+from components.ledger.local import DirectoryStore
+from components.ledger.recording import preview_entry, record_stack_export
+from components.ledger.store import LedgerStore, StoredEntry
+
+__all__ = [
+    "GENESIS_PREV",
+    "ChainVerifier",
+    "DirectoryStore",
+    "LedgerStore",
+    "Signer",
+    "StoredEntry",
+    "VerifyReport",
+    "append",
+    "canonical_bytes",
+    "digest",
+    "entry_hash",
+    "preview_entry",
+    "record_stack_export",
+    "verify",
+]
