@@ -38,9 +38,19 @@ class UnknownInvokeError(RuntimeError):
 
 
 class ZtcMocks(pulumi.runtime.Mocks):
-    """Dispatches each resource and invoke to the fake module of its provider package."""
+    """Dispatches each resource and invoke to the fake module of its provider package.
+
+    With `preview=True` they answer like a first `pulumi preview`: a new resource's state is
+    its inputs only and its id is empty, so every computed output (and every dynamic
+    resource's output, whose `create` a preview never runs) is unknown to the program.
+    """
+
+    def __init__(self, preview: bool = False):
+        self.preview = preview
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        if self.preview:
+            return "", dict(args.inputs)
         if args.typ == DYNAMIC_TYPE:
             return self._create_dynamic(args)
         package = args.typ.split(":")[0]
@@ -96,6 +106,12 @@ class CapturingMonitor(MockMonitor):
         super().__init__(mocks)
         self.captured: dict[str, CapturedResource] = {}
         self.component_outputs: dict[str, dict[str, Any]] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The root stack is not part of a child's qualified type, as in the real engine.
+        if parent.split("::")[-2:-1] == ["pulumi:pulumi:Stack"]:
+            parent = ""
+        return super().make_urn(parent, type_, name)
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)

@@ -17,6 +17,14 @@ from scripts.engine.mocks import CapturedResource, CapturingMonitor, ZtcMocks
 PROJECT = "zero-trust-clusters"
 
 
+class ProgramError(RuntimeError):
+    """The program failed; `graph` holds what it had registered before it did."""
+
+    def __init__(self, message: str, graph: Graph):
+        super().__init__(message)
+        self.graph = graph
+
+
 @dataclass
 class Graph:
     """Everything a run registered, in registration order."""
@@ -51,15 +59,16 @@ def run_program(
     """Run `program` under the mocks with `config` ("ztc:posture" -> JSON string, ...).
 
     Each run gets its own thread, so its Pulumi context (root stack, config) starts empty
-    and several runs can share one process (tests, benchmarks). Exceptions propagate.
+    and several runs can share one process (tests, benchmarks). A failing program raises
+    `ProgramError` (the original as its cause) carrying what was registered before it failed.
     """
     result: dict[str, Any] = {}
+    monitor = CapturingMonitor(ZtcMocks(preview=preview))
 
     def run() -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
-            monitor = CapturingMonitor(ZtcMocks())
             pulumi.runtime.set_mocks(
                 monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
             )
@@ -86,5 +95,7 @@ def run_program(
     thread.start()
     thread.join()
     if "error" in result:
-        raise result["error"]
+        error = result["error"]
+        partial = Graph(project, stack, list(monitor.captured.values()))
+        raise ProgramError(str(error).strip() or type(error).__name__, partial) from error
     return result["graph"]

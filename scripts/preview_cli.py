@@ -1,0 +1,181 @@
+"""`ztc preview` and `ztc bench preview`."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from components.spec import SpecError
+from scripts.engine import preview as engine
+from scripts.engine.analyzer import AnalysisResult, PolicyPackError, load_pack_config
+from scripts.engine.stackfile import StackFileError
+
+EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    md = "md"
+    html = "html"
+
+
+def _fail(console: Console, reason: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {reason}", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split("\n")) if len(text) < 2000 else text.splitlines()[0]
+
+
+def preview(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<stack>.yaml")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="What to print on stdout")] = Format.text,
+    out: Annotated[Path | None, typer.Option(help="Also write plan.json and the reports here")] = None,
+    preview_mode: Annotated[
+        bool, typer.Option("--preview", help="Computed outputs unknown, as in a first real preview")
+    ] = False,
+    policy_pack: Annotated[Path, typer.Option(help="Policy pack directory")] = engine.POLICY_PACK_DIR,
+    policy_pack_config: Annotated[
+        Path | None, typer.Option(help="Policy pack config JSON (the CLI's --policy-pack-config)")
+    ] = None,
+) -> None:
+    """Plan the whole estate offline and check it with the policy pack over gRPC.
+
+    Exit codes: 0 clean, 1 mandatory violations, 2 invalid config or program error.
+    """
+    console = Console(stderr=fmt is not Format.text)
+    try:
+        capture = engine.capture_stack(stack, preview=preview_mode)
+    except SpecError as error:
+        for problem in error.problems:
+            console.print(f"  - {problem}", highlight=False, soft_wrap=True)
+        raise _fail(console, f"invalid stack config ({len(error.problems)} problem(s)); nothing was planned") from None
+    except StackFileError as error:
+        raise _fail(console, str(error)) from None
+    except Exception as error:  # noqa: BLE001 - any program failure is exit 2 with its reason
+        raise _fail(console, f"the program failed: {_one_line(error)}") from None
+    try:
+        config = load_pack_config(policy_pack_config)
+        analysis = engine.check_policies(capture, policy_pack, config)
+    except PolicyPackError as error:
+        raise _fail(console, str(error)) from None
+
+    reports = engine.reports(capture, analysis)
+    if out is not None:
+        engine.write_json(out / "plan.json", engine.plan_document(capture, analysis))
+        for name, text in reports.items():
+            (out / name).write_text(text)
+    if fmt is Format.json:
+        typer.echo(json.dumps(engine.plan_document(capture, analysis), indent=2))
+    elif fmt is Format.md:
+        typer.echo(reports["report.md"])
+    elif fmt is Format.html:
+        typer.echo(reports["report.html"])
+    else:
+        _print_text(console, capture, analysis)
+    if out is not None:
+        console.print(f"wrote {out}/plan.json and {', '.join(sorted(reports))}", highlight=False)
+    mandatory = analysis.mandatory
+    if mandatory:
+        console.print(
+            f"[bold red]{len(mandatory)} mandatory violation(s)[/]: the stack would be blocked",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_VIOLATIONS)
+
+
+def _print_text(console: Console, capture: engine.Capture, analysis: AnalysisResult) -> None:
+    summary = engine.summarize(capture.graph)
+    console.print(
+        f"[bold]Stack {capture.stack}[/]: {summary['resources']} resources "
+        f"({summary['custom']} cloud/Kubernetes resources) across {len(capture.spec.clusters)} "
+        "cluster(s)"
+    )
+    table = Table("cluster", "cloud", "region", *summary["perPackage"].keys(), title="Resources")
+    clouds = {c.name: (c.cloud, c.region) for c in capture.spec.clusters}
+    for cluster, counts in summary["perCluster"].items():
+        cloud, region = clouds.get(cluster, ("-", "-"))
+        table.add_row(
+            cluster, cloud, region, *(str(counts.get(p, 0)) for p in summary["perPackage"])
+        )
+    console.print(table)
+    engine.print_matrix(console, capture, analysis)
+    engine.print_ledger_entry(console, capture)
+    if analysis.diagnostics:
+        violations = Table("level", "policy", "resource", "message", title="Policy diagnostics")
+        for d in analysis.diagnostics:
+            violations.add_row(
+                d.enforcement_level, d.policy_name, d.urn.rsplit("::", 1)[-1], d.message
+            )
+        console.print(violations)
+    console.print(
+        f"policy pack {analysis.pack_name}@{analysis.pack_version}: "
+        f"{analysis.resources_checked} resources checked over gRPC, "
+        f"{len(analysis.mandatory)} mandatory and "
+        f"{len(analysis.diagnostics) - len(analysis.mandatory)} other diagnostic(s)",
+        highlight=False,
+    )
+
+
+def synthetic_config(clusters: int, base_stack: str = "dev") -> dict[str, Any]:
+    """A valid estate of `clusters` clusters (clouds in turn) built on a stack's posture."""
+    config, _ = engine.load_stack_config(base_stack)
+    template = {c["cloud"]: c for c in config[f"{engine.CONFIG_NAMESPACE}:clusters"]}
+    generated = []
+    for i in range(clusters):
+        cloud = ("aws", "azure", "gcp")[i % 3]
+        cluster = dict(template[cloud])
+        cluster.update(
+            name=f"c{i:03d}-{cloud}",
+            nodeCidr=f"10.{i + 1}.0.0/20",
+            serviceCidr=f"10.{i + 1}.16.0/20",
+            podCidr=f"10.{i + 1}.32.0/20",
+        )
+        generated.append(cluster)
+    return {**config, f"{engine.CONFIG_NAMESPACE}:clusters": generated}
+
+
+def bench_preview(
+    sizes: Annotated[list[int] | None, typer.Option("--clusters", help="Estate sizes")] = None,
+) -> None:
+    """Wall time of the offline preview (program under mocks + policy gRPC) per estate size."""
+    import tempfile
+
+    sizes = sizes or [3, 30, 90]
+    console = Console()
+    table = Table("clusters", "resources", "program s", "policy s", "total s", "ms/cluster",
+                  "x vs smallest (per cluster)", title="ztc bench preview")
+    first_per_cluster = None
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "stacks").mkdir()
+            (root / "stacks" / "Pulumi.bench.yaml").write_text(
+                yaml.safe_dump({"config": synthetic_config(size)})
+            )
+            started = time.perf_counter()
+            capture = engine.capture_stack("bench", root=root, program=engine.PROJECT_ROOT / "__main__.py")
+            program_s = time.perf_counter() - started
+            started = time.perf_counter()
+            engine.check_policies(capture)
+            policy_s = time.perf_counter() - started
+        total = program_s + policy_s
+        per_cluster = total / size
+        first_per_cluster = first_per_cluster or per_cluster
+        table.add_row(
+            str(size), str(len(capture.graph.resources)), f"{program_s:.2f}", f"{policy_s:.2f}",
+            f"{total:.2f}", f"{per_cluster * 1000:.0f}", f"{per_cluster / first_per_cluster:.2f}",
+        )
+    console.print(table)
+    console.print("A per-cluster ratio near 1.0 means the preview grows linearly with the estate.")
