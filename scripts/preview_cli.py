@@ -49,6 +49,9 @@ def preview(
     policy_pack_config: Annotated[
         Path | None, typer.Option(help="Policy pack config JSON (the CLI's --policy-pack-config)")
     ] = None,
+    project_dir: Annotated[
+        Path, typer.Option(help="Project directory (holds __main__.py and stacks/)")
+    ] = engine.PROJECT_ROOT,
 ) -> None:
     """Plan the whole estate offline and check it with the policy pack over gRPC.
 
@@ -56,7 +59,7 @@ def preview(
     """
     console = Console(stderr=fmt is not Format.text)
     try:
-        capture = engine.capture_stack(stack, preview=preview_mode)
+        capture = engine.capture_stack(stack, preview=preview_mode, root=project_dir)
     except SpecError as error:
         for problem in error.problems:
             console.print(f"  - {problem}", highlight=False, soft_wrap=True)

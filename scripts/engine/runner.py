@@ -12,7 +12,13 @@ import pulumi
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from scripts.engine.mocks import CapturedResource, CapturingMonitor, ZtcMocks
+from scripts.engine.mocks import (
+    SECRET_SIG,
+    SECRET_VALUE,
+    CapturedResource,
+    CapturingMonitor,
+    ZtcMocks,
+)
 
 PROJECT = "zero-trust-clusters"
 
@@ -78,7 +84,14 @@ def run_program(
             exports = {}
             if root is not None:
                 for key, value in getattr(root, "outputs", {}).items():
-                    exports[key] = _sync_await(pulumi.Output.from_input(value).future())
+                    output = pulumi.Output.from_input(value)
+                    resolved = _sync_await(output.future())
+                    # Keep secretness in the same wire form as captured inputs.
+                    exports[key] = (
+                        {SECRET_SIG: SECRET_VALUE, "value": resolved}
+                        if _sync_await(output.is_secret())
+                        else resolved
+                    )
             result["graph"] = Graph(
                 project=project,
                 stack=stack,
