@@ -1,0 +1,112 @@
+"""`ztc render --stack NAME --out DIR`: every baseline Kubernetes object per cluster, as YAML.
+
+Writes `DIR/<cluster>/NN-<kind>[-<namespace>]-<name>.yaml` (numbered so `kubectl apply -f`
+creates namespaces first) and `DIR/<cluster>/helm/releases.yaml` (the pinned charts the
+custom resources need). Secret values are masked: keys are issued by `pulumi up`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from components.kubernetes import (
+    default_sandbox_placement,
+    mask_secrets,
+    render_baseline,
+    render_charts,
+)
+from components.spec import ClusterSpec, EstateSpec, SpecError, load_spec
+from scripts.engine.stackfile import StackFileError, load_stack_config
+
+EXIT_ERROR = 2
+TRUST_BUNDLE_PLACEHOLDER = "<shared root trust bundle: issued by `pulumi up` (or pass --trust-bundle)>"
+
+
+def _file_name(index: int, obj: dict) -> str:
+    metadata = obj["metadata"]
+    parts = [f"{index:02d}", obj["kind"].lower()]
+    if metadata.get("namespace"):
+        parts.append(metadata["namespace"])
+    parts.append(metadata["name"])
+    return "-".join(parts) + ".yaml"
+
+
+def _dump(document: object) -> str:
+    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
+
+
+def render_cluster(spec: EstateSpec, cluster: ClusterSpec, trust_bundle_pem: str) -> list[dict]:
+    """One cluster's baseline objects, Secrets masked, with its cloud's sandbox placement."""
+    objects = render_baseline(
+        cluster.cloud, spec.posture, cluster, spec.trust_domain(cluster),
+        default_sandbox_placement(cluster.cloud), trust_bundle_pem,
+    )
+    return mask_secrets(objects)
+
+
+def render_stack(stack: str, out: Path, trust_bundle: Path | None = None) -> dict[str, list[Path]]:
+    """Render every cluster of `stack` into `out`; returns the files written per cluster.
+
+    Raises StackFileError / SpecError for a missing stack or an invalid config."""
+    config, _secure = load_stack_config(stack)
+    spec = load_spec(config)
+    bundle = trust_bundle.read_text() if trust_bundle is not None else TRUST_BUNDLE_PLACEHOLDER
+    written: dict[str, list[Path]] = {}
+    for cluster in spec.clusters:
+        directory = out / cluster.name
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("[0-9][0-9]-*.yaml"):  # only files an earlier render wrote
+            stale.unlink()
+        files = []
+        for index, obj in enumerate(render_cluster(spec, cluster, bundle)):
+            path = directory / _file_name(index, obj)
+            path.write_text(_dump(obj))
+            files.append(path)
+        helm = directory / "helm"
+        helm.mkdir(exist_ok=True)
+        releases = [
+            {"name": r.name, "chart": r.chart, "version": r.version, "repo": r.repo,
+             "namespace": r.namespace, "values": r.values, "after": list(r.after)}
+            for r in render_charts(cluster.cloud, spec.posture, spec.trust_domain(cluster))
+        ]
+        (helm / "releases.yaml").write_text(_dump({"releases": releases}))
+        written[cluster.name] = files
+    return written
+
+
+def render(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<stack>.yaml")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write <cluster>/*.yaml into")],
+    trust_bundle: Annotated[
+        Path | None,
+        typer.Option(help="PEM trust bundle to embed (e.g. from `ztc pki`); else a placeholder"),
+    ] = None,
+) -> None:
+    """Render the in-cluster baseline of every cluster of a stack as Kubernetes YAML.
+
+    Exit codes: 0 written, 2 invalid stack config (each problem names its config key)."""
+    console = Console()
+    try:
+        written = render_stack(stack, out, trust_bundle)
+    except SpecError as error:
+        for problem in error.problems:
+            console.print(f"  - {problem}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] invalid stack config ({len(error.problems)} problem(s))")
+        raise typer.Exit(EXIT_ERROR) from None
+    except (StackFileError, OSError) as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    table = Table("cluster", "objects", "directory", title=f"ztc render --stack {stack}")
+    for cluster, files in written.items():
+        table.add_row(cluster, str(len(files)), str(out / cluster))
+    console.print(table)
+
+
+app = typer.Typer(help="Render the in-cluster baseline as Kubernetes YAML.")
+app.command("render")(render)
