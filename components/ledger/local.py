@@ -20,9 +20,11 @@ TEMP_PREFIX = ".tmp-"
 
 
 class DirectoryStore:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, fsync: bool = True):
         self.path = Path(path)
         self.location = str(self.path)
+        # Off only for throw-away ledgers (benchmarks): durability needs the fsyncs.
+        self.fsync = fsync
 
     def _ensure(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -59,7 +61,8 @@ class DirectoryStore:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            os.fsync(fd)
+            if self.fsync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         try:
@@ -68,7 +71,8 @@ class DirectoryStore:
             return False
         finally:
             temp.unlink(missing_ok=True)
-        self._fsync_dir()
+        if self.fsync:
+            self._fsync_dir()
         return True
 
     def _fsync_dir(self) -> None:
