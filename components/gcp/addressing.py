@@ -1,0 +1,37 @@
+"""How a cluster's declared ranges map onto GKE's address plan.
+
+`nodeCidr` is the cluster's whole VPC range: nodes take its lower half (the subnet's primary
+range) and the control plane the first /28 of its upper half (`master_ipv4_cidr_block`), so
+nothing GKE needs can overlap another cluster (the spec already keeps node ranges disjoint).
+Pods and services use `podCidr` / `serviceCidr` as the subnet's secondary ranges (VPC-native).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from components.spec import ClusterSpec
+
+PODS_RANGE_NAME = "pods"
+SERVICES_RANGE_NAME = "services"
+
+
+@dataclass(frozen=True)
+class AddressPlan:
+    nodes: str
+    control_plane: str
+    pods: str
+    services: str
+
+
+def plan(cluster: ClusterSpec) -> AddressPlan:
+    node_net = ipaddress.IPv4Network(cluster.node_cidr)
+    lower, upper = node_net.subnets(prefixlen_diff=1)
+    control_plane = next(upper.subnets(new_prefix=28))
+    return AddressPlan(
+        nodes=str(lower),
+        control_plane=str(control_plane),
+        pods=cluster.pod_cidr,
+        services=cluster.service_cidr,
+    )

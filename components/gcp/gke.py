@@ -1,0 +1,150 @@
+"""`GkeCluster`: one hardened GKE cluster implementing the control catalog on GCP.
+
+Children (all parented here, all through this cluster's own `gcp.Provider` for its project and
+region): node service account, KMS keys, VPC + subnet + NAT + firewall, the cluster, three node
+pools and the audit trail. Project-wide singletons (Binary Authorization policy and attestor,
+Data Access audit config, API enablement) come from the project's shared `ProjectGuardrails`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.catalog import ControlId
+from components.cluster import ClusterArgs, HardenedCluster
+from components.gcp import addressing
+from components.gcp.audit import build_audit
+from components.gcp.cluster import build_cluster, workload_pool
+from components.gcp.identity import build_node_identity
+from components.gcp.kms import build_keys
+from components.gcp.kubeconfig import kubeconfig
+from components.gcp.network import build_network
+from components.gcp.pools import SANDBOX_PLACEMENT, build_pools
+from components.gcp.project import guardrails_for
+from components.gcp.service_agents import service_agents
+from components.gcp.validation import check_cluster
+
+TYPE_TOKEN = "ztc:gcp:GkeCluster"
+_NOT_LABEL = re.compile(r"[^a-z0-9_-]")
+
+
+def _label_value(value: str) -> str:
+    return _NOT_LABEL.sub("_", value.lower())[:63]
+
+
+def oidc_issuer_url(project: str, region: str, name: str) -> str:
+    """GKE's service-account token issuer (its discovery document lives under it)."""
+    return f"https://container.googleapis.com/v1/projects/{project}/locations/{region}/clusters/{name}"
+
+
+class GkeCluster(HardenedCluster):
+    workload_pool: pulumi.Output[str]
+    project: str
+
+    def __init__(
+        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        spec, posture = args.cluster, args.posture
+        check_cluster(spec)  # before anything is registered
+        assert spec.gcp is not None  # guaranteed by the spec for cloud gcp
+        super().__init__(TYPE_TOKEN, name, args, opts)
+        self.cloud = "gcp"
+        self.project = project = spec.gcp.project
+        region = spec.region
+        cname = spec.name
+
+        provider = gcp.Provider(
+            f"{cname}-gcp",
+            project=project,
+            region=region,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        invoke_opts = pulumi.InvokeOptions(parent=self, provider=provider)
+        guardrails = guardrails_for(project, posture.image_provenance)
+        # Every child waits for the project's APIs, audit config and admission policy.
+        opts_ = self.child_opts(provider, depends_on=[guardrails])
+
+        labels = {
+            **spec.labels,
+            "managed-by": "ztc",
+            "ztc-cluster": _label_value(cname),
+            "ztc-trust-domain": _label_value(args.trust_domain),
+        }
+        addresses = addressing.plan(spec)
+        agents = service_agents(project, invoke_opts)
+        identity = build_node_identity(self, cname, project, opts_)
+        keys = build_keys(self, cname, project, region, agents, labels, opts_)
+        network = build_network(
+            self, cname, project, region, addresses, identity.account.email, opts_
+        )
+        cluster = build_cluster(
+            self,
+            spec,
+            posture,
+            project=project,
+            addresses=addresses,
+            network=network.vpc.id,
+            subnetwork=network.subnet.id,
+            secrets_key=keys.secrets.id,
+            disk_key=keys.disks.id,
+            node_service_account=identity.account.email,
+            resource_labels=labels,
+            opts=self.child_opts(
+                provider,
+                depends_on=[guardrails, keys.secrets_grant, keys.disks_grant, *identity.grants],
+            ),
+        )
+        build_pools(
+            self,
+            cname,
+            spec.node_pools,
+            cluster=cluster,
+            project=project,
+            region=region,
+            service_account=identity.account.email,
+            disk_key=keys.disks.id,
+            resource_labels=labels,
+            opts=opts_,
+        )
+        build_audit(
+            self,
+            cname,
+            project,
+            region,
+            posture.audit_retention_days,
+            keys.audit.id,
+            labels,
+            opts_,
+            depends_on=[keys.audit_grant],
+        )
+        attestation = guardrails.attestation
+        for resource in (attestation.policy, attestation.attestor, attestation.signing_key):
+            self.implements(resource, ControlId.IMAGE_PROVENANCE)
+        self.implements(guardrails.audit_config, ControlId.AUDIT_IMMUTABLE)
+
+        self.endpoint = pulumi.Output.concat("https://", cluster.endpoint)
+        self.certificate_authority = cluster.master_auth.apply(
+            lambda auth: auth.cluster_ca_certificate
+        )
+        self.kubeconfig = kubeconfig(
+            f"gke_{project}_{region}_{cname}", self.endpoint, self.certificate_authority
+        )
+        self.oidc_issuer = cluster.name.apply(lambda n: oidc_issuer_url(project, region, n))
+        self.workload_pool = cluster.workload_identity_config.apply(
+            lambda c: c.workload_pool if c else workload_pool(project)
+        )
+        self.sandbox = SANDBOX_PLACEMENT
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "certificateAuthority": self.certificate_authority,
+                "kubeconfig": self.kubeconfig,
+                "oidcIssuer": self.oidc_issuer,
+                "workloadPool": self.workload_pool,
+                "sandboxHandler": self.sandbox.handler,
+                "controls": self.controls,
+            }
+        )

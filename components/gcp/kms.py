@@ -1,0 +1,95 @@
+"""Customer-managed keys of one cluster: Kubernetes Secrets, node boot disks, audit bucket.
+
+One key ring per cluster in the cluster's region (GKE and Cloud Storage require the key in the
+same location as what it encrypts). Each key has one purpose and one consumer, and the consumer
+(a Google service agent) gets Encrypter/Decrypter on that key only. Symmetric keys rotate every
+90 days; old versions stay enabled so existing data remains readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.catalog import ControlId
+from components.cluster import HardenedCluster
+from components.gcp.service_agents import ServiceAgents
+
+ROTATION_PERIOD = "7776000s"  # 90 days
+ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+
+
+@dataclass(frozen=True)
+class ClusterKeys:
+    key_ring: gcp.kms.KeyRing
+    secrets: gcp.kms.CryptoKey
+    disks: gcp.kms.CryptoKey
+    audit: gcp.kms.CryptoKey
+    # Grants that must exist before the consumer first uses the key (depends_on targets).
+    secrets_grant: gcp.kms.CryptoKeyIAMMember
+    disks_grant: gcp.kms.CryptoKeyIAMMember
+    audit_grant: gcp.kms.CryptoKeyIAMMember
+
+
+def _key(
+    name: str, key_ring: gcp.kms.KeyRing, labels: dict[str, str], opts: pulumi.ResourceOptions
+) -> gcp.kms.CryptoKey:
+    return gcp.kms.CryptoKey(
+        f"{name}-key",
+        name=name,
+        key_ring=key_ring.id,
+        purpose="ENCRYPT_DECRYPT",
+        rotation_period=ROTATION_PERIOD,
+        version_template=gcp.kms.CryptoKeyVersionTemplateArgs(
+            algorithm="GOOGLE_SYMMETRIC_ENCRYPTION", protection_level="SOFTWARE"
+        ),
+        labels=labels,
+        # Destroying a key makes everything it encrypted unreadable: never by accident.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True)),
+    )
+
+
+def _grant(
+    name: str, key: gcp.kms.CryptoKey, member: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> gcp.kms.CryptoKeyIAMMember:
+    return gcp.kms.CryptoKeyIAMMember(
+        name, crypto_key_id=key.id, role=ENCRYPTER_DECRYPTER, member=member, opts=opts
+    )
+
+
+def build_keys(
+    owner: HardenedCluster,
+    name: str,
+    project: str,
+    region: str,
+    agents: ServiceAgents,
+    labels: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> ClusterKeys:
+    key_ring = gcp.kms.KeyRing(
+        f"{name}-keys",
+        name=f"{name}-keys",
+        project=project,
+        location=region,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True)),
+    )
+    secrets = _key(f"{name}-secrets", key_ring, labels, opts)
+    disks = _key(f"{name}-disks", key_ring, labels, opts)
+    audit = _key(f"{name}-audit", key_ring, labels, opts)
+    keys = ClusterKeys(
+        key_ring=key_ring,
+        secrets=secrets,
+        disks=disks,
+        audit=audit,
+        secrets_grant=_grant(f"{name}-secrets-gke-agent", secrets, agents.gke, opts),
+        disks_grant=_grant(f"{name}-disks-compute-agent", disks, agents.compute, opts),
+        audit_grant=_grant(f"{name}-audit-storage-agent", audit, agents.storage, opts),
+    )
+    owner.implements(secrets, ControlId.SECRETS_KMS)
+    owner.implements(keys.secrets_grant, ControlId.SECRETS_KMS)
+    owner.implements(disks, ControlId.DISK_CMK)
+    owner.implements(keys.disks_grant, ControlId.DISK_CMK)
+    owner.implements(audit, ControlId.AUDIT_IMMUTABLE)
+    return keys
