@@ -72,7 +72,7 @@ class ZtcMocks(pulumi.runtime.Mocks):
                 f"the offline engine has no fake answer for invoke {args.token}; "
                 "add one to scripts/engine/fakes"
             )
-        return result, None
+        return result, []  # pulumi iterates the failures list: never None
 
     @staticmethod
     def _create_dynamic(args: MockResourceArgs) -> tuple[str, dict]:
