@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from components.cluster import ClusterArgs
+from components.kubernetes import BaselineArgs, ClusterBaseline
+from components.spec import EstateSpec
+from scripts.engine.runner import Graph, run_program
+
+from .support import FakeCluster, Pki, shared_pki, stack_spec
+
+
+def baseline_program(spec: EstateSpec, pki: Pki):
+    """Every cluster of `spec` as a FakeCluster with the baseline parented under it."""
+
+    def program() -> None:
+        for cluster_spec in spec.clusters:
+            trust_domain = spec.trust_domain(cluster_spec)
+            cluster = FakeCluster(
+                cluster_spec.name,
+                ClusterArgs(cluster=cluster_spec, posture=spec.posture, trust_domain=trust_domain),
+            )
+            inter = pki.intermediates[cluster_spec.name]
+            ClusterBaseline(
+                f"{cluster_spec.name}-baseline",
+                BaselineArgs(
+                    cluster=cluster,
+                    posture=spec.posture,
+                    trust_domain=trust_domain,
+                    issuer_certificate_pem=inter.certificate,
+                    issuer_private_key_pem=pulumi.Output.secret(inter.key),
+                    issuer_chain_pem=inter.chain,
+                    trust_bundle_pem=pki.trust_bundle,
+                ),
+                pulumi.ResourceOptions(parent=cluster),
+            )
+
+    return program
+
+
+@pytest.fixture(scope="session")
+def dev_spec() -> EstateSpec:
+    return stack_spec("dev")
+
+
+@pytest.fixture(scope="session")
+def dev_pki() -> Pki:
+    return shared_pki("dev")
+
+
+@pytest.fixture(scope="session")
+def dev_graph(dev_spec: EstateSpec, dev_pki: Pki) -> Graph:
+    return run_program(baseline_program(dev_spec, dev_pki), stack="dev")
