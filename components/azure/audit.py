@@ -1,0 +1,148 @@
+"""Audit to WORM: control-plane audit logs to a locked, immutable blob store and Log Analytics.
+
+AKS writes each diagnostic category to a container named `insights-logs-<category>`. The
+storage account carries an account-level, *locked* time-based immutability policy
+(version-level WORM, inherited by every container, including ones Azure Monitor creates),
+with protected append writes so the append blobs Azure Monitor writes can grow but never
+change or disappear. The three audit containers are created up front with version-level
+immutability so the policy is visible on them from day one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import monitor, operationalinsights, storage
+
+from components.azure import naming
+from components.azure.catalog import AUDIT_LOG_CATEGORIES
+from components.azure.context import AksContext
+from components.catalog import ControlId
+
+# Log Analytics interactive retention is capped at 730 days; the WORM copy keeps the rest.
+_LA_MAX_RETENTION = 730
+
+
+@dataclass(frozen=True)
+class AksAuditStore:
+    workspace: operationalinsights.Workspace
+    account: storage.StorageAccount
+    containers: list[storage.BlobContainer]
+
+
+def build_audit_store(ctx: AksContext) -> AksAuditStore:
+    c = ctx.component
+    retention = ctx.posture.audit_retention_days
+    workspace = operationalinsights.Workspace(
+        f"{ctx.name}-logs",
+        operationalinsights.WorkspaceArgs(
+            resource_group_name=ctx.resource_group_name,
+            workspace_name=f"log-{ctx.name}",
+            location=ctx.location,
+            sku=operationalinsights.WorkspaceSkuArgs(
+                name=operationalinsights.WorkspaceSkuNameEnum.PER_GB2018
+            ),
+            retention_in_days=max(30, min(retention, _LA_MAX_RETENTION)),
+            # Entra ID only: no shared workspace keys.
+            features=operationalinsights.WorkspaceFeaturesArgs(
+                disable_local_auth=True,
+                enable_log_access_using_only_resource_permissions=True,
+            ),
+            tags=ctx.tags,
+        ),
+        opts=ctx.opts(),
+    )
+    account = storage.StorageAccount(
+        f"{ctx.name}-audit",
+        storage.StorageAccountArgs(
+            resource_group_name=ctx.resource_group_name,
+            account_name=naming.storage_account(ctx.subscription_id, ctx.name),
+            location=ctx.location,
+            kind=storage.Kind.STORAGE_V2,
+            sku=storage.SkuArgs(name=storage.SkuName.STANDARD_GZRS),
+            allow_blob_public_access=False,
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            allow_cross_tenant_replication=False,
+            enable_https_traffic_only=True,
+            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+            network_rule_set=storage.NetworkRuleSetArgs(
+                default_action=storage.DefaultAction.DENY,
+                # Azure Monitor writes diagnostic logs as a trusted Microsoft service.
+                bypass=storage.Bypass.AZURE_SERVICES,
+            ),
+            encryption=storage.EncryptionArgs(
+                key_source=storage.KeySource.MICROSOFT_STORAGE,
+                require_infrastructure_encryption=True,
+            ),
+            immutable_storage_with_versioning=storage.ImmutableStorageAccountArgs(
+                enabled=True,
+                immutability_policy=storage.AccountImmutabilityPolicyPropertiesArgs(
+                    immutability_period_since_creation_in_days=retention,
+                    state=storage.AccountImmutabilityPolicyState.LOCKED,
+                    allow_protected_append_writes=True,
+                ),
+            ),
+            tags=ctx.tags,
+        ),
+        # A locked WORM store outlives the stack: Pulumi must never try to delete it.
+        opts=ctx.opts(retain_on_delete=True),
+    )
+    c.implements(account, ControlId.AUDIT_IMMUTABLE)
+    blob_service = storage.BlobServiceProperties(
+        f"{ctx.name}-audit-blob",
+        storage.BlobServicePropertiesArgs(
+            resource_group_name=ctx.resource_group_name,
+            account_name=account.name,
+            blob_services_name="default",
+            # Version-level immutability builds on blob versioning.
+            is_versioning_enabled=True,
+            container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(
+                enabled=True, days=30
+            ),
+            delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=30),
+        ),
+        opts=ctx.opts(),
+    )
+    containers = [
+        storage.BlobContainer(
+            f"{ctx.name}-{category}",
+            storage.BlobContainerArgs(
+                resource_group_name=ctx.resource_group_name,
+                account_name=account.name,
+                container_name=f"insights-logs-{category}",
+                public_access=storage.PublicAccess.NONE,
+                immutable_storage_with_versioning=storage.ImmutableStorageWithVersioningArgs(
+                    enabled=True
+                ),
+            ),
+            opts=ctx.opts(depends_on=[blob_service], retain_on_delete=True),
+        )
+        for category in AUDIT_LOG_CATEGORIES
+    ]
+    for container in containers:
+        c.implements(container, ControlId.AUDIT_IMMUTABLE)
+    return AksAuditStore(workspace=workspace, account=account, containers=containers)
+
+
+def build_diagnostic_setting(
+    ctx: AksContext, cluster_id: pulumi.Input[str], store: AksAuditStore
+) -> monitor.DiagnosticSetting:
+    setting = monitor.DiagnosticSetting(
+        f"{ctx.name}-audit-logs",
+        monitor.DiagnosticSettingArgs(
+            name="ztc-audit",
+            resource_uri=cluster_id,
+            storage_account_id=store.account.id,
+            workspace_id=store.workspace.id,
+            log_analytics_destination_type="Dedicated",
+            logs=[
+                monitor.DiagnosticsLogSettingsArgs(category=category, enabled=True)
+                for category in AUDIT_LOG_CATEGORIES
+            ],
+        ),
+        opts=ctx.opts(depends_on=store.containers),
+    )
+    ctx.component.implements(setting, ControlId.AUDIT_IMMUTABLE)
+    return setting

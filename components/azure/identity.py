@@ -1,0 +1,70 @@
+"""User-assigned identities: one for the control plane, one (least-privilege) for the kubelets.
+
+The control-plane identity must exist and hold its roles before the cluster is created
+(KMS does not work with a system-assigned identity, learn.microsoft.com/azure/aks/
+use-kms-etcd-encryption). The kubelet identity gets no Azure role at all here: workloads
+use workload identity, and image pulls from private registries are granted per registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, managedidentity
+
+from components.azure import naming
+from components.azure.catalog import role_definition_id
+from components.azure.context import AksContext
+from components.catalog import ControlId
+
+
+@dataclass(frozen=True)
+class AksIdentities:
+    control_plane: managedidentity.UserAssignedIdentity
+    kubelet: managedidentity.UserAssignedIdentity
+
+
+def build_identities(ctx: AksContext) -> AksIdentities:
+    def identity(suffix: str) -> managedidentity.UserAssignedIdentity:
+        return managedidentity.UserAssignedIdentity(
+            f"{ctx.name}-{suffix}",
+            managedidentity.UserAssignedIdentityArgs(
+                resource_group_name=ctx.resource_group_name,
+                resource_name=f"id-{ctx.name}-{suffix}",
+                location=ctx.location,
+                tags=ctx.tags,
+            ),
+            opts=ctx.opts(),
+        )
+
+    control_plane = identity("control-plane")
+    kubelet = identity("kubelet")
+    ctx.component.implements(kubelet, ControlId.NODE_IDENTITY)
+    return AksIdentities(control_plane=control_plane, kubelet=kubelet)
+
+
+def grant(
+    ctx: AksContext,
+    name: str,
+    *,
+    principal_id: pulumi.Input[str],
+    role: str,
+    scope: pulumi.Input[str],
+    principal_type: authorization.PrincipalType,
+    description: str,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> authorization.RoleAssignment:
+    """One role assignment with a stable GUID name, so re-runs never duplicate it."""
+    return authorization.RoleAssignment(
+        f"{ctx.name}-{name}",
+        authorization.RoleAssignmentArgs(
+            role_assignment_name=naming.guid(ctx.subscription_id, ctx.name, name),
+            principal_id=principal_id,
+            principal_type=principal_type,
+            role_definition_id=role_definition_id(ctx.subscription_id, role),
+            scope=scope,
+            description=description,
+        ),
+        opts=ctx.opts(depends_on=depends_on or []),
+    )

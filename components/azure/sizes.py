@@ -1,0 +1,77 @@
+"""Which VM sizes can host Kata pods (AKS Pod Sandboxing) - checked before anything is registered.
+
+AKS Pod Sandboxing needs a generation 2 VM size with nested virtualization
+(learn.microsoft.com/azure/aks/use-pod-sandboxing: "Any Azure VM size that is a generation 2
+VM and supports nested virtualization works. For example, Dsv3"). The series below are the
+ones whose size pages (learn.microsoft.com/azure/virtual-machines/sizes/...) list both
+"Generation 2 VMs: Supported" and "Nested Virtualization: Supported". Arm64 sizes (a `p` in
+the name) are excluded: Pod Sandboxing runs on x86-64 Azure Linux only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from components.spec import ClusterSpec, config_key
+
+# (family, feature letters, version): Standard_D4s_v5 -> ("D", "s", 5).
+KATA_CAPABLE_SERIES: frozenset[tuple[str, str, int]] = frozenset(
+    {
+        ("D", "", 3),  # Dv3 (the series AKS documents for Pod Sandboxing)
+        ("D", "s", 3),  # Dsv3
+        ("E", "", 3),  # Ev3
+        ("E", "s", 3),  # Esv3
+        ("D", "s", 4),  # Dsv4
+        ("D", "s", 5),  # Dsv5
+        ("D", "as", 5),  # Dasv5
+        ("D", "ads", 5),  # Dadsv5
+        ("D", "s", 6),  # Dsv6
+    }
+)
+
+_SIZE = re.compile(r"^Standard_(?P<family>[A-Z]+)(?P<vcpus>\d+)(?P<features>[a-z]*)_v(?P<version>\d+)$")
+
+
+def parse_size(size: str) -> tuple[str, str, int] | None:
+    match = _SIZE.match(size)
+    if not match:
+        return None
+    return match["family"], match["features"], int(match["version"])
+
+
+def kata_capable(size: str) -> bool:
+    series = parse_size(size)
+    return series is not None and "p" not in series[1] and series in KATA_CAPABLE_SERIES
+
+
+def _series_names() -> str:
+    return ", ".join(
+        sorted(f"{fam}{feat}v{ver}" for fam, feat, ver in KATA_CAPABLE_SERIES)
+    )
+
+
+def spec_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
+    """Config errors only an AKS cluster can have; empty when the cluster is valid.
+
+    `index` is the cluster's position in `ztc:clusters` (when the caller knows it).
+    """
+    where: tuple[str | int, ...] = ("clusters", index) if index is not None else (
+        f"clusters[name={cluster.name}]",
+    )
+    problems: list[str] = []
+    size = cluster.node_pools.sandbox.machine_type
+    if not kata_capable(size):
+        problems.append(
+            f"{config_key(*where, 'nodePools', 'sandbox', 'machineType')}: {size!r} cannot run "
+            "AKS Pod Sandboxing (Kata needs a generation 2 x86-64 size with nested "
+            f"virtualization); use a size from one of these series: {_series_names()} "
+            "(for example Standard_D4s_v5)"
+        )
+    for pool in ("system", "general", "sandbox"):
+        size = getattr(cluster.node_pools, pool).machine_type
+        if parse_size(size) is None:
+            problems.append(
+                f"{config_key(*where, 'nodePools', pool, 'machineType')}: {size!r} is not an "
+                "Azure VM size name; write it like Standard_D4ds_v5"
+            )
+    return problems
