@@ -1,4 +1,134 @@
 """The portable shared PKI: one root, a name-constrained intermediate per cluster.
 
-`authority` is the pure `cryptography` core; `formats` turns it into what clusters consume.
+`authority` is the pure `cryptography` core, `formats` turns it into what clusters consume,
+`resources` holds the Pulumi dynamic resources, and `SharedPki` wires them for a stack.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.pki import authority
+from components.pki.formats import trust_bundle_pem
+from components.pki.resources import IntermediateCaResource, RootCa
+from components.spec import PkiSettings
+
+__all__ = ["IntermediateCa", "SharedPki", "SharedPkiArgs", "authority"]
+
+
+@dataclass(frozen=True)
+class SharedPkiArgs:
+    settings: PkiSettings
+    # The posture's trust domain (the root's name); clusters' domains sit below it.
+    trust_domain: str
+    # cluster name -> that cluster's SPIFFE trust domain (EstateSpec.trust_domain).
+    cluster_trust_domains: dict[str, str]
+    # Offline root mode: the PEM from `ztc pki init-root`, its encrypted key and passphrase.
+    offline_root_certificate_pem: str | None = None
+    offline_root_key_pem: pulumi.Input[str] | None = None
+    offline_root_passphrase: pulumi.Input[str] | None = None
+    # Change to rotate the managed root (both roots stay in the bundle for a while).
+    root_rotation: str = "0"
+    # cluster name -> rotation token; change one to reissue that cluster's intermediate.
+    intermediate_rotations: dict[str, str] = field(default_factory=dict)
+    # URI name constraints too (only for estates whose verifiers all support them; see
+    # components/pki/authority.py).
+    uri_name_constraints: bool = False
+
+
+@dataclass(frozen=True)
+class IntermediateCa:
+    certificate_pem: pulumi.Output[str]
+    private_key_pem: pulumi.Output[str]  # secret
+    chain_pem: pulumi.Output[str]  # intermediate + root
+    fingerprint_sha256: pulumi.Output[str]
+    not_after: pulumi.Output[str]
+
+
+class SharedPki(pulumi.ComponentResource):
+    """The estate's root of trust (ZT-MTLS-SHARED-ROOT), managed or offline."""
+
+    root_certificate_pem: pulumi.Output[str]
+    root_fingerprint_sha256: pulumi.Output[str]
+    trust_bundle_pem: pulumi.Output[str]
+    intermediates: dict[str, IntermediateCa]
+
+    def __init__(self, name: str, args: SharedPkiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ztc:pki:SharedPki", name, None, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        if settings.root_mode == "offline" or args.offline_root_certificate_pem:
+            root_pem, root_fp, root_key, passphrase, roots = self._offline_root(args)
+        else:
+            root = RootCa(
+                f"{name}-root",
+                trust_domain=args.trust_domain,
+                settings=settings,
+                rotation=args.root_rotation,
+                opts=child,
+            )
+            root_pem, root_fp = root.certificate_pem, root.fingerprint_sha256
+            root_key, passphrase = pulumi.Output.secret(root.private_key_pem), None
+            roots = pulumi.Output.all(root.certificate_pem, root.previous_certificate_pem)
+        self.root_certificate_pem = pulumi.Output.from_input(root_pem)
+        self.root_fingerprint_sha256 = pulumi.Output.from_input(root_fp)
+        self.trust_bundle_pem = roots.apply(lambda pems: trust_bundle_pem([p for p in pems if p]))
+
+        self.intermediates = {}
+        for cluster_name, domain in sorted(args.cluster_trust_domains.items()):
+            resource = IntermediateCaResource(
+                f"{name}-{cluster_name}-intermediate",
+                cluster_name=cluster_name,
+                trust_domain=domain,
+                settings=settings,
+                root_certificate_pem=root_pem,
+                root_fingerprint_sha256=root_fp,
+                root_private_key_pem=root_key,
+                root_key_passphrase=passphrase,
+                rotation=args.intermediate_rotations.get(cluster_name, "0"),
+                uri_name_constraint=args.uri_name_constraints,
+                opts=child,
+            )
+            self.intermediates[cluster_name] = IntermediateCa(
+                certificate_pem=resource.certificate_pem,
+                private_key_pem=pulumi.Output.secret(resource.private_key_pem),
+                chain_pem=resource.chain_pem,
+                fingerprint_sha256=resource.fingerprint_sha256,
+                not_after=resource.not_after,
+            )
+        self.register_outputs(
+            {
+                "rootCertificatePem": self.root_certificate_pem,
+                "rootFingerprintSha256": self.root_fingerprint_sha256,
+                "trustBundlePem": self.trust_bundle_pem,
+                "intermediates": {
+                    cluster: {"certificatePem": i.certificate_pem, "notAfter": i.not_after}
+                    for cluster, i in self.intermediates.items()
+                },
+            }
+        )
+
+    @staticmethod
+    def _offline_root(args: SharedPkiArgs):
+        """No root key at `pulumi up`: the encrypted key from config signs intermediates."""
+        if not args.offline_root_certificate_pem:
+            raise ValueError(
+                "ztc:posture.pki.rootMode is offline but no root certificate was given; set "
+                "offlineRootCertificateFile to the PEM written by `ztc pki init-root`"
+            )
+        if args.offline_root_key_pem is None or args.offline_root_passphrase is None:
+            raise ValueError(
+                "offline root mode needs the secret config ztc:pkiRootKey (the encrypted key "
+                "from `ztc pki init-root`) and ztc:pkiRootPassphrase; set both with "
+                "`pulumi config set --secret`"
+            )
+        # The file may hold the next root too (rotation): the first root signs, all are trusted.
+        certificates = authority.load_certificates(args.offline_root_certificate_pem)
+        certificate = certificates[0]
+        pem = authority.to_pem(certificate)
+        key = pulumi.Output.secret(args.offline_root_key_pem)
+        passphrase = pulumi.Output.secret(args.offline_root_passphrase)
+        roots = pulumi.Output.from_input([authority.to_pem(c) for c in certificates])
+        return pem, authority.fingerprint_sha256(certificate), key, passphrase, roots

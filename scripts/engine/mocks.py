@@ -10,6 +10,7 @@ import dill
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.sync_await import _sync_await
 
 from scripts.engine.fakes import for_package, stable_hex
 
@@ -99,6 +100,16 @@ class CapturedResource:
     id: str = ""
 
 
+def _mark_secret_outputs(response, names: list[str]):
+    """Wrap `additional_secret_outputs` as secrets, as the engine does (MockMonitor does not)."""
+    state = rpc.deserialize_properties(response.object, keep_unknowns=True)
+    for name in names:
+        if name in state and not is_secret(state[name]):
+            state[name] = {SECRET_SIG: SECRET_VALUE, "value": state[name]}
+    obj = _sync_await(rpc.serialize_properties(state, {}))
+    return type(response)(urn=response.urn, id=response.id, object=obj)
+
+
 class CapturingMonitor(MockMonitor):
     """A mock monitor that records the full graph the program registers."""
 
@@ -117,6 +128,8 @@ class CapturingMonitor(MockMonitor):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
+        if request.additionalSecretOutputs:
+            response = _mark_secret_outputs(response, list(request.additionalSecretOutputs))
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
         self.captured[response.urn] = CapturedResource(
