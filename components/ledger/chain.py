@@ -113,6 +113,15 @@ class VerifyReport:
 
 
 @dataclass
+class _Trust:
+    chain: list[x509.Certificate]
+    # Why the chain is not trusted (None: trusted), and where all its certificates are valid.
+    refusal: str | None
+    not_before: datetime
+    not_after: datetime
+
+
+@dataclass
 class _ChainCache:
     """Chain checks are the expensive part; a deployer signs many entries with one chain.
 
@@ -122,38 +131,30 @@ class _ChainCache:
     """
 
     verifier: ChainVerifier
-    results: dict[tuple[str, ...], tuple[list[x509.Certificate], datetime, datetime] | str] = \
-        field(default_factory=dict)
+    results: dict[tuple[str, ...], _Trust] = field(default_factory=dict)
 
-    def check(self, pems: tuple[str, ...], at: datetime) -> list[x509.Certificate]:
-        cached = self.results.get(pems)
-        if cached is None:
-            cached = self._verify(pems, at)
-            self.results[pems] = cached
-        if isinstance(cached, str):
-            raise EntryError(cached)
-        chain, not_before, not_after = cached
-        if not not_before <= at <= not_after:
-            raise EntryError(
-                f"entry time {at:%Y-%m-%dT%H:%M:%SZ} is outside the signer chain's validity "
-                f"({not_before:%Y-%m-%dT%H:%M:%SZ} .. {not_after:%Y-%m-%dT%H:%M:%SZ})"
-            )
-        return chain
+    def get(self, pems: tuple[str, ...], at: datetime) -> _Trust:
+        trust = self.results.get(pems)
+        if trust is None:
+            trust = self.results[pems] = self._verify(pems, at)
+        return trust
 
-    def _verify(self, pems: tuple[str, ...], at: datetime):
+    def _verify(self, pems: tuple[str, ...], at: datetime) -> _Trust:
         try:
             chain = [x509.load_pem_x509_certificate(p.encode("ascii")) for p in pems]
         except (ValueError, TypeError, UnicodeEncodeError) as exc:
-            return f"signer certificate does not parse: {exc}"
+            raise EntryError(f"signer certificate does not parse: {exc}") from exc
+        not_before = max(c.not_valid_before_utc for c in chain)
+        not_after = min(c.not_valid_after_utc for c in chain)
+        # Validate the path at a moment inside the window, so one entry with a bad time
+        # does not mark the chain untrusted for the entries that are in time.
+        moment = min(max(at, not_before), not_after)
+        refusal = None
         try:
-            self.verifier(chain[0], chain[1:], at)
+            self.verifier(chain[0], chain[1:], moment)
         except Exception as exc:  # noqa: BLE001 - any refusal is a finding, with its text
-            return f"signer certificate does not chain to the ledger root: {exc}"
-        return (
-            chain,
-            max(c.not_valid_before_utc for c in chain),
-            min(c.not_valid_after_utc for c in chain),
-        )
+            refusal = f"signer certificate does not chain to the ledger root: {exc}"
+        return _Trust(chain, refusal, not_before, not_after)
 
 
 def verify(
@@ -228,5 +229,13 @@ def _check_entry(
     pems = tuple((entry.get("signer") or {}).get("chain") or ())
     if not pems:
         raise EntryError("entry is unsigned (no signer certificate)")
-    chain = cache.check(pems, at)
-    verify_signature(entry, chain[0])
+    trust = cache.get(pems, at)
+    # Content first: an edited entry is reported as edited, whatever else is wrong.
+    verify_signature(entry, trust.chain[0])
+    if trust.refusal:
+        raise EntryError(trust.refusal)
+    if not trust.not_before <= at <= trust.not_after:
+        raise EntryError(
+            f"entry time {entry['time']} is outside the signer chain's validity "
+            f"({trust.not_before:%Y-%m-%dT%H:%M:%SZ} .. {trust.not_after:%Y-%m-%dT%H:%M:%SZ})"
+        )
