@@ -1,0 +1,207 @@
+"""SharedPki under the offline engine: real keys from the dynamic providers' `create`,
+secrets wrapped, policy-readable inputs, stable keys on re-runs, renewal and rotation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.pki import SharedPki, SharedPkiArgs
+from components.pki import authority as pki
+from components.pki.resources import INTERMEDIATE_KIND, ROOT_KIND, IntermediateCaProvider
+from components.spec import PkiSettings
+from scripts.engine.mocks import DYNAMIC_TYPE, is_secret, unwrap
+from scripts.engine.runner import run_program
+
+from .conftest import AWS_DOMAIN, ESTATE_DOMAIN, GCP_DOMAIN
+from .engine_state import run_again
+
+DOMAINS = {"dev-aws": AWS_DOMAIN, "dev-gcp": GCP_DOMAIN}
+
+
+def program_for(**extra):
+    def program() -> None:
+        shared = SharedPki(
+            "pki", SharedPkiArgs(PkiSettings(), ESTATE_DOMAIN, dict(DOMAINS), **extra)
+        )
+        pulumi.export("bundle", shared.trust_bundle_pem)
+        pulumi.export("awsKey", shared.intermediates["dev-aws"].private_key_pem)
+        pulumi.export("awsChain", shared.intermediates["dev-aws"].chain_pem)
+
+    return program
+
+
+def plaintext_strings(value: Any) -> list[str]:
+    """Every string not under a secret wrapper."""
+    if is_secret(value):
+        return []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in plaintext_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in plaintext_strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.fixture(scope="module")
+def first_run():
+    return run_program(program_for())
+
+
+def by_kind(graph, kind):
+    return [r for r in graph.of_type(DYNAMIC_TYPE) if r.inputs.get("ztcKind") == kind]
+
+
+def test_no_private_key_in_plaintext_in_registered_resources(first_run):
+    dynamic = first_run.of_type(DYNAMIC_TYPE)
+    assert len(dynamic) == 3
+    for resource in first_run.resources:
+        for where in (resource.inputs, resource.outputs):
+            leaks = [s for s in plaintext_strings(where) if "PRIVATE KEY" in s]
+            assert not leaks, f"{resource.name} exposes a private key"
+    for resource in dynamic:
+        assert is_secret(resource.outputs["privateKeyPem"])
+        assert "PRIVATE KEY" in unwrap(resource.outputs["privateKeyPem"])
+    for component in first_run.component_outputs.values():
+        assert not [s for s in plaintext_strings(component) if "PRIVATE KEY" in s]
+
+
+def test_policy_pack_can_judge_one_root_from_plain_inputs(first_run):
+    (root,) = by_kind(first_run, ROOT_KIND)
+    intermediates = by_kind(first_run, INTERMEDIATE_KIND)
+    assert {i.inputs["clusterName"] for i in intermediates} == set(DOMAINS)
+    for intermediate in intermediates:
+        inputs = intermediate.inputs
+        for key in ("ztcKind", "clusterName", "trustDomain", "rootFingerprintSha256"):
+            assert not is_secret(inputs[key]), key
+        assert inputs["rootFingerprintSha256"] == root.outputs["fingerprintSha256"]
+        assert inputs["trustDomain"] == DOMAINS[inputs["clusterName"]]
+        assert is_secret(inputs["rootPrivateKeyPem"])
+
+
+def test_issued_intermediates_chain_to_the_root_and_issue_working_leaves(first_run):
+    (root_resource,) = by_kind(first_run, ROOT_KIND)
+    root = pki.load_certificate(root_resource.outputs["certificatePem"])
+    assert first_run.exports["bundle"] == pki.to_pem(root)
+    chain = pki.load_certificates(first_run.exports["awsChain"])
+    assert chain[1] == root
+    assert is_secret(first_run.exports["awsKey"])
+    key = pki.load_private_key(unwrap(first_run.exports["awsKey"]))
+    issuer = pki.CertifiedKey(chain[0], key)
+    leaf = pki.issue_workload_certificate(issuer, pki.spiffe_id(AWS_DOMAIN, "shop", "api"))
+    verified = pki.verify_workload(leaf.certificate, [chain[0]], [root])
+    assert verified.trust_domain == AWS_DOMAIN
+
+
+def fingerprints(graph) -> dict[str, str]:
+    return {r.name: unwrap(r.outputs["fingerprintSha256"]) for r in graph.of_type(DYNAMIC_TYPE)}
+
+
+def test_second_run_keeps_every_key(first_run, monkeypatch):
+    second, steps = run_again(program_for(), first_run, monkeypatch)
+
+    assert set(steps.values()) == {"same"}, steps
+    assert fingerprints(second) == fingerprints(first_run)
+    for name in fingerprints(first_run):
+        assert unwrap(second.named(name).outputs["privateKeyPem"]) == unwrap(
+            first_run.named(name).outputs["privateKeyPem"]
+        )
+
+
+def test_rotation_input_reissues_only_that_intermediate(first_run, monkeypatch):
+    second, steps = run_again(
+        program_for(intermediate_rotations={"dev-gcp": "1"}), first_run, monkeypatch
+    )
+
+    assert steps == {
+        "pki-root": "same",
+        "pki-dev-aws-intermediate": "same",
+        "pki-dev-gcp-intermediate": "update",
+    }
+    before, after = fingerprints(first_run), fingerprints(second)
+    assert after["pki-dev-gcp-intermediate"] != before["pki-dev-gcp-intermediate"]
+    assert after["pki-dev-aws-intermediate"] == before["pki-dev-aws-intermediate"]
+
+
+def test_root_rotation_keeps_both_roots_in_the_bundle_and_reissues_every_intermediate(
+    first_run, monkeypatch
+):
+    second, steps = run_again(program_for(root_rotation="1"), first_run, monkeypatch)
+
+    assert set(steps.values()) == {"update"}, steps
+    old_root = pki.load_certificate(unwrap(first_run.named("pki-root").outputs["certificatePem"]))
+    new_root = pki.load_certificate(unwrap(second.named("pki-root").outputs["certificatePem"]))
+    assert old_root != new_root
+    assert set(pki.load_certificates(second.exports["bundle"])) == {old_root, new_root}
+    for name in ("pki-dev-aws-intermediate", "pki-dev-gcp-intermediate"):
+        cert = pki.load_certificate(unwrap(second.named(name).outputs["certificatePem"]))
+        assert cert.issuer == new_root.subject
+        cert.verify_directly_issued_by(new_root)
+
+
+def intermediate_state(graph) -> tuple[dict[str, Any], dict[str, Any]]:
+    resource = graph.named("pki-dev-aws-intermediate")
+    news = {k: v for k, v in unwrap(resource.inputs).items() if k != "__provider"}
+    olds = {k: v for k, v in unwrap(resource.outputs).items() if k != "__provider"}
+    return olds, news
+
+
+def test_diff_is_a_no_op_with_same_inputs_and_renews_in_the_window(first_run):
+    olds, news = intermediate_state(first_run)
+    provider = IntermediateCaProvider()
+
+    assert not provider.diff("id", olds, news).changes
+
+    in_window = {**olds, "renewAfter": (pki.utcnow() - dt.timedelta(minutes=1)).isoformat()}
+    renewal = provider.diff("id", in_window, news)
+    assert renewal.changes and not renewal.replaces
+
+    moved = provider.diff("id", olds, {**news, "trustDomain": "elsewhere.zt.example.com"})
+    assert moved.replaces == ["trustDomain"]
+
+
+def test_renewal_window_is_the_last_third_of_life(first_run):
+    olds, _ = intermediate_state(first_run)
+    start, end = (
+        dt.datetime.fromisoformat(olds["notBefore"]),
+        dt.datetime.fromisoformat(olds["notAfter"]),
+    )
+    renew = dt.datetime.fromisoformat(olds["renewAfter"])
+    assert abs((renew - start) / (end - start) - 2 / 3) < 0.001
+
+
+def test_offline_root_signs_intermediates_without_a_root_resource():
+    passphrase = "correct horse battery staple"
+    root = pki.create_root_ca(ESTATE_DOMAIN)
+    encrypted = root.private_key_pem(passphrase)
+    assert "ENCRYPTED PRIVATE KEY" in encrypted
+
+    graph = run_program(
+        program_for(
+            offline_root_certificate_pem=root.certificate_pem,
+            offline_root_key_pem=encrypted,
+            offline_root_passphrase=passphrase,
+        )
+    )
+
+    assert by_kind(graph, ROOT_KIND) == []
+    for intermediate in by_kind(graph, INTERMEDIATE_KIND):
+        assert intermediate.inputs["rootFingerprintSha256"] == root.fingerprint_sha256
+        assert is_secret(intermediate.inputs["rootKeyPassphrase"])
+        cert = pki.load_certificate(intermediate.outputs["certificatePem"])
+        cert.verify_directly_issued_by(root.certificate)
+    assert graph.exports["bundle"] == root.certificate_pem
+
+
+def test_offline_root_with_wrong_passphrase_fails_with_a_clear_error():
+    root = pki.create_root_ca(ESTATE_DOMAIN)
+    with pytest.raises(Exception, match="check the passphrase"):
+        run_program(
+            program_for(
+                offline_root_certificate_pem=root.certificate_pem,
+                offline_root_key_pem=root.private_key_pem("right"),
+                offline_root_passphrase="wrong",
+            )
+        )
