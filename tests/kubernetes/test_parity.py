@@ -1,0 +1,99 @@
+"""The same posture gives the same manifests on EKS, AKS and GKE, except the documented
+per-cloud fields (`PER_CLOUD_FIELDS`: sandbox handler + scheduling, RBAC subjects).
+
+Secret values are compared masked: each cluster has its own intermediate (per cluster, not
+per cloud), and the keys of every Secret are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from components.kubernetes import (
+    PER_CLOUD_FIELDS,
+    default_sandbox_placement,
+    mask_secrets,
+    render_baseline,
+    render_charts,
+)
+
+from .support import shared_pki, stack_spec
+
+
+def _masked(stack: str, *, mesh: bool = False) -> dict[str, tuple[str, list[dict]]]:
+    spec = stack_spec(stack)
+    posture = spec.posture.model_copy(update={"mesh": mesh})
+    bundle = shared_pki(stack).trust_bundle
+    return {
+        c.name: (c.cloud, mask_secrets(render_baseline(
+            c.cloud, posture, c, spec.trust_domain(c), default_sandbox_placement(c.cloud), bundle
+        )))
+        for c in spec.clusters
+    }
+
+
+def _key(obj: dict) -> tuple:
+    return obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]
+
+
+def _portable(obj: dict) -> dict:
+    return {k: v for k, v in obj.items() if k not in PER_CLOUD_FIELDS.get(obj["kind"], ())}
+
+
+def _differences(a: list[dict], b: list[dict]) -> set[tuple[str, str]]:
+    """(kind, field) pairs that differ between two clusters' manifests."""
+    assert [_key(o) for o in a] == [_key(o) for o in b], "different objects"
+    diffs = set()
+    for x, y in zip(a, b, strict=True):
+        for field in sorted(set(x) | set(y)):
+            if x.get(field) != y.get(field):
+                diffs.add((x["kind"], field))
+    return diffs
+
+
+@pytest.mark.parametrize("stack,mesh", [("dev", False), ("prod", False), ("dev", True)])
+def test_manifests_differ_only_in_documented_per_cloud_fields(stack, mesh):
+    rendered = _masked(stack, mesh=mesh)
+    allowed = {(kind, field) for kind, fields in PER_CLOUD_FIELDS.items() for field in fields}
+    seen_cross_cloud = set()
+    for (name_a, (cloud_a, a)), (name_b, (cloud_b, b)) in itertools.combinations(rendered.items(), 2):
+        diffs = _differences(a, b)
+        if cloud_a == cloud_b:
+            assert diffs == set(), f"{name_a} and {name_b} are both {cloud_a} yet differ: {diffs}"
+        else:
+            assert diffs <= allowed, f"{name_a} vs {name_b}: undocumented differences {diffs - allowed}"
+            assert [_portable(o) for o in a] == [_portable(o) for o in b]
+            seen_cross_cloud |= diffs
+    # The per-cloud fields really do differ (the sandbox and identity are the clouds' own).
+    assert seen_cross_cloud == allowed
+
+
+def test_a_sandboxed_workload_is_portable():
+    """`runtimeClassName: sandboxed` resolves on every cloud, to that cloud's VM sandbox pool."""
+    rendered = _masked("dev")
+    for cloud, objects in rendered.values():
+        runtime = next(o for o in objects if o["kind"] == "RuntimeClass")
+        placement = default_sandbox_placement(cloud)
+        assert runtime["metadata"]["name"] == "sandboxed"
+        assert runtime["handler"] == placement.handler
+        assert runtime["scheduling"]["nodeSelector"] == placement.node_selector
+
+
+def test_charts_are_the_same_except_istio_platform_and_trust_domain():
+    spec = stack_spec("dev")
+    posture = spec.posture.model_copy(update={"mesh": True})
+    charts = {
+        c.cloud: render_charts(c.cloud, posture, "td.example.com") for c in spec.clusters
+    }
+    for cloud, releases in charts.items():
+        assert [(r.name, r.chart, r.version, r.repo) for r in releases] == [
+            (r.name, r.chart, r.version, r.repo) for r in charts["aws"]
+        ]
+        for release, reference in zip(releases, charts["aws"], strict=True):
+            values = {k: v for k, v in release.values.items() if k != "global"}
+            assert values == reference.values
+            expected_global = {"platform": "gke"} if cloud == "gcp" and release.chart in (
+                "cni", "istiod") else None
+            assert release.values.get("global") == expected_global
