@@ -12,3 +12,23 @@ def git(repo: Path, *args: str) -> str:
          "-c", "commit.gpgsign=false", *args],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
+
+
+def append_worker(ledger_dir: str, key_pem: str, chain_pem: str, name: str, count: int,
+                  start, done) -> None:
+    """A separate deployer process: wait for the start signal, then append `count` entries
+    (count < 0: forever). `done` receives the number written."""
+    from components.ledger.chain import append
+    from components.ledger.identity import Signer
+    from components.ledger.local import DirectoryStore
+    from components.pki.authority import load_certificates, load_private_key
+
+    signer = Signer(load_private_key(key_pem), load_certificates(chain_pem))
+    store = DirectoryStore(Path(ledger_dir))
+    state = {"digest": "sha256:" + "0" * 64, "resources": 1, "secrets": 0}
+    start.wait()
+    written = 0
+    while count < 0 or written < count:
+        append(store, signer=signer, stack=name, project="p", state=state, code={})
+        written += 1
+    done.put((name, written))
