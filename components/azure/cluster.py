@@ -58,101 +58,101 @@ def build_cluster(
     assert groups.admins.azure_group_object_id is not None
     grants = _control_plane_grants(ctx, net, ids) + keys.grants
 
+    # Keyword form (typed *Args values inside): the SDK's ManagedClusterArgs form clashes on
+    # `resource_name`, the ARM name argument.
     cluster = cs.ManagedCluster(
         ctx.name,
-        cs.ManagedClusterArgs(
-            resource_group_name=ctx.resource_group_name,
-            resource_name=ctx.name,
-            location=ctx.location,
-            dns_prefix=ctx.name,
-            kubernetes_version=version,
-            sku=cs.ManagedClusterSKUArgs(
-                name=cs.ManagedClusterSKUName.BASE, tier=cs.ManagedClusterSKUTier.STANDARD
-            ),
-            identity=cs.ManagedClusterIdentityArgs(
-                type=cs.ResourceIdentityType.USER_ASSIGNED,
-                user_assigned_identities=[ids.control_plane.id],
-            ),
-            identity_profile={
-                "kubeletidentity": cs.UserAssignedIdentityArgs(
-                    resource_id=ids.kubelet.id,
-                    client_id=ids.kubelet.client_id,
-                    object_id=ids.kubelet.principal_id,
-                )
-            },
-            # Entra ID is the only way in; Azure RBAC decides what each group may do.
-            aad_profile=cs.ManagedClusterAADProfileArgs(
-                managed=True,
-                enable_azure_rbac=True,
-                tenant_id=ctx.tenant_id,
-                admin_group_object_ids=[groups.admins.azure_group_object_id],
-            ),
-            enable_rbac=True,
-            disable_local_accounts=True,
-            api_server_access_profile=cs.ManagedClusterAPIServerAccessProfileArgs(
-                enable_private_cluster=True,
-                enable_private_cluster_public_fqdn=False,
-                private_dns_zone="system",
-                enable_vnet_integration=True,
-                subnet_id=net.apiserver_subnet.id,
-                disable_run_command=True,
-            ),
-            public_network_access=cs.PublicNetworkAccess.DISABLED,
-            network_profile=cs.ContainerServiceNetworkProfileArgs(
-                network_plugin=cs.NetworkPlugin.AZURE,
-                network_plugin_mode=cs.NetworkPluginMode.OVERLAY,
-                network_dataplane=cs.NetworkDataplane.CILIUM,
-                network_policy=cs.NetworkPolicy.CILIUM,
-                pod_cidr=net.addressing.pods,
-                service_cidr=net.addressing.services,
-                dns_service_ip=net.addressing.dns_service_ip,
-                outbound_type=cs.OutboundType.USER_ASSIGNED_NAT_GATEWAY,
-                load_balancer_sku=cs.LoadBalancerSku.STANDARD,
-            ),
-            security_profile=cs.ManagedClusterSecurityProfileArgs(
-                azure_key_vault_kms=cs.AzureKeyVaultKmsArgs(
-                    enabled=True,
-                    key_id=keys.kms_key.key_uri_with_version,
-                    key_vault_network_access=cs.KeyVaultNetworkAccessTypes.PRIVATE,
-                    key_vault_resource_id=keys.vault.id,
-                ),
-                workload_identity=cs.ManagedClusterSecurityProfileWorkloadIdentityArgs(
-                    enabled=True
-                ),
-                image_cleaner=cs.ManagedClusterSecurityProfileImageCleanerArgs(
-                    enabled=True, interval_hours=IMAGE_CLEANER_INTERVAL_HOURS
-                ),
-                defender=cs.ManagedClusterSecurityProfileDefenderArgs(
-                    log_analytics_workspace_resource_id=audit.workspace.id,
-                    security_monitoring=(
-                        cs.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(
-                            enabled=True
-                        )
-                    ),
-                ),
-            ),
-            oidc_issuer_profile=cs.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
-            auto_upgrade_profile=cs.ManagedClusterAutoUpgradeProfileArgs(
-                # Patch releases of the pinned minor version; minor upgrades go through the spec.
-                upgrade_channel=cs.UpgradeChannel.PATCH,
-                node_os_upgrade_channel=cs.NodeOSUpgradeChannel.NODE_IMAGE,
-            ),
-            addon_profiles={
-                "azurepolicy": cs.ManagedClusterAddonProfileArgs(
-                    enabled=True, config={"version": "v2"}
-                )
-            },
-            disk_encryption_set_id=keys.disk_encryption_set.id,
-            node_resource_group=naming.node_resource_group(ctx.name),
-            # Nobody edits the node resource group by hand; AKS alone manages it.
-            node_resource_group_profile=cs.ManagedClusterNodeResourceGroupProfileArgs(
-                restriction_level=cs.RestrictionLevel.READ_ONLY
-            ),
-            agent_pool_profiles=[
-                pools.system_profile(spec.node_pools.system, net.node_subnet.id, version)
-            ],
-            tags=ctx.tags,
+        resource_group_name=ctx.resource_group_name,
+        resource_name_=ctx.name,
+        location=ctx.location,
+        dns_prefix=ctx.name,
+        kubernetes_version=version,
+        sku=cs.ManagedClusterSKUArgs(
+            name=cs.ManagedClusterSKUName.BASE, tier=cs.ManagedClusterSKUTier.STANDARD
         ),
+        identity=cs.ManagedClusterIdentityArgs(
+            type=cs.ResourceIdentityType.USER_ASSIGNED,
+            user_assigned_identities=[ids.control_plane.id],
+        ),
+        identity_profile={
+            "kubeletidentity": cs.UserAssignedIdentityArgs(
+                resource_id=ids.kubelet.id,
+                client_id=ids.kubelet.client_id,
+                object_id=ids.kubelet.principal_id,
+            )
+        },
+        # Entra ID is the only way in; Azure RBAC decides what each group may do.
+        aad_profile=cs.ManagedClusterAADProfileArgs(
+            managed=True,
+            enable_azure_rbac=True,
+            tenant_id=ctx.tenant_id,
+            admin_group_object_ids=[groups.admins.azure_group_object_id],
+        ),
+        enable_rbac=True,
+        disable_local_accounts=True,
+        api_server_access_profile=cs.ManagedClusterAPIServerAccessProfileArgs(
+            enable_private_cluster=True,
+            enable_private_cluster_public_fqdn=False,
+            private_dns_zone="system",
+            enable_vnet_integration=True,
+            subnet_id=net.apiserver_subnet.id,
+            disable_run_command=True,
+        ),
+        public_network_access=cs.PublicNetworkAccess.DISABLED,
+        network_profile=cs.ContainerServiceNetworkProfileArgs(
+            network_plugin=cs.NetworkPlugin.AZURE,
+            network_plugin_mode=cs.NetworkPluginMode.OVERLAY,
+            network_dataplane=cs.NetworkDataplane.CILIUM,
+            network_policy=cs.NetworkPolicy.CILIUM,
+            pod_cidr=net.addressing.pods,
+            service_cidr=net.addressing.services,
+            dns_service_ip=net.addressing.dns_service_ip,
+            outbound_type=cs.OutboundType.USER_ASSIGNED_NAT_GATEWAY,
+            load_balancer_sku=cs.LoadBalancerSku.STANDARD,
+        ),
+        security_profile=cs.ManagedClusterSecurityProfileArgs(
+            azure_key_vault_kms=cs.AzureKeyVaultKmsArgs(
+                enabled=True,
+                key_id=keys.kms_key.key_uri_with_version,
+                key_vault_network_access=cs.KeyVaultNetworkAccessTypes.PRIVATE,
+                key_vault_resource_id=keys.vault.id,
+            ),
+            workload_identity=cs.ManagedClusterSecurityProfileWorkloadIdentityArgs(
+                enabled=True
+            ),
+            image_cleaner=cs.ManagedClusterSecurityProfileImageCleanerArgs(
+                enabled=True, interval_hours=IMAGE_CLEANER_INTERVAL_HOURS
+            ),
+            defender=cs.ManagedClusterSecurityProfileDefenderArgs(
+                log_analytics_workspace_resource_id=audit.workspace.id,
+                security_monitoring=(
+                    cs.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(
+                        enabled=True
+                    )
+                ),
+            ),
+        ),
+        oidc_issuer_profile=cs.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
+        auto_upgrade_profile=cs.ManagedClusterAutoUpgradeProfileArgs(
+            # Patch releases of the pinned minor version; minor upgrades go through the spec.
+            upgrade_channel=cs.UpgradeChannel.PATCH,
+            node_os_upgrade_channel=cs.NodeOSUpgradeChannel.NODE_IMAGE,
+        ),
+        addon_profiles={
+            "azurepolicy": cs.ManagedClusterAddonProfileArgs(
+                enabled=True, config={"version": "v2"}
+            )
+        },
+        disk_encryption_set_id=keys.disk_encryption_set.id,
+        node_resource_group=naming.node_resource_group(ctx.name),
+        # Nobody edits the node resource group by hand; AKS alone manages it.
+        node_resource_group_profile=cs.ManagedClusterNodeResourceGroupProfileArgs(
+            restriction_level=cs.RestrictionLevel.READ_ONLY
+        ),
+        agent_pool_profiles=[
+            pools.system_profile(spec.node_pools.system, net.node_subnet.id, version)
+        ],
+        tags=ctx.tags,
         opts=ctx.opts(depends_on=grants),
     )
     c.implements(
@@ -179,13 +179,11 @@ def build_cluster(
                         (pools.SANDBOX, spec.node_pools.sandbox)):
         agent_pool = cs.AgentPool(
             f"{ctx.name}-{shape.name}",
-            cs.AgentPoolArgs(
-                resource_group_name=ctx.resource_group_name,
-                resource_name=cluster.name,
-                agent_pool_name=shape.name,
-                **pools.pool_settings(shape, pool, net.node_subnet.id, version),
-                tags=ctx.tags,
-            ),
+            resource_group_name=ctx.resource_group_name,
+            resource_name_=cluster.name,
+            agent_pool_name=shape.name,
+            **pools.pool_settings(shape, pool, net.node_subnet.id, version),
+            tags=ctx.tags,
             # AKS runs one agent-pool operation at a time per cluster.
             opts=ctx.opts(depends_on=previous),
         )

@@ -27,14 +27,13 @@ class AksIdentities:
 
 def build_identities(ctx: AksContext) -> AksIdentities:
     def identity(suffix: str) -> managedidentity.UserAssignedIdentity:
+        # Keyword form: the SDK's *Args form clashes on `resource_name` for this type.
         return managedidentity.UserAssignedIdentity(
             f"{ctx.name}-{suffix}",
-            managedidentity.UserAssignedIdentityArgs(
-                resource_group_name=ctx.resource_group_name,
-                resource_name=f"id-{ctx.name}-{suffix}",
-                location=ctx.location,
-                tags=ctx.tags,
-            ),
+            resource_group_name=ctx.resource_group_name,
+            resource_name_=f"id-{ctx.name}-{suffix}",
+            location=ctx.location,
+            tags=ctx.tags,
             opts=ctx.opts(),
         )
 
