@@ -1,0 +1,1 @@
+"""Zero-trust CrossGuard rules: importable without starting the pack (see pack.build_pack)."""

@@ -1,0 +1,116 @@
+"""The policies of the pack: one resource policy per control, plus the stack policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from . import exemptions
+from .catalog import BY_ID, CONTROLS
+from .config import schema_properties, settings
+from .findings import Finding
+from .rules import RULES, Resource
+from .rules.registry import judge
+from .stack import rules as stack_rules
+from .stack.graph import Ownership, nodes_from_policy_resources
+from .stack.posture import Posture, evaluate
+from .values import raw
+
+PACK_NAME = "zero-trust-clusters"
+
+
+def _resource_policy(control: str) -> ResourceValidationPolicy:
+    meta = BY_ID[control]
+    types = sorted({ty for r in RULES if r.control == control for ty in r.types})
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type not in types:
+            return
+        cfg = settings(control, args.get_config())
+        res = Resource(args.resource_type, args.name, args.urn, raw(args.props))
+        found = judge(res, control, cfg)
+        names = {args.urn, args.name}
+        for f in exemptions.apply(found, cfg, control, lambda _u: names, control):
+            report(f.message, None)
+
+    notes = "; ".join(f"{cloud}: {note}" for cloud, note in meta.notes.items())
+    return ResourceValidationPolicy(
+        name=control,
+        description=f"[{control}] {meta.title} [{meta.principle}]",
+        validate=validate,
+        config_schema=PolicyConfigSchema(properties=schema_properties(control)),
+        severity=Severity.HIGH,
+        tags=["zero-trust", *sorted({r.cloud for r in RULES if r.control == control})],
+        remediation_steps=notes,
+    )
+
+
+StackCheck = Callable[[Posture, Mapping[str, Any]], list[Finding]]
+
+STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
+    ("posture-evidence", "Every cluster has resources implementing every required control",
+     None, stack_rules.posture_evidence),
+    ("posture-parity", "Every cluster holds the same controls, whatever its cloud",
+     None, stack_rules.posture_parity),
+    ("ZT-SANDBOX-every-cluster", ("[ZT-SANDBOX] Every cluster has a VM-sandbox pool and the "
+     "common RuntimeClass"), "ZT-SANDBOX", stack_rules.sandbox_everywhere),
+    ("ZT-MTLS-SHARED-ROOT-one-root", ("[ZT-MTLS-SHARED-ROOT] Every cluster's intermediate "
+     "chains to the one shared root"), "ZT-MTLS-SHARED-ROOT", stack_rules.one_root),
+    ("ZT-NETPOL-DEFAULT-DENY-every-namespace", ("[ZT-NETPOL-DEFAULT-DENY] Every workload "
+     "namespace has a default-deny NetworkPolicy"), "ZT-NETPOL-DEFAULT-DENY",
+     stack_rules.namespaces_default_deny),
+    ("ZT-NET-SEGMENT-no-world-to-clusters", ("[ZT-NET-SEGMENT] No SG, NSG or firewall rule "
+     "admits 0.0.0.0/0 or ::/0 to a cluster's nodes or control plane"), "ZT-NET-SEGMENT",
+     stack_rules.no_world_to_clusters),
+]
+
+
+def _stack_policy(name: str, description: str, control: str | None,
+                  check: StackCheck) -> StackValidationPolicy:
+    schema_key = control if control else name
+
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        cfg = settings(schema_key, args.get_config())
+        nodes = nodes_from_policy_resources(args.resources)
+        own = Ownership(nodes)
+        posture = evaluate(nodes, {control: cfg} if control else None, own)
+
+        def names(urn: str | None) -> set[str]:
+            node = own.by_urn.get(urn or "")
+            return {x for x in (urn, node.name if node else None, own.name_of(urn)) if x}
+
+        for f in exemptions.apply(check(posture, cfg), cfg, name, names, control):
+            report(f.message, f.urn)
+
+    props = schema_properties(schema_key)
+    return StackValidationPolicy(
+        name=name, description=description, validate=validate,
+        config_schema=PolicyConfigSchema(properties=props), severity=Severity.HIGH,
+        tags=["zero-trust", "stack"],
+    )
+
+
+def all_policies() -> list[Policy]:
+    return [_resource_policy(c.id) for c in CONTROLS] + [
+        _stack_policy(*p) for p in STACK_POLICIES]
+
+
+PACK_KWARGS: dict[str, Any] = {
+    "name": PACK_NAME,
+    "enforcement_level": EnforcementLevel.MANDATORY,
+    "description": "Zero-trust posture for EKS, AKS and GKE, per cloud and across clouds",
+    "display_name": "Zero-Trust Clusters",
+    "tags": ["zero-trust", "kubernetes", "aws", "azure", "gcp"],
+}

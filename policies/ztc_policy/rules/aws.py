@@ -1,0 +1,276 @@
+"""EKS and its AWS neighbours (launch templates, security groups, KMS, S3, IAM)."""
+
+from __future__ import annotations
+
+import json
+
+from .. import types as t
+from ..findings import expect, fail, unverifiable
+from ..values import (
+    MISSING,
+    UNKNOWN,
+    as_bool,
+    as_list,
+    contains_unknown,
+    is_world,
+    lookup,
+    version_tuple,
+)
+from .registry import rule
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+GOOD_AMI_PREFIXES = ("BOTTLEROCKET_", "AL2023_", "CUSTOM")
+
+
+@rule("ZT-API-PRIVATE", "aws", t.EKS_CLUSTER, summary="private endpoint or allow-listed CIDRs")
+def eks_api_private(r, cfg):
+    c = "ZT-API-PRIVATE"
+    public = lookup(r.props, "vpcConfig.endpointPublicAccess")
+    if public is UNKNOWN:
+        return [unverifiable(c, "vpcConfig.endpointPublicAccess")]
+    out = expect(r.props, "vpcConfig.endpointPrivateAccess", lambda v: as_bool(v) is True,
+                 control=c, default=False,
+                 why="vpcConfig.endpointPrivateAccess is {value}; set it to true")
+    if public is MISSING or as_bool(public) is not False:  # AWS default: public endpoint on
+        out += expect(
+            r.props, "vpcConfig.publicAccessCidrs",
+            lambda v: bool(v) and not any(is_world(x) for x in v), control=c,
+            default=["0.0.0.0/0"],
+            why="public endpoint open to {value}; set vpcConfig.endpointPublicAccess=false "
+                "or restrict publicAccessCidrs")
+    return out
+
+
+@rule("ZT-IAM-ONLY", "aws", t.EKS_CLUSTER, summary="access entries only, creator not admin")
+def eks_iam_only(r, cfg):
+    c = "ZT-IAM-ONLY"
+    return expect(r.props, "accessConfig.authenticationMode", lambda v: v == "API", control=c,
+                  default="CONFIG_MAP",
+                  why="accessConfig.authenticationMode is {value}; set it to API "
+                      "(no aws-auth ConfigMap)") + \
+        expect(r.props, "accessConfig.bootstrapClusterCreatorAdminPermissions",
+               lambda v: as_bool(v) is False, control=c, default=True,
+               why="accessConfig.bootstrapClusterCreatorAdminPermissions is {value} "
+                   "(default true); set it to false")
+
+
+@rule("ZT-SECRETS-KMS", "aws", t.EKS_CLUSTER, summary="secrets envelope-encrypted with KMS")
+def eks_secrets(r, cfg):
+    c = "ZT-SECRETS-KMS"
+    return expect(r.props, "encryptionConfig.resources", lambda v: "secrets" in as_list(v),
+                  control=c, why="encryptionConfig.resources is {value}; include \"secrets\"") + \
+        expect(r.props, "encryptionConfig.provider.keyArn", lambda v: bool(v), control=c,
+               why="encryptionConfig.provider.keyArn is {value}; point it at a KMS key")
+
+
+@rule("ZT-SECRETS-KMS", "aws", t.KMS_KEY, summary="customer KMS key rotates")
+def kms_rotation(r, cfg):
+    return expect(r.props, "enableKeyRotation", lambda v: as_bool(v) is True,
+                  control="ZT-SECRETS-KMS", default=False,
+                  why="KMS key enableKeyRotation is {value} (default false); set it to true")
+
+
+@rule("ZT-AUDIT-IMMUTABLE", "aws", t.EKS_CLUSTER, summary="all five control-plane log types")
+def eks_logs(r, cfg):
+    def ok(v):
+        return all(x in as_list(v) for x in LOG_TYPES)
+    return expect(r.props, "enabledClusterLogTypes", ok, control="ZT-AUDIT-IMMUTABLE",
+                  default=[], why="enabledClusterLogTypes is {value}; enable " + ", ".join(LOG_TYPES))
+
+
+@rule("ZT-AUDIT-IMMUTABLE", "aws", t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2,
+      summary="Object Lock COMPLIANCE retention")
+def object_lock(r, cfg):
+    c = "ZT-AUDIT-IMMUTABLE"
+    out = expect(r.props, "rule.defaultRetention.mode", lambda v: v == "COMPLIANCE", control=c,
+                 why="Object Lock default retention mode is {value}; use COMPLIANCE "
+                     "(GOVERNANCE can be bypassed)")
+    days, years = lookup(r.props, "rule.defaultRetention.days"), \
+        lookup(r.props, "rule.defaultRetention.years")
+    if UNKNOWN in (days, years):
+        out.append(unverifiable(c, "rule.defaultRetention.days"))
+    elif days is MISSING and years is MISSING:
+        out.append(fail(c, "Object Lock default retention has no days/years"))
+    return out
+
+
+@rule("ZT-AUDIT-IMMUTABLE", "aws", t.S3_BUCKET, t.S3_BUCKET_V2, summary="lock-enabled bucket")
+def bucket_lock(r, cfg):
+    # Only buckets that carry an Object Lock block are audit stores; keep them lock-enabled.
+    if lookup(r.props, "objectLockConfiguration") is MISSING:
+        return []
+    return expect(r.props, "objectLockEnabled", lambda v: as_bool(v) is True,
+                  control="ZT-AUDIT-IMMUTABLE", default=False,
+                  why="bucket with an Object Lock configuration has objectLockEnabled={value}")
+
+
+@rule("ZT-VERSION", "aws", t.EKS_CLUSTER, summary="supported version, standard support")
+def eks_version(r, cfg):
+    c = "ZT-VERSION"
+    minimum = version_tuple(cfg.get("minKubernetesVersion", "1.32"))
+    out = expect(r.props, "version",
+                 lambda v: v is MISSING or (version_tuple(v) or (0,)) >= minimum, control=c,
+                 why=f"Kubernetes version {{value}} is older than {cfg.get('minKubernetesVersion')}"
+                     " (config minKubernetesVersion)")
+    out += expect(r.props, "upgradePolicy.supportType", lambda v: v == "STANDARD", control=c,
+                  default="EXTENDED",
+                  why="upgradePolicy.supportType is {value} (AWS default EXTENDED keeps old "
+                      "versions running); set STANDARD so EKS upgrades at end of support")
+    return out
+
+
+@rule("ZT-NODE-OS", "aws", t.EKS_NODE_GROUP, summary="hardened AMI type, no SSH")
+def nodegroup_os(r, cfg):
+    c = "ZT-NODE-OS"
+    out = expect(r.props, "amiType", lambda v: isinstance(v, str) and v.startswith(
+        GOOD_AMI_PREFIXES), control=c, default="AL2023_x86_64_STANDARD",
+        why="amiType {value} is not Bottlerocket, AL2023 or a CUSTOM hardened AMI")
+    if lookup(r.props, "remoteAccess") is not MISSING:
+        out.append(fail(c, "remoteAccess is set: node groups must not open SSH"))
+    return out
+
+
+@rule("ZT-NODE-OS", "aws", t.LAUNCH_TEMPLATE, summary="no SSH key pair")
+def lt_no_key(r, cfg):
+    return expect(r.props, "keyName", lambda v: v is MISSING or v == "", control="ZT-NODE-OS",
+                  why="launch template keyName={value}: nodes must not carry an SSH key pair")
+
+
+@rule("ZT-NODE-METADATA", "aws", t.EKS_NODE_GROUP, summary="node group pins a launch template")
+def nodegroup_lt(r, cfg):
+    lt = lookup(r.props, "launchTemplate")
+    if lt is UNKNOWN:
+        return [unverifiable("ZT-NODE-METADATA", "launchTemplate")]
+    if lt is MISSING:
+        return [fail("ZT-NODE-METADATA", "node group has no launchTemplate, so IMDSv2 and the hop "
+                     "limit are not pinned; attach a launch template")]
+    return []
+
+
+@rule("ZT-NODE-METADATA", "aws", t.LAUNCH_TEMPLATE, summary="IMDSv2 required, hop limit 1")
+def lt_imds(r, cfg):
+    c = "ZT-NODE-METADATA"
+    hop = int(cfg.get("maxHopLimit", 1))
+    return expect(r.props, "metadataOptions.httpTokens", lambda v: v == "required", control=c,
+                  default="optional",
+                  why="metadataOptions.httpTokens is {value}; set \"required\" (IMDSv2)") + \
+        expect(r.props, "metadataOptions.httpPutResponseHopLimit",
+               lambda v: isinstance(v, (int, float)) and v <= hop, control=c, default=1,
+               why=f"metadataOptions.httpPutResponseHopLimit is {{value}}; at most {hop} "
+                   "(config maxHopLimit)")
+
+
+@rule("ZT-NODE-PRIVATE", "aws", t.LAUNCH_TEMPLATE, summary="no public IP on node interfaces")
+def lt_no_public_ip(r, cfg):
+    nics = lookup(r.props, "networkInterfaces")
+    if nics is UNKNOWN:
+        return [unverifiable("ZT-NODE-PRIVATE", "networkInterfaces")]
+    out = []
+    for i, nic in enumerate(as_list(nics)):
+        out += expect(nic, "associatePublicIpAddress", lambda v: as_bool(v) is not True,
+                      control="ZT-NODE-PRIVATE", default=False,
+                      why=f"networkInterfaces[{i}].associatePublicIpAddress is {{value}}")
+    return out
+
+
+@rule("ZT-NODE-PRIVATE", "aws", t.SUBNET, summary="subnets do not hand out public IPs")
+def subnet_private(r, cfg):
+    return expect(r.props, "mapPublicIpOnLaunch", lambda v: as_bool(v) is not True,
+                  control="ZT-NODE-PRIVATE", default=False,
+                  why="subnet mapPublicIpOnLaunch is {value}: instances would get public IPs")
+
+
+@rule("ZT-DISK-CMK", "aws", t.LAUNCH_TEMPLATE, summary="EBS encrypted with a customer key")
+def lt_disk(r, cfg):
+    c = "ZT-DISK-CMK"
+    mappings = lookup(r.props, "blockDeviceMappings")
+    if mappings is UNKNOWN:
+        return [unverifiable(c, "blockDeviceMappings")]
+    ebs = [m for m in as_list(mappings) if isinstance(m, dict) and m.get("ebs") is not None]
+    if not ebs:
+        return [fail(c, "launch template has no EBS blockDeviceMappings, so the root volume "
+                     "is not encrypted with a customer key")]
+    out = []
+    for i, m in enumerate(ebs):
+        out += expect(m, "ebs.encrypted", lambda v: as_bool(v) is True, control=c,
+                      default=False, why=f"blockDeviceMappings[{i}].ebs.encrypted is {{value}}")
+        out += expect(m, "ebs.kmsKeyId", lambda v: bool(v), control=c,
+                      why=f"blockDeviceMappings[{i}].ebs.kmsKeyId is {{value}}; "
+                          "use a customer-managed KMS key")
+    return out
+
+
+@rule("ZT-NODE-TRUSTED-BOOT", "aws", t.AMI, summary="UEFI + NitroTPM AMI")
+def ami_trusted_boot(r, cfg):
+    c = "ZT-NODE-TRUSTED-BOOT"
+    return expect(r.props, "tpmSupport", lambda v: v == "v2.0", control=c,
+                  why="AMI tpmSupport is {value}; register it with v2.0 (NitroTPM)") + \
+        expect(r.props, "bootMode", lambda v: v == "uefi", control=c,
+               why="AMI bootMode is {value}; use uefi (Secure Boot needs UEFI)")
+
+
+@rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE_POLICY_ATTACHMENT, summary="no broad policies")
+def no_broad_policies(r, cfg):
+    forbidden = set(cfg.get("forbiddenPolicyArns") or [])
+    return expect(r.props, "policyArn", lambda v: v not in forbidden, control="ZT-NODE-IDENTITY",
+                  why="role gets {value}, which is far broader than a node or workload needs "
+                      "(config forbiddenPolicyArns)")
+
+
+@rule("ZT-NETPOL-DEFAULT-DENY", "aws", t.EKS_ADDON, summary="vpc-cni enforces NetworkPolicy")
+def vpc_cni_netpol(r, cfg):
+    c = "ZT-NETPOL-DEFAULT-DENY"
+    name = lookup(r.props, "addonName")
+    if name is UNKNOWN:
+        return [unverifiable(c, "addonName")]
+    if name != "vpc-cni":
+        return []
+    values = lookup(r.props, "configurationValues")
+    if values is UNKNOWN:
+        return [unverifiable(c, "configurationValues")]
+    try:
+        parsed = json.loads(values) if isinstance(values, str) else {}
+    except json.JSONDecodeError:
+        return [fail(c, "vpc-cni configurationValues is not valid JSON")]
+    if as_bool(parsed.get("enableNetworkPolicy")) is not True:
+        return [fail(c, "vpc-cni configurationValues lacks enableNetworkPolicy=\"true\" "
+                     "(default off): NetworkPolicy objects would not be enforced")]
+    return []
+
+
+def _sg_world(entries, c, what):
+    out = []
+    if entries is UNKNOWN:
+        return [unverifiable(c, what)]
+    for i, e in enumerate(as_list(entries)):
+        if not isinstance(e, dict):
+            continue
+        cidrs = as_list(e.get("cidrBlocks")) + as_list(e.get("ipv6CidrBlocks"))
+        if contains_unknown(cidrs):
+            out.append(unverifiable(c, f"{what}[{i}] CIDRs"))
+        elif any(is_world(x) for x in cidrs):
+            out.append(fail(c, f"{what}[{i}] admits {', '.join(x for x in cidrs if is_world(x))} "
+                            f"on ports {e.get('fromPort')}-{e.get('toPort')}"))
+    return out
+
+
+@rule("ZT-NET-SEGMENT", "aws", t.SECURITY_GROUP, summary="no world ingress in security groups")
+def sg_world(r, cfg):
+    return _sg_world(lookup(r.props, "ingress"), "ZT-NET-SEGMENT", "ingress")
+
+
+@rule("ZT-NET-SEGMENT", "aws", t.SG_RULE, summary="no world ingress rule")
+def sg_rule_world(r, cfg):
+    kind = lookup(r.props, "type")
+    if kind == "egress":
+        return []
+    return _sg_world([r.props], "ZT-NET-SEGMENT", "security group rule")
+
+
+@rule("ZT-NET-SEGMENT", "aws", t.SG_INGRESS_RULE, summary="no world ingress rule")
+def sg_ingress_world(r, cfg):
+    c = "ZT-NET-SEGMENT"
+    return expect(r.props, "cidrIpv4", lambda v: not is_world(v), control=c,
+                  why="ingress rule admits {value}") + \
+        expect(r.props, "cidrIpv6", lambda v: not is_world(v), control=c,
+               why="ingress rule admits {value}")

@@ -1,0 +1,214 @@
+"""AKS (ManagedCluster, AgentPool and inline agentPoolProfiles) and NSGs."""
+
+from __future__ import annotations
+
+from .. import types as t
+from ..findings import expect, fail, unverifiable
+from ..values import UNKNOWN, as_bool, as_list, contains_unknown, is_world, lookup, version_tuple
+from .registry import rule
+
+GOOD_OS_SKUS = ("AzureLinux", "AzureLinux3", "Mariner", "CBLMariner")
+UPGRADE_CHANNELS = ("patch", "stable", "rapid", "node-image")
+
+
+def _is_true(v):
+    return as_bool(v) is True
+
+
+@rule("ZT-API-PRIVATE", "azure", t.AKS_CLUSTER, summary="private cluster or authorized ranges")
+def aks_api(r, cfg):
+    c = "ZT-API-PRIVATE"
+    private = lookup(r.props, "apiServerAccessProfile.enablePrivateCluster")
+    if private is UNKNOWN:
+        return [unverifiable(c, "apiServerAccessProfile.enablePrivateCluster")]
+    if as_bool(private) is True:
+        return expect(r.props, "apiServerAccessProfile.enablePrivateClusterPublicFQDN",
+                      lambda v: as_bool(v) is not True, control=c, default=False,
+                      why="enablePrivateClusterPublicFQDN is {value}; keep the API FQDN private")
+    return expect(r.props, "apiServerAccessProfile.authorizedIPRanges",
+                  lambda v: bool(v) and not any(is_world(x) for x in v), control=c, default=[],
+                  why="public API server with authorizedIPRanges {value}; set "
+                      "apiServerAccessProfile.enablePrivateCluster=true or allow-list ranges")
+
+
+@rule("ZT-IAM-ONLY", "azure", t.AKS_CLUSTER, summary="AAD + Azure RBAC, no local accounts")
+def aks_iam(r, cfg):
+    c = "ZT-IAM-ONLY"
+    return (
+        expect(r.props, "disableLocalAccounts", _is_true, control=c, default=False,
+               why="disableLocalAccounts is {value} (default false); set true")
+        + expect(r.props, "aadProfile.managed", _is_true, control=c, default=False,
+                 why="aadProfile.managed is {value}; use managed Entra ID integration")
+        + expect(r.props, "aadProfile.enableAzureRBAC", _is_true, control=c, default=False,
+                 why="aadProfile.enableAzureRBAC is {value}; set true")
+        + expect(r.props, "enableRBAC", lambda v: as_bool(v) is not False, control=c,
+                 default=True, why="enableRBAC is {value}")
+    )
+
+
+def _wi(control):
+    def check(r, cfg):
+        return expect(r.props, "securityProfile.workloadIdentity.enabled", _is_true,
+                      control=control, default=False,
+                      why="securityProfile.workloadIdentity.enabled is {value}; set true") + \
+            expect(r.props, "oidcIssuerProfile.enabled", _is_true, control=control,
+                   default=False, why="oidcIssuerProfile.enabled is {value}; set true")
+    return check
+
+
+rule("ZT-WORKLOAD-IDENTITY", "azure", t.AKS_CLUSTER, summary="workload identity + OIDC issuer")(
+    _wi("ZT-WORKLOAD-IDENTITY"))
+# AKS has no IMDS lock; the closest real equivalent is that pods use workload identity.
+rule("ZT-NODE-METADATA", "azure", t.AKS_CLUSTER, summary="equivalent: workload identity")(
+    _wi("ZT-NODE-METADATA"))
+
+
+@rule("ZT-SECRETS-KMS", "azure", t.AKS_CLUSTER, summary="Key Vault KMS for secrets")
+def aks_kms(r, cfg):
+    c = "ZT-SECRETS-KMS"
+    return expect(r.props, "securityProfile.azureKeyVaultKms.enabled", _is_true, control=c,
+                  default=False, why="securityProfile.azureKeyVaultKms.enabled is {value}") + \
+        expect(r.props, "securityProfile.azureKeyVaultKms.keyId", lambda v: bool(v), control=c,
+               why="securityProfile.azureKeyVaultKms.keyId is {value}")
+
+
+@rule("ZT-DISK-CMK", "azure", t.AKS_CLUSTER, summary="disk encryption set (customer key)")
+def aks_des(r, cfg):
+    return expect(r.props, "diskEncryptionSetID", lambda v: bool(v), control="ZT-DISK-CMK",
+                  why="diskEncryptionSetID is {value}; OS disks would use platform keys")
+
+
+@rule("ZT-NETPOL-DEFAULT-DENY", "azure", t.AKS_CLUSTER, summary="network policy engine on")
+def aks_netpol(r, cfg):
+    return expect(r.props, "networkProfile.networkPolicy",
+                  lambda v: v in ("cilium", "azure", "calico"),
+                  control="ZT-NETPOL-DEFAULT-DENY", default="none",
+                  why="networkProfile.networkPolicy is {value}: NetworkPolicy is not enforced")
+
+
+@rule("ZT-IMAGE-PROVENANCE", "azure", t.AKS_CLUSTER, summary="azurepolicy add-on")
+def aks_policy_addon(r, cfg):
+    return expect(r.props, "addonProfiles.azurepolicy.enabled", _is_true,
+                  control="ZT-IMAGE-PROVENANCE", default=False,
+                  why="addonProfiles.azurepolicy.enabled is {value}: no admission control of "
+                      "image sources")
+
+
+@rule("ZT-VERSION", "azure", t.AKS_CLUSTER, summary="upgrade channel + supported version")
+def aks_version(r, cfg):
+    c = "ZT-VERSION"
+    minimum = version_tuple(cfg.get("minKubernetesVersion", "1.32"))
+    return expect(r.props, "autoUpgradeProfile.upgradeChannel", lambda v: v in UPGRADE_CHANNELS,
+                  control=c, default="none",
+                  why="autoUpgradeProfile.upgradeChannel is {value}; pick patch or stable") + \
+        expect(r.props, "kubernetesVersion",
+               lambda v: not v or (version_tuple(v) or (0,)) >= minimum, control=c,
+               why="kubernetesVersion {value} is older than config minKubernetesVersion")
+
+
+@rule("ZT-NODE-IDENTITY", "azure", t.AKS_CLUSTER, summary="user-assigned kubelet identity")
+def aks_node_identity(r, cfg):
+    return expect(r.props, "identityProfile.kubeletidentity.resourceId", lambda v: bool(v),
+                  control="ZT-NODE-IDENTITY",
+                  why="identityProfile.kubeletidentity.resourceId is {value}; give the kubelet "
+                      "its own user-assigned identity")
+
+
+@rule("ZT-NODE-OS", "azure", t.AKS_CLUSTER, summary="node OS upgrade channel")
+def aks_node_os_channel(r, cfg):
+    return expect(r.props, "autoUpgradeProfile.nodeOSUpgradeChannel",
+                  lambda v: v in ("NodeImage", "SecurityPatch"), control="ZT-NODE-OS",
+                  default="NodeImage",
+                  why="autoUpgradeProfile.nodeOSUpgradeChannel is {value}; use NodeImage or "
+                      "SecurityPatch")
+
+
+# --- pools: standalone AgentPool resources and the cluster's inline agentPoolProfiles ----------
+
+def _pools(r):
+    if r.type == t.AKS_POOL:
+        return [("", r.props)]
+    profiles = lookup(r.props, "agentPoolProfiles")
+    if profiles is UNKNOWN:
+        return [("agentPoolProfiles", UNKNOWN)]
+    return [(f"agentPoolProfiles[{p.get('name', i)}].", p)
+            for i, p in enumerate(as_list(profiles)) if isinstance(p, dict)]
+
+
+def _pool_rule(control, summary):
+    def wrap(fn):
+        def check(r, cfg):
+            out = []
+            for prefix, pool in _pools(r):
+                if pool is UNKNOWN:
+                    out.append(unverifiable(control, prefix))
+                    continue
+                out += fn(prefix, pool, control)
+            return out
+        rule(control, "azure", t.AKS_CLUSTER, t.AKS_POOL, summary=summary)(check)
+        return fn
+    return wrap
+
+
+@_pool_rule("ZT-NODE-PRIVATE", "no node public IPs")
+def pool_private(p, pool, c):
+    return expect(pool, "enableNodePublicIP", lambda v: as_bool(v) is not True, control=c,
+                  default=False, why=f"{p}enableNodePublicIP is {{value}}")
+
+
+@_pool_rule("ZT-NODE-TRUSTED-BOOT", "Trusted Launch: secure boot + vTPM")
+def pool_trusted_launch(p, pool, c):
+    return expect(pool, "securityProfile.enableSecureBoot", _is_true, control=c, default=False,
+                  why=f"{p}securityProfile.enableSecureBoot is {{value}} (default false)") + \
+        expect(pool, "securityProfile.enableVTPM", _is_true, control=c, default=False,
+               why=f"{p}securityProfile.enableVTPM is {{value}} (default false)")
+
+
+@_pool_rule("ZT-NODE-OS", "AzureLinux, SSH disabled")
+def pool_os(p, pool, c):
+    return expect(pool, "osSKU", lambda v: v in GOOD_OS_SKUS, control=c, default="Ubuntu",
+                  why=f"{p}osSKU is {{value}}; use AzureLinux") + \
+        expect(pool, "securityProfile.sshAccess", lambda v: v == "Disabled", control=c,
+               default="LocalUser", why=f"{p}securityProfile.sshAccess is {{value}}; set Disabled")
+
+
+@_pool_rule("ZT-DISK-CMK", "encryption at host")
+def pool_host_encryption(p, pool, c):
+    return expect(pool, "enableEncryptionAtHost", _is_true, control=c, default=False,
+                  why=f"{p}enableEncryptionAtHost is {{value}}; temp disks and caches would "
+                      "be unencrypted")
+
+
+# --- NSGs ----------------------------------------------------------------------------------------
+
+def _nsg_rule_world(rule_props, c, where):
+    props = rule_props.get("properties", rule_props) if isinstance(rule_props, dict) else {}
+    if contains_unknown(props):
+        keys = ("direction", "access", "sourceAddressPrefix", "sourceAddressPrefixes")
+        if any(contains_unknown(props.get(k)) for k in keys):
+            return [unverifiable(c, f"{where} source/direction")]
+    if (props.get("direction") or "Inbound") != "Inbound" or props.get("access") != "Allow":
+        return []
+    sources = as_list(props.get("sourceAddressPrefix")) + as_list(
+        props.get("sourceAddressPrefixes"))
+    world = [s for s in sources if is_world(s)]
+    if world:
+        return [fail(c, f"{where} allows inbound from {', '.join(world)} to ports "
+                     f"{props.get('destinationPortRange') or props.get('destinationPortRanges')}")]
+    return []
+
+
+@rule("ZT-NET-SEGMENT", "azure", t.NSG, summary="no world ingress in NSG rules")
+def nsg_world(r, cfg):
+    rules_ = lookup(r.props, "securityRules")
+    if rules_ is UNKNOWN:
+        return [unverifiable("ZT-NET-SEGMENT", "securityRules")]
+    out = []
+    for i, sr in enumerate(as_list(rules_)):
+        out += _nsg_rule_world(sr, "ZT-NET-SEGMENT", f"securityRules[{sr.get('name', i)}]")
+    return out
+
+
+@rule("ZT-NET-SEGMENT", "azure", t.NSG_RULE, summary="no world ingress rule")
+def nsg_rule_world(r, cfg):
+    return _nsg_rule_world(r.props, "ZT-NET-SEGMENT", "security rule")

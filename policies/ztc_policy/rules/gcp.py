@@ -1,0 +1,249 @@
+"""GKE (Cluster, NodePool), VPC firewall rules, Cloud KMS keys and log buckets."""
+
+from __future__ import annotations
+
+from .. import types as t
+from ..findings import expect, fail, unverifiable
+from ..values import (
+    MISSING,
+    UNKNOWN,
+    as_bool,
+    as_list,
+    contains_unknown,
+    is_world,
+    lookup,
+    version_tuple,
+)
+from .registry import rule
+
+
+def _is_true(v):
+    return as_bool(v) is True
+
+
+def _not_true(v):
+    return as_bool(v) is not True
+
+
+@rule("ZT-API-PRIVATE", "gcp", t.GKE_CLUSTER, summary="private endpoint + authorized networks")
+def gke_api(r, cfg):
+    c = "ZT-API-PRIVATE"
+    private = lookup(r.props, "privateClusterConfig.enablePrivateEndpoint")
+    if private is UNKNOWN:
+        return [unverifiable(c, "privateClusterConfig.enablePrivateEndpoint")]
+    man = lookup(r.props, "masterAuthorizedNetworksConfig")
+    if man is UNKNOWN:
+        return [unverifiable(c, "masterAuthorizedNetworksConfig")]
+    if man is MISSING:
+        if as_bool(private) is True:
+            return []
+        return [fail(c, "public endpoint without masterAuthorizedNetworksConfig is open to "
+                     "0.0.0.0/0; set privateClusterConfig.enablePrivateEndpoint=true or "
+                     "authorize networks")]
+    blocks = [b.get("cidrBlock") for b in as_list(man.get("cidrBlocks")) if isinstance(b, dict)]
+    out = []
+    if contains_unknown(blocks):
+        out.append(unverifiable(c, "masterAuthorizedNetworksConfig.cidrBlocks"))
+    elif any(is_world(b) for b in blocks):
+        out.append(fail(c, "masterAuthorizedNetworksConfig authorizes 0.0.0.0/0"))
+    out += expect(man, "gcpPublicCidrsAccessEnabled", _not_true, control=c, default=False,
+                  why="masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled is {value}: "
+                      "any Google Cloud IP could reach the API")
+    if as_bool(private) is not True and not blocks:
+        out.append(fail(c, "public endpoint with no authorized cidrBlocks"))
+    return out
+
+
+@rule("ZT-NODE-PRIVATE", "gcp", t.GKE_CLUSTER, summary="private nodes")
+def gke_private_nodes(r, cfg):
+    return expect(r.props, "privateClusterConfig.enablePrivateNodes", _is_true,
+                  control="ZT-NODE-PRIVATE", default=False,
+                  why="privateClusterConfig.enablePrivateNodes is {value}: nodes get public IPs")
+
+
+@rule("ZT-IAM-ONLY", "gcp", t.GKE_CLUSTER, summary="no client certs, no ABAC, Groups RBAC")
+def gke_iam(r, cfg):
+    c = "ZT-IAM-ONLY"
+    return (
+        expect(r.props, "masterAuth.clientCertificateConfig.issueClientCertificate", _not_true,
+               control=c, default=False, why="issueClientCertificate is {value}: a static "
+               "client certificate bypasses IAM")
+        + expect(r.props, "enableLegacyAbac", _not_true, control=c, default=False,
+                 why="enableLegacyAbac is {value}")
+        + expect(r.props, "authenticatorGroupsConfig.securityGroup", lambda v: bool(v),
+                 control=c, why="authenticatorGroupsConfig.securityGroup is {value}: Google "
+                 "Groups cannot be bound in RBAC")
+    )
+
+
+@rule("ZT-WORKLOAD-IDENTITY", "gcp", t.GKE_CLUSTER, summary="workload identity pool")
+def gke_wi(r, cfg):
+    return expect(r.props, "workloadIdentityConfig.workloadPool", lambda v: bool(v),
+                  control="ZT-WORKLOAD-IDENTITY",
+                  why="workloadIdentityConfig.workloadPool is {value}")
+
+
+@rule("ZT-SECRETS-KMS", "gcp", t.GKE_CLUSTER, summary="application-layer secrets encryption")
+def gke_kms(r, cfg):
+    c = "ZT-SECRETS-KMS"
+    return expect(r.props, "databaseEncryption.state", lambda v: v == "ENCRYPTED", control=c,
+                  default="DECRYPTED", why="databaseEncryption.state is {value}") + \
+        expect(r.props, "databaseEncryption.keyName", lambda v: bool(v), control=c,
+               why="databaseEncryption.keyName is {value}")
+
+
+@rule("ZT-SECRETS-KMS", "gcp", t.CRYPTO_KEY, summary="Cloud KMS key rotates")
+def crypto_key_rotation(r, cfg):
+    return expect(r.props, "rotationPeriod", lambda v: bool(v), control="ZT-SECRETS-KMS",
+                  why="CryptoKey rotationPeriod is {value}: the key never rotates")
+
+
+@rule("ZT-AUDIT-IMMUTABLE", "gcp", t.GKE_CLUSTER, summary="API server logs on")
+def gke_logs(r, cfg):
+    c = "ZT-AUDIT-IMMUTABLE"
+    return expect(r.props, "loggingService", lambda v: v != "none", control=c,
+                  default="logging.googleapis.com/kubernetes",
+                  why="loggingService is {value}: no logs leave the cluster") + \
+        expect(r.props, "loggingConfig.enableComponents", lambda v: "APISERVER" in as_list(v),
+               control=c, default=["SYSTEM_COMPONENTS", "WORKLOADS"],
+               why="loggingConfig.enableComponents is {value}; include APISERVER")
+
+
+@rule("ZT-AUDIT-IMMUTABLE", "gcp", t.GCS_BUCKET, summary="retention policy locked")
+def gcs_locked(r, cfg):
+    if lookup(r.props, "retentionPolicy") is MISSING:
+        return []
+    return expect(r.props, "retentionPolicy.isLocked", _is_true, control="ZT-AUDIT-IMMUTABLE",
+                  default=False, why="bucket retentionPolicy.isLocked is {value}: the retention "
+                  "can still be shortened or removed")
+
+
+@rule("ZT-AUDIT-IMMUTABLE", "gcp", t.LOG_BUCKET, summary="log bucket locked")
+def log_bucket_locked(r, cfg):
+    return expect(r.props, "locked", _is_true, control="ZT-AUDIT-IMMUTABLE", default=False,
+                  why="log bucket locked is {value}")
+
+
+@rule("ZT-NETPOL-DEFAULT-DENY", "gcp", t.GKE_CLUSTER, summary="Dataplane V2 or network policy")
+def gke_netpol(r, cfg):
+    c = "ZT-NETPOL-DEFAULT-DENY"
+    dp = lookup(r.props, "datapathProvider")
+    np_ = lookup(r.props, "networkPolicy.enabled")
+    if UNKNOWN in (dp, np_):
+        return [unverifiable(c, "datapathProvider / networkPolicy.enabled")]
+    if dp == "ADVANCED_DATAPATH" or as_bool(np_) is True:
+        return []
+    return [fail(c, f"datapathProvider is {dp if dp is not MISSING else 'unset'} and "
+                 "networkPolicy is off: NetworkPolicy objects are not enforced")]
+
+
+@rule("ZT-IMAGE-PROVENANCE", "gcp", t.GKE_CLUSTER, summary="Binary Authorization enforced")
+def gke_binauthz(r, cfg):
+    c = "ZT-IMAGE-PROVENANCE"
+    mode = lookup(r.props, "binaryAuthorization.evaluationMode")
+    enabled = lookup(r.props, "binaryAuthorization.enabled")
+    if UNKNOWN in (mode, enabled):
+        return [unverifiable(c, "binaryAuthorization")]
+    if mode == "PROJECT_SINGLETON_POLICY_ENFORCE" or (mode is MISSING and as_bool(enabled)):
+        return []
+    return [fail(c, f"binaryAuthorization.evaluationMode is "
+                 f"{mode if mode is not MISSING else 'unset (DISABLED)'}; set "
+                 "PROJECT_SINGLETON_POLICY_ENFORCE")]
+
+
+@rule("ZT-VERSION", "gcp", t.GKE_CLUSTER, summary="release channel + supported version")
+def gke_version(r, cfg):
+    c = "ZT-VERSION"
+    minimum = version_tuple(cfg.get("minKubernetesVersion", "1.32"))
+    return expect(r.props, "releaseChannel.channel", lambda v: v != "UNSPECIFIED", control=c,
+                  default="REGULAR",
+                  why="releaseChannel.channel is {value}: no automatic upgrades") + \
+        expect(r.props, "minMasterVersion",
+               lambda v: not v or v == "latest" or (version_tuple(v) or (0,)) >= minimum,
+               control=c, why="minMasterVersion {value} is older than config "
+               "minKubernetesVersion")
+
+
+@rule("ZT-NODE-TRUSTED-BOOT", "gcp", t.GKE_CLUSTER, summary="shielded nodes")
+def gke_shielded(r, cfg):
+    return expect(r.props, "enableShieldedNodes", lambda v: as_bool(v) is not False,
+                  control="ZT-NODE-TRUSTED-BOOT", default=True,
+                  why="enableShieldedNodes is {value}")
+
+
+# --- node pools ------------------------------------------------------------------------------------
+
+@rule("ZT-NODE-TRUSTED-BOOT", "gcp", t.GKE_NODE_POOL, summary="secure boot + integrity monitoring")
+def pool_shielded(r, cfg):
+    c = "ZT-NODE-TRUSTED-BOOT"
+    base = "nodeConfig.shieldedInstanceConfig."
+    return expect(r.props, base + "enableSecureBoot", _is_true, control=c, default=False,
+                  why=base + "enableSecureBoot is {value} (default false)") + \
+        expect(r.props, base + "enableIntegrityMonitoring", lambda v: as_bool(v) is not False,
+               control=c, default=True, why=base + "enableIntegrityMonitoring is {value}")
+
+
+@rule("ZT-NODE-OS", "gcp", t.GKE_NODE_POOL, summary="COS, auto-upgrade, auto-repair")
+def pool_os(r, cfg):
+    c = "ZT-NODE-OS"
+    return (
+        expect(r.props, "nodeConfig.imageType",
+               lambda v: isinstance(v, str) and v.upper() == "COS_CONTAINERD", control=c,
+               default="COS_CONTAINERD", why="nodeConfig.imageType is {value}; use COS_CONTAINERD")
+        + expect(r.props, "management.autoUpgrade", lambda v: as_bool(v) is not False,
+                 control=c, default=True, why="management.autoUpgrade is {value}")
+        + expect(r.props, "management.autoRepair", lambda v: as_bool(v) is not False,
+                 control=c, default=True, why="management.autoRepair is {value}")
+    )
+
+
+@rule("ZT-NODE-METADATA", "gcp", t.GKE_NODE_POOL, summary="GKE metadata server")
+def pool_metadata(r, cfg):
+    return expect(r.props, "nodeConfig.workloadMetadataConfig.mode",
+                  lambda v: v == "GKE_METADATA", control="ZT-NODE-METADATA",
+                  why="nodeConfig.workloadMetadataConfig.mode is {value}; set GKE_METADATA so "
+                      "pods cannot read the node's credentials")
+
+
+@rule("ZT-NODE-IDENTITY", "gcp", t.GKE_NODE_POOL, summary="dedicated node service account")
+def pool_sa(r, cfg):
+    return expect(r.props, "nodeConfig.serviceAccount",
+                  lambda v: bool(v) and v != "default"
+                  and not str(v).endswith("-compute@developer.gserviceaccount.com"),
+                  control="ZT-NODE-IDENTITY",
+                  why="nodeConfig.serviceAccount is {value}: the Compute Engine default "
+                      "account is far too broad")
+
+
+@rule("ZT-DISK-CMK", "gcp", t.GKE_NODE_POOL, summary="boot disk customer key")
+def pool_cmk(r, cfg):
+    return expect(r.props, "nodeConfig.bootDiskKmsKey", lambda v: bool(v), control="ZT-DISK-CMK",
+                  why="nodeConfig.bootDiskKmsKey is {value}")
+
+
+@rule("ZT-NODE-PRIVATE", "gcp", t.GKE_NODE_POOL, summary="pool does not opt out of private nodes")
+def pool_private(r, cfg):
+    return expect(r.props, "networkConfig.enablePrivateNodes", lambda v: as_bool(v) is not False,
+                  control="ZT-NODE-PRIVATE", default=True,
+                  why="networkConfig.enablePrivateNodes is {value}")
+
+
+@rule("ZT-NET-SEGMENT", "gcp", t.FIREWALL, summary="no world ingress firewall rule")
+def firewall_world(r, cfg):
+    c = "ZT-NET-SEGMENT"
+    keys = ("direction", "allows", "sourceRanges", "sourceTags", "sourceServiceAccounts",
+            "disabled")
+    if any(contains_unknown(r.props.get(k)) for k in keys):
+        return [unverifiable(c, "firewall direction/sources")]
+    if (r.props.get("direction") or "INGRESS") != "INGRESS" or as_bool(r.props.get("disabled")):
+        return []
+    if not as_list(r.props.get("allows")):
+        return []  # a deny rule never admits anything
+    ranges = as_list(r.props.get("sourceRanges"))
+    if not ranges and not as_list(r.props.get("sourceTags")) and not as_list(
+            r.props.get("sourceServiceAccounts")):
+        return [fail(c, "ingress allow rule has no sources, which GCP reads as 0.0.0.0/0")]
+    world = [x for x in ranges if is_world(x)]
+    if world:
+        return [fail(c, f"ingress allow rule admits {', '.join(world)}")]
+    return []

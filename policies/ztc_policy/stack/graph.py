@@ -1,0 +1,152 @@
+"""The stack as a graph, and which cluster owns each resource.
+
+A Kubernetes object belongs to the cluster its provider leads to (the provider's kubeconfig
+depends on that cluster). Any other resource belongs to the nearest cluster in the dependency
+and parent graph; a resource equally near to several clusters (shared PKI root, a shared
+bucket) belongs to none and counts as shared.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import types as t
+from ..values import lookup, raw
+
+
+@dataclass
+class Node:
+    type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+    parent: str | None = None
+    deps: list[str] = field(default_factory=list)
+    provider: str | None = None
+
+
+def provider_urn(ref: str | None) -> str | None:
+    """A provider reference is "<urn>::<id>"; URNs alone have three "::"."""
+    if not ref:
+        return None
+    return ref.rsplit("::", 1)[0] if ref.count("::") >= 4 else ref
+
+
+def nodes_from_policy_resources(resources: Iterable[Any]) -> list[Node]:
+    """From pulumi_policy's StackValidationArgs.resources."""
+    out = []
+    for r in resources:
+        deps = [d.urn for d in r.dependencies]
+        for ds in r.property_dependencies.values():
+            deps.extend(d.urn for d in ds)
+        out.append(Node(r.resource_type, r.name, r.urn, raw(r.props),
+                        r.parent.urn if r.parent is not None else r.opts.parent,
+                        list(dict.fromkeys(deps)), r.provider.urn if r.provider else None))
+    return out
+
+
+def nodes_from_captured(resources: Iterable[Any]) -> list[Node]:
+    """From the offline engine's captured graph (CapturedResource)."""
+    out = []
+    for r in resources:
+        if r.type == "pulumi:pulumi:Stack":
+            continue
+        deps = list(r.dependencies)
+        for ds in (r.property_dependencies or {}).values():
+            deps.extend(ds)
+        props = {**raw(r.outputs or {}), **raw(r.inputs or {})}
+        out.append(Node(r.type, r.name, r.urn, props, r.parent or None,
+                        list(dict.fromkeys(deps)), provider_urn(r.provider)))
+    return out
+
+
+def _cluster_display_name(node: Node, by_urn: dict[str, Node]) -> str:
+    parent = by_urn.get(node.parent or "")
+    if parent is not None and parent.type.startswith("ztc:") and parent.type.endswith("Cluster"):
+        return parent.name
+    return node.name
+
+
+class Ownership:
+    def __init__(self, nodes: list[Node]) -> None:
+        self.nodes = nodes
+        self.by_urn = {n.urn: n for n in nodes}
+        self.clusters = [n for n in nodes if n.type in t.CLUSTER_TYPES]
+        self.cloud = {c.urn: t.CLUSTER_TYPES[c.type] for c in self.clusters}
+        self.display = {c.urn: _cluster_display_name(c, self.by_urn) for c in self.clusters}
+        self.owner: dict[str, str | None] = self._nearest()
+        by_display = {v: k for k, v in self.display.items()}
+        for n in nodes:
+            if n.type.startswith("kubernetes:") or n.type == t.K8S_PROVIDER:
+                via = self._via_provider(n)
+                if via:
+                    self.owner[n.urn] = via
+            if n.type == t.DYNAMIC:
+                name = lookup(n.props, "clusterName")
+                if isinstance(name, str) and name in by_display:
+                    self.owner[n.urn] = by_display[name]
+
+    def owned(self, cluster_urn: str) -> list[Node]:
+        return [n for n in self.nodes if self.owner.get(n.urn) == cluster_urn]
+
+    def shared(self) -> list[Node]:
+        return [n for n in self.nodes if self.owner.get(n.urn) is None]
+
+    def name_of(self, urn: str | None) -> str | None:
+        owner = self.owner.get(urn or "")
+        return self.display.get(owner) if owner else None
+
+    # --- internals ---------------------------------------------------------------------------
+    def _adjacency(self) -> dict[str, set[str]]:
+        adj: dict[str, set[str]] = {n.urn: set() for n in self.nodes}
+        for n in self.nodes:
+            links = list(n.deps)
+            if n.parent:
+                links.append(n.parent)
+            for other in links:
+                if other in adj and other != n.urn:
+                    adj[n.urn].add(other)
+                    adj[other].add(n.urn)
+        return adj
+
+    def _nearest(self) -> dict[str, str | None]:
+        adj = self._adjacency()
+        dist: dict[str, int] = {}
+        owners: dict[str, set[str]] = {}
+        frontier = deque()
+        for c in self.clusters:
+            dist[c.urn] = 0
+            owners[c.urn] = {c.urn}
+            frontier.append(c.urn)
+        while frontier:
+            u = frontier.popleft()
+            for v in adj.get(u, ()):
+                if self.by_urn[v].type in t.CLUSTER_TYPES:
+                    continue
+                if v not in dist:
+                    dist[v] = dist[u] + 1
+                    owners[v] = set(owners[u])
+                    frontier.append(v)
+                elif dist[v] == dist[u] + 1:
+                    owners[v] |= owners[u]
+        return {urn: (next(iter(o)) if len(o) == 1 else None) for urn, o in owners.items()}
+
+    def _via_provider(self, node: Node) -> str | None:
+        start = node.urn if node.type == t.K8S_PROVIDER else node.provider
+        if not start or start not in self.by_urn:
+            return None
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            u = queue.popleft()
+            n = self.by_urn[u]
+            if n.type in t.CLUSTER_TYPES:
+                return u
+            for d in n.deps:
+                if d in self.by_urn and d not in seen:
+                    seen.add(d)
+                    queue.append(d)
+        return None

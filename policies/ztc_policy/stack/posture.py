@@ -1,0 +1,83 @@
+"""Each cluster's standing on each control: implementers, missing evidence, rule findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import CONTROL_IDS
+from ..config import settings
+from ..findings import Finding, Status
+from ..rules import Resource
+from ..rules.registry import judge, rules_for
+from .evidence import requirements
+from .graph import Node, Ownership
+
+
+@dataclass
+class Cell:
+    cluster: str
+    cluster_urn: str
+    cloud: str
+    control: str
+    implementers: list[Node] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        if self.missing or any(f.status == Status.FAIL for f in self.findings):
+            return Status.FAIL
+        if self.findings:
+            return Status.UNVERIFIABLE
+        return Status.PASS
+
+    def reason(self) -> str:
+        if self.missing:
+            return "no " + " and no ".join(self.missing)
+        if self.findings:
+            return self.findings[0].detail
+        return "held"
+
+
+@dataclass
+class Posture:
+    ownership: Ownership
+    cells: dict[tuple[str, str], Cell]
+
+    def clusters(self) -> list[str]:
+        return [c.urn for c in self.ownership.clusters]
+
+    def cell(self, cluster_urn: str, control: str) -> Cell:
+        return self.cells[(cluster_urn, control)]
+
+
+def evaluate(nodes: list[Node], configs: Mapping[str, Mapping[str, Any]] | None = None,
+             ownership: Ownership | None = None) -> Posture:
+    own = ownership or Ownership(nodes)
+    configs = configs or {}
+    cfg = {c: settings(c, configs.get(c)) for c in CONTROL_IDS}
+    shared = own.shared()
+    cells: dict[tuple[str, str], Cell] = {}
+    for cluster in own.clusters:
+        cloud = own.cloud[cluster.urn]
+        owned = own.owned(cluster.urn)
+        for control in CONTROL_IDS:
+            cell = Cell(own.display[cluster.urn], cluster.urn, cloud, control)
+            for req in requirements(cloud, control):
+                pool = owned + shared if req.shared_ok else owned
+                hits = [n for n in pool if req.matches(n, cfg[control])]
+                if not hits:
+                    cell.missing.append(req.label)
+                cell.implementers.extend(h for h in hits if h not in cell.implementers)
+            judged = {n.urn for n in owned} | {n.urn for n in cell.implementers}
+            for urn in judged:
+                n = own.by_urn[urn]
+                if rules_for(control, n.type):
+                    res = Resource(n.type, n.name, n.urn, n.props)
+                    cell.findings.extend(
+                        Finding(f.control, f.status, f.detail, urn=n.urn, cluster=cell.cluster)
+                        for f in judge(res, control, cfg[control]))
+            cells[(cluster.urn, control)] = cell
+    return Posture(own, cells)

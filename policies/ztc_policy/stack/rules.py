@@ -1,0 +1,143 @@
+"""Cross-resource and cross-cluster rules. Each returns findings; pack.py wraps them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import types as t
+from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
+from ..findings import Finding, Status, fail
+from ..rules.kubernetes import k8s_name
+from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
+from ..values import lookup
+from .evidence import (
+    aks_sandbox_pool,
+    default_deny_policy,
+    eks_sandbox_pool,
+    gke_sandbox_pool,
+    workload_namespace,
+)
+from .posture import Posture
+
+SANDBOX_POOL = {"aws": eks_sandbox_pool, "azure": aks_sandbox_pool, "gcp": gke_sandbox_pool}
+SANDBOX_HANDLERS = {"aws": ("runsc",), "gcp": ("gvisor", "runsc"),
+                    "azure": ("kata", "kata-vm-isolation", "kata-mshv-vm-isolation")}
+
+
+def posture_evidence(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Every cluster has resources implementing every required control."""
+    required = cfg.get("requiredControls") or list(CONTROL_IDS)
+    out = []
+    for (urn, control), cell in p.cells.items():
+        if control in required and cell.missing:
+            out.append(fail(control, f"no {' and no '.join(cell.missing)} implements "
+                            f"{control} on this {cell.cloud} cluster", urn=urn,
+                            cluster=cell.cluster))
+    return out
+
+
+def posture_parity(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """A control one cluster holds, every cluster holds, whatever its cloud."""
+    out = []
+    clusters = p.clusters()
+    for control in CONTROL_IDS:
+        cells = [p.cell(c, control) for c in clusters]
+        holders = [c.cluster for c in cells if c.status == Status.PASS]
+        if not holders:
+            continue
+        for cell in cells:
+            if cell.status != Status.PASS:
+                out.append(Finding(
+                    control, cell.status,
+                    f"posture differs across clouds: held by {', '.join(sorted(holders))} but "
+                    f"not by this {cell.cloud} cluster ({cell.reason()})",
+                    urn=cell.cluster_urn, cluster=cell.cluster))
+    return out
+
+
+def sandbox_everywhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """A VM-sandbox pool and the common RuntimeClass, whose handler suits the cloud."""
+    c = "ZT-SANDBOX"
+    own = p.ownership
+    out = []
+    for cluster in own.clusters:
+        cloud, name, owned = own.cloud[cluster.urn], own.display[cluster.urn], \
+            own.owned(cluster.urn)
+        if not any(SANDBOX_POOL[cloud](n, cfg) for n in owned):
+            out.append(fail(c, "no VM-sandbox node pool", urn=cluster.urn, cluster=name))
+        classes = [n for n in owned if n.type == t.K8S_RUNTIME_CLASS
+                   and k8s_name(n) == SANDBOX_RUNTIME_CLASS]
+        if not classes:
+            out.append(fail(c, f"no RuntimeClass {SANDBOX_RUNTIME_CLASS!r}", urn=cluster.urn,
+                            cluster=name))
+        for rc in classes:
+            handler = lookup(rc.props, "handler")
+            if handler not in SANDBOX_HANDLERS[cloud]:
+                out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} handler {handler!r} "
+                                f"does not reach the {cloud} sandbox (expected one of "
+                                f"{', '.join(SANDBOX_HANDLERS[cloud])})", urn=rc.urn,
+                                cluster=name))
+            if not lookup(rc.props, "scheduling.nodeSelector"):
+                out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} has no "
+                                "scheduling.nodeSelector, so pods may land off the sandbox pool",
+                                urn=rc.urn, cluster=name))
+    return out
+
+
+def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """One pki-root; every cluster's intermediate chains to it; trust domains are distinct."""
+    c = "ZT-MTLS-SHARED-ROOT"
+    own = p.ownership
+    roots = [n for n in own.nodes if pki_kind(n) == ROOT]
+    inters = [n for n in own.nodes if pki_kind(n) == INTERMEDIATE]
+    out = []
+    if len(roots) != 1 and (roots or inters):
+        out.append(fail(c, f"{len(roots)} pki-root resources in the stack; exactly one shared "
+                        "root is required"))
+    prints = {lookup(r.props, "rootFingerprintSha256") for r in roots}
+    for i in inters:
+        fp = lookup(i.props, "rootFingerprintSha256")
+        if roots and fp not in prints:
+            out.append(fail(c, f"intermediate {i.name} chains to root {str(fp)[:16]}..., not the "
+                            "shared root", urn=i.urn, cluster=own.name_of(i.urn)))
+    domains: dict[str, str] = {}
+    for i in inters:
+        td = lookup(i.props, "trustDomain")
+        if isinstance(td, str) and td in domains:
+            out.append(fail(c, f"intermediates {domains[td]} and {i.name} share trust domain "
+                            f"{td}", urn=i.urn, cluster=own.name_of(i.urn)))
+        domains.setdefault(str(td), i.name)
+    for cluster in own.clusters:
+        if not any(own.owner.get(i.urn) == cluster.urn for i in inters):
+            out.append(fail(c, "no pki-intermediate for this cluster", urn=cluster.urn,
+                            cluster=own.display[cluster.urn]))
+    return out
+
+
+def namespaces_default_deny(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Every workload namespace of every cluster has a default-deny NetworkPolicy."""
+    c = "ZT-NETPOL-DEFAULT-DENY"
+    own = p.ownership
+    out = []
+    for cluster in own.clusters:
+        owned = own.owned(cluster.urn)
+        covered = {lookup(n.props, "metadata.namespace") for n in owned
+                   if default_deny_policy(n, cfg)}
+        for ns in owned:
+            if workload_namespace(ns, cfg) and k8s_name(ns) not in covered:
+                out.append(fail(c, f"workload namespace {k8s_name(ns)!r} has no default-deny "
+                                "NetworkPolicy (podSelector {}, Ingress+Egress, no rules)",
+                                urn=ns.urn, cluster=own.display[cluster.urn]))
+    return out
+
+
+def no_world_to_clusters(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """No SG / NSG / firewall rule that belongs to a cluster admits 0.0.0.0/0 or ::/0."""
+    out = []
+    for cell in p.cells.values():
+        if cell.control == "ZT-NET-SEGMENT":
+            out.extend(f for f in cell.findings if f.status == Status.FAIL
+                       and ("0.0.0.0/0" in f.detail or "::/0" in f.detail or "*" in f.detail
+                            or "Internet" in f.detail))
+    return out

@@ -1,0 +1,60 @@
+"""Provider type tokens the pack judges."""
+
+# AWS
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+EKS_ADDON = "aws:eks/addon:Addon"
+EKS_ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+EKS_POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+EKS_FARGATE = "aws:eks/fargateProfile:FargateProfile"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+AMI = "aws:ec2/ami:Ami"
+SUBNET = "aws:ec2/subnet:Subnet"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+KMS_KEY = "aws:kms/key:Key"
+S3_BUCKET = "aws:s3/bucket:Bucket"
+S3_BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
+S3_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+S3_OBJECT_LOCK_V2 = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
+IAM_ROLE = "aws:iam/role:Role"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+# Azure
+AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
+AKS_POOL = "azure-native:containerservice:AgentPool"
+NSG = "azure-native:network:NetworkSecurityGroup"
+NSG_RULE = "azure-native:network:SecurityRule"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+DIAGNOSTIC_SETTING_INSIGHTS = "azure-native:insights:DiagnosticSetting"
+BLOB_CONTAINER = "azure-native:storage:BlobContainer"
+BLOB_IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+AZ_KEY = "azure-native:keyvault:Key"
+
+# GCP
+GKE_CLUSTER = "gcp:container/cluster:Cluster"
+GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
+FIREWALL = "gcp:compute/firewall:Firewall"
+CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey"
+GCS_BUCKET = "gcp:storage/bucket:Bucket"
+LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
+GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
+
+# Kubernetes
+K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
+K8S_NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+K8S_RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"
+K8S_CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+K8S_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+K8S_VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+K8S_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+# PKI / ledger (dynamic resources of this project)
+DYNAMIC = "pulumi-python:dynamic:Resource"
+
+CLUSTER_TYPES = {EKS_CLUSTER: "aws", AKS_CLUSTER: "azure", GKE_CLUSTER: "gcp"}
