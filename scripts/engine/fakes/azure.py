@@ -158,18 +158,34 @@ def _managed_cluster(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         "maxAgentPools": 100,
         "resourceUID": stable_hex(rg, cluster, "uid", length=24),
     }
-    identity = dict(inputs.get("identity") or {})
-    if isinstance(identity.get("userAssignedIdentities"), list):
-        # Inputs list the identity ids; ARM answers with a map id -> principal/client ids.
-        identity["userAssignedIdentities"] = {
-            uid: {"principalId": _uuid("principal", uid), "clientId": _uuid("client", uid)}
-            for uid in identity["userAssignedIdentities"]
-        }
-    if identity:
-        out["identity"] = identity
+    if inputs.get("identity"):
+        out["identity"] = _identity_map(inputs["identity"], known=True)
     if inputs.get("apiServerAccessProfile", {}).get("enablePrivateClusterPublicFQDN"):
         out["fqdn"] = f"{prefix}-{stable_hex(rg, cluster, length=8)}.hcp.{region}.azmk8s.io"
     return out
+
+
+def _identity_map(identity: dict[str, Any], known: bool) -> dict[str, Any]:
+    """Inputs list user-assigned identity ids; ARM answers with a map id -> principal ids."""
+    identity = dict(identity)
+    ids = identity.get("userAssignedIdentities")
+    if isinstance(ids, list) and not all(isinstance(uid, str) for uid in ids):
+        del identity["userAssignedIdentities"]  # ids still unknown: so is the map
+    elif isinstance(ids, list):
+        identity["userAssignedIdentities"] = {
+            uid: ({"principalId": _uuid("principal", uid), "clientId": _uuid("client", uid)}
+                  if known else {})
+            for uid in identity["userAssignedIdentities"]
+        }
+    return identity
+
+
+def preview_state(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A first preview's state (inputs only), in the provider's output shape where it differs."""
+    state = dict(inputs)
+    if isinstance(state.get("identity"), dict):
+        state["identity"] = _identity_map(state["identity"], known=False)
+    return state
 
 
 def outputs(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
