@@ -35,7 +35,7 @@ from components.ledger.store import LedgerStore
 
 app = typer.Typer(help="The signed, hash-chained change ledger (ZT-CHANGE-LEDGER).",
                   no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)  # long hashes and paths stay on one line
 
 LedgerOpt = Annotated[Path, typer.Option("--ledger", envvar="ZTC_LEDGER_DIR",
                                          help="Directory store (the default store).")]

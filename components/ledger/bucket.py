@@ -137,7 +137,7 @@ class LedgerBucket(pulumi.ComponentResource):
         )
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning",
-            aws.s3.BucketVersioningArgs(
+            aws.s3.BucketVersioningInitArgs(
                 bucket=bucket.bucket,
                 versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
                     status="Enabled"
@@ -145,8 +145,8 @@ class LedgerBucket(pulumi.ComponentResource):
             ),
             opts=on_bucket,
         )
-        # The resource's args class is `…InitArgs` (`BucketObjectLockConfigurationArgs` is
-        # the legacy inline block on `s3.Bucket`).
+        # The resource's args class is `…InitArgs` (as for versioning and encryption):
+        # `BucketObjectLockConfigurationArgs` is the legacy inline block on `s3.Bucket`.
         lock = aws.s3.BucketObjectLockConfiguration(
             f"{name}-object-lock",
             aws.s3.BucketObjectLockConfigurationInitArgs(
@@ -162,7 +162,7 @@ class LedgerBucket(pulumi.ComponentResource):
         )
         encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
-            aws.s3.BucketServerSideEncryptionConfigurationArgs(
+            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
                 bucket=bucket.bucket,
                 rules=[
                     aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
