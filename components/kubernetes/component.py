@@ -52,6 +52,7 @@ class ClusterBaseline(pulumi.ComponentResource):
     ):
         super().__init__(TYPE_TOKEN, name, None, opts)
         cluster = args.cluster
+        self._cluster = cluster
         spec = cluster.spec
         prefix = spec.name
         # One provider per cluster, authenticating with the cluster's exec-plugin kubeconfig.
@@ -107,8 +108,11 @@ class ClusterBaseline(pulumi.ComponentResource):
         resource = typed.create(name, obj, self._opts(depends))
         self.resources[name] = resource
         annotation = (obj["metadata"].get("annotations") or {}).get(CONTROLS_ANNOTATION)
-        for control in filter(None, (annotation or "").split(",")):
-            self._controls[ControlId(control).value].append(name)
+        controls = [ControlId(c) for c in (annotation or "").split(",") if c]
+        for control in controls:
+            self._controls[control.value].append(name)
+        # The cluster's control map (exported per cluster, read by the report) gains them too.
+        self._cluster.implements(resource, *controls)
         return resource
 
     def _release(

@@ -11,8 +11,10 @@ from scripts.engine.runner import Graph, run_program
 from .support import FakeCluster, Pki, shared_pki, stack_spec
 
 
-def baseline_program(spec: EstateSpec, pki: Pki):
-    """Every cluster of `spec` as a FakeCluster with the baseline parented under it."""
+def baseline_program(spec: EstateSpec, pki: Pki, clusters: dict | None = None):
+    """Every cluster of `spec` as a FakeCluster with the baseline parented under it
+    (the cluster objects are left in `clusters`, by name)."""
+    clusters = {} if clusters is None else clusters
 
     def program() -> None:
         for cluster_spec in spec.clusters:
@@ -21,6 +23,7 @@ def baseline_program(spec: EstateSpec, pki: Pki):
                 cluster_spec.name,
                 ClusterArgs(cluster=cluster_spec, posture=spec.posture, trust_domain=trust_domain),
             )
+            clusters[cluster_spec.name] = cluster
             inter = pki.intermediates[cluster_spec.name]
             ClusterBaseline(
                 f"{cluster_spec.name}-baseline",
@@ -50,5 +53,12 @@ def dev_pki() -> Pki:
 
 
 @pytest.fixture(scope="session")
-def dev_graph(dev_spec: EstateSpec, dev_pki: Pki) -> Graph:
-    return run_program(baseline_program(dev_spec, dev_pki), stack="dev")
+def dev_run(dev_spec: EstateSpec, dev_pki: Pki) -> tuple[Graph, dict]:
+    clusters: dict = {}
+    graph = run_program(baseline_program(dev_spec, dev_pki, clusters), stack="dev")
+    return graph, clusters
+
+
+@pytest.fixture(scope="session")
+def dev_graph(dev_run) -> Graph:
+    return dev_run[0]

@@ -221,3 +221,11 @@ def test_component_outputs_name_the_controls(dev_graph):
                         "ZT-MTLS-SHARED-ROOT", "ZT-IMAGE-PROVENANCE"):
             assert controls[control], (cluster, control)
         assert f"{cluster}-runtimeclass-sandboxed" in controls["ZT-SANDBOX"]
+
+
+def test_cluster_control_map_includes_the_baseline(dev_run):
+    """The baseline records its controls on the cluster (the estate exports cluster.controls)."""
+    graph, clusters = dev_run
+    for name in DEV_CLUSTERS:
+        baseline = graph.component_outputs[graph.named(f"{name}-baseline").urn]["controls"]
+        assert clusters[name].controls == baseline
