@@ -1,0 +1,51 @@
+"""What every EKS building block needs: the explicit provider, naming, account facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cluster import HardenedCluster
+from components.spec import ClusterSpec, Posture
+
+
+@dataclass(frozen=True)
+class AwsContext:
+    component: HardenedCluster
+    provider: aws.Provider
+    name: str
+    spec: ClusterSpec
+    posture: Posture
+    account_id: pulumi.Output[str]
+    partition: pulumi.Output[str]
+    dns_suffix: pulumi.Output[str]
+    # Config key of this cluster for error messages, e.g. "ztc:clusters[0]".
+    config_key: str
+
+    @property
+    def region(self) -> str:
+        return self.spec.region
+
+    def opts(self, **kwargs) -> pulumi.ResourceOptions:
+        """Child options: parented to the cluster component, through its explicit provider."""
+        return self.component.child_opts(self.provider, **kwargs)
+
+    def invoke_opts(self) -> pulumi.InvokeOutputOptions:
+        return pulumi.InvokeOutputOptions(provider=self.provider, parent=self.component)
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> pulumi.Output[str]:
+        region = self.region if regional else ""
+        return pulumi.Output.concat(
+            "arn:", self.partition, ":", service, ":", region, ":", self.account_id, ":", resource
+        )
+
+    def managed_policy(self, name: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat("arn:", self.partition, ":iam::aws:policy/", name)
+
+    def eks_access_policy(self, name: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat("arn:", self.partition, ":eks::aws:cluster-access-policy/", name)
+
+    def tags(self, **extra: str) -> dict[str, str]:
+        return {"ztc:cluster": self.name, **self.spec.labels, **extra}

@@ -1,0 +1,65 @@
+"""The EKS control plane: private endpoint, KMS secrets, all logs, IAM-only access, OIDC."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.audit import CONTROL_PLANE_LOG_TYPES
+from components.aws.context import AwsContext
+
+
+def build_control_plane(ctx: AwsContext, *, role: aws.iam.Role, subnet_ids: list[pulumi.Output[str]],
+                        security_group: aws.ec2.SecurityGroup, secrets_key: aws.kms.Key,
+                        depends_on: list[pulumi.Resource]) -> aws.eks.Cluster:
+    authorized = list(ctx.posture.authorized_networks)
+    return aws.eks.Cluster(
+        ctx.name,
+        aws.eks.ClusterArgs(
+            name=ctx.name,
+            role_arn=role.arn,
+            version=ctx.posture.kubernetes_version,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=subnet_ids,
+                security_group_ids=[security_group.id],
+                endpoint_private_access=True,
+                # Public endpoint only when the posture allow-lists networks, and then only those.
+                endpoint_public_access=bool(authorized),
+                public_access_cidrs=authorized or None,
+            ),
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API",  # access entries only; no aws-auth ConfigMap
+                bootstrap_cluster_creator_admin_permissions=False,
+            ),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key.arn),
+                resources=["secrets"],
+            ),
+            enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
+            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
+                ip_family="ipv4", service_ipv4_cidr=ctx.spec.service_cidr),
+            # Standard support only: no silent slide into paid extended support on old versions.
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
+            # vpc-cni, kube-proxy and CoreDNS come as managed add-ons we configure (addons.py).
+            bootstrap_self_managed_addons=False,
+            deletion_protection=True,
+            region=ctx.region,
+            tags=ctx.tags(),
+        ),
+        # The log group must exist first, or EKS creates an unencrypted one without retention.
+        opts=ctx.opts(depends_on=depends_on),
+    )
+
+
+def oidc_issuer(cluster: aws.eks.Cluster) -> pulumi.Output[str]:
+    return cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+
+
+def build_oidc_provider(ctx: AwsContext, issuer: pulumi.Output[str]) -> aws.iam.OpenIdConnectProvider:
+    """IRSA: lets service accounts federate into IAM roles (Pod Identity is the default path)."""
+    return aws.iam.OpenIdConnectProvider(
+        f"{ctx.name}-oidc",
+        aws.iam.OpenIdConnectProviderArgs(url=issuer, client_id_lists=["sts.amazonaws.com"],
+                                          tags=ctx.tags()),
+        opts=ctx.opts(),
+    )

@@ -1,0 +1,127 @@
+"""EksCluster: the hardened EKS cluster, wiring the building blocks of this package."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import access, addons, audit, control_plane, iam, kms, network, nodes
+from components.aws.context import AwsContext
+from components.aws.kubeconfig import render_kubeconfig
+from components.aws.provider import make_provider
+from components.aws.security_groups import build_security_groups
+from components.aws.validation import config_key, validate_eks_cluster
+from components.catalog import ControlId as C
+from components.cluster import ClusterArgs, HardenedCluster
+
+TYPE_TOKEN = "ztc:aws:EksCluster"
+
+
+class EksCluster(HardenedCluster):
+    """An EKS cluster implementing the zero-trust control catalog (see DESIGN.md)."""
+
+    def __init__(self, name: str, args: ClusterArgs,
+                 opts: pulumi.ResourceOptions | None = None, *, config_index: int | None = None):
+        spec = args.cluster
+        # Config errors first, before any resource is registered.
+        validate_eks_cluster(spec, config_index)
+        super().__init__(TYPE_TOKEN, name, args, opts)
+        self.cloud = "aws"
+        provider = make_provider(self, name, spec)
+        identity = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self))
+        partition = aws.get_partition_output(
+            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self))
+        ctx = AwsContext(
+            component=self, provider=provider, name=name, spec=spec, posture=args.posture,
+            account_id=identity.account_id, partition=partition.partition,
+            dns_suffix=partition.dns_suffix, config_key=config_key(spec, config_index),
+        )
+
+        # Identity and keys.
+        cluster_role = iam.cluster_role(ctx)
+        node_role = self.implements(iam.node_role(ctx), C.NODE_IDENTITY)
+        secrets_key = self.implements(kms.secrets_key(ctx, cluster_role.arn), C.SECRETS_KMS)
+        disk_key = self.implements(kms.disk_key(ctx), C.DISK_CMK)
+        trail = audit.build_audit(ctx)
+        for resource in (trail.control_plane_logs, trail.bucket, trail.object_lock,
+                         trail.stream, trail.subscription):
+            self.implements(resource, C.AUDIT_IMMUTABLE)
+
+        # Network.
+        net = network.build_network(ctx, trail.flow_logs, trail.flow_log_role)
+        self.implements(net.vpc, C.NODE_PRIVATE)
+        self.implements(net.flow_log, C.NET_SEGMENT)
+        for subnet in net.private_subnets:
+            self.implements(subnet, C.NODE_PRIVATE)
+        sgs = build_security_groups(ctx, net.vpc.id)
+        self.implements(sgs.cluster, C.NET_SEGMENT)
+        self.implements(sgs.node, C.NET_SEGMENT)
+
+        # Control plane.
+        private_subnet_ids = [s.id for s in net.private_subnets]
+        cluster = control_plane.build_control_plane(
+            ctx, role=cluster_role, subnet_ids=private_subnet_ids, security_group=sgs.cluster,
+            secrets_key=secrets_key, depends_on=[trail.control_plane_logs],
+        )
+        self.implements(cluster, C.API_PRIVATE, C.SECRETS_KMS, C.AUDIT_IMMUTABLE, C.IAM_ONLY,
+                        C.VERSION)
+        issuer = control_plane.oidc_issuer(cluster)
+        oidc = self.implements(control_plane.build_oidc_provider(ctx, issuer),
+                               C.WORKLOAD_IDENTITY)
+        for resource in access.build_access(ctx, cluster):
+            self.implements(resource, C.IAM_ONLY)
+
+        # Add-ons and nodes.
+        cluster_addons = addons.build_addons(
+            ctx, cluster, zones=net.zones, pod_subnet_ids=[s.id for s in net.pod_subnets],
+            node_sg_id=sgs.node.id)
+        self.implements(cluster_addons.pod_identity_agent, C.WORKLOAD_IDENTITY)
+        self.implements(cluster_addons.vpc_cni, C.NETPOL_DEFAULT_DENY, C.WORKLOAD_IDENTITY)
+        certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
+        join = nodes.ClusterEndpoint(name=cluster.name, endpoint=cluster.endpoint,
+                                     certificate_authority=certificate_authority)
+        pools: dict[str, nodes.NodePoolResources] = {}
+        for pool_name in ("system", "general", "sandbox"):
+            pool = nodes.build_node_pool(
+                ctx, pool_name, getattr(spec.node_pools, pool_name), join=join,
+                node_role=node_role, node_sg=sgs.node, subnet_ids=private_subnet_ids,
+                disk_key=disk_key,
+                depends_on=[cluster_addons.vpc_cni, cluster_addons.pod_identity_agent,
+                            cluster_addons.kube_proxy],
+            )
+            self.implements(pool.launch_template, C.NODE_METADATA, C.NODE_PRIVATE, C.DISK_CMK,
+                            C.NODE_TRUSTED_BOOT, C.NODE_OS)
+            self.implements(pool.node_group, C.NODE_OS)
+            if pool_name == "sandbox":
+                self.implements(pool.launch_template, C.SANDBOX)
+                self.implements(pool.node_group, C.SANDBOX)
+            pools[pool_name] = pool
+        addons.build_coredns(ctx, cluster, [p.node_group for p in pools.values()])
+
+        # The contract every cluster component fulfils.
+        role_arn = spec.aws.account_role_arn if spec.aws else None
+        self.cluster_name = cluster.name
+        self.endpoint = cluster.endpoint
+        self.certificate_authority = certificate_authority
+        self.oidc_issuer = issuer
+        self.oidc_provider_arn = oidc.arn
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(cluster.name, cluster.endpoint, certificate_authority).apply(
+                lambda a: render_kubeconfig(cluster_name=a[0], endpoint=a[1],
+                                            certificate_authority=a[2], region=spec.region,
+                                            role_arn=role_arn)))
+        self.sandbox = nodes.SANDBOX
+        self.provider = provider
+        self.audit_bucket = trail.bucket.bucket
+        self.register_outputs({
+            "clusterName": cluster.name,
+            "endpoint": self.endpoint,
+            "certificateAuthority": self.certificate_authority,
+            "oidcIssuer": self.oidc_issuer,
+            "oidcProviderArn": self.oidc_provider_arn,
+            "kubeconfig": self.kubeconfig,
+            "auditBucket": self.audit_bucket,
+            "sandboxHandler": self.sandbox.handler,
+            "controls": self.controls,
+        })

@@ -1,0 +1,66 @@
+"""IAM roles of one EKS cluster, each with only what its user needs (no admin policies)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.context import AwsContext
+from components.aws.policy_docs import Condition, service_trust
+
+
+def role(ctx: AwsContext, purpose: str, service: pulumi.Input[str], description: str, *,
+         managed: Sequence[str] = (), tag_session: bool = False,
+         conditions: Sequence[Condition] = ()) -> aws.iam.Role:
+    """A role one service may assume, with the named AWS managed policies attached."""
+    resource = aws.iam.Role(
+        f"{ctx.name}-{purpose}",
+        aws.iam.RoleArgs(
+            name=f"ztc-{ctx.name}-{purpose}",
+            description=f"ztc {ctx.name}: {description}",
+            assume_role_policy=service_trust(ctx, service, tag_session=tag_session,
+                                             conditions=conditions),
+            max_session_duration=3600,
+            force_detach_policies=True,
+            tags=ctx.tags(),
+        ),
+        opts=ctx.opts(),
+    )
+    for policy in managed:
+        aws.iam.RolePolicyAttachment(
+            f"{ctx.name}-{purpose}-{policy}",
+            aws.iam.RolePolicyAttachmentArgs(role=resource.name,
+                                              policy_arn=ctx.managed_policy(policy)),
+            opts=ctx.opts(),
+        )
+    return resource
+
+
+def inline_policy(ctx: AwsContext, owner: aws.iam.Role, purpose: str,
+                  policy: pulumi.Input[str]) -> aws.iam.RolePolicy:
+    return aws.iam.RolePolicy(
+        f"{ctx.name}-{purpose}",
+        aws.iam.RolePolicyArgs(name=purpose, role=owner.name, policy=policy),
+        opts=ctx.opts(),
+    )
+
+
+def cluster_role(ctx: AwsContext) -> aws.iam.Role:
+    return role(ctx, "cluster", "eks.amazonaws.com", "EKS control plane",
+                managed=["AmazonEKSClusterPolicy"], tag_session=True)
+
+
+def node_role(ctx: AwsContext) -> aws.iam.Role:
+    # The *minimal* worker policy (no ec2:Describe* sweep) plus pull-only ECR access; the
+    # VPC CNI gets its ENI permissions through Pod Identity instead of the node role.
+    return role(ctx, "node", "ec2.amazonaws.com", "managed node groups",
+                managed=["AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly"])
+
+
+def pod_identity_role(ctx: AwsContext, purpose: str, description: str,
+                      managed: Sequence[str]) -> aws.iam.Role:
+    """A role for one Kubernetes service account through EKS Pod Identity."""
+    return role(ctx, purpose, "pods.eks.amazonaws.com", description, managed=managed,
+                tag_session=True)

@@ -1,0 +1,108 @@
+"""Customer-managed KMS keys: one per purpose, rotation on, key policy scoped to its users."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.context import AwsContext
+from components.aws.policy_docs import Condition, Principal, Statement, document
+
+USE_KEY = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+
+
+def _key_admin(ctx: AwsContext) -> Statement:
+    # The account root keeps the key manageable (without it a key can become unrecoverable);
+    # every other principal is named explicitly in the statements of each key.
+    return Statement(
+        sid="AccountAdministers",
+        effect="Allow",
+        actions=["kms:*"],
+        resources=["*"],
+        principals=[Principal(
+            type="AWS", identifiers=[pulumi.Output.concat("arn:", ctx.partition, ":iam::",
+                                                          ctx.account_id, ":root")]
+        )],
+    )
+
+
+def _grant_for_aws_resource(sid: str, principals: Sequence[Principal]) -> Statement:
+    return Statement(
+        sid=sid,
+        effect="Allow",
+        actions=["kms:CreateGrant"],
+        resources=["*"],
+        principals=list(principals),
+        conditions=[Condition(test="Bool", variable="kms:GrantIsForAWSResource", values=["true"])],
+    )
+
+
+def customer_key(ctx: AwsContext, purpose: str, description: str,
+                 statements: Sequence[Statement]) -> aws.kms.Key:
+    key = aws.kms.Key(
+        f"{ctx.name}-{purpose}",
+        aws.kms.KeyArgs(
+            description=f"ztc {ctx.name}: {description}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            policy=document(ctx, [_key_admin(ctx), *statements]),
+            region=ctx.region,
+            tags=ctx.tags(purpose=purpose),
+        ),
+        opts=ctx.opts(),
+    )
+    aws.kms.Alias(
+        f"{ctx.name}-{purpose}",
+        aws.kms.AliasArgs(name=f"alias/ztc/{ctx.name}/{purpose}", target_key_id=key.key_id,
+                          region=ctx.region),
+        opts=ctx.opts(),
+    )
+    return key
+
+
+def secrets_key(ctx: AwsContext, cluster_role_arn: pulumi.Input[str]) -> aws.kms.Key:
+    """Envelope key for Kubernetes Secrets; only the EKS cluster role may use it."""
+    role = Principal(type="AWS", identifiers=[cluster_role_arn])
+    return customer_key(ctx, "secrets", "EKS secrets envelope encryption", [
+        Statement(sid="ClusterRoleUses", effect="Allow", actions=USE_KEY, resources=["*"],
+                  principals=[role]),
+        _grant_for_aws_resource("ClusterRoleGrants", [role]),
+    ])
+
+
+def disk_key(ctx: AwsContext) -> aws.kms.Key:
+    """Node EBS volumes; EC2 Auto Scaling (which launches managed nodes) is the only user."""
+    asg = Principal(type="AWS", identifiers=[pulumi.Output.concat(
+        "arn:", ctx.partition, ":iam::", ctx.account_id,
+        ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    )])
+    return customer_key(ctx, "disks", "node EBS volumes", [
+        Statement(sid="AutoScalingUses", effect="Allow", actions=USE_KEY, resources=["*"],
+                  principals=[asg]),
+        _grant_for_aws_resource("AutoScalingGrants", [asg]),
+    ])
+
+
+def logs_key(ctx: AwsContext, writer_role_arns: Sequence[pulumi.Input[str]]) -> aws.kms.Key:
+    """Audit trail: CloudWatch Logs (this account's log groups only), Firehose and the bucket."""
+    logs_service = pulumi.Output.concat("logs.", ctx.region, ".", ctx.dns_suffix)
+    return customer_key(ctx, "audit", "control-plane audit logs and flow logs", [
+        Statement(
+            sid="CloudWatchLogsUses",
+            effect="Allow",
+            actions=USE_KEY,
+            resources=["*"],
+            principals=[Principal(type="Service", identifiers=[logs_service])],
+            conditions=[Condition(
+                test="ArnLike",
+                variable="kms:EncryptionContext:aws:logs:arn",
+                values=[ctx.arn("logs", "log-group:*")],
+            )],
+        ),
+        Statement(sid="AuditWritersUse", effect="Allow", actions=USE_KEY, resources=["*"],
+                  principals=[Principal(type="AWS", identifiers=list(writer_role_arns))]),
+    ])

@@ -1,0 +1,92 @@
+"""Cluster and node security groups with only the rules EKS needs; no world ingress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.context import AwsContext
+
+KUBELET_PORT = 10250
+# Ports admission webhooks and aggregated APIs commonly serve on (the control plane calls them).
+WEBHOOK_PORTS = (443, 4443, 6443, 8443, 9443)
+
+
+@dataclass
+class SecurityGroups:
+    cluster: aws.ec2.SecurityGroup
+    node: aws.ec2.SecurityGroup
+
+
+def _group(ctx: AwsContext, role: str, vpc_id: pulumi.Input[str], description: str,
+           extra_tags: dict[str, str]) -> aws.ec2.SecurityGroup:
+    return aws.ec2.SecurityGroup(
+        f"{ctx.name}-{role}-sg",
+        aws.ec2.SecurityGroupArgs(
+            name=f"ztc-{ctx.name}-{role}",
+            description=description,
+            vpc_id=vpc_id,
+            revoke_rules_on_delete=True,
+            region=ctx.region,
+            tags=ctx.tags(Name=f"ztc-{ctx.name}-{role}", **extra_tags),
+        ),
+        opts=ctx.opts(),
+    )
+
+
+def _tcp(port: int) -> dict:
+    return {"ip_protocol": "tcp", "from_port": port, "to_port": port}
+
+
+def build_security_groups(ctx: AwsContext, vpc_id: pulumi.Input[str]) -> SecurityGroups:
+    name = ctx.name
+    cluster = _group(ctx, "cluster", vpc_id, "EKS control plane ENIs", {})
+    node = _group(ctx, "node", vpc_id, "EKS nodes and pods (VPC CNI custom networking)",
+                  {f"kubernetes.io/cluster/{name}": "owned"})
+
+    def ingress(label: str, sg: aws.ec2.SecurityGroup, description: str, **rule) -> None:
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-{label}",
+            aws.vpc.SecurityGroupIngressRuleArgs(security_group_id=sg.id, description=description,
+                                                 region=ctx.region, **rule),
+            opts=ctx.opts(),
+        )
+
+    def egress(label: str, sg: aws.ec2.SecurityGroup, description: str, **rule) -> None:
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-{label}",
+            aws.vpc.SecurityGroupEgressRuleArgs(security_group_id=sg.id, description=description,
+                                                region=ctx.region, **rule),
+            opts=ctx.opts(),
+        )
+
+    # Nodes -> API server.
+    ingress("cluster-in-api", cluster, "nodes to the Kubernetes API",
+            referenced_security_group_id=node.id, **_tcp(443))
+    egress("node-out-api", node, "nodes to the Kubernetes API",
+           referenced_security_group_id=cluster.id, **_tcp(443))
+    # Control plane -> kubelet (logs, exec, metrics) and -> webhooks / aggregated APIs.
+    for port in (KUBELET_PORT, *WEBHOOK_PORTS):
+        what = "kubelet" if port == KUBELET_PORT else f"webhooks on {port}"
+        ingress(f"node-in-{port}", node, f"control plane to {what}",
+                referenced_security_group_id=cluster.id, **_tcp(port))
+        egress(f"cluster-out-{port}", cluster, f"control plane to {what}",
+               referenced_security_group_id=node.id, **_tcp(port))
+    # Node-to-node and pod-to-pod (pods share the node SG); NetworkPolicy narrows it in-cluster.
+    ingress("node-in-self", node, "node and pod traffic inside the cluster",
+            referenced_security_group_id=node.id, ip_protocol="-1")
+    egress("node-out-self", node, "node and pod traffic inside the cluster",
+           referenced_security_group_id=node.id, ip_protocol="-1")
+    # HTTPS out through the NAT gateways: ECR, S3, STS, EKS, the gVisor release bucket.
+    egress("node-out-https", node, "HTTPS to AWS APIs and registries via NAT",
+           cidr_ipv4="0.0.0.0/0", **_tcp(443))
+    # The explicit egress allows of the workload namespaces (NetworkPolicy enforces per pod).
+    cidrs = sorted({c for ns in ctx.posture.workload_namespaces for c in ns.egress_to_cidrs})
+    for cidr in cidrs:
+        label = cidr.replace("/", "-").replace(".", "-").replace(":", "-")
+        egress(f"node-out-{label}", node, f"workload egress allow to {cidr}",
+               cidr_ipv4=cidr if ":" not in cidr else None,
+               cidr_ipv6=cidr if ":" in cidr else None, ip_protocol="-1")
+    return SecurityGroups(cluster=cluster, node=node)
