@@ -61,7 +61,7 @@ def build_cluster(
     # Keyword form (typed *Args values inside): the SDK's ManagedClusterArgs form clashes on
     # `resource_name`, the ARM name argument.
     cluster = cs.ManagedCluster(
-        ctx.name,
+        f"{ctx.name}-aks",  # the component itself is `<name>`; keep Pulumi names unique
         resource_group_name=ctx.resource_group_name,
         resource_name_=ctx.name,
         location=ctx.location,
