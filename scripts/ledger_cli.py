@@ -172,6 +172,7 @@ def _subject(entry: dict[str, Any]) -> str:
 def show(
     stack: Annotated[str | None, typer.Option("--stack", "-s", help="Only this stack.")] = None,
     last: Annotated[int, typer.Option("--last", help="Show the last N entries (0: all).")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     ledger: LedgerOpt = DEFAULT_LEDGER,
     s3_bucket: BucketOpt = None,
     s3_prefix: PrefixOpt = "ledger/",
@@ -179,27 +180,35 @@ def show(
 ) -> None:
     """List who changed what and when (run `verify` to check the entries)."""
     store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for stored in store.entries():
         try:
             entry = json.loads(stored.data)
         except ValueError:
-            rows.append((str(stored.seq), "?", "?", "(unreadable entry)", "", "", ""))
+            rows.append({"seq": stored.seq, "time": "?", "stack": "?",
+                         "signer": "(unreadable entry)", "digest": "", "resources": "",
+                         "commit": "", "dirty": None})
             continue
         if stack and entry.get("stack") != stack:
             continue
-        code = entry.get("code") or {}
-        commit = (code.get("commit") or "none")[:12] + (" dirty" if code.get("dirty") else "")
-        st = entry.get("state") or {}
-        rows.append((str(entry.get("seq")), str(entry.get("time")), str(entry.get("stack")),
-                     _subject(entry), str(st.get("digest", ""))[:19],
-                     str(st.get("resources", "")), commit))
+        code, st = entry.get("code") or {}, entry.get("state") or {}
+        rows.append({"seq": entry.get("seq"), "time": entry.get("time"),
+                     "stack": entry.get("stack"), "signer": _subject(entry),
+                     "digest": st.get("digest"), "resources": st.get("resources"),
+                     "commit": code.get("commit"), "dirty": code.get("dirty")})
+    rows = rows[-last:] if last else rows
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, sort_keys=True))
+        return
     table = Table(title=f"change ledger {store.location}")
     for column in ("seq", "when (UTC)", "stack", "who (signer)", "state digest",
                    "resources", "commit"):
-        table.add_column(column)
-    for row in rows[-last:] if last else rows:
-        table.add_row(*row)
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        commit = (row["commit"] or "none")[:12] + (" dirty" if row["dirty"] else "")
+        table.add_row(str(row["seq"]), str(row["time"]), str(row["stack"]), row["signer"],
+                      str(row["digest"] or "")[:19], str(row["resources"]), commit)
     console.print(table)
 
 
