@@ -538,7 +538,7 @@ def _check_revocation(
 
 
 def trust_bundle(roots: Iterable[x509.Certificate]) -> list[x509.Certificate]:
-    """Roots only, de-duplicated, newest first (current + next during a rotation)."""
+    """Roots only, de-duplicated, in the order given (current first, then next/previous)."""
     unique: dict[str, x509.Certificate] = {}
     for root in roots:
         basic = root.extensions.get_extension_for_class(x509.BasicConstraints).value
@@ -547,8 +547,8 @@ def trust_bundle(roots: Iterable[x509.Certificate]) -> list[x509.Certificate]:
                 f"{root.subject.rfc4514_string()} is not a self-signed root; trust bundles "
                 "hold roots only"
             )
-        unique[fingerprint_sha256(root)] = root
-    return sorted(unique.values(), key=lambda c: c.not_valid_before_utc, reverse=True)
+        unique.setdefault(fingerprint_sha256(root), root)
+    return list(unique.values())
 
 
 def needs_renewal(

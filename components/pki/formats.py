@@ -30,7 +30,7 @@ def _pems(pems: Iterable[str] | str) -> list[x509.Certificate]:
 
 
 def trust_bundle_pem(root_pems: Iterable[str] | str) -> str:
-    """The roots (current + next during a rotation), newest first, one PEM document."""
+    """The roots (current first, then next/previous during a rotation), one PEM document."""
     return "".join(to_pem(root) for root in trust_bundle(_pems(root_pems)))
 
 
