@@ -94,6 +94,10 @@ def gke_kms(r, cfg):
 
 @rule("ZT-SECRETS-KMS", "gcp", t.CRYPTO_KEY, summary="Cloud KMS key rotates")
 def crypto_key_rotation(r, cfg):
+    # Cloud KMS cannot auto-rotate asymmetric (signing) keys; only symmetric keys can rotate.
+    purpose = lookup(r.props, "purpose")
+    if isinstance(purpose, str) and purpose != "ENCRYPT_DECRYPT":
+        return []
     return expect(r.props, "rotationPeriod", lambda v: bool(v), control="ZT-SECRETS-KMS",
                   why="CryptoKey rotationPeriod is {value}: the key never rotates")
 
