@@ -97,7 +97,10 @@ def record(
     except (OSError, json.JSONDecodeError) as exc:
         raise _fail(f"cannot read the stack export from {state}: {exc}") from None
     try:
-        signer = signer_from_files(key, cert, os.environ.get("ZTC_LEDGER_KEY_PASSPHRASE"))
+        # Deployer keys from `ztc pki issue deployer` are encrypted with ZTC_PKI_PASSPHRASE.
+        passphrase = (os.environ.get("ZTC_LEDGER_KEY_PASSPHRASE")
+                      or os.environ.get("ZTC_PKI_PASSPHRASE"))
+        signer = signer_from_files(key, cert, passphrase)
     except (OSError, ValueError) as exc:
         raise _fail(f"deployer identity (--key/--cert): {exc}") from None
     store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint, retention_days)
@@ -137,10 +140,11 @@ def verify_cmd(
     try:
         roots = roots_from_file(root)
         crls = [x509.load_pem_x509_crl(p.read_bytes()) for p in crl or []]
+        verifier = pki_verifier(roots, crls)
     except (OSError, ValueError) as exc:
         raise _fail(f"--root/--crl: {exc}") from None
     store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint)
-    report = verify(store, pki_verifier(roots, crls), expected_head=head)
+    report = verify(store, verifier, expected_head=head)
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
     if report.broken is not None:

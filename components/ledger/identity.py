@@ -14,6 +14,7 @@ from components.pki.authority import (
     CertifiedKey,
     load_certificates,
     load_private_key,
+    trust_bundle,
     verify_deployer_certificate,
 )
 
@@ -41,8 +42,12 @@ def pki_verifier(
     roots: Sequence[x509.Certificate],
     crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> ChainVerifier:
-    """Entries must be signed by a deployer certificate (ledger EKU) under one of `roots`."""
-    anchors = list(roots)
+    """Entries must be signed by a deployer certificate (ledger EKU) under one of `roots`.
+
+    Only self-signed roots are accepted as anchors (PkiError otherwise): trusting the
+    ledger signing CA itself would make the shared root irrelevant.
+    """
+    anchors = trust_bundle(roots)
 
     def check(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate],
               at: datetime) -> None:

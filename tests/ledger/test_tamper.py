@@ -189,3 +189,10 @@ def test_the_first_of_several_breaks_is_reported(ledger, shared_pki):
         entry["stack"] = "edited"
         overwrite(ledger, seq, entry)
     assert verify(ledger, shared_pki.verifier).broken.seq == 1
+
+
+def test_only_a_self_signed_root_is_accepted_as_the_anchor(shared_pki):
+    from components.ledger.identity import pki_verifier
+
+    with pytest.raises(pki.PkiError, match="roots only"):
+        pki_verifier([shared_pki.signing_ca.certificate])
