@@ -77,8 +77,16 @@ class GkeCluster(HardenedCluster):
         agents = service_agents(project, invoke_opts)
         identity = build_node_identity(self, cname, project, opts_)
         keys = build_keys(self, cname, project, region, agents, labels, opts_)
+        # Children take the plain email / key ids (known at a first preview, so policies can
+        # verify them) and depend on the account, keys and grants explicitly instead.
         network = build_network(
-            self, cname, project, region, addresses, identity.account.email, opts_
+            self,
+            cname,
+            project,
+            region,
+            addresses,
+            identity.email,
+            self.child_opts(provider, depends_on=[guardrails, identity.account]),
         )
         cluster = build_cluster(
             self,
@@ -88,9 +96,9 @@ class GkeCluster(HardenedCluster):
             addresses=addresses,
             network=network.vpc.id,
             subnetwork=network.subnet.id,
-            secrets_key=keys.secrets.id,
-            disk_key=keys.disks.id,
-            node_service_account=identity.account.email,
+            secrets_key=keys.secrets_id,
+            disk_key=keys.disks_id,
+            node_service_account=identity.email,
             resource_labels=labels,
             opts=self.child_opts(
                 provider,
@@ -104,10 +112,12 @@ class GkeCluster(HardenedCluster):
             cluster=cluster,
             project=project,
             region=region,
-            service_account=identity.account.email,
-            disk_key=keys.disks.id,
+            service_account=identity.email,
+            disk_key=keys.disks_id,
             resource_labels=labels,
-            opts=opts_,
+            opts=self.child_opts(
+                provider, depends_on=[guardrails, keys.disks_grant, *identity.grants]
+            ),
         )
         build_audit(
             self,
@@ -115,7 +125,7 @@ class GkeCluster(HardenedCluster):
             project,
             region,
             posture.audit_retention_days,
-            keys.audit.id,
+            keys.audit_id,
             labels,
             opts_,
             depends_on=[keys.audit_grant],

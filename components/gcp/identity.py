@@ -23,14 +23,17 @@ NODE_ROLES = ("roles/container.defaultNodeServiceAccount", "roles/artifactregist
 class NodeIdentity:
     account: gcp.serviceaccount.Account
     grants: tuple[gcp.projects.IAMMember, ...]
+    # Known before the account exists, so a first preview can verify every node config.
+    email: str
 
 
 def build_node_identity(
     owner: HardenedCluster, name: str, project: str, opts: pulumi.ResourceOptions
 ) -> NodeIdentity:
+    account_id = f"{name}-nodes"  # cluster names are <= 20 chars, so <= 26 here
     account = gcp.serviceaccount.Account(
         f"{name}-nodes-sa",
-        account_id=f"{name}-nodes",  # cluster names are <= 20 chars, so <= 26 here
+        account_id=account_id,
         project=project,
         display_name=f"GKE nodes of {name} (least privilege)",
         description="Dedicated node identity managed by ztc; not for workloads",
@@ -49,4 +52,5 @@ def build_node_identity(
     owner.implements(account, ControlId.NODE_IDENTITY)
     for grant in grants:
         owner.implements(grant, ControlId.NODE_IDENTITY)
-    return NodeIdentity(account=account, grants=grants)
+    email = f"{account_id}@{project}.iam.gserviceaccount.com"
+    return NodeIdentity(account=account, grants=grants, email=email)

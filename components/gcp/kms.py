@@ -21,6 +21,11 @@ ROTATION_PERIOD = "7776000s"  # 90 days
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
 
+def crypto_key_id(project: str, location: str, key_ring: str, key: str) -> str:
+    """The id Cloud KMS gives a key: known before it exists, so a first preview can verify it."""
+    return f"projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{key}"
+
+
 @dataclass(frozen=True)
 class ClusterKeys:
     key_ring: gcp.kms.KeyRing
@@ -31,6 +36,10 @@ class ClusterKeys:
     secrets_grant: gcp.kms.CryptoKeyIAMMember
     disks_grant: gcp.kms.CryptoKeyIAMMember
     audit_grant: gcp.kms.CryptoKeyIAMMember
+    # Plain ids (consumers also depend_on the grants, which depend on the keys).
+    secrets_id: str
+    disks_id: str
+    audit_id: str
 
 
 def _key(
@@ -86,6 +95,9 @@ def build_keys(
         secrets_grant=_grant(f"{name}-secrets-gke-agent", secrets, agents.gke, opts),
         disks_grant=_grant(f"{name}-disks-compute-agent", disks, agents.compute, opts),
         audit_grant=_grant(f"{name}-audit-storage-agent", audit, agents.storage, opts),
+        secrets_id=crypto_key_id(project, region, f"{name}-keys", f"{name}-secrets"),
+        disks_id=crypto_key_id(project, region, f"{name}-keys", f"{name}-disks"),
+        audit_id=crypto_key_id(project, region, f"{name}-keys", f"{name}-audit"),
     )
     owner.implements(secrets, ControlId.SECRETS_KMS)
     owner.implements(keys.secrets_grant, ControlId.SECRETS_KMS)

@@ -32,7 +32,9 @@ class GkeRun:
         return unwrap(resource.inputs)
 
 
-def run_gke(stack: str, names: list[str] | None = None) -> tuple[EstateSpec, Graph]:
+def run_gke(
+    stack: str, names: list[str] | None = None, *, preview: bool = False
+) -> tuple[EstateSpec, Graph]:
     config, _secure = load_stack_config(stack)
     spec = load_spec(config)
     clusters = [c for c in spec.clusters if c.cloud == "gcp" and (names is None or c.name in names)]
@@ -46,7 +48,7 @@ def run_gke(stack: str, names: list[str] | None = None) -> tuple[EstateSpec, Gra
             )
             pulumi.export(f"{cluster.name}-kubeconfig", gke.kubeconfig)
 
-    return spec, run_program(program, config=config, stack=stack)
+    return spec, run_program(program, config=config, stack=stack, preview=preview)
 
 
 @pytest.fixture(scope="package")
