@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"]
+SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", "cert-manager",
+                     "cosign-system", "istio-system"]
 
 EXEMPTIONS_SCHEMA: dict[str, Any] = {
     "type": "array",

@@ -200,6 +200,25 @@ def lt_disk(r, cfg):
     return out
 
 
+@rule("ZT-NODE-TRUSTED-BOOT", "aws", t.EKS_NODE_GROUP, summary="pinned, asserted AMI")
+def nodegroup_trusted_boot(r, cfg):
+    # Neither node groups nor launch templates have a TPM/Secure Boot switch: both are AMI
+    # attributes. EKS-managed AMI types are not proven (AWS: default AL2023 AMIs do not enable
+    # Secure Boot), so the pool must run a CUSTOM image pinned in its launch template.
+    return expect(r.props, "amiType", lambda v: v == "CUSTOM", control="ZT-NODE-TRUSTED-BOOT",
+                  default="AL2023_x86_64_STANDARD",
+                  why="amiType is {value}: an EKS-managed AMI does not prove NitroTPM + UEFI "
+                      "Secure Boot; use CUSTOM with a launch template imageId registered with "
+                      "tpmSupport v2.0 and bootMode uefi")
+
+
+@rule("ZT-NODE-TRUSTED-BOOT", "aws", t.LAUNCH_TEMPLATE, summary="image pinned")
+def lt_image(r, cfg):
+    return expect(r.props, "imageId", lambda v: bool(v), control="ZT-NODE-TRUSTED-BOOT",
+                  why="launch template imageId is {value}: the node image (and so its TPM and "
+                      "boot mode) is not pinned")
+
+
 @rule("ZT-NODE-TRUSTED-BOOT", "aws", t.AMI, summary="UEFI + NitroTPM AMI")
 def ami_trusted_boot(r, cfg):
     c = "ZT-NODE-TRUSTED-BOOT"

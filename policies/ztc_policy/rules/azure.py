@@ -158,6 +158,10 @@ def pool_private(p, pool, c):
 
 @_pool_rule("ZT-NODE-TRUSTED-BOOT", "Trusted Launch: secure boot + vTPM")
 def pool_trusted_launch(p, pool, c):
+    if pool.get("workloadRuntime") == "KataVmIsolation":
+        # Azure: "Trusted launch can't be enabled in the same node pool as ... Pod Sandboxing";
+        # each pod runs in its own Hyper-V guest instead (the matrix notes the equivalent).
+        return []
     return expect(pool, "securityProfile.enableSecureBoot", _is_true, control=c, default=False,
                   why=f"{p}securityProfile.enableSecureBoot is {{value}} (default false)") + \
         expect(pool, "securityProfile.enableVTPM", _is_true, control=c, default=False,

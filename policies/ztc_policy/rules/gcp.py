@@ -94,6 +94,9 @@ def gke_kms(r, cfg):
 
 @rule("ZT-SECRETS-KMS", "gcp", t.CRYPTO_KEY, summary="Cloud KMS key rotates")
 def crypto_key_rotation(r, cfg):
+    purpose = lookup(r.props, "purpose")
+    if purpose not in (MISSING, "ENCRYPT_DECRYPT"):
+        return []  # asymmetric keys cannot auto-rotate (GCP); only envelope keys must
     # Cloud KMS cannot auto-rotate asymmetric (signing) keys; only symmetric keys can rotate.
     purpose = lookup(r.props, "purpose")
     if isinstance(purpose, str) and purpose != "ENCRYPT_DECRYPT":

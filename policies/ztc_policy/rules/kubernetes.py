@@ -83,3 +83,27 @@ def is_default_deny(props) -> bool:
     return ("Ingress" in types_ and "Egress" in types_
             and not as_list(lookup(props, "spec.ingress"))
             and not as_list(lookup(props, "spec.egress")))
+
+
+SIGSTORE_POLICY_TYPES = (
+    "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy",
+    "kubernetes:policy.sigstore.dev/v1alpha1:ClusterImagePolicy",
+)
+
+
+@rule("ZT-IMAGE-PROVENANCE", "kubernetes", *SIGSTORE_POLICY_TYPES,
+      summary="image policy pins registries and signers")
+def image_policy(r, cfg):
+    c = "ZT-IMAGE-PROVENANCE"
+    images = lookup(r.props, "spec.images")
+    authorities = lookup(r.props, "spec.authorities")
+    if UNKNOWN in (images, authorities):
+        return [unverifiable(c, "spec.images / spec.authorities")]
+    out = []
+    globs = [i.get("glob") for i in as_list(images) if isinstance(i, dict)]
+    if not globs or any(g in ("*", "**", "*/**", "**/*") for g in globs):
+        out.append(fail(c, f"ClusterImagePolicy images {globs or 'unset'} do not restrict "
+                        "registries"))
+    if not as_list(authorities):
+        out.append(fail(c, "ClusterImagePolicy has no authorities: no signature is required"))
+    return out

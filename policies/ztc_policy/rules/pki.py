@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import types as t
 from ..findings import expect
-from ..values import lookup
+from ..values import is_unknown, lookup
 from .registry import rule
 
 ROOT = "pki-root"
@@ -24,12 +24,16 @@ def pki_fields(r, cfg):
     c = "ZT-MTLS-SHARED-ROOT"
     if kind not in (ROOT, INTERMEDIATE):
         return []
-    out = expect(r.props, "rootFingerprintSha256", lambda v: isinstance(v, str) and len(v) >= 32,
-                 control=c, why=f"{kind} rootFingerprintSha256 is {{value}}")
+    out = expect(r.props, "trustDomain", lambda v: bool(v), control=c,
+                 why=f"{kind} trustDomain is {{value}}")
     if kind == INTERMEDIATE:
+        # Unknown at a first preview (the root is created in the same run): the stack rule
+        # then proves the chain through the property's dependency on the root instead.
+        fp = lookup(r.props, "rootFingerprintSha256")
+        if not is_unknown(fp):
+            out += expect(r.props, "rootFingerprintSha256",
+                          lambda v: isinstance(v, str) and len(v) >= 32, control=c,
+                          why="pki-intermediate rootFingerprintSha256 is {value}")
         out += expect(r.props, "clusterName", lambda v: bool(v), control=c,
                       why="pki-intermediate clusterName is {value}")
-        out += expect(r.props, "trustDomain", lambda v: bool(v), control=c,
-                      why="pki-intermediate trustDomain is {value}: it must be name-constrained "
-                          "to its cluster's trust domain")
     return out

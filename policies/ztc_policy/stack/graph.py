@@ -26,6 +26,7 @@ class Node:
     parent: str | None = None
     deps: list[str] = field(default_factory=list)
     provider: str | None = None
+    prop_deps: dict[str, list[str]] = field(default_factory=dict)
 
 
 def provider_urn(ref: str | None) -> str | None:
@@ -44,7 +45,8 @@ def nodes_from_policy_resources(resources: Iterable[Any]) -> list[Node]:
             deps.extend(d.urn for d in ds)
         out.append(Node(r.resource_type, r.name, r.urn, raw(r.props),
                         r.parent.urn if r.parent is not None else r.opts.parent,
-                        list(dict.fromkeys(deps)), r.provider.urn if r.provider else None))
+                        list(dict.fromkeys(deps)), r.provider.urn if r.provider else None,
+                        {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}))
     return out
 
 
@@ -59,7 +61,8 @@ def nodes_from_captured(resources: Iterable[Any]) -> list[Node]:
             deps.extend(ds)
         props = {**raw(r.outputs or {}), **raw(r.inputs or {})}
         out.append(Node(r.type, r.name, r.urn, props, r.parent or None,
-                        list(dict.fromkeys(deps)), provider_urn(r.provider)))
+                        list(dict.fromkeys(deps)), provider_urn(r.provider),
+                        dict(r.property_dependencies or {})))
     return out
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from .. import types as t
 from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
-from ..findings import Finding, Status, fail
+from ..findings import Finding, Status, fail, unverifiable
 from ..rules.kubernetes import k8s_name
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
-from ..values import lookup
+from ..values import is_unknown, lookup
 from .evidence import (
     aks_sandbox_pool,
     default_deny_policy,
@@ -86,7 +86,7 @@ def sandbox_everywhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 
 
 def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """One pki-root; every cluster's intermediate chains to it; trust domains are distinct."""
+    """One pki-root; every cluster's intermediate chains to it, inside its trust domain."""
     c = "ZT-MTLS-SHARED-ROOT"
     own = p.ownership
     roots = [n for n in own.nodes if pki_kind(n) == ROOT]
@@ -95,12 +95,33 @@ def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     if len(roots) != 1 and (roots or inters):
         out.append(fail(c, f"{len(roots)} pki-root resources in the stack; exactly one shared "
                         "root is required"))
-    prints = {lookup(r.props, "rootFingerprintSha256") for r in roots}
+    root = roots[0] if len(roots) == 1 else None
+    root_fp = lookup(root.props, "fingerprintSha256") if root else None
+    root_fp = root_fp if isinstance(root_fp, str) and not is_unknown(root_fp) else None
+    root_td = lookup(root.props, "trustDomain") if root else None
+    seen_fps: dict[str, str] = {}
     for i in inters:
+        where = {"urn": i.urn, "cluster": own.name_of(i.urn)}
         fp = lookup(i.props, "rootFingerprintSha256")
-        if roots and fp not in prints:
-            out.append(fail(c, f"intermediate {i.name} chains to root {str(fp)[:16]}..., not the "
-                            "shared root", urn=i.urn, cluster=own.name_of(i.urn)))
+        if is_unknown(fp):
+            # First preview: prove the link through the property's dependency on the root.
+            if not root or root.urn not in i.prop_deps.get("rootFingerprintSha256", []):
+                out.append(unverifiable(c, f"intermediate {i.name} rootFingerprintSha256", **where))
+        elif isinstance(fp, str):
+            seen_fps.setdefault(fp, i.name)
+            if root_fp and fp != root_fp:
+                out.append(fail(c, f"intermediate {i.name} chains to root {fp[:16]}..., not the "
+                                f"shared root {root_fp[:16]}...", **where))
+        td, cluster = lookup(i.props, "trustDomain"), lookup(i.props, "clusterName")
+        if isinstance(td, str) and isinstance(root_td, str) and not td.endswith("." + root_td):
+            out.append(fail(c, f"intermediate {i.name} trust domain {td} is not under the "
+                            f"shared trust domain {root_td}", **where))
+        if isinstance(td, str) and isinstance(cluster, str) and not td.startswith(cluster + "."):
+            out.append(fail(c, f"intermediate {i.name} trust domain {td} is not its cluster's "
+                            f"({cluster}.*)", **where))
+    if len(seen_fps) > 1:
+        out.append(fail(c, "intermediates chain to different roots: " + ", ".join(
+            f"{name} -> {fp[:16]}..." for fp, name in seen_fps.items())))
     domains: dict[str, str] = {}
     for i in inters:
         td = lookup(i.props, "trustDomain")
