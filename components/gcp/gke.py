@@ -26,6 +26,7 @@ from components.gcp.pools import SANDBOX_PLACEMENT, build_pools
 from components.gcp.project import guardrails_for
 from components.gcp.service_agents import service_agents
 from components.gcp.validation import check_cluster
+from components.spec import SpecError
 
 TYPE_TOKEN = "ztc:gcp:GkeCluster"
 _NOT_LABEL = re.compile(r"[^a-z0-9_-]")
@@ -49,7 +50,8 @@ class GkeCluster(HardenedCluster):
     ) -> None:
         spec, posture = args.cluster, args.posture
         check_cluster(spec)  # before anything is registered
-        assert spec.gcp is not None  # guaranteed by the spec for cloud gcp
+        if spec.gcp is None:  # load_spec already requires it for cloud gcp
+            raise SpecError([f"ztc:clusters[name={spec.name}].gcp: add a gcp block with project"])
         super().__init__(TYPE_TOKEN, name, args, opts)
         self.cloud = "gcp"
         self.project = project = spec.gcp.project
@@ -65,7 +67,7 @@ class GkeCluster(HardenedCluster):
         invoke_opts = pulumi.InvokeOptions(parent=self, provider=provider)
         guardrails = guardrails_for(project, posture.image_provenance)
         # Every child waits for the project's APIs, audit config and admission policy.
-        opts_ = self.child_opts(provider, depends_on=[guardrails])
+        child = self.child_opts(provider, depends_on=[guardrails])
 
         labels = {
             **spec.labels,
@@ -75,8 +77,8 @@ class GkeCluster(HardenedCluster):
         }
         addresses = addressing.plan(spec)
         agents = service_agents(project, invoke_opts)
-        identity = build_node_identity(self, cname, project, opts_)
-        keys = build_keys(self, cname, project, region, agents, labels, opts_)
+        identity = build_node_identity(self, cname, project, child)
+        keys = build_keys(self, cname, project, region, agents, labels, child)
         # Children take the plain email / key ids (known at a first preview, so policies can
         # verify them) and depend on the account, keys and grants explicitly instead.
         network = build_network(
@@ -127,7 +129,7 @@ class GkeCluster(HardenedCluster):
             posture.audit_retention_days,
             keys.audit_id,
             labels,
-            opts_,
+            child,
             depends_on=[keys.audit_grant],
         )
         attestation = guardrails.attestation
