@@ -29,14 +29,18 @@ KATA_CAPABLE_SERIES: frozenset[tuple[str, str, int]] = frozenset(
     }
 )
 
-_SIZE = re.compile(r"^Standard_(?P<family>[A-Z]+)(?P<vcpus>\d+)(?P<features>[a-z]*)_v(?P<version>\d+)$")
+# Standard_<family><vCPUs>[-<constrained vCPUs>]<features>[_<accelerator>][_v<version>]
+_SIZE = re.compile(
+    r"^Standard_(?P<family>[A-Z]+)(?P<vcpus>\d+)(-\d+)?(?P<features>[a-z]*)(_[A-Z0-9]+)?"
+    r"(_v(?P<version>\d+))?$"
+)
 
 
 def parse_size(size: str) -> tuple[str, str, int] | None:
     match = _SIZE.match(size)
     if not match:
         return None
-    return match["family"], match["features"], int(match["version"])
+    return match["family"], match["features"], int(match["version"] or 1)
 
 
 def kata_capable(size: str) -> bool:
@@ -69,7 +73,7 @@ def spec_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
         )
     for pool in ("system", "general", "sandbox"):
         size = getattr(cluster.node_pools, pool).machine_type
-        if parse_size(size) is None:
+        if parse_size(size) is None and not (pool == "sandbox" and problems):
             problems.append(
                 f"{config_key(*where, 'nodePools', pool, 'machineType')}: {size!r} is not an "
                 "Azure VM size name; write it like Standard_D4ds_v5"
