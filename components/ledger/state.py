@@ -37,11 +37,19 @@ def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG_VALUE
 
 
+def _is_unknown(value: Any) -> bool:
+    """The wire placeholder, or `pulumi.output.Unknown` (what keep_unknowns=True yields)."""
+    if isinstance(value, str):
+        return value == UNKNOWN_VALUE
+    kind = type(value)
+    return kind.__name__ == "Unknown" and kind.__module__ == "pulumi.output"
+
+
 def mask(value: Any) -> tuple[Any, int]:
     """`value` with every secret replaced by SECRET_MARKER; also the number of secrets."""
     if is_secret(value):
         return dict(SECRET_MARKER), 1
-    if isinstance(value, str) and value == UNKNOWN_VALUE:
+    if _is_unknown(value):
         return dict(UNKNOWN_MARKER), 0
     if isinstance(value, Mapping):
         out, count = {}, 0

@@ -102,3 +102,12 @@ def test_preview_shows_the_entry_for_a_captured_graph(graph, shared_pki, tmp_pat
     signed = preview_entry(plain, "dev", tmp_path, signer=shared_pki.signer)
     assert signed["signature"]["alg"] == "ECDSA-SHA256"
     assert not any(store.entries())  # a preview writes nothing
+
+
+def test_preview_entry_handles_unknown_outputs_of_a_first_preview(tmp_path):
+    graph = run_program(
+        lambda: LedgerBucket("ledger", LedgerBucketArgs(bucket_name="acme-ztc-ledger")),
+        preview=True,
+    )
+    entry = preview_entry(graph.resources, "dev", tmp_path)
+    assert entry["state"]["resources"] == len(graph.resources)

@@ -58,8 +58,10 @@ def test_digest_ignores_registration_order_and_sees_every_input_change():
 
 
 def test_unknowns_get_their_own_marker():
-    masked, _ = mask({"arn": UNKNOWN_VALUE})
-    assert masked == {"arn": {"$ztc": "unknown"}}
+    from pulumi.output import Unknown
+
+    masked, _ = mask({"arn": UNKNOWN_VALUE, "id": Unknown()})
+    assert masked == {"arn": {"$ztc": "unknown"}, "id": {"$ztc": "unknown"}}
 
 
 def test_stack_export_resources():
