@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,11 @@ import pytest
 from scripts.engine.analyzer import PolicyPackProcess
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+HERE = Path(__file__).resolve().parent
+# The pack's rules (importable as the CLI's pack process imports them) and the testkit.
+for path in (PACK_DIR, HERE):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,8 @@ class Estate:
         return u
 
     def named(self, name: str) -> CapturedResource:
-        return next(r for r in self.resources if r.name == name)
+        (found,) = [r for r in self.resources if r.name == name]
+        return found
 
 
 def baseline(e: Estate, cluster: str, cluster_urn: str, handler: str, selector: dict) -> None:
@@ -57,7 +58,7 @@ def baseline(e: Estate, cluster: str, cluster_urn: str, handler: str, selector: 
     e.add("kubernetes:node.k8s.io/v1:RuntimeClass", f"{cluster}-sandboxed", {
         "metadata": {"name": "sandboxed"}, "handler": handler,
         "scheduling": {"nodeSelector": selector}}, provider=ref)
-    e.add("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", f"{cluster}-admins", {
+    e.add("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", f"{cluster}-crb-admins", {
         "metadata": {"name": "ztc-admins"}, "roleRef": {"kind": "ClusterRole",
                                                         "name": "cluster-admin"},
         "subjects": [{"kind": "Group", "name": "ztc-admins"}]}, provider=ref)
@@ -92,7 +93,7 @@ def aws(e: Estate, root: str) -> None:
                                    "scheduler"],
         "upgradePolicy": {"supportType": "STANDARD"}}, deps=[key, role, sg])
     for pool in ("general", "sandbox"):
-        lt = e.add("aws:ec2/launchTemplate:LaunchTemplate", f"{n}-{pool}", {
+        lt = e.add("aws:ec2/launchTemplate:LaunchTemplate", f"{n}-{pool}-lt", {
             "imageId": "ami-0123", "metadataOptions": {"httpTokens": "required",
                                                        "httpPutResponseHopLimit": 1},
             "networkInterfaces": [{"associatePublicIpAddress": "false"}],
@@ -116,7 +117,7 @@ def aws(e: Estate, root: str) -> None:
     e.add("aws:eks/accessEntry:AccessEntry", f"{n}-admins", {
         "clusterName": n, "principalArn": "arn:role/admins"}, deps=[cluster])
     bucket = e.add("aws:s3/bucket:Bucket", f"{n}-audit", {"objectLockEnabled": True})
-    e.add("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", f"{n}-audit", {
+    e.add("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", f"{n}-audit-lock", {
         "bucket": "b", "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 90}}},
         deps=[bucket])
     e.add("aws:cloudwatch/logGroup:LogGroup", f"{n}-logs", {"name": f"/aws/eks/{n}/cluster"},
@@ -156,7 +157,7 @@ def azure(e: Estate, root: str) -> None:
         "nodeLabels": {"sandbox.ztc.io/runtime": "kata"}}, deps=[cluster])
     container = e.add("azure-native:storage:BlobContainer", f"{n}-audit", {
         "immutableStorageWithVersioning": {"enabled": True}})
-    e.add("azure-native:monitor:DiagnosticSetting", f"{n}-audit", {
+    e.add("azure-native:monitor:DiagnosticSetting", f"{n}-audit-setting", {
         "logs": [{"category": "kube-audit", "enabled": True}]}, deps=[cluster, container])
     intermediate(e, n, root, cluster)
     baseline(e, n, cluster, "kata-vm-isolation", {"sandbox.ztc.io/runtime": "kata"})

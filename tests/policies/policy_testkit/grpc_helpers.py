@@ -7,7 +7,7 @@ from typing import Any
 
 from scripts.engine.analyzer import AnalysisResult, _analyze
 from scripts.engine.mocks import CapturedResource
-from tests.policies.handwritten import PROJECT, STACK
+from policy_testkit.handwritten import PROJECT, STACK
 
 
 def run(pack, resources: Iterable[CapturedResource], config: Mapping[str, Any] | None = None,
