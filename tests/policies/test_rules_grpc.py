@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-from scripts.engine.mocks import CapturedResource
 from policy_testkit.grpc_helpers import run
 from policy_testkit.handwritten import build, urn
 from policy_testkit.rule_cases import CASES, UNKNOWN, mutate, rule_id
-
 from ztc_policy.findings import UNVERIFIABLE_MARK
 from ztc_policy.rules import RULES
+
+from scripts.engine.mocks import CapturedResource
 
 
 def _resource(type_: str, name: str, inputs: dict) -> CapturedResource:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from policy_testkit.handwritten import PROJECT, STACK
 from scripts.engine.analyzer import AnalysisResult, _analyze
 from scripts.engine.mocks import CapturedResource
-from policy_testkit.handwritten import PROJECT, STACK
 
 
 def run(pack, resources: Iterable[CapturedResource], config: Mapping[str, Any] | None = None,

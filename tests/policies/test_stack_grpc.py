@@ -1,0 +1,169 @@
+"""Stack rules, exemptions and enforcement levels, through the pack's real Analyzer gRPC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from policy_testkit.grpc_helpers import run
+from policy_testkit.handwritten import FP, build
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def _mandatory(result, policy: str) -> list[str]:
+    return [d.message for d in result.mandatory if d.policy_name == policy]
+
+
+def _without(estate, *names):
+    estate.resources = [r for r in estate.resources if r.name not in names]
+    return estate
+
+
+def test_missing_sandbox_pool_breaks_sandbox_evidence_and_parity(pack):
+    result = run(pack, _without(build(), "hand-gcp-sandbox").resources)
+    assert any("(cluster hand-gcp) no VM-sandbox node pool" in m
+               for m in _mandatory(result, "ZT-SANDBOX-every-cluster"))
+    assert any("[ZT-SANDBOX] (cluster hand-gcp)" in m
+               for m in _mandatory(result, "posture-evidence"))
+    parity = _mandatory(result, "posture-parity")
+    assert any("[ZT-SANDBOX] (cluster hand-gcp)" in m and "held by hand-aws, hand-azure" in m
+               for m in parity)
+
+
+def test_runtime_class_handler_must_reach_the_clouds_sandbox(pack):
+    e = build()
+    e.named("hand-aws-sandboxed").inputs["handler"] = "gvisor"  # GKE's handler, not runsc
+    result = run(pack, e.resources)
+    assert any("(cluster hand-aws)" in m and "expected one of runsc" in m
+               for m in _mandatory(result, "ZT-SANDBOX-every-cluster"))
+
+
+def test_parity_names_the_control_the_other_clouds_hold(pack):
+    e = build()
+    e.named("hand-gcp").inputs["binaryAuthorization"] = {"evaluationMode": "DISABLED"}
+    result = run(pack, e.resources)
+    parity = _mandatory(result, "posture-parity")
+    assert len(parity) == 1
+    assert "[ZT-IMAGE-PROVENANCE] (cluster hand-gcp)" in parity[0]
+    assert "held by hand-aws, hand-azure" in parity[0]
+
+
+def test_intermediate_under_another_root_is_refused(pack):
+    e = build()
+    e.named("hand-azure-intermediate").inputs["rootFingerprintSha256"] = "cd" * 32
+    messages = _mandatory(run(pack, e.resources), "ZT-MTLS-SHARED-ROOT-one-root")
+    assert any("(cluster hand-azure)" in m and "not the shared root" in m for m in messages)
+    assert any("different roots" in m for m in messages)
+
+
+def test_second_root_and_foreign_trust_domain_are_refused(pack):
+    e = build()
+    e.add("pulumi-python:dynamic:Resource", "rogue-root", {
+        "ztcKind": "pki-root", "trustDomain": "hand.example.com", "fingerprintSha256": FP})
+    e.named("hand-gcp-intermediate").inputs["trustDomain"] = "hand-gcp.other.example.org"
+    messages = _mandatory(run(pack, e.resources), "ZT-MTLS-SHARED-ROOT-one-root")
+    assert any("2 pki-root resources" in m for m in messages)
+
+
+def test_unknown_root_fingerprint_is_proven_through_its_dependency_on_the_root(pack):
+    e = build()
+    for name in ("hand-aws-intermediate", "hand-azure-intermediate", "hand-gcp-intermediate"):
+        e.named(name).inputs["rootFingerprintSha256"] = UNKNOWN
+    e.named("root-ca").inputs["fingerprintSha256"] = UNKNOWN
+    assert _mandatory(run(pack, e.resources), "ZT-MTLS-SHARED-ROOT-one-root") == []
+    e.named("hand-aws-intermediate").property_dependencies = {}
+    messages = _mandatory(run(pack, e.resources), "ZT-MTLS-SHARED-ROOT-one-root")
+    assert any("could not be verified" in m and "(cluster hand-aws)" in m for m in messages)
+
+
+def test_workload_namespace_without_default_deny(pack):
+    result = run(pack, _without(build(), "hand-azure-payments-deny").resources)
+    messages = _mandatory(result, "ZT-NETPOL-DEFAULT-DENY-every-namespace")
+    assert len(messages) == 1
+    assert "(cluster hand-azure) workload namespace 'payments'" in messages[0]
+
+
+def test_an_allow_policy_is_not_a_default_deny(pack):
+    e = build()
+    e.named("hand-aws-frontend-deny").inputs["spec"]["ingress"] = [{"from": [{}]}]
+    messages = _mandatory(run(pack, e.resources), "ZT-NETPOL-DEFAULT-DENY-every-namespace")
+    assert any("(cluster hand-aws) workload namespace 'frontend'" in m for m in messages)
+
+
+def test_world_ingress_to_a_clusters_nodes_is_named_with_the_cluster(pack):
+    e = build()
+    e.named("hand-aws-api-in").inputs["cidrIpv4"] = "0.0.0.0/0"
+    result = run(pack, e.resources)
+    assert any("(cluster hand-aws)" in m
+               for m in _mandatory(result, "ZT-NET-SEGMENT-no-world-to-clusters"))
+    assert _mandatory(result, "ZT-NET-SEGMENT")
+
+
+def test_missing_ledger_is_missing_evidence_on_every_cluster(pack):
+    messages = _mandatory(run(pack, _without(build(), "ledger").resources), "posture-evidence")
+    ledger = sorted(m.splitlines()[-1].split(")")[0] for m in messages
+                    if "[ZT-CHANGE-LEDGER]" in m)
+    assert ledger == ["[ZT-CHANGE-LEDGER] (cluster hand-aws",
+                      "[ZT-CHANGE-LEDGER] (cluster hand-azure",
+                      "[ZT-CHANGE-LEDGER] (cluster hand-gcp"]
+
+
+def _public_eks():
+    e = build()
+    e.named("hand-aws").inputs["vpcConfig"]["endpointPublicAccess"] = True
+    return e
+
+
+def _exemption(days: int, **extra) -> dict:
+    expires = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days)
+    return {"resource": "hand-aws", "control": "ZT-API-PRIVATE", "reason": "migration ticket 42",
+            "expires": expires.isoformat(), **extra}
+
+
+def test_live_exemption_silences_the_violation(pack):
+    config = {"ZT-API-PRIVATE": {"exemptions": [_exemption(30)]}}
+    assert _mandatory(run(pack, _public_eks().resources, config), "ZT-API-PRIVATE") == []
+
+
+def test_expired_exemption_turns_back_into_a_violation(pack):
+    config = {"ZT-API-PRIVATE": {"exemptions": [_exemption(-1)]}}
+    messages = _mandatory(run(pack, _public_eks().resources, config), "ZT-API-PRIVATE")
+    assert len(messages) == 1 and "exemption expired on" in messages[0]
+    assert "migration ticket 42" in messages[0]
+
+
+def test_exemption_for_another_control_does_not_apply(pack):
+    config = {"ZT-API-PRIVATE": {"exemptions": [_exemption(30, control="ZT-VERSION")]}}
+    assert _mandatory(run(pack, _public_eks().resources, config), "ZT-API-PRIVATE")
+
+
+def test_malformed_exemption_names_the_config_key(pack):
+    config = {"ZT-API-PRIVATE": {"exemptions": [_exemption(30, expires="next week")]}}
+    messages = _mandatory(run(pack, build().resources, config), "ZT-API-PRIVATE")
+    assert any("ZT-API-PRIVATE.exemptions[0].expires='next week'" in m and "YYYY-MM-DD" in m
+               for m in messages)
+
+
+def test_stack_policy_exemption_by_cluster_name(pack):
+    e = _without(build(), "hand-gcp-sandbox")
+    config = {"ZT-SANDBOX-every-cluster": {"exemptions": [{
+        "resource": "hand-gcp", "control": "ZT-SANDBOX", "reason": "pool being rebuilt",
+        "expires": (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3)).isoformat()}]}}
+    assert _mandatory(run(pack, e.resources, config), "ZT-SANDBOX-every-cluster") == []
+
+
+def test_enforcement_level_per_policy(pack):
+    advisory = run(pack, _public_eks().resources, {"ZT-API-PRIVATE": "advisory"})
+    levels = {d.enforcement_level for d in advisory.diagnostics
+              if d.policy_name == "ZT-API-PRIVATE"}
+    assert levels == {"advisory"}
+    disabled = run(pack, _public_eks().resources, {"ZT-API-PRIVATE": "disabled"})
+    assert not [d for d in disabled.diagnostics if d.policy_name == "ZT-API-PRIVATE"]
+
+
+def test_config_setting_changes_the_verdict(pack):
+    e = build()
+    e.named("hand-aws-general-lt").inputs["metadataOptions"]["httpPutResponseHopLimit"] = 2
+    assert _mandatory(run(pack, e.resources), "ZT-NODE-METADATA")
+    relaxed = {"ZT-NODE-METADATA": {"maxHopLimit": 2}}
+    assert _mandatory(run(pack, e.resources, relaxed), "ZT-NODE-METADATA") == []
