@@ -18,12 +18,16 @@ def append_worker(ledger_dir: str, key_pem: str, chain_pem: str, name: str, coun
                   start, done) -> None:
     """A separate deployer process: wait for the start signal, then append `count` entries
     (count < 0: forever). `done` receives the number written."""
-    from components.ledger.chain import append
-    from components.ledger.identity import Signer
-    from components.ledger.local import DirectoryStore
-    from components.pki.authority import load_certificates, load_private_key
+    # Light imports only (no pydantic via components.pki): eight of these start at once.
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    signer = Signer(load_private_key(key_pem), load_certificates(chain_pem))
+    from components.ledger.chain import append
+    from components.ledger.entry import Signer
+    from components.ledger.local import DirectoryStore
+
+    signer = Signer(load_pem_private_key(key_pem.encode(), None),
+                    x509.load_pem_x509_certificates(chain_pem.encode()))
     store = DirectoryStore(Path(ledger_dir))
     state = {"digest": "sha256:" + "0" * 64, "resources": 1, "secrets": 0}
     start.wait()
