@@ -12,7 +12,7 @@ import pulumi
 
 from components.pki import authority
 from components.pki.formats import trust_bundle_pem
-from components.pki.resources import IntermediateCaResource, RootCa
+from components.pki.resources import IntermediateCaResource, OfflineRootCa, RootCa
 from components.spec import PkiSettings
 
 __all__ = ["IntermediateCa", "SharedPki", "SharedPkiArgs", "authority"]
@@ -60,9 +60,11 @@ class SharedPki(pulumi.ComponentResource):
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         if settings.root_mode == "offline" or args.offline_root_certificate_pem:
-            root_pem, root_fp, root_key, passphrase, roots = self._offline_root(args)
+            root_pem, root_fp, root_key, passphrase, roots, record = self._offline_root(
+                name, args, child
+            )
         else:
-            root = RootCa(
+            record = root = RootCa(
                 f"{name}-root",
                 trust_domain=args.trust_domain,
                 settings=settings,
@@ -89,7 +91,7 @@ class SharedPki(pulumi.ComponentResource):
                 root_key_passphrase=passphrase,
                 rotation=args.intermediate_rotations.get(cluster_name, "0"),
                 uri_name_constraint=args.uri_name_constraints,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[record]),
             )
             self.intermediates[cluster_name] = IntermediateCa(
                 certificate_pem=resource.certificate_pem,
@@ -111,7 +113,7 @@ class SharedPki(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _offline_root(args: SharedPkiArgs):
+    def _offline_root(name: str, args: SharedPkiArgs, child: pulumi.ResourceOptions):
         """No root key at `pulumi up`: the encrypted key from config signs intermediates."""
         if not args.offline_root_certificate_pem:
             raise ValueError(
@@ -126,9 +128,22 @@ class SharedPki(pulumi.ComponentResource):
             )
         # The file may hold the next root too (rotation): the first root signs, all are trusted.
         certificates = authority.load_certificates(args.offline_root_certificate_pem)
-        certificate = certificates[0]
-        pem = authority.to_pem(certificate)
+        pems = [authority.to_pem(c) for c in certificates]
+        record = OfflineRootCa(
+            f"{name}-root",
+            trust_domain=args.trust_domain,
+            certificate_pem="".join(pems),
+            opts=child,
+        )
         key = pulumi.Output.secret(args.offline_root_key_pem)
         passphrase = pulumi.Output.secret(args.offline_root_passphrase)
-        roots = pulumi.Output.from_input([authority.to_pem(c) for c in certificates])
-        return pem, authority.fingerprint_sha256(certificate), key, passphrase, roots
+        roots = pulumi.Output.from_input(pems)
+        # A plain string: known at preview, equal to the record's input (policy-checkable).
+        return (
+            pems[0],
+            authority.fingerprint_sha256(certificates[0]),
+            key,
+            passphrase,
+            roots,
+            record,
+        )

@@ -153,6 +153,7 @@ class RootCa(Resource):
     ):
         props = {
             "ztcKind": ROOT_KIND,
+            "rootMode": "managed",
             "clusterName": "",
             "trustDomain": pki.validate_trust_domain(trust_domain),
             "keyAlgorithm": settings.key_algorithm,
@@ -173,6 +174,58 @@ class RootCa(Resource):
         _snake_case_outputs(
             self, "certificatePem", PRIVATE_KEY, "fingerprintSha256", "previousCertificatePem"
         )
+
+
+class OfflineRootProvider(ResourceProvider):
+    """Records the offline root (certificate only; its key never reaches Pulumi state)."""
+
+    def _record(self, props: dict[str, Any]) -> dict[str, Any]:
+        roots = pki.trust_bundle(pki.load_certificates(props["certificatePem"]))
+        if pki.fingerprint_sha256(roots[0]) != props["fingerprintSha256"]:
+            raise pki.PkiError("fingerprintSha256 does not match the offline root certificate")
+        return {**props, "notAfter": _iso(roots[0].not_valid_after_utc)}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(id_=f"root-{props['fingerprintSha256'][:16]}", outs=self._record(props))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = _changed(olds, news, ("certificatePem", "fingerprintSha256", "trustDomain"))
+        return DiffResult(changes=bool(changed), replaces=[], stables=["ztcKind"])
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=self._record(news))
+
+
+class OfflineRootCa(Resource):
+    """The offline root as a resource, so policies judge both modes alike (ztcKind pki-root).
+
+    All its properties are inputs, known at preview: the certificate (which may also hold the
+    next root during a rotation; the first one signs) and its fingerprint.
+    """
+
+    certificate_pem: pulumi.Output[str]
+    fingerprint_sha256: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        trust_domain: str,
+        certificate_pem: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        first = pki.load_certificates(certificate_pem)[0]
+        props = {
+            "ztcKind": ROOT_KIND,
+            "rootMode": "offline",
+            "clusterName": "",
+            "trustDomain": pki.validate_trust_domain(trust_domain),
+            "certificatePem": certificate_pem,
+            "fingerprintSha256": pki.fingerprint_sha256(first),
+            "notAfter": None,
+        }
+        super().__init__(OfflineRootProvider(), name, props, opts)
+        _snake_case_outputs(self, "certificatePem", "fingerprintSha256")
 
 
 # ---------------------------------------------------------------------------- intermediates

@@ -172,7 +172,7 @@ def test_renewal_window_is_the_last_third_of_life(first_run):
     assert abs((renew - start) / (end - start) - 2 / 3) < 0.001
 
 
-def test_offline_root_signs_intermediates_without_a_root_resource():
+def test_offline_root_signs_intermediates_and_no_root_key_is_generated():
     passphrase = "correct horse battery staple"
     root = pki.create_root_ca(ESTATE_DOMAIN)
     encrypted = root.private_key_pem(passphrase)
@@ -186,7 +186,11 @@ def test_offline_root_signs_intermediates_without_a_root_resource():
         )
     )
 
-    assert by_kind(graph, ROOT_KIND) == []
+    # Only a record of the root (ztcKind pki-root, for the policy pack): no key anywhere.
+    (record,) = by_kind(graph, ROOT_KIND)
+    assert record.inputs["rootMode"] == "offline"
+    assert record.inputs["fingerprintSha256"] == root.fingerprint_sha256
+    assert "privateKeyPem" not in record.outputs
     for intermediate in by_kind(graph, INTERMEDIATE_KIND):
         assert intermediate.inputs["rootFingerprintSha256"] == root.fingerprint_sha256
         assert is_secret(intermediate.inputs["rootKeyPassphrase"])
@@ -196,12 +200,50 @@ def test_offline_root_signs_intermediates_without_a_root_resource():
 
 
 def test_offline_root_with_wrong_passphrase_fails_with_a_clear_error():
+    # Called on the provider directly: a failed run would leave pending outputs behind in
+    # the process-wide Pulumi settings (see the report on scripts/engine/runner.py).
     root = pki.create_root_ca(ESTATE_DOMAIN)
-    with pytest.raises(Exception, match="check the passphrase"):
-        run_program(
-            program_for(
-                offline_root_certificate_pem=root.certificate_pem,
-                offline_root_key_pem=root.private_key_pem("right"),
-                offline_root_passphrase="wrong",
-            )
-        )
+    props = {
+        "clusterName": "dev-aws",
+        "trustDomain": AWS_DOMAIN,
+        "rootCertificatePem": root.certificate_pem,
+        "rootFingerprintSha256": root.fingerprint_sha256,
+        "rootPrivateKeyPem": root.private_key_pem("the right passphrase"),
+        "rootKeyPassphrase": "a wrong passphrase",
+        "keyAlgorithm": "ecdsa-p256",
+        "validityDays": 365,
+    }
+    with pytest.raises(pki.PkiError, match="check the passphrase"):
+        IntermediateCaProvider().create(props)
+    other = pki.create_root_ca(ESTATE_DOMAIN)
+    mismatched = {**props, "rootKeyPassphrase": "", "rootPrivateKeyPem": other.private_key_pem()}
+    with pytest.raises(pki.PkiError, match="does not belong to the root certificate"):
+        IntermediateCaProvider().create(mismatched)
+
+
+def test_first_preview_links_every_intermediate_to_the_root_for_the_policy_pack():
+    graph = run_program(program_for(), preview=True)
+
+    (root,) = by_kind(graph, ROOT_KIND)
+    for intermediate in by_kind(graph, INTERMEDIATE_KIND):
+        # Unknown before the root exists, but the property depends on the root resource.
+        assert intermediate.property_dependencies["rootFingerprintSha256"] == [root.urn]
+        assert intermediate.inputs["trustDomain"] == DOMAINS[intermediate.inputs["clusterName"]]
+
+
+def test_offline_root_fingerprint_is_known_at_preview():
+    root = pki.create_root_ca(ESTATE_DOMAIN)
+    graph = run_program(
+        program_for(
+            offline_root_certificate_pem=root.certificate_pem,
+            offline_root_key_pem=root.private_key_pem("a long passphrase"),
+            offline_root_passphrase="a long passphrase",
+        ),
+        preview=True,
+    )
+
+    (record,) = by_kind(graph, ROOT_KIND)
+    assert record.inputs["fingerprintSha256"] == root.fingerprint_sha256
+    for intermediate in by_kind(graph, INTERMEDIATE_KIND):
+        assert intermediate.inputs["rootFingerprintSha256"] == root.fingerprint_sha256
+        assert record.urn in intermediate.dependencies
