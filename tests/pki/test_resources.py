@@ -11,7 +11,12 @@ import pytest
 
 from components.pki import SharedPki, SharedPkiArgs
 from components.pki import authority as pki
-from components.pki.resources import INTERMEDIATE_KIND, ROOT_KIND, IntermediateCaProvider
+from components.pki.resources import (
+    INTERMEDIATE_KIND,
+    ROOT_KIND,
+    IntermediateCaProvider,
+    RootCaProvider,
+)
 from components.spec import PkiSettings
 from scripts.engine.mocks import DYNAMIC_TYPE, is_secret, unwrap
 from scripts.engine.runner import run_program
@@ -247,3 +252,23 @@ def test_offline_root_fingerprint_is_known_at_preview():
     for intermediate in by_kind(graph, INTERMEDIATE_KIND):
         assert intermediate.inputs["rootFingerprintSha256"] == root.fingerprint_sha256
         assert record.urn in intermediate.dependencies
+
+
+def test_previous_root_leaves_the_bundle_only_after_its_retention(first_run, monkeypatch):
+    rotated, _ = run_again(program_for(root_rotation="1"), first_run, monkeypatch)
+    resource = rotated.named("pki-root")
+    olds = {k: v for k, v in unwrap(resource.outputs).items() if k != "__provider"}
+    news = {k: v for k, v in unwrap(resource.inputs).items() if k != "__provider"}
+    provider = RootCaProvider()
+    retain_until = dt.datetime.fromisoformat(olds["previousRetainUntil"])
+    # Twice the leaf lifetime: every leaf of the old intermediates has expired by then.
+    assert retain_until - pki.utcnow() > dt.timedelta(hours=47)
+
+    assert not provider.diff("id", olds, news).changes
+
+    later = {**olds, "previousRetainUntil": (pki.utcnow() - dt.timedelta(minutes=1)).isoformat()}
+    assert provider.diff("id", later, news).changes
+    outs = provider.update("id", later, news).outs
+    assert outs["previousCertificatePem"] == ""
+    assert outs["certificatePem"] == olds["certificatePem"]
+    assert outs["privateKeyPem"] == olds["privateKeyPem"]
