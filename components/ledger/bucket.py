@@ -78,6 +78,27 @@ def bucket_policy(bucket_arn: str, prefix: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
+def access_policy(bucket_arn: str, prefix: str, kms_key_arn: str, *, write: bool) -> str:
+    """Least-privilege IAM policy (JSON) for a ledger reader (`verify`, `show`) or writer
+    (`record`, which also reads the head). Attach it to the deployer's or auditor's role."""
+    objects = f"{bucket_arn}/{prefix}*"
+    object_actions = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention"]
+    kms_actions = ["kms:Decrypt"]
+    if write:
+        # PutObjectRetention: PutObject with Object Lock headers needs it.
+        object_actions += ["s3:PutObject", "s3:PutObjectRetention"]
+        kms_actions += ["kms:GenerateDataKey"]
+    statements = [
+        {"Sid": "LedgerList", "Effect": "Allow",
+         "Action": ["s3:ListBucket", "s3:ListBucketVersions"], "Resource": bucket_arn,
+         "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}}},
+        {"Sid": "LedgerObjects", "Effect": "Allow", "Action": object_actions,
+         "Resource": objects},
+        {"Sid": "LedgerKey", "Effect": "Allow", "Action": kms_actions, "Resource": kms_key_arn},
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
 class LedgerBucket(pulumi.ComponentResource):
     bucket_name: pulumi.Output[str]
     bucket_arn: pulumi.Output[str]
@@ -187,6 +208,11 @@ class LedgerBucket(pulumi.ComponentResource):
         self.kms_key_arn = pulumi.Output.from_input(key_arn)
         self.retention_days = args.retention_days
         self.prefix = args.prefix
+        # For the deployer (record) and auditor (verify/show) roles; the estate attaches them.
+        self.writer_policy = self.kms_key_arn.apply(
+            lambda k: access_policy(arn, args.prefix, k, write=True))
+        self.reader_policy = self.kms_key_arn.apply(
+            lambda k: access_policy(arn, args.prefix, k, write=False))
         self.children = {
             "bucket": bucket, "ownership": ownership, "public_access": public_block,
             "versioning": versioning, "object_lock": lock, "encryption": encryption,
@@ -199,6 +225,8 @@ class LedgerBucket(pulumi.ComponentResource):
                 "kmsKeyArn": self.kms_key_arn,
                 "retentionDays": args.retention_days,
                 "prefix": args.prefix,
+                "writerPolicy": self.writer_policy,
+                "readerPolicy": self.reader_policy,
                 "controls": [str(ControlId.CHANGE_LEDGER)],
             }
         )

@@ -83,6 +83,21 @@ def test_bucket_policy_tls_only_no_deletes_conditional_writes_only(graph):
     assert unconditional["Condition"] == {"Null": {"s3:if-none-match": "true"}}
 
 
+def test_writer_and_reader_policies_are_least_privilege(graph):
+    [component] = graph.of_type(TYPE)
+    outputs = graph.component_outputs[component.urn]
+    writer, reader = json.loads(outputs["writerPolicy"]), json.loads(outputs["readerPolicy"])
+
+    def actions(policy):
+        return {a for s in policy["Statement"] for a in s["Action"]}
+
+    assert not any(a.startswith("s3:Delete") or a == "s3:*" for a in actions(writer))
+    assert {"s3:PutObject", "s3:PutObjectRetention"} <= actions(writer)
+    assert not any(a.startswith("s3:Put") for a in actions(reader))
+    objects = next(s for s in writer["Statement"] if s["Sid"] == "LedgerObjects")
+    assert objects["Resource"] == "arn:aws:s3:::acme-ztc-ledger/ledger/*"
+
+
 def test_bad_retention_names_the_setting():
     with pytest.raises(ValueError, match="retention_days"):
         LedgerBucketArgs(bucket_name="x", retention_days=0)
