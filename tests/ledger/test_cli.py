@@ -114,3 +114,29 @@ def test_user_errors_say_what_to_change(files, tmp_path):
     assert mismatch.exit_code == 2 and "deployer certificate first" in mismatch.output
     no_repo = record({**files, "repo": str(tmp_path)})
     assert no_repo.exit_code == 2 and "--repo" in no_repo.output
+
+
+def test_record_and_verify_against_an_s3_endpoint(files, monkeypatch):
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            monkeypatch.setenv(name, value)
+        import boto3
+
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(
+            Bucket="ztc-ledger-cli", ObjectLockEnabledForBucket=True)
+        s3_args = {"s3-bucket": "ztc-ledger-cli", "s3-endpoint": endpoint}
+        for _ in range(2):
+            result = record(files, **s3_args)
+            assert result.exit_code == 0, result.output
+        assert "s3://ztc-ledger-cli/ledger/" in result.output
+        ok = verify(files, "--s3-bucket", "ztc-ledger-cli", "--s3-endpoint", endpoint)
+        assert ok.exit_code == 0 and "OK 2 entries" in ok.output
+    finally:
+        server.stop()
