@@ -94,3 +94,8 @@ def eks_run() -> Callable[..., Graph]:
 @pytest.fixture(scope="session")
 def aws_clusters() -> Callable[..., tuple[int, ClusterSpec]]:
     return aws_cluster
+
+
+@pytest.fixture(scope="session")
+def load_stack() -> Callable[[str], EstateSpec]:
+    return load
