@@ -5,7 +5,8 @@ Deploy path (README): after `pulumi up -s <stack>` succeeds,
     pulumi stack export -s <stack> | ztc ledger record --stack <stack>
 
 The deployer key and certificate chain come from `--key/--cert` (or ZTC_LEDGER_KEY /
-ZTC_LEDGER_CERT); verification trusts the root in `--root` (or ZTC_LEDGER_ROOT).
+ZTC_LEDGER_CERT); `record` (pre-flight) and `verify` trust the root in `--root` (or
+ZTC_LEDGER_ROOT).
 The store is the directory `--ledger` (default .ztc/ledger) unless `--s3-bucket` is set.
 """
 
@@ -77,6 +78,9 @@ def record(
     cert: Annotated[Path, typer.Option(
         "--cert", envvar="ZTC_LEDGER_CERT",
         help="Deployer certificate chain PEM, deployer certificate first.")],
+    root: Annotated[Path, typer.Option(
+        "--root", envvar="ZTC_LEDGER_ROOT",
+        help="Shared root PEM: the deployer chain is checked before anything is written.")],
     state: Annotated[str, typer.Option(
         "--state", help="`pulumi stack export` JSON file, or - for stdin.")] = "-",
     repo: Annotated[Path, typer.Option(
@@ -89,7 +93,7 @@ def record(
     retention_days: RetentionOpt = 2555,
 ) -> None:
     """Append a signed entry for a deployed stack (reads `pulumi stack export`)."""
-    from components.ledger.identity import signer_from_files
+    from components.ledger.identity import pki_verifier, roots_from_file, signer_from_files
 
     try:
         raw = sys.stdin.read() if state == "-" else Path(state).read_text()
@@ -103,10 +107,14 @@ def record(
         signer = signer_from_files(key, cert, passphrase)
     except (OSError, ValueError) as exc:
         raise _fail(f"deployer identity (--key/--cert): {exc}") from None
+    try:
+        preflight = pki_verifier(roots_from_file(root))
+    except (OSError, ValueError) as exc:
+        raise _fail(f"--root: {exc}") from None
     store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint, retention_days)
     try:
         entry = record_stack_export(document, stack=stack, store=store, signer=signer,
-                                    repo_dir=repo, project=project)
+                                    repo_dir=repo, project=project, preflight=preflight)
     except (StackExportError, CodeDigestError, LedgerError) as exc:
         raise _fail(str(exc)) from None
     code = entry["code"]

@@ -73,12 +73,24 @@ def append(
     code: Mapping[str, Any],
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     max_attempts: int = 200,
+    preflight: ChainVerifier | None = None,
 ) -> dict[str, Any]:
     """Sign and store a new entry after the current head; return it.
 
+    With `preflight`, the signer's chain is checked first: an entry is immutable once
+    written, so a misissued or expired certificate must be refused before it can leave
+    an entry that will never verify.
     On a lost race (another writer took the sequence number) re-read the head, rebuild
     and re-sign, and try again, with a short random back-off so racers spread out.
     """
+    if preflight is not None:
+        try:
+            preflight(signer.chain[0], list(signer.chain[1:]), clock())
+        except Exception as exc:  # any refusal stops the write, with its text
+            raise LedgerError(
+                f"refusing to record: the deployer certificate does not verify ({exc}); "
+                "issue one with `ztc pki issue deployer` under the ledger signing CA"
+            ) from exc
     for attempt in range(max_attempts):
         seq, prev = head_link(store)
         entry = build_entry(

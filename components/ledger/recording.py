@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from components.ledger.chain import append, head_link
+from components.ledger.chain import ChainVerifier, append, head_link
 from components.ledger.code import CodeDigestError, code_digest
 from components.ledger.entry import GENESIS_PREV, Signer, build_entry
 from components.ledger.state import resources_from_stack_export, state_digest
@@ -60,17 +60,19 @@ def record_stack_export(
     signer: Signer,
     repo_dir: Path,
     project: str | None = None,
+    preflight: ChainVerifier | None = None,
 ) -> dict[str, Any]:
     """Append the entry for a deployed stack (`pulumi stack export` JSON) and return it.
 
-    The project defaults to the one named in the export's URNs.
+    The project defaults to the one named in the export's URNs; `preflight` checks the
+    signer's chain before anything is written (see `append`).
     """
     project = project or project_of_export(document) or DEFAULT_PROJECT
     state = state_digest(resources_from_stack_export(document))
     code = code_digest(repo_dir)
     return append(
         store, signer=signer, stack=stack, project=project,
-        state=state.as_dict(), code=code.as_dict(),
+        state=state.as_dict(), code=code.as_dict(), preflight=preflight,
     )
 
 

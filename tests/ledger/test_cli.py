@@ -48,7 +48,7 @@ def files(tmp_path: Path, shared_pki, repo: Path) -> dict[str, str]:
 
 def record(f, stack="dev", **extra):
     args = ["ledger", "record", "--stack", stack, "--key", f["key"], "--cert", f["cert"],
-            "--ledger", f["ledger"], "--repo", f["repo"]]
+            "--root", f["root"], "--ledger", f["ledger"], "--repo", f["repo"]]
     for name, value in extra.items():
         args += [f"--{name}", value]
     return runner.invoke(ztc, args, input=json.dumps(EXPORT))
@@ -102,7 +102,8 @@ def test_verify_reports_the_first_broken_entry(files):
 def test_user_errors_say_what_to_change(files, tmp_path):
     bad_export = runner.invoke(
         ztc, ["ledger", "record", "--stack", "dev", "--key", files["key"], "--cert",
-              files["cert"], "--ledger", files["ledger"], "--repo", files["repo"]],
+              files["cert"], "--root", files["root"], "--ledger", files["ledger"],
+              "--repo", files["repo"]],
         input='{"not": "an export"}',
     )
     assert bad_export.exit_code == 2 and "pulumi stack export" in bad_export.output
@@ -114,6 +115,15 @@ def test_user_errors_say_what_to_change(files, tmp_path):
     assert mismatch.exit_code == 2 and "deployer certificate first" in mismatch.output
     no_repo = record({**files, "repo": str(tmp_path)})
     assert no_repo.exit_code == 2 and "--repo" in no_repo.output
+
+
+def test_record_refuses_a_deployer_outside_the_pki_before_writing(files, outside_pki, tmp_path):
+    key, chain = tmp_path / "outsider.key", tmp_path / "outsider.pem"
+    key.write_text(outside_pki.deployer.private_key_pem())
+    chain.write_text(outside_pki.deployer.chain_pem())
+    result = record({**files, "key": str(key), "cert": str(chain)})
+    assert result.exit_code == 2 and "refusing to record" in result.output
+    assert not Path(files["ledger"]).exists()  # nothing was written
 
 
 def test_record_and_verify_against_an_s3_endpoint(files, monkeypatch):
