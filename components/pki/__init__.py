@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components.pki import authority
-from components.pki.formats import trust_bundle_pem
+from components.pki.formats import spiffe_bundle_json, trust_bundle_pem
 from components.pki.resources import IntermediateCaResource, OfflineRootCa, RootCa
 from components.spec import PkiSettings
 
@@ -53,6 +53,7 @@ class SharedPki(pulumi.ComponentResource):
     root_certificate_pem: pulumi.Output[str]
     root_fingerprint_sha256: pulumi.Output[str]
     trust_bundle_pem: pulumi.Output[str]
+    spiffe_bundle_json: pulumi.Output[str]
     intermediates: dict[str, IntermediateCa]
 
     def __init__(self, name: str, args: SharedPkiArgs, opts: pulumi.ResourceOptions | None = None):
@@ -77,6 +78,10 @@ class SharedPki(pulumi.ComponentResource):
         self.root_certificate_pem = pulumi.Output.from_input(root_pem)
         self.root_fingerprint_sha256 = pulumi.Output.from_input(root_fp)
         self.trust_bundle_pem = roots.apply(lambda pems: trust_bundle_pem([p for p in pems if p]))
+        # For federation with other SPIFFE trust domains (SPIRE, other meshes).
+        self.spiffe_bundle_json = roots.apply(
+            lambda pems: spiffe_bundle_json([p for p in pems if p])
+        )
 
         self.intermediates = {}
         for cluster_name, domain in sorted(args.cluster_trust_domains.items()):
@@ -105,6 +110,7 @@ class SharedPki(pulumi.ComponentResource):
                 "rootCertificatePem": self.root_certificate_pem,
                 "rootFingerprintSha256": self.root_fingerprint_sha256,
                 "trustBundlePem": self.trust_bundle_pem,
+                "spiffeBundleJson": self.spiffe_bundle_json,
                 "intermediates": {
                     cluster: {"certificatePem": i.certificate_pem, "notAfter": i.not_after}
                     for cluster, i in self.intermediates.items()

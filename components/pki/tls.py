@@ -9,6 +9,7 @@ set of federated trust domains.
 from __future__ import annotations
 
 import os
+import secrets
 import ssl
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -20,7 +21,9 @@ from cryptography import x509
 from components.pki.authority import (
     PkiVerificationError,
     VerifiedWorkload,
+    load_private_key,
     parse_spiffe_id,
+    private_key_to_pem,
     spiffe_trust_domain_check,
 )
 
@@ -29,7 +32,7 @@ Side = Literal["client", "server"]
 
 @contextmanager
 def _pem_file(text: str):
-    """ssl loads keys and CRLs from files only: a private temp file, removed on exit."""
+    """ssl loads certificates and CRLs from files only: a private temp file, removed on exit."""
     fd, path = tempfile.mkstemp(suffix=".pem")
     try:
         with os.fdopen(fd, "w") as handle:
@@ -57,8 +60,12 @@ def mtls_context(
     context.verify_mode = ssl.CERT_REQUIRED
     context.check_hostname = False  # identities are SPIFFE URIs, checked by authorize_peer
     context.verify_flags |= ssl.VERIFY_X509_STRICT
-    with _pem_file(key_pem) as key_path, _pem_file(chain_pem) as chain_path:
-        context.load_cert_chain(chain_path, key_path)
+    # ssl reads keys from files only: hand it the key encrypted under a one-time password,
+    # so no plaintext key ever touches the disk.
+    one_time = secrets.token_urlsafe(32)
+    encrypted = private_key_to_pem(load_private_key(key_pem), one_time)
+    with _pem_file(encrypted) as key_path, _pem_file(chain_pem) as chain_path:
+        context.load_cert_chain(chain_path, key_path, password=one_time)
     with _pem_file(trust_bundle_pem + "".join(crl_pems)) as anchors:
         context.load_verify_locations(cafile=anchors)
     if crl_pems:

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.pki import SharedPki, SharedPkiArgs
+from components.pki import SharedPki, SharedPkiArgs, formats
 from components.pki import authority as pki
 from components.pki.resources import (
     INTERMEDIATE_KIND,
@@ -33,6 +33,7 @@ def program_for(**extra):
             "pki", SharedPkiArgs(PkiSettings(), ESTATE_DOMAIN, dict(DOMAINS), **extra)
         )
         pulumi.export("bundle", shared.trust_bundle_pem)
+        pulumi.export("spiffeBundle", shared.spiffe_bundle_json)
         pulumi.export("awsKey", shared.intermediates["dev-aws"].private_key_pem)
         pulumi.export("awsChain", shared.intermediates["dev-aws"].chain_pem)
 
@@ -90,6 +91,7 @@ def test_issued_intermediates_chain_to_the_root_and_issue_working_leaves(first_r
     (root_resource,) = by_kind(first_run, ROOT_KIND)
     root = pki.load_certificate(root_resource.outputs["certificatePem"])
     assert first_run.exports["bundle"] == pki.to_pem(root)
+    assert formats.roots_from_spiffe_bundle(first_run.exports["spiffeBundle"]) == [root]
     chain = pki.load_certificates(first_run.exports["awsChain"])
     assert chain[1] == root
     assert is_secret(first_run.exports["awsKey"])
