@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptography import x509
 
-from components.ledger.canonical import canonical_bytes
+from components.ledger.canonical import CanonicalFormError, canonical_bytes
 from components.ledger.entry import (
     FORMAT,
     GENESIS_PREV,
@@ -42,11 +42,30 @@ class LedgerConflictError(LedgerError):
 def _parse(stored: StoredEntry) -> dict[str, Any]:
     try:
         entry = json.loads(stored.data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EntryError(f"not valid JSON (partial or edited file): {exc}") from exc
     if not isinstance(entry, dict):
         raise EntryError("not a JSON object")
+    try:
+        entry_hash(entry)  # NaN, Infinity: valid to Python's parser, not canonical JSON
+    except CanonicalFormError as exc:
+        raise EntryError(f"no canonical form: {exc}") from exc
     return entry
+
+
+def _require_shape(entry: Mapping[str, Any]) -> None:
+    """Types of the members verification reads, so a hostile edit is a finding, not a crash."""
+    signer, signature = entry.get("signer"), entry.get("signature")
+    if not isinstance(signer, dict) or not isinstance(signer.get("chain", []), list) or not all(
+        isinstance(p, str) for p in signer.get("chain", [])
+    ):
+        raise EntryError("`signer.chain` must be a list of PEM strings")
+    if not isinstance(signature, dict) or not all(
+        isinstance(signature.get(k), str) for k in ("alg", "value")
+    ):
+        raise EntryError("`signature` must hold string `alg` and `value`")
+    if not isinstance(entry.get("time"), str):
+        raise EntryError("`time` must be a string")
 
 
 def head_link(store: LedgerStore) -> tuple[int, str]:
@@ -223,7 +242,8 @@ def _check_entry(
 ) -> None:
     if entry.get("format") != FORMAT:
         raise EntryError(f"unknown format {entry.get('format')!r} (expected {FORMAT})")
-    if entry.get("seq") != seq:
+    _require_shape(entry)
+    if entry.get("seq") != seq or isinstance(entry.get("seq"), bool):
         raise EntryError(
             f"entry says it is number {entry.get('seq')!r} but is stored as {seq} "
             "(moved or reordered)"
@@ -238,7 +258,7 @@ def _check_entry(
         at = parse_time(entry.get("time", ""))
     except (TypeError, ValueError) as exc:
         raise EntryError(f"time {entry.get('time')!r} is not YYYY-MM-DDTHH:MM:SSZ") from exc
-    pems = tuple((entry.get("signer") or {}).get("chain") or ())
+    pems = tuple(entry["signer"].get("chain") or ())
     if not pems:
         raise EntryError("entry is unsigned (no signer certificate)")
     trust = cache.get(pems, at)

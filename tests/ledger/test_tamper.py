@@ -196,3 +196,37 @@ def test_only_a_self_signed_root_is_accepted_as_the_anchor(shared_pki):
 
     with pytest.raises(pki.PkiError, match="roots only"):
         pki_verifier([shared_pki.signing_ca.certificate])
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda e: e.update(signer="not-a-dict"),
+        lambda e: e.update(signer={"chain": "not-a-list"}),
+        lambda e: e.update(signer={"chain": [42]}),
+        lambda e: e.update(signer={"chain": ["-----BEGIN CERTIFICATE-----\ngarbage"]}),
+        lambda e: e.update(signature=None),
+        lambda e: e.update(signature={"alg": "ECDSA-SHA256", "value": "!!not base64"}),
+        lambda e: e.update(signature={"alg": "RSA-PSS", "value": ""}),
+        lambda e: e.update(time=12345),
+        lambda e: e.update(time="yesterday"),
+        lambda e: e.update(seq=True),
+        lambda e: e.update(format="ztc-ledger/0"),
+        lambda e: e.pop("prev"),
+    ],
+)
+def test_malformed_entries_are_findings_not_crashes(ledger, shared_pki, edit):
+    entry = read(ledger, 1)
+    edit(entry)
+    overwrite(ledger, 1, entry)
+    report = verify(ledger, shared_pki.verifier)
+    assert report.broken.seq == 1 and report.broken.reason
+
+
+@pytest.mark.parametrize("raw", [b'{"seq": NaN}', b"[1, 2]", b"[" * 100_000, b"\xff\xfe"])
+def test_unparseable_entries_are_findings_not_crashes(ledger, shared_pki, raw):
+    path = ledger.path / entry_name(2)
+    path.chmod(0o644)
+    path.write_bytes(raw)
+    report = verify(ledger, shared_pki.verifier)
+    assert report.broken.seq == 2
