@@ -194,7 +194,7 @@ def resolve_config(
         raise PolicyPackError(f"policy pack config names unknown policies: {', '.join(unknown)}")
     resolved: dict[str, tuple[str, dict[str, Any]]] = {}
     for policy in info.policies:
-        level = default or ENFORCEMENT[policy.enforcementLevel or info.enforcementLevel]
+        level = default or ENFORCEMENT[policy.enforcementLevel]  # ADVISORY is 0 (falsy)
         props: dict[str, Any] = {}
         initial = info.initialConfig.get(policy.name)
         if initial is not None:
