@@ -60,6 +60,11 @@ def _resource_policy(control: str) -> ResourceValidationPolicy:
 StackCheck = Callable[[Posture, Mapping[str, Any]], list[Finding]]
 
 STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
+    ("ZT-CHANGE-LEDGER-worm", ("[ZT-CHANGE-LEDGER] A change-ledger store in the stack is "
+     "write-once (Object Lock COMPLIANCE)"), "ZT-CHANGE-LEDGER", stack_rules.ledger_worm),
+    ("ZT-CHANGE-LEDGER-in-stack", ("[ZT-CHANGE-LEDGER] The change ledger's store is part of "
+     "the stack (advisory: otherwise verify it with ztc ledger verify)"), "ZT-CHANGE-LEDGER",
+     stack_rules.ledger_in_stack),
     ("posture-evidence", "Every cluster has resources implementing every required control",
      None, stack_rules.posture_evidence),
     ("posture-parity", "Every cluster holds the same controls, whatever its cloud",
@@ -75,6 +80,10 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
      "admits 0.0.0.0/0 or ::/0 to a cluster's nodes or control plane"), "ZT-NET-SEGMENT",
      stack_rules.no_world_to_clusters),
 ]
+
+
+# Policies that only inform by default (everything else is mandatory).
+ADVISORY_POLICIES = {"ZT-CHANGE-LEDGER-in-stack": EnforcementLevel.ADVISORY}
 
 
 def _stack_policy(name: str, description: str, control: str | None,
@@ -97,6 +106,7 @@ def _stack_policy(name: str, description: str, control: str | None,
     props = schema_properties(schema_key)
     return StackValidationPolicy(
         name=name, description=description, validate=validate,
+        enforcement_level=ADVISORY_POLICIES.get(name),
         config_schema=PolicyConfigSchema(properties=props), severity=Severity.HIGH,
         tags=["zero-trust", "stack"],
     )

@@ -54,7 +54,8 @@ K8S_VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
 K8S_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 
-# PKI / ledger (dynamic resources of this project)
+# PKI / ledger (resources of this project's components)
+LEDGER_BUCKET = "ztc:ledger:LedgerBucket"
 DYNAMIC = "pulumi-python:dynamic:Resource"
 
 CLUSTER_TYPES = {EKS_CLUSTER: "aws", AKS_CLUSTER: "azure", GKE_CLUSTER: "gcp"}

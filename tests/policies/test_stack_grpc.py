@@ -99,13 +99,19 @@ def test_world_ingress_to_a_clusters_nodes_is_named_with_the_cluster(pack):
     assert _mandatory(result, "ZT-NET-SEGMENT")
 
 
-def test_missing_ledger_is_missing_evidence_on_every_cluster(pack):
-    messages = _mandatory(run(pack, _without(build(), "ledger").resources), "posture-evidence")
-    ledger = sorted(m.splitlines()[-1].split(")")[0] for m in messages
-                    if "[ZT-CHANGE-LEDGER]" in m)
-    assert ledger == ["[ZT-CHANGE-LEDGER] (cluster hand-aws",
-                      "[ZT-CHANGE-LEDGER] (cluster hand-azure",
-                      "[ZT-CHANGE-LEDGER] (cluster hand-gcp"]
+def test_ledger_outside_the_stack_is_advisory_and_not_verifiable(pack):
+    result = run(pack, _without(build(), "ledger", "ledger-bucket", "ledger-object-lock")
+                 .resources)
+    assert result.mandatory == []
+    advisory = [d for d in result.diagnostics if d.policy_name == "ZT-CHANGE-LEDGER-in-stack"]
+    assert len(advisory) == 1 and advisory[0].enforcement_level == "advisory"
+
+
+def test_ledger_store_that_is_not_worm(pack):
+    e = build()
+    e.named("ledger-object-lock").inputs["rule"]["defaultRetention"]["mode"] = "GOVERNANCE"
+    messages = _mandatory(run(pack, e.resources), "ZT-CHANGE-LEDGER-worm")
+    assert len(messages) == 1 and "COMPLIANCE" in messages[0]
 
 
 def _public_eks():

@@ -23,13 +23,14 @@ class Cell:
     control: str
     implementers: list[Node] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)  # optional evidence not in the stack
     findings: list[Finding] = field(default_factory=list)
 
     @property
     def status(self) -> Status:
         if self.missing or any(f.status == Status.FAIL for f in self.findings):
             return Status.FAIL
-        if self.findings:
+        if self.findings or self.unproven:
             return Status.UNVERIFIABLE
         return Status.PASS
 
@@ -38,6 +39,8 @@ class Cell:
             return "no " + " and no ".join(self.missing)
         if self.findings:
             return self.findings[0].detail
+        if self.unproven:
+            return "no " + " and no ".join(self.unproven)
         return "held"
 
 
@@ -69,7 +72,7 @@ def evaluate(nodes: list[Node], configs: Mapping[str, Mapping[str, Any]] | None 
                 pool = owned + shared if req.shared_ok else owned
                 hits = [n for n in pool if req.matches(n, cfg[control])]
                 if not hits:
-                    cell.missing.append(req.label)
+                    (cell.unproven if req.optional else cell.missing).append(req.label)
                 cell.implementers.extend(h for h in hits if h not in cell.implementers)
             judged = {n.urn for n in owned} | {n.urn for n in cell.implementers}
             for urn in judged:

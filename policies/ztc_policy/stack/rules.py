@@ -153,6 +153,35 @@ def namespaces_default_deny(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]
     return out
 
 
+def ledger_worm(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """A change-ledger store in the stack is WORM: Object Lock COMPLIANCE, deletes denied."""
+    c = "ZT-CHANGE-LEDGER"
+    own = p.ownership
+    out = []
+    for store in (n for n in own.nodes if n.type == t.LEDGER_BUCKET):
+        kids = [n for n in own.nodes if n.parent == store.urn]
+        buckets = [n for n in kids if n.type in (t.S3_BUCKET, t.S3_BUCKET_V2)]
+        locks = [n for n in kids if n.type in (t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2)]
+        if not buckets or any(lookup(b.props, "objectLockEnabled") is not True for b in buckets):
+            out.append(fail(c, f"ledger store {store.name}: bucket without Object Lock",
+                            urn=store.urn))
+        if not locks or any(lookup(x.props, "rule.defaultRetention.mode") != "COMPLIANCE"
+                            for x in locks):
+            out.append(fail(c, f"ledger store {store.name}: entries are not locked in "
+                            "COMPLIANCE mode, so they could be deleted or rewritten",
+                            urn=store.urn))
+    return out
+
+
+def ledger_in_stack(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Say (advisory) when the ledger's store is not part of the stack the pack can see."""
+    if any(n.type == t.LEDGER_BUCKET for n in p.ownership.nodes) or not p.ownership.clusters:
+        return []
+    return [fail("ZT-CHANGE-LEDGER", "no ledger WORM store (ztc:ledger:LedgerBucket) in this "
+                 "stack: the pack cannot prove the change ledger; verify it with `ztc ledger "
+                 "verify`")]
+
+
 def no_world_to_clusters(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     """No SG / NSG / firewall rule that belongs to a cluster admits 0.0.0.0/0 or ::/0."""
     out = []

@@ -213,7 +213,13 @@ def build() -> Estate:
     root = e.add("pulumi-python:dynamic:Resource", "root-ca", {
         "ztcKind": "pki-root", "clusterName": "", "trustDomain": "hand.example.com",
         "fingerprintSha256": FP})
-    e.add("ztc:ledger:LedgerBucket", "ledger", {}, custom=False)
+    ledger = e.add("ztc:ledger:LedgerBucket", "ledger", {}, custom=False)
+    lb = e.add("aws:s3/bucket:Bucket", "ledger-bucket", {"objectLockEnabled": True},
+               parent=ledger)
+    e.add("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+          "ledger-object-lock", {"rule": {"defaultRetention": {"mode": "COMPLIANCE",
+                                                               "days": 2555}}},
+          parent=ledger, deps=[lb])
     aws(e, root)
     azure(e, root)
     gcp(e, root)
