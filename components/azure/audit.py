@@ -1,11 +1,19 @@
 """Audit to WORM: control-plane audit logs to a locked, immutable blob store and Log Analytics.
 
 AKS writes each diagnostic category to a container named `insights-logs-<category>`. The
-storage account carries an account-level, *locked* time-based immutability policy
-(version-level WORM, inherited by every container, including ones Azure Monitor creates),
-with protected append writes so the append blobs Azure Monitor writes can grow but never
-change or disappear. The three audit containers are created up front with version-level
-immutability so the policy is visible on them from day one.
+storage account carries an account-level time-based immutability policy (version-level
+WORM, inherited by every container, including ones Azure Monitor creates), with protected
+append writes so the append blobs Azure Monitor writes can grow but never change or
+disappear. The three audit containers are created up front with version-level immutability
+so the policy is visible on them from day one.
+
+Locking takes two `pulumi up`s: ARM only creates a policy Unlocked ("A policy can only be
+created in a Disabled or Unlocked state ... Only a policy in an Unlocked state can
+transition to a Locked state which cannot be reverted", AccountImmutabilityPolicyState in
+the Storage REST API). So the first run creates it Unlocked (already WORM for every blob:
+no delete or overwrite within the retention), and every later run, which finds the account,
+asks for Locked: that Unlocked -> Locked change shows in the preview and is irreversible.
+Once locked, the retention can only grow.
 """
 
 from __future__ import annotations
@@ -22,6 +30,28 @@ from components.catalog import ControlId
 
 # Log Analytics interactive retention is capped at 730 days; the WORM copy keeps the rest.
 _LA_MAX_RETENTION = 730
+
+
+def immutability_state(ctx: AksContext, account_name: str) -> storage.AccountImmutabilityPolicyState:
+    """Unlocked when the account does not exist yet (ARM's rule), Locked from then on."""
+    try:
+        existing = storage.get_storage_account(
+            account_name=account_name,
+            resource_group_name=ctx.resource_group,
+            opts=pulumi.InvokeOptions(parent=ctx.component, provider=ctx.provider),
+        )
+    except Exception as exc:
+        if "NotFound" not in str(exc):  # ResourceNotFound / ResourceGroupNotFound
+            raise
+        return storage.AccountImmutabilityPolicyState.UNLOCKED
+    worm = existing.immutable_storage_with_versioning
+    if worm is None or not worm.enabled:
+        # Account-level immutability can only be switched on at creation time.
+        raise RuntimeError(
+            f"storage account {account_name} exists without version-level immutability; "
+            "it cannot be enabled afterwards: delete it or give the cluster another name"
+        )
+    return storage.AccountImmutabilityPolicyState.LOCKED
 
 
 @dataclass(frozen=True)
@@ -53,11 +83,12 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
         ),
         opts=ctx.opts(),
     )
+    account_name = naming.storage_account(ctx.subscription_id, ctx.name)
     account = storage.StorageAccount(
         f"{ctx.name}-audit",
         storage.StorageAccountArgs(
             resource_group_name=ctx.resource_group_name,
-            account_name=naming.storage_account(ctx.subscription_id, ctx.name),
+            account_name=account_name,
             location=ctx.location,
             kind=storage.Kind.STORAGE_V2,
             sku=storage.SkuArgs(name=storage.SkuName.STANDARD_GZRS),
@@ -80,7 +111,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
                 enabled=True,
                 immutability_policy=storage.AccountImmutabilityPolicyPropertiesArgs(
                     immutability_period_since_creation_in_days=retention,
-                    state=storage.AccountImmutabilityPolicyState.LOCKED,
+                    state=immutability_state(ctx, account_name),
                     allow_protected_append_writes=True,
                 ),
             ),

@@ -169,6 +169,9 @@ def build_cluster(
         ControlId.DISK_CMK,
         ControlId.NETPOL_DEFAULT_DENY,
         ControlId.VERSION,
+        # The azurepolicy add-on (Gatekeeper) is AKS's admission hook; the baseline adds
+        # the signature policy that makes it about provenance.
+        ControlId.IMAGE_PROVENANCE,
     )
 
     # General and sandbox pools are their own resources: per-pool operations, so changing

@@ -37,11 +37,13 @@ class AksCluster(HardenedCluster):
         existing_rg = spec.azure.resource_group
         rg_name = existing_rg or naming.resource_group(name)
         base = AksContext(name=name, cluster=spec, posture=args.posture, component=self,
-                          provider=provider, resource_group_name=rg_name)
+                          provider=provider, resource_group_name=rg_name,
+                          resource_group=rg_name)
         if existing_rg is None:
             rg = resource_group(name, rg_name, spec.region, base.tags, base.opts())
             base = AksContext(name=name, cluster=spec, posture=args.posture, component=self,
-                              provider=provider, resource_group_name=rg.name)
+                              provider=provider, resource_group_name=rg.name,
+                              resource_group=rg_name)
         ctx = base
 
         net = build_network(ctx)

@@ -20,6 +20,8 @@ class AksContext:
     component: HardenedCluster
     provider: azure_native.Provider
     resource_group_name: pulumi.Input[str]
+    # The same name as a plain string (for invokes that must run at program time).
+    resource_group: str
 
     @property
     def subscription_id(self) -> str:

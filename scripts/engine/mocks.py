@@ -69,7 +69,11 @@ class ZtcMocks(pulumi.runtime.Mocks):
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         fake = for_package(args.token.split(":")[0])
-        result = fake.call(args.token, args.args) if fake is not None else None
+        try:
+            result = fake.call(args.token, args.args) if fake is not None else None
+        except LookupError as exc:
+            # A fake's "not found" reaches the program as an invoke failure, like the engine's.
+            return {}, [("", str(exc))]
         if result is None:
             raise UnknownInvokeError(
                 f"the offline engine has no fake answer for invoke {args.token}; "

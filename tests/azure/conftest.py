@@ -2,77 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-import pulumi
 import pytest
 
-from components.cluster import ClusterArgs
-from components.spec import ClusterSpec, EstateSpec, load_spec
-from scripts.engine.mocks import CapturedResource, unwrap
-from scripts.engine.runner import Graph, run_program
-from scripts.engine.stackfile import load_stack_config, to_pulumi_config
-
-CLUSTER = "dev-azure"
-
-
-@dataclass
-class AksRun:
-    spec: EstateSpec
-    cluster_spec: ClusterSpec
-    graph: Graph
-    component: CapturedResource
-    outputs: dict[str, Any]  # the component's registered outputs (wire form, secrets wrapped)
-    sandbox: Any  # the SandboxPlacement object the component exposes
-
-    def of_type(self, type_: str) -> list[CapturedResource]:
-        return self.graph.of_type(type_)
-
-    def one(self, type_: str) -> CapturedResource:
-        found = self.graph.of_type(type_)
-        assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
-        return found[0]
-
-    def named(self, name: str) -> CapturedResource:
-        return self.graph.named(name)
-
-    def inputs(self, resource: CapturedResource | str) -> dict[str, Any]:
-        if isinstance(resource, str):
-            resource = self.named(resource)
-        return unwrap(resource.inputs)
-
-    @property
-    def cluster(self) -> CapturedResource:
-        return self.one("azure-native:containerservice:ManagedCluster")
-
-
-def run_aks(stack: str = "dev", name: str = CLUSTER) -> AksRun:
-    config, _secure = load_stack_config(stack)
-    spec = load_spec(config)
-    cluster_spec = next(c for c in spec.clusters if c.name == name)
-    exposed: dict[str, Any] = {}
-
-    def program() -> None:
-        from components.azure import AksCluster
-
-        aks = AksCluster(
-            cluster_spec.name,
-            ClusterArgs(cluster_spec, spec.posture, spec.trust_domain(cluster_spec)),
-        )
-        exposed["sandbox"] = aks.sandbox
-        pulumi.export("kubeconfig", aks.kubeconfig)
-
-    graph = run_program(program, config=to_pulumi_config(config), stack=stack)
-    component = next(r for r in graph.of_type("ztc:azure:AksCluster"))
-    return AksRun(
-        spec=spec,
-        cluster_spec=cluster_spec,
-        graph=graph,
-        component=component,
-        outputs=graph.component_outputs[component.urn],
-        sandbox=exposed["sandbox"],
-    )
+from .support import AksRun, run_aks
 
 
 @pytest.fixture(scope="package")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from pulumi_azure_native import storage
+
+from scripts.engine.fakes import azure as fake
+from scripts.engine.runner import ProgramError
+
+from .support import run_aks
 
 CATEGORIES = {"kube-audit", "kube-audit-admin", "guard"}
 
@@ -19,15 +25,44 @@ def test_diagnostic_setting_sends_every_audit_category_to_both_sinks(dev):
         assert container.urn in setting.dependencies
 
 
-def test_storage_account_has_a_locked_time_based_immutability_policy(dev):
-    account = dev.inputs(dev.one("azure-native:storage:StorageAccount"))
-    worm = account["immutableStorageWithVersioning"]
-    assert worm["enabled"] is True
-    policy = worm["immutabilityPolicy"]
-    assert policy["state"] == storage.AccountImmutabilityPolicyState.LOCKED.value
+def _policy(run) -> dict:
+    account = run.inputs(run.one("azure-native:storage:StorageAccount"))
+    assert account["immutableStorageWithVersioning"]["enabled"] is True
+    return account["immutableStorageWithVersioning"]["immutabilityPolicy"]
+
+
+def test_first_deployment_creates_the_time_based_policy_unlocked(dev):
+    """ARM creates account-level immutability policies Disabled or Unlocked only."""
+    policy = _policy(dev)
+    assert policy["state"] == storage.AccountImmutabilityPolicyState.UNLOCKED.value
     assert policy["immutabilityPeriodSinceCreationInDays"] == dev.spec.posture.audit_retention_days
     # Azure Monitor appends to blobs; protected append writes allow only that.
     assert policy["allowProtectedAppendWrites"] is True
+
+
+def _existing_account(worm_enabled: bool):
+    def call(token, args):
+        if token == "azure-native:storage:getStorageAccount":
+            return {"name": args["accountName"], "immutableStorageWithVersioning": {
+                "enabled": worm_enabled,
+                "immutabilityPolicy": {"state": "Unlocked",
+                                       "immutabilityPeriodSinceCreationInDays": 90}}}
+        return original(token, args)
+
+    original = fake.call
+    return call
+
+
+def test_every_later_deployment_locks_the_policy(monkeypatch):
+    monkeypatch.setattr(fake, "call", _existing_account(worm_enabled=True))
+    policy = _policy(run_aks())
+    assert policy["state"] == storage.AccountImmutabilityPolicyState.LOCKED.value
+
+
+def test_an_existing_account_without_worm_is_refused(monkeypatch):
+    monkeypatch.setattr(fake, "call", _existing_account(worm_enabled=False))
+    with pytest.raises(ProgramError, match="without version-level immutability"):
+        run_aks()
 
 
 def test_storage_account_is_closed(dev):

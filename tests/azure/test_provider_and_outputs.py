@@ -15,7 +15,6 @@ from scripts.engine.mocks import is_secret, unwrap
 AKS_CONTROLS = set(ControlId) - {
     ControlId.POD_SECURITY,
     ControlId.MTLS_SHARED_ROOT,
-    ControlId.IMAGE_PROVENANCE,
     ControlId.CHANGE_LEDGER,
 }
 

@@ -284,6 +284,13 @@ def _user_kubeconfig(rg: str, cluster: str) -> str:
 
 
 def call(token: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    if token == "azure-native:storage:getStorageAccount":
+        # The offline engine plans a first deployment: nothing exists in the cloud yet.
+        raise LookupError(
+            f"Code=\"ResourceNotFound\" Message=\"The Resource 'Microsoft.Storage/"
+            f"storageAccounts/{args.get('accountName')}' under resource group "
+            f"'{args.get('resourceGroupName')}' was not found.\""
+        )
     if token == "azure-native:authorization:getClientConfig":
         clusters = _configured_clusters()
         azure = (clusters[0].get("azure") or {}) if clusters else {}
