@@ -60,6 +60,9 @@ class ZeroTrustEstate(pulumi.ComponentResource):
                 offline_root_certificate_pem=args.offline_root_certificate_pem,
                 offline_root_key_pem=args.offline_root_key_pem,
                 offline_root_passphrase=args.offline_root_passphrase,
+                root_rotation=posture.pki.root_rotation,
+                intermediate_rotations=dict(posture.pki.intermediate_rotations),
+                uri_name_constraints=posture.pki.uri_name_constraints,
             ),
             pulumi.ResourceOptions(parent=self),
         )

@@ -226,6 +226,12 @@ class PkiSettings(_Model):
     root_validity_days: Annotated[int, Field(ge=365, le=7300)] = 3650
     intermediate_validity_days: Annotated[int, Field(ge=30, le=1095)] = 365
     leaf_validity_hours: Annotated[int, Field(ge=1, le=720)] = 24
+    # Change to rotate the managed root; both roots stay in the trust bundle meanwhile.
+    root_rotation: Annotated[str, Field(min_length=1, max_length=64)] = "0"
+    # cluster name -> token; change one to reissue that cluster's intermediate.
+    intermediate_rotations: dict[str, Annotated[str, Field(min_length=1, max_length=64)]] = {}
+    # URI name constraints on intermediates too: only when every verifier supports them.
+    uri_name_constraints: bool = False
 
     @model_validator(mode="after")
     def _offline_needs_file(self) -> PkiSettings:
@@ -397,6 +403,13 @@ def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
                     "service range must be disjoint across the stack so clusters can reach "
                     "each other"
                 )
+    names = {c.name for c in spec.clusters}
+    for name in spec.posture.pki.intermediate_rotations:
+        if name not in names:
+            problems.append(
+                f"{config_key('posture', 'pki', 'intermediateRotations', name)}: no cluster is "
+                f"named {name!r}; use one of {', '.join(sorted(names))}"
+            )
     groups = spec.posture.groups
     for cloud, field, what in (
         ("azure", "azure_group_object_id", "azureGroupObjectId"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from scripts import preview_cli
+from scripts import pki_cli, preview_cli, render_cli
 
 app = typer.Typer(
     name="ztc",
@@ -16,7 +16,10 @@ bench = typer.Typer(help="Benchmarks that print rates and ratios (never pass/fai
 app.add_typer(bench, name="bench")
 
 app.command("preview")(preview_cli.preview)
+app.command("render")(render_cli.render)
+app.add_typer(pki_cli.app, name="pki")
 bench.command("preview")(preview_cli.bench_preview)
+bench.command("pki")(pki_cli.bench_pki)
 
 
 def main() -> None:

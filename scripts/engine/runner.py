@@ -73,6 +73,9 @@ def run_program(
     monitor = CapturingMonitor(ZtcMocks(preview=preview))
 
     def run() -> None:
+        # Outputs a failed earlier run left pending would otherwise leak into this one.
+        SETTINGS.rpc_manager.clear()
+        SETTINGS.outputs.clear()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:

@@ -47,10 +47,7 @@ def _apply(config: dict, path: tuple, action: str, value: Any) -> None:
         parent = parent[part]
     last = path[-1]
     if action == "delete":
-        if isinstance(parent, dict):
-            parent.pop(last)
-        else:
-            parent.pop(last)
+        parent.pop(last)
     elif action == "duplicate" and isinstance(parent, list):
         parent.append(copy.deepcopy(parent[last]))
     else:
@@ -69,7 +66,7 @@ def test_mangled_config_never_crashes(mutations):
     for path, action, value in mutations:
         try:
             _apply(config, path, action, value)
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, AttributeError):
             continue  # an earlier mutation removed or replaced this path
     try:
         load_spec(config)

@@ -1,6 +1,11 @@
 """A tiny policy pack for the engine tests: buckets must be versioned (mandatory)."""
 
-from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyPack,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
 
 
 def _versioned(args, report_violation):
