@@ -49,10 +49,27 @@ def normalize(value: Any, path: str = "$") -> Any:
     raise CanonicalFormError(f"{path}: type {type(value).__name__} has no canonical JSON form")
 
 
-def canonical_bytes(value: Any) -> bytes:
-    """The canonical JSON bytes of `value`."""
+def _parse_float(text: str) -> int | float:
+    value = float(text)
+    if not math.isfinite(value):  # e.g. 1e999
+        raise CanonicalFormError(f"{text} has no finite JSON value")
+    return int(value) if value.is_integer() else value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise CanonicalFormError(f"{name} has no JSON form")
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON straight into normalized values (integral floats as int, no NaN), so
+    `canonical_bytes(value, normalized=True)` can skip the walk over the whole value."""
+    return json.loads(data, parse_float=_parse_float, parse_constant=_refuse_constant)
+
+
+def canonical_bytes(value: Any, *, normalized: bool = False) -> bytes:
+    """The canonical JSON bytes of `value` (`normalized`: it came from `loads`)."""
     return json.dumps(
-        normalize(value),
+        value if normalized else normalize(value),
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

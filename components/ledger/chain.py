@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptography import x509
 
-from components.ledger.canonical import CanonicalFormError, canonical_bytes
+from components.ledger.canonical import CanonicalFormError, canonical_bytes, loads
 from components.ledger.entry import (
     FORMAT,
     GENESIS_PREV,
@@ -41,16 +41,19 @@ class LedgerConflictError(LedgerError):
 
 def _parse(stored: StoredEntry) -> dict[str, Any]:
     try:
-        entry = json.loads(stored.data)
+        entry = loads(stored.data)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EntryError(f"not valid JSON (partial or edited file): {exc}") from exc
+    except CanonicalFormError as exc:  # NaN, Infinity: Python parses them, JSON has none
+        raise EntryError(f"no canonical form: {exc}") from exc
     if not isinstance(entry, dict):
         raise EntryError("not a JSON object")
-    try:
-        entry_hash(entry)  # NaN, Infinity: valid to Python's parser, not canonical JSON
-    except CanonicalFormError as exc:
-        raise EntryError(f"no canonical form: {exc}") from exc
     return entry
+
+
+def _hash(entry: Mapping[str, Any]) -> str:
+    """Hash of an entry parsed by `_parse` (already normalized)."""
+    return entry_hash(entry, normalized=True)
 
 
 def _require_shape(entry: Mapping[str, Any]) -> None:
@@ -74,7 +77,7 @@ def head_link(store: LedgerStore) -> tuple[int, str]:
     if head is None:
         return 0, GENESIS_PREV
     try:
-        return head.seq + 1, entry_hash(_parse(head))
+        return head.seq + 1, _hash(_parse(head))
     except EntryError as exc:
         raise LedgerError(
             f"the last entry ({head.location}) is damaged ({exc}); run `ztc ledger verify` "
@@ -219,10 +222,10 @@ def verify(
         try:
             entry = _parse(stored)
             _check_entry(entry, stored.seq, prev, cache)
+            prev = _hash(entry)
         except EntryError as exc:
             report.broken = Broken(stored.seq, stored.location, str(exc))
             return report
-        prev = entry_hash(entry)
         heads_seen.add(prev)
         expected_seq += 1
         report.entries = expected_seq
@@ -263,7 +266,7 @@ def _check_entry(
         raise EntryError("entry is unsigned (no signer certificate)")
     trust = cache.get(pems, at)
     # Content first: an edited entry is reported as edited, whatever else is wrong.
-    verify_signature(entry, trust.chain[0])
+    verify_signature(entry, trust.chain[0], normalized=True)
     if trust.refusal:
         raise EntryError(trust.refusal)
     if not trust.not_before <= at <= trust.not_after:

@@ -62,12 +62,13 @@ class Signer:
         return [c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in self.chain]
 
 
-def signing_payload(entry: Mapping[str, Any]) -> bytes:
-    return canonical_bytes({k: v for k, v in entry.items() if k != "signature"})
+def signing_payload(entry: Mapping[str, Any], *, normalized: bool = False) -> bytes:
+    body = {k: v for k, v in entry.items() if k != "signature"}
+    return canonical_bytes(body, normalized=normalized)
 
 
-def entry_hash(entry: Mapping[str, Any]) -> str:
-    return sha256_hex(canonical_bytes(entry))
+def entry_hash(entry: Mapping[str, Any], *, normalized: bool = False) -> str:
+    return sha256_hex(canonical_bytes(entry, normalized=normalized))
 
 
 def build_entry(
@@ -118,8 +119,13 @@ def load_chain(entry: Mapping[str, Any]) -> list[x509.Certificate]:
         raise EntryError(f"signer certificate does not parse: {exc}") from exc
 
 
-def verify_signature(entry: Mapping[str, Any], leaf: x509.Certificate) -> None:
-    """Raise EntryError unless `entry` carries a valid signature by `leaf`'s key."""
+def verify_signature(
+    entry: Mapping[str, Any], leaf: x509.Certificate, *, normalized: bool = False
+) -> None:
+    """Raise EntryError unless `entry` carries a valid signature by `leaf`'s key.
+
+    `normalized`: the entry was parsed with `canonical.loads` (skips a re-check).
+    """
     signature = entry.get("signature") or {}
     try:
         raw = base64.b64decode(signature.get("value", ""), validate=True)
@@ -127,7 +133,7 @@ def verify_signature(entry: Mapping[str, Any], leaf: x509.Certificate) -> None:
         raise EntryError("signature is not base64") from exc
     public = leaf.public_key()
     alg = signature.get("alg")
-    payload = signing_payload(entry)
+    payload = signing_payload(entry, normalized=normalized)
     try:
         if alg == "ECDSA-SHA256" and isinstance(public, ec.EllipticCurvePublicKey):
             public.verify(raw, payload, ec.ECDSA(hashes.SHA256()))

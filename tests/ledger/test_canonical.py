@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.ledger.canonical import CanonicalFormError, canonical_bytes, digest
+from components.ledger.canonical import CanonicalFormError, canonical_bytes, digest, loads
 
 
 def test_sorted_keys_no_whitespace_and_utf8():
@@ -40,6 +40,18 @@ def test_round_trip_through_json_is_stable(value):
     # What a store reads back re-canonicalizes to the very bytes that were signed.
     once = canonical_bytes(value)
     assert canonical_bytes(json.loads(once)) == once
+    # The verifier's fast path (parse normalized, skip the walk) gives the same bytes.
+    assert canonical_bytes(loads(once), normalized=True) == once
+
+
+@pytest.mark.parametrize("text", ['{"a": NaN}', "[Infinity]", "[1e999]"])
+def test_loads_refuses_what_json_cannot_spell(text):
+    with pytest.raises(CanonicalFormError):
+        loads(text)
+
+
+def test_loads_normalizes_integral_floats():
+    assert canonical_bytes(loads('{"n": 3.0, "x": 0.5}'), normalized=True) == b'{"n":3,"x":0.5}'
 
 
 @given(st.dictionaries(st.text(max_size=5), st.integers(), min_size=2, max_size=6))
