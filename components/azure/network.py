@@ -105,6 +105,8 @@ def apiserver_rules(a: Addressing, authorized: list[str]) -> list[network.Securi
               a.apiserver, "kubelet and pods (SNAT to node IPs) reach the API server"),
         _rule("allow-azure-lb-to-apiserver", 110, _ALLOW, _TCP, ["AzureLoadBalancer"], ["9988"],
               a.apiserver, "AKS: Azure Load Balancer health probes of the API server ILB"),
+        _rule("allow-apiserver-subnet-internal", 115, _ALLOW, _ANY, [a.apiserver], ["*"],
+              a.apiserver, "the API server's own instances and ILB inside its delegated subnet"),
     ]
     if authorized:
         rules.append(

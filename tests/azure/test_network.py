@@ -51,8 +51,10 @@ def test_api_server_admits_nodes_and_exactly_the_authorized_ranges(dev):
     authorized = allows["allow-authorized-networks"]
     assert _sources(authorized) == set(dev.spec.posture.authorized_networks) == {"198.51.100.0/24"}
     assert authorized["destinationPortRanges"] == ["443"]
+    apiserver_subnet = dev.inputs("dev-azure-apiserver")["addressPrefix"]
+    assert _sources(allows["allow-apiserver-subnet-internal"]) == {apiserver_subnet}
     assert set(allows) == {"allow-nodes-to-apiserver", "allow-azure-lb-to-apiserver",
-                           "allow-authorized-networks"}
+                           "allow-apiserver-subnet-internal", "allow-authorized-networks"}
 
 
 def test_nsgs_are_attached_to_their_subnets(dev):
