@@ -72,3 +72,19 @@ def run_aks(stack: str = "dev", name: str = CLUSTER) -> AksRun:
         outputs=graph.component_outputs[component.urn],
         sandbox=exposed["sandbox"],
     )
+
+
+def run_all_azure(stack: str) -> tuple[EstateSpec, Graph]:
+    """Every azure cluster of `stack` in one program (several providers, one graph)."""
+    config, _secure = load_stack_config(stack)
+    spec = load_spec(config)
+
+    def program() -> None:
+        from components.azure import AksCluster
+
+        for cluster in spec.clusters:
+            if cluster.cloud == "azure":
+                AksCluster(cluster.name,
+                           ClusterArgs(cluster, spec.posture, spec.trust_domain(cluster)))
+
+    return spec, run_program(program, config=to_pulumi_config(config), stack=stack)
