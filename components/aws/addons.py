@@ -22,7 +22,12 @@ class Addons:
 
 def vpc_cni_configuration(region: str, zones: list[str], pod_subnet_ids: list[str],
                           node_sg_id: str) -> str:
-    """enableNetworkPolicy on, and one ENIConfig per zone pointing pods at the pod subnets."""
+    """enableNetworkPolicy on, and one ENIConfig per zone pointing pods at the pod subnets.
+
+    Prefix delegation hands each pod-subnet ENI slot a /28, so the pod capacity of a node does
+    not depend on its ENI table (custom networking leaves the primary ENI unused for pods);
+    the kubelet's max-pods is pinned to MAX_PODS to match (userdata.py).
+    """
     subnets = {
         zone.removeprefix(region): {"id": subnet, "securityGroups": [node_sg_id]}
         for zone, subnet in zip(zones, pod_subnet_ids, strict=True)
@@ -32,6 +37,8 @@ def vpc_cni_configuration(region: str, zones: list[str], pod_subnet_ids: list[st
         "env": {
             "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
             "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
+            "ENABLE_PREFIX_DELEGATION": "true",
+            "WARM_PREFIX_TARGET": "1",
         },
         "eniConfig": {"create": True, "region": region, "subnets": subnets},
     }, sort_keys=True)

@@ -22,6 +22,9 @@ from components.cluster import Toleration
 GVISOR_RELEASE = "20261012"
 RUNSC_HANDLER = "runsc"
 MIME_BOUNDARY = "==ZTC-BOUNDARY=="
+# With VPC CNI prefix delegation (addons.py) every Nitro type in the pools can hold this many
+# pod IPs; 110 is the upstream Kubernetes default and EKS's guidance for prefix delegation.
+MAX_PODS = 110
 
 
 def _toml_string(value: str) -> str:
@@ -37,6 +40,7 @@ def bottlerocket_settings(*, cluster_name: str, endpoint: str, certificate_autho
         f"api-server = {_toml_string(endpoint)}",
         f"cluster-certificate = {_toml_string(certificate_authority)}",
         f"cluster-dns-ip = {_toml_string(cluster_dns_ip)}",
+        f"max-pods = {MAX_PODS}",
         "",
         "[settings.kubernetes.node-labels]",
         *(f"{_toml_string(k)} = {_toml_string(v)}" for k, v in sorted(labels.items())),
@@ -87,7 +91,7 @@ def _node_config(*, cluster_name: str, endpoint: str, certificate_authority: str
                 "certificateAuthority": certificate_authority,
                 "cidr": service_cidr,
             },
-            "kubelet": {"flags": flags},
+            "kubelet": {"config": {"maxPods": MAX_PODS}, "flags": flags},
             "containerd": {"config": containerd},
         },
     }

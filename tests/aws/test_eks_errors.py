@@ -77,10 +77,10 @@ def test_problems_name_the_cluster_when_the_index_is_unknown(dev_spec, aws_clust
     pools = cluster.node_pools.model_copy(update={
         "sandbox": cluster.node_pools.sandbox.model_copy(update={"machine_type": "t2.large"})})
     problems = eks_problems(cluster.model_copy(update={"node_pools": pools}))
-    assert problems == [
+    assert problems == [(
         "ztc:clusters[name=dev-aws].nodePools.sandbox.machineType: t2.large is not a Nitro "
         "instance type, so it has no NitroTPM or UEFI Secure Boot; use a current Nitro type "
-        "such as m7i.large, m7g.large or c7i.xlarge"]
+        "such as m7i.large, m7g.large or c7i.xlarge")]
 
 
 @pytest.mark.parametrize("days,expected", [(1, 1), (90, 90), (91, 120), (365, 365),

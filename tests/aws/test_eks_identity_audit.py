@@ -23,6 +23,7 @@ def test_vpc_cni_enforces_network_policy_and_uses_the_pod_subnets(dev):
     assert config["enableNetworkPolicy"] == "true"
     assert config["env"]["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] == "true"
     assert config["env"]["ENI_CONFIG_LABEL_DEF"] == "topology.kubernetes.io/zone"
+    assert config["env"]["ENABLE_PREFIX_DELEGATION"] == "true"
     pod_subnets = {r.name[-1]: r.id for r in dev.graph.of_type("aws:ec2/subnet:Subnet")
                    if "-pods-" in r.name}
     node_sg = dev.resource("aws:ec2/securityGroup:SecurityGroup", "dev-aws-node-sg").id

@@ -79,6 +79,7 @@ def test_system_and_general_pools_run_bottlerocket_without_host_access(dev):
         settings = user_data(dev, pool)
         assert 'cluster-name = "dev-aws"' in settings
         assert 'cluster-dns-ip = "10.11.0.10"' in settings
+        assert "max-pods = 110" in settings  # matches the CNI's prefix delegation
         assert "[settings.host-containers.admin]\nenabled = false" in settings
         assert "[settings.host-containers.control]\nenabled = false" in settings
         assert f'"ztc.io/pool" = "{pool}"' in settings
@@ -110,6 +111,7 @@ def test_sandbox_user_data_registers_runsc_and_installs_gvisor(dev):
     containerd = node_config["spec"]["containerd"]["config"]
     assert "containerd.runtimes.runsc]" in containerd
     assert 'runtime_type = "io.containerd.runsc.v1"' in containerd
+    assert node_config["spec"]["kubelet"]["config"] == {"maxPods": 110}
     flags = node_config["spec"]["kubelet"]["flags"]
     assert "--register-with-taints=sandbox.ztc.io/runtime=gvisor:NoSchedule" in flags
     assert any(f.startswith("--node-labels=") and "sandbox.ztc.io/runtime=gvisor" in f
