@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pulumi
 
 from components.azure import naming
@@ -36,15 +38,12 @@ class AksCluster(HardenedCluster):
 
         existing_rg = spec.azure.resource_group
         rg_name = existing_rg or naming.resource_group(name)
-        base = AksContext(name=name, cluster=spec, posture=args.posture, component=self,
-                          provider=provider, resource_group_name=rg_name,
-                          resource_group=rg_name)
+        ctx = AksContext(name=name, cluster=spec, posture=args.posture, component=self,
+                         provider=provider, resource_group_name=rg_name, resource_group=rg_name)
         if existing_rg is None:
-            rg = resource_group(name, rg_name, spec.region, base.tags, base.opts())
-            base = AksContext(name=name, cluster=spec, posture=args.posture, component=self,
-                              provider=provider, resource_group_name=rg.name,
-                              resource_group=rg_name)
-        ctx = base
+            rg = resource_group(name, rg_name, spec.region, ctx.tags, ctx.opts())
+            # Children wait for the group through its output.
+            ctx = dataclasses.replace(ctx, resource_group_name=rg.name)
 
         net = build_network(ctx)
         ids = build_identities(ctx)
