@@ -176,7 +176,7 @@ class _ChainCache:
     def _verify(self, pems: tuple[str, ...], at: datetime) -> _Trust:
         try:
             chain = [x509.load_pem_x509_certificate(p.encode("ascii")) for p in pems]
-        except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        except (ValueError, TypeError, UnicodeEncodeError, x509.InvalidVersion) as exc:
             raise EntryError(f"signer certificate does not parse: {exc}") from exc
         not_before = max(c.not_valid_before_utc for c in chain)
         not_after = min(c.not_valid_after_utc for c in chain)
@@ -225,6 +225,10 @@ def verify(
             prev = _hash(entry)
         except EntryError as exc:
             report.broken = Broken(stored.seq, stored.location, str(exc))
+            return report
+        except Exception as exc:  # noqa: BLE001 - hostile bytes must be a finding, not a crash
+            report.broken = Broken(stored.seq, stored.location,
+                                   f"malformed entry ({type(exc).__name__}: {exc})")
             return report
         heads_seen.add(prev)
         expected_seq += 1

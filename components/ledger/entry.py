@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
@@ -131,7 +131,10 @@ def verify_signature(
         raw = base64.b64decode(signature.get("value", ""), validate=True)
     except ValueError as exc:
         raise EntryError("signature is not base64") from exc
-    public = leaf.public_key()
+    try:
+        public = leaf.public_key()
+    except (UnsupportedAlgorithm, ValueError) as exc:
+        raise EntryError(f"signer certificate has an unusable public key: {exc}") from exc
     alg = signature.get("alg")
     payload = signing_payload(entry, normalized=normalized)
     try:

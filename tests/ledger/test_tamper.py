@@ -230,3 +230,34 @@ def test_unparseable_entries_are_findings_not_crashes(ledger, shared_pki, raw):
     path.write_bytes(raw)
     report = verify(ledger, shared_pki.verifier)
     assert report.broken.seq == 2
+
+
+def test_any_single_byte_change_in_any_entry_is_caught(tmp_path_factory, shared_pki):
+    """Property: change any byte of any entry file (bar the trailing newline) -> broken."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    store = DirectoryStore(tmp_path_factory.mktemp("bytes") / "ledger")
+    fill(store, shared_pki.signer, 3)
+    originals = {seq: (store.path / entry_name(seq)).read_bytes() for seq in range(3)}
+    for seq in originals:
+        (store.path / entry_name(seq)).chmod(0o644)
+
+    @settings(max_examples=150, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(seq=st.integers(0, 2), where=st.floats(0, 1, exclude_max=True),
+           flip=st.integers(1, 255))
+    def check(seq, where, flip):
+        data = bytearray(originals[seq])
+        index = int(where * (len(data) - 1))  # the last byte is the newline: not content
+        data[index] ^= flip
+        path = store.path / entry_name(seq)
+        path.write_bytes(bytes(data))
+        try:
+            report = verify(store, shared_pki.verifier)
+            assert report.broken is not None and report.broken.seq == seq, (index, flip)
+        finally:
+            path.write_bytes(originals[seq])
+
+    check()
+    assert verify(store, shared_pki.verifier).ok
