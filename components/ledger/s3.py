@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -118,7 +120,10 @@ class S3Store:
                 IfNoneMatch="*",
                 ObjectLockMode=LOCK_MODE,
                 ObjectLockRetainUntilDate=retain_until,
+                # Object Lock puts need an integrity header; S3 accepts a checksum, older
+                # S3-compatible servers insist on Content-MD5, so send both.
                 ChecksumAlgorithm="SHA256",
+                ContentMD5=base64.b64encode(hashlib.md5(data).digest()).decode("ascii"),
             )
         except ClientError as exc:
             error = exc.response.get("Error", {})
