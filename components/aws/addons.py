@@ -17,7 +17,7 @@ class Addons:
     vpc_cni: aws.eks.Addon
     pod_identity_agent: aws.eks.Addon
     kube_proxy: aws.eks.Addon
-    cni_role: aws.iam.Role
+    cni_role: iam.ManagedRole
 
 
 def vpc_cni_configuration(region: str, zones: list[str], pod_subnet_ids: list[str],
@@ -71,7 +71,7 @@ def build_addons(ctx: AwsContext, cluster: aws.eks.Cluster, *, zones: list[pulum
         configuration_values=configuration,
         pod_identity_associations=[aws.eks.AddonPodIdentityAssociationArgs(
             role_arn=cni_role.arn, service_account="aws-node")],
-        opts=ctx.opts(depends_on=[pod_identity_agent]),
+        opts=ctx.opts(depends_on=[pod_identity_agent, *cni_role.ready]),
     )
     kube_proxy = _addon(ctx, cluster, "kube-proxy")
     return Addons(vpc_cni=vpc_cni, pod_identity_agent=pod_identity_agent, kube_proxy=kube_proxy,

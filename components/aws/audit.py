@@ -32,7 +32,7 @@ class AuditTrail:
     key: aws.kms.Key
     control_plane_logs: aws.cloudwatch.LogGroup
     flow_logs: aws.cloudwatch.LogGroup
-    flow_log_role: aws.iam.Role
+    flow_log_role: iam.ManagedRole
     bucket: aws.s3.Bucket
     object_lock: aws.s3.BucketObjectLockConfiguration
     stream: aws.kinesis.FirehoseDeliveryStream

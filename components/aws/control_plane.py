@@ -7,9 +7,10 @@ import pulumi_aws as aws
 
 from components.aws.audit import CONTROL_PLANE_LOG_TYPES
 from components.aws.context import AwsContext
+from components.aws.iam import ManagedRole
 
 
-def build_control_plane(ctx: AwsContext, *, role: aws.iam.Role, subnet_ids: list[pulumi.Output[str]],
+def build_control_plane(ctx: AwsContext, *, role: ManagedRole, subnet_ids: list[pulumi.Output[str]],
                         security_group: aws.ec2.SecurityGroup, secrets_key: aws.kms.Key,
                         depends_on: list[pulumi.Resource]) -> aws.eks.Cluster:
     authorized = list(ctx.posture.authorized_networks)
@@ -46,8 +47,9 @@ def build_control_plane(ctx: AwsContext, *, role: aws.iam.Role, subnet_ids: list
             region=ctx.region,
             tags=ctx.tags(),
         ),
-        # The log group must exist first, or EKS creates an unencrypted one without retention.
-        opts=ctx.opts(depends_on=depends_on),
+        # The log group must exist first, or EKS creates an unencrypted one without retention;
+        # the role must carry its policy, or creation fails.
+        opts=ctx.opts(depends_on=[*depends_on, *role.ready]),
     )
 
 

@@ -40,7 +40,8 @@ class EksCluster(HardenedCluster):
 
         # Identity and keys.
         cluster_role = iam.cluster_role(ctx)
-        node_role = self.implements(iam.node_role(ctx), C.NODE_IDENTITY)
+        node_role = iam.node_role(ctx)
+        self.implements(node_role.role, C.NODE_IDENTITY)
         secrets_key = self.implements(kms.secrets_key(ctx, cluster_role.arn), C.SECRETS_KMS)
         disk_key = self.implements(kms.disk_key(ctx), C.DISK_CMK)
         trail = audit.build_audit(ctx)

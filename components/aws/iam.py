@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -11,9 +12,29 @@ from components.aws.context import AwsContext
 from components.aws.policy_docs import Condition, service_trust
 
 
+@dataclass
+class ManagedRole:
+    """A role plus its policy attachments (dependents wait for both, or calls fail at first)."""
+
+    role: aws.iam.Role
+    attachments: list[aws.iam.RolePolicyAttachment] = field(default_factory=list)
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.role.arn
+
+    @property
+    def name(self) -> pulumi.Output[str]:
+        return self.role.name
+
+    @property
+    def ready(self) -> list[pulumi.Resource]:
+        return [self.role, *self.attachments]
+
+
 def role(ctx: AwsContext, purpose: str, service: pulumi.Input[str], description: str, *,
          managed: Sequence[str] = (), tag_session: bool = False,
-         conditions: Sequence[Condition] = ()) -> aws.iam.Role:
+         conditions: Sequence[Condition] = ()) -> ManagedRole:
     """A role one service may assume, with the named AWS managed policies attached."""
     resource = aws.iam.Role(
         f"{ctx.name}-{purpose}",
@@ -28,17 +49,19 @@ def role(ctx: AwsContext, purpose: str, service: pulumi.Input[str], description:
         ),
         opts=ctx.opts(),
     )
-    for policy in managed:
+    attachments = [
         aws.iam.RolePolicyAttachment(
             f"{ctx.name}-{purpose}-{policy}",
             aws.iam.RolePolicyAttachmentArgs(role=resource.name,
                                               policy_arn=ctx.managed_policy(policy)),
             opts=ctx.opts(),
         )
-    return resource
+        for policy in managed
+    ]
+    return ManagedRole(role=resource, attachments=attachments)
 
 
-def inline_policy(ctx: AwsContext, owner: aws.iam.Role, purpose: str,
+def inline_policy(ctx: AwsContext, owner: ManagedRole, purpose: str,
                   policy: pulumi.Input[str]) -> aws.iam.RolePolicy:
     return aws.iam.RolePolicy(
         f"{ctx.name}-{purpose}",
@@ -47,12 +70,12 @@ def inline_policy(ctx: AwsContext, owner: aws.iam.Role, purpose: str,
     )
 
 
-def cluster_role(ctx: AwsContext) -> aws.iam.Role:
+def cluster_role(ctx: AwsContext) -> ManagedRole:
     return role(ctx, "cluster", "eks.amazonaws.com", "EKS control plane",
                 managed=["AmazonEKSClusterPolicy"], tag_session=True)
 
 
-def node_role(ctx: AwsContext) -> aws.iam.Role:
+def node_role(ctx: AwsContext) -> ManagedRole:
     # The *minimal* worker policy (no ec2:Describe* sweep) plus pull-only ECR access; the
     # VPC CNI gets its ENI permissions through Pod Identity instead of the node role.
     return role(ctx, "node", "ec2.amazonaws.com", "managed node groups",
@@ -60,7 +83,7 @@ def node_role(ctx: AwsContext) -> aws.iam.Role:
 
 
 def pod_identity_role(ctx: AwsContext, purpose: str, description: str,
-                      managed: Sequence[str]) -> aws.iam.Role:
+                      managed: Sequence[str]) -> ManagedRole:
     """A role for one Kubernetes service account through EKS Pod Identity."""
     return role(ctx, purpose, "pods.eks.amazonaws.com", description, managed=managed,
                 tag_session=True)

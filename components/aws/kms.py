@@ -75,7 +75,12 @@ def secrets_key(ctx: AwsContext, cluster_role_arn: pulumi.Input[str]) -> aws.kms
 
 
 def disk_key(ctx: AwsContext) -> aws.kms.Key:
-    """Node EBS volumes; EC2 Auto Scaling (which launches managed nodes) is the only user."""
+    """Node EBS volumes; EC2 Auto Scaling (which launches managed nodes) is the only user.
+
+    KMS refuses a policy naming a principal that does not exist: an account that never used
+    Auto Scaling needs its service-linked role first
+    (`aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com`).
+    """
     asg = Principal(type="AWS", identifiers=[pulumi.Output.concat(
         "arn:", ctx.partition, ":iam::", ctx.account_id,
         ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",

@@ -14,6 +14,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.context import AwsContext
+from components.aws.iam import ManagedRole
+from components.spec import SpecError
 
 AZ_COUNT = 3
 
@@ -48,17 +50,17 @@ class Network:
     flow_log: aws.ec2.FlowLog
 
 
-def _zone(names: list[str], index: int, region: str) -> str:
+def _zone(names: list[str], index: int, region: str, key: str) -> str:
     if len(names) < AZ_COUNT:
-        raise RuntimeError(
-            f"region {region} offers only {len(names)} availability zones to this account; "
-            f"the EKS layout needs {AZ_COUNT}: choose another ztc:clusters[].region"
-        )
+        raise SpecError([(
+            f"{key}.region: {region} offers only {len(names)} availability zones to this "
+            f"account; the EKS layout spreads nodes over {AZ_COUNT}: choose another region"
+        )])
     return names[index]
 
 
 def build_network(ctx: AwsContext, flow_log_group: aws.cloudwatch.LogGroup,
-                  flow_log_role: aws.iam.Role) -> Network:
+                  flow_log_role: ManagedRole) -> Network:
     plan = plan_subnets(ctx.spec.node_cidr, ctx.spec.pod_cidr)
     name, region = ctx.name, ctx.region
     vpc = aws.ec2.Vpc(
@@ -88,7 +90,7 @@ def build_network(ctx: AwsContext, flow_log_group: aws.cloudwatch.LogGroup,
         region=region,
         opts=ctx.invoke_opts(),
     ).names
-    zones = [zone_names.apply(lambda n, i=i: _zone(n, i, region)) for i in range(AZ_COUNT)]
+    zones = [zone_names.apply(lambda n, i=i: _zone(n, i, region, ctx.config_key)) for i in range(AZ_COUNT)]
 
     igw = aws.ec2.InternetGateway(
         f"{name}-igw", aws.ec2.InternetGatewayArgs(vpc_id=vpc.id, region=region,

@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from components.aws import ami, instance_types, userdata
 from components.aws.context import AwsContext
+from components.aws.iam import ManagedRole
 from components.cluster import SandboxPlacement, Toleration
 from components.spec import NodePool
 
@@ -75,7 +76,7 @@ def _block_devices(family: ami.ImageFamily, pool: NodePool,
 
 
 def build_node_pool(ctx: AwsContext, pool_name: str, pool: NodePool, *, join: ClusterEndpoint,
-                    node_role: aws.iam.Role, node_sg: aws.ec2.SecurityGroup,
+                    node_role: ManagedRole, node_sg: aws.ec2.SecurityGroup,
                     subnet_ids: list[pulumi.Output[str]], disk_key: aws.kms.Key,
                     depends_on: list[pulumi.Resource]) -> NodePoolResources:
     name = ctx.name
@@ -155,7 +156,7 @@ def build_node_pool(ctx: AwsContext, pool_name: str, pool: NodePool, *, join: Cl
             region=ctx.region,
             tags=ctx.tags(**{POOL_LABEL: pool_name}),
         ),
-        opts=ctx.opts(depends_on=depends_on,
+        opts=ctx.opts(depends_on=[*depends_on, *node_role.ready],
                       ignore_changes=["scalingConfig.desiredSize"]),  # the autoscaler owns it
     )
     return NodePoolResources(launch_template=template, node_group=group)

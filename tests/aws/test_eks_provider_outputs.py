@@ -95,3 +95,19 @@ def test_account_role_is_assumed_and_used_by_the_kubeconfig(prod):
     args = json.loads(unwrap(prod.exports["kubeconfig"]))["users"][0]["user"]["exec"]["args"]
     assert args[-2:] == ["--role-arn", "arn:aws:iam::444455556666:role/ztc-deployer"]
     assert prod.exports["endpoint"].endswith(".gr7.us-east-1.eks.amazonaws.com")
+
+
+def test_the_deployer_role_gets_an_explicit_visible_admin_entry(prod):
+    deployer = "arn:aws:iam::444455556666:role/ztc-deployer"
+    entries = [unwrap(r.inputs) for r in prod.of_type("aws:eks/accessEntry:AccessEntry")
+               if unwrap(r.inputs)["principalArn"] == deployer]
+    assert entries == [{**entries[0], "kubernetesGroups": ["ztc-admins"], "type": "STANDARD"}]
+    associations = [unwrap(r.inputs) for r in prod.of_type(
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+        if unwrap(r.inputs)["principalArn"] == deployer]
+    assert [a["policyArn"] for a in associations] == [
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"]
+    # prod lists no authorized networks: the API is private only.
+    cluster = unwrap(prod.of_type("aws:eks/cluster:Cluster")[0].inputs)
+    assert cluster["vpcConfig"]["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in cluster["vpcConfig"]
