@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import tomllib
 
 import pytest
 
@@ -74,17 +75,20 @@ def test_node_groups_custom_trusted_image_no_ssh(dev, pool):
     assert template.inputs["instanceType"] == ("m7i.large" if pool == "system" else "m7i.xlarge")
 
 
-def test_system_and_general_pools_run_bottlerocket_without_host_access(dev):
+def test_system_and_general_pools_run_bottlerocket_without_host_access(dev, dev_graph):
     for pool in ("system", "general"):
-        settings = user_data(dev, pool)
-        assert 'cluster-name = "dev-aws"' in settings
-        assert 'cluster-dns-ip = "10.11.0.10"' in settings
-        assert "max-pods = 110" in settings  # matches the CNI's prefix delegation
-        assert "[settings.host-containers.admin]\nenabled = false" in settings
-        assert "[settings.host-containers.control]\nenabled = false" in settings
-        assert f'"ztc.io/pool" = "{pool}"' in settings
-        assert "node-taints" not in settings
-        assert "description" in dev.inputs(LT, f"dev-aws-{pool}")
+        settings = tomllib.loads(user_data(dev, pool))["settings"]
+        kubernetes = settings["kubernetes"]
+        assert kubernetes["cluster-name"] == "dev-aws"
+        assert kubernetes["api-server"] == dev_graph.exports["endpoint"]
+        assert kubernetes["cluster-certificate"] == dev_graph.exports["certificateAuthority"]
+        assert kubernetes["cluster-dns-ip"] == "10.11.0.10"
+        assert kubernetes["max-pods"] == 110  # matches the CNI's prefix delegation
+        assert kubernetes["node-labels"] == {"ztc.io/pool": pool}
+        assert "node-taints" not in kubernetes
+        assert settings["host-containers"] == {"admin": {"enabled": False},
+                                               "control": {"enabled": False}}
+        assert settings["kernel"] == {"lockdown": "integrity"}
         assert "bottlerocket" in dev.inputs(LT, f"dev-aws-{pool}")["description"]
 
 
@@ -108,9 +112,10 @@ def test_sandbox_user_data_registers_runsc_and_installs_gvisor(dev):
     cluster = node_config["spec"]["cluster"]
     assert cluster["name"] == "dev-aws" and cluster["cidr"] == "10.11.0.0/16"
     assert cluster["apiServerEndpoint"].endswith(".gr7.eu-west-1.eks.amazonaws.com")
-    containerd = node_config["spec"]["containerd"]["config"]
-    assert "containerd.runtimes.runsc]" in containerd
-    assert 'runtime_type = "io.containerd.runsc.v1"' in containerd
+    containerd = tomllib.loads(node_config["spec"]["containerd"]["config"])
+    runtimes = containerd["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]
+    assert runtimes["runsc"]["runtime_type"] == "io.containerd.runsc.v1"  # handler `runsc`
+    assert runtimes["runsc"]["options"]["ConfigPath"] == "/etc/containerd/runsc.toml"
     assert node_config["spec"]["kubelet"]["config"] == {"maxPods": 110}
     flags = node_config["spec"]["kubelet"]["flags"]
     assert "--register-with-taints=sandbox.ztc.io/runtime=gvisor:NoSchedule" in flags
