@@ -39,9 +39,9 @@ def fail(control: str, detail: str, **kw: Any) -> Finding:
     return Finding(control, Status.FAIL, detail, **kw)
 
 
-def unverifiable(control: str, what: str, **kw: Any) -> Finding:
-    return Finding(control, Status.UNVERIFIABLE, f"{what} {UNVERIFIABLE_MARK} (value unknown); "
-                   "the control is not proven until it is known", **kw)
+def unverifiable(control: str, what: str, why: str = "value unknown", **kw: Any) -> Finding:
+    return Finding(control, Status.UNVERIFIABLE, f"{what} {UNVERIFIABLE_MARK} ({why}); "
+                   "the control is not proven until it is", **kw)
 
 
 def expect(props: Any, path: str, ok: Any, *, control: str, default: Any = MISSING,

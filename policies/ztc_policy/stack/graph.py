@@ -1,9 +1,10 @@
 """The stack as a graph, and which cluster owns each resource.
 
 A Kubernetes object belongs to the cluster its provider leads to (the provider's kubeconfig
-depends on that cluster). Any other resource belongs to the nearest cluster in the dependency
-and parent graph; a resource equally near to several clusters (shared PKI root, a shared
-bucket) belongs to none and counts as shared.
+depends on that cluster). Any other resource belongs to the cluster of the nearest component
+above it that holds exactly one cluster; failing that (hand-written resources), to the nearest
+cluster in the dependency and parent graph, ties broken by a cluster-name prefix. A resource
+still equally near to several clusters (shared PKI root, project services) is shared.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class Ownership:
         self.cloud = {c.urn: t.CLUSTER_TYPES[c.type] for c in self.clusters}
         self.display = {c.urn: _cluster_display_name(c, self.by_urn) for c in self.clusters}
         self.owner: dict[str, str | None] = self._nearest()
+        for urn, cluster in self._by_component().items():
+            self.owner[urn] = cluster
         by_display = {v: k for k, v in self.display.items()}
         for n in nodes:
             if n.type.startswith("kubernetes:") or n.type == t.K8S_PROVIDER:
@@ -115,6 +118,32 @@ class Ownership:
                     adj[other].add(n.urn)
         return adj
 
+    def _by_component(self) -> dict[str, str]:
+        """Resources under a component whose subtree holds exactly one cluster."""
+        clusters_under: dict[str, set[str]] = {}
+        for c in self.clusters:
+            parent = c.parent
+            while parent and parent in self.by_urn:
+                clusters_under.setdefault(parent, set()).add(c.urn)
+                parent = self.by_urn[parent].parent
+        out: dict[str, str] = {}
+        for n in self.nodes:
+            parent = n.parent
+            while parent and parent in self.by_urn:
+                held = clusters_under.get(parent)
+                if held:
+                    if len(held) == 1:
+                        out[n.urn] = next(iter(held))
+                    break
+                parent = self.by_urn[parent].parent
+        return out
+
+    def _tie_break(self, urn: str, owners: set[str]) -> str | None:
+        name = self.by_urn[urn].name
+        prefixed = [o for o in owners
+                    if name.startswith((self.display[o] + "-", self.by_urn[o].name + "-"))]
+        return prefixed[0] if len(prefixed) == 1 else None
+
     def _nearest(self) -> dict[str, str | None]:
         adj = self._adjacency()
         dist: dict[str, int] = {}
@@ -135,7 +164,8 @@ class Ownership:
                     frontier.append(v)
                 elif dist[v] == dist[u] + 1:
                     owners[v] |= owners[u]
-        return {urn: (next(iter(o)) if len(o) == 1 else None) for urn, o in owners.items()}
+        return {urn: (next(iter(o)) if len(o) == 1 else self._tie_break(urn, o))
+                for urn, o in owners.items()}
 
     def _via_provider(self, node: Node) -> str | None:
         start = node.urn if node.type == t.K8S_PROVIDER else node.provider

@@ -177,9 +177,9 @@ def ledger_in_stack(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     """Say (advisory) when the ledger's store is not part of the stack the pack can see."""
     if any(n.type == t.LEDGER_BUCKET for n in p.ownership.nodes) or not p.ownership.clusters:
         return []
-    return [fail("ZT-CHANGE-LEDGER", "no ledger WORM store (ztc:ledger:LedgerBucket) in this "
-                 "stack: the pack cannot prove the change ledger; verify it with `ztc ledger "
-                 "verify`")]
+    return [unverifiable("ZT-CHANGE-LEDGER", "the change ledger",
+                         why="its WORM store, a ztc:ledger:LedgerBucket, is not in this stack; "
+                             "check the ledger with `ztc ledger verify`")]
 
 
 def no_world_to_clusters(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:

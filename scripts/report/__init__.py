@@ -1,0 +1,20 @@
+"""The control x cluster report: build the matrix, render it, compare two stacks.
+
+`ztc preview` calls `build_matrix(graph.resources, analysis.diagnostics, stack)` and the
+renderers below; `ztc report --stack A --stack B` adds `diff_matrices`.
+"""
+
+from scripts.report.diff import (
+    diff_matrices,
+    render_diff_json,
+    render_diff_markdown,
+    render_diff_terminal,
+)
+from scripts.report.matrix import FAIL, PASS, UNVERIFIABLE, Cell, Matrix, build_matrix
+from scripts.report.render import render_html, render_json, render_markdown, render_terminal
+
+__all__ = [
+    "FAIL", "PASS", "UNVERIFIABLE", "Cell", "Matrix", "build_matrix", "diff_matrices",
+    "render_diff_json", "render_diff_markdown", "render_diff_terminal", "render_html",
+    "render_json", "render_markdown", "render_terminal",
+]

@@ -1,0 +1,101 @@
+"""The matrix for people: terminal (rich), Markdown, standalone HTML, and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jinja2 import Environment, select_autoescape
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from scripts.report.matrix import FAIL, PASS, UNVERIFIABLE, Cell, Matrix
+from scripts.report.rules import BY_ID
+
+SYMBOL = {PASS: "✔ pass", FAIL: "✘ FAIL", UNVERIFIABLE: "? n/v"}
+STYLE = {PASS: "green", FAIL: "bold red", UNVERIFIABLE: "yellow"}
+WORD = {PASS: "PASS", FAIL: "**FAIL**", UNVERIFIABLE: "NOT VERIFIABLE"}
+
+
+def _headline(m: Matrix) -> str:
+    c = m.counts()
+    return (f"{len(m.clusters)} clusters x {len(m.controls)} controls: {c[PASS]} pass, "
+            f"{c[FAIL]} fail, {c[UNVERIFIABLE]} not verifiable")
+
+
+def _problem_cells(m: Matrix) -> list[Cell]:
+    return [c for c in m.cells.values() if c.status != PASS]
+
+
+def _reasons(cell: Cell) -> list[str]:
+    out = [f.message + (" (advisory)" if f.level == "advisory" else "") for f in cell.findings]
+    return out or [f"no {x} in the stack" for x in cell.missing]
+
+
+def render_terminal(m: Matrix, console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"Zero-trust posture: {m.stack}", caption=_headline(m))
+    table.add_column("Control", no_wrap=True)
+    for col in m.clusters:
+        table.add_column(f"{col.name}\n({col.cloud})", justify="center", no_wrap=True)
+    for control in m.controls:
+        row = [control]
+        for col in m.clusters:
+            cell = m.cell(control, col.name)
+            row.append(Text(SYMBOL[cell.status], style=STYLE[cell.status]))
+        table.add_row(*row)
+    console.print(table)
+    for cell in _problem_cells(m):
+        console.print(Text(f"{SYMBOL[cell.status]}  {cell.control} on {cell.cluster}",
+                           style=STYLE[cell.status]))
+        for reason in _reasons(cell):
+            console.print(Text(f"    {reason}"))
+    for f in m.unattributed:
+        console.print(Text(f"  {f.level} {f.policy}: {f.message}"))
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(m: Matrix) -> str:
+    lines = [f"# Zero-trust posture: {m.stack}", "", _headline(m), ""]
+    header = "| Control | " + " | ".join(f"{c.name} ({c.cloud})" for c in m.clusters) + " |"
+    lines += [header, "|" + "---|" * (len(m.clusters) + 1)]
+    for control in m.controls:
+        cells = [WORD[m.cell(control, c.name).status] for c in m.clusters]
+        lines.append(f"| `{control}` {_md(BY_ID[control].title)} | " + " | ".join(cells) + " |")
+    problems = _problem_cells(m)
+    lines += ["", "## Findings", ""]
+    if not problems and not m.unattributed:
+        lines.append("None: every cluster holds every control.")
+    for cell in problems:
+        lines.append(f"- **{cell.control}** on `{cell.cluster}` ({WORD[cell.status]})")
+        lines += [f"  - {_md(r)}" for r in _reasons(cell)]
+    lines += [f"- {f.level} `{f.policy}`: {_md(f.message)}" for f in m.unattributed]
+    lines += ["", "## Implemented by", ""]
+    for control in m.controls:
+        lines.append(f"### {control}: {_md(BY_ID[control].title)} "
+                     f"[{_md(BY_ID[control].principle)}]")
+        for col in m.clusters:
+            cell = m.cell(control, col.name)
+            what = ", ".join(f"`{i.name}` ({i.type})" for i in cell.implemented_by) or "nothing"
+            lines.append(f"- {col.name} ({col.cloud}, {_md(cell.how)}): {what}")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(m: Matrix) -> str:
+    return json.dumps(m.to_dict(), indent=2) + "\n"
+
+
+_HTML = Path(__file__).with_name("report.html.j2").read_text()
+_ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+def render_html(m: Matrix) -> str:
+    """One self-contained page (inline CSS, no scripts or external assets)."""
+    return _ENV.from_string(_HTML).render(
+        m=m, by_id=BY_ID, headline=_headline(m), counts=m.counts(), problems=_problem_cells(m),
+        reasons=_reasons, word={PASS: "pass", FAIL: "fail", UNVERIFIABLE: "not verifiable"})
