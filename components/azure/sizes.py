@@ -5,7 +5,8 @@ AKS Pod Sandboxing needs a generation 2 VM size with nested virtualization
 VM and supports nested virtualization works. For example, Dsv3"). The series below are the
 ones whose size pages (learn.microsoft.com/azure/virtual-machines/sizes/...) list both
 "Generation 2 VMs: Supported" and "Nested Virtualization: Supported". Arm64 sizes (a `p` in
-the name) are excluded: Pod Sandboxing runs on x86-64 Azure Linux only.
+the name) are excluded: Pod Sandboxing runs on x86-64 Azure Linux only. Other capable
+series exist; add them here once their size page has been checked.
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from components.spec import ClusterSpec, config_key
 # (family, feature letters, version): Standard_D4s_v5 -> ("D", "s", 5).
 KATA_CAPABLE_SERIES: frozenset[tuple[str, str, int]] = frozenset(
     {
-        ("D", "", 3),  # Dv3 (the series AKS documents for Pod Sandboxing)
-        ("D", "s", 3),  # Dsv3
-        ("E", "", 3),  # Ev3
-        ("E", "s", 3),  # Esv3
-        ("D", "s", 4),  # Dsv4
-        ("D", "s", 5),  # Dsv5
-        ("D", "as", 5),  # Dasv5
-        ("D", "ads", 5),  # Dadsv5
-        ("D", "s", 6),  # Dsv6
+        ("D", "", 3),  # Dv3: the SDK's WorkloadRuntime docs ("such as Dv3 series")
+        ("D", "s", 3),  # Dsv3: the AKS Pod Sandboxing page's example
+        ("D", "s", 4),  # Dsv4 size page
+        ("D", "s", 5),  # Dsv5 size page
+        ("D", "as", 5),  # Dasv5 size page
+        ("D", "ads", 5),  # Dadsv5 (listed as nested-virtualization capable)
+        ("D", "s", 6),  # Dsv6 size page
     }
 )
 
