@@ -11,6 +11,7 @@ import pulumi
 from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
 from components.cluster import ClusterArgs, HardenedCluster
 from components.kubernetes import BaselineArgs, ClusterBaseline
+from components.ledger.bucket import LedgerBucket, LedgerBucketArgs
 from components.pki import SharedPki, SharedPkiArgs
 from components.spec import Cloud, EstateSpec
 
@@ -46,6 +47,7 @@ class ZeroTrustEstate(pulumi.ComponentResource):
     clusters: dict[str, HardenedCluster]
     baselines: dict[str, ClusterBaseline]
     pki: SharedPki
+    ledger: LedgerBucket | None
 
     def __init__(self, name: str, args: EstateArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("ztc:estate:ZeroTrustEstate", name, None, opts)
@@ -90,6 +92,7 @@ class ZeroTrustEstate(pulumi.ComponentResource):
                 ),
                 pulumi.ResourceOptions(parent=cluster),
             )
+        self.ledger = _ledger_bucket(name, spec, self)
         self.cluster_outputs = {
             cluster_name: {
                 "cloud": cluster.spec.cloud,
@@ -108,8 +111,37 @@ class ZeroTrustEstate(pulumi.ComponentResource):
                 "clusters": self.cluster_outputs,
                 "posture": self.posture_summary,
                 "rootCertificatePem": self.pki.root_certificate_pem,
+                "ledgerBucket": self.ledger.bucket_name if self.ledger else None,
             }
         )
+
+
+def _ledger_bucket(name: str, spec: EstateSpec, parent: pulumi.Resource) -> LedgerBucket | None:
+    """The change ledger's Object Lock bucket (ZT-CHANGE-LEDGER), when the posture asks."""
+    settings = spec.posture.ledger
+    if settings.bucket_name is None:
+        return None
+    import pulumi_aws as aws
+
+    provider = aws.Provider(
+        f"{name}-ledger-aws",
+        aws.ProviderArgs(
+            region=settings.region,
+            assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=settings.account_role_arn)]
+            if settings.account_role_arn
+            else None,
+        ),
+        pulumi.ResourceOptions(parent=parent),
+    )
+    return LedgerBucket(
+        f"{name}-ledger",
+        LedgerBucketArgs(
+            bucket_name=settings.bucket_name,
+            retention_days=settings.retention_days,
+            tags={"ztc:control": ControlId.CHANGE_LEDGER.value},
+        ),
+        pulumi.ResourceOptions(parent=parent, providers=[provider]),
+    )
 
 
 def posture_summary(spec: EstateSpec) -> dict[str, Any]:
@@ -126,4 +158,5 @@ def posture_summary(spec: EstateSpec) -> dict[str, Any]:
         "privateOnlyApi": not posture.authorized_networks,
         "auditRetentionDays": posture.audit_retention_days,
         "pkiRootMode": posture.pki.root_mode,
+        "ledger": f"s3://{posture.ledger.bucket_name}" if posture.ledger.bucket_name else "directory",
     }

@@ -243,6 +243,24 @@ class PkiSettings(_Model):
         return self
 
 
+class LedgerSettings(_Model):
+    """Where `ztc ledger record` appends: a local directory, or an S3 Object Lock bucket
+    that the estate provisions (COMPLIANCE retention, conditional writes only)."""
+
+    bucket_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] | None = None
+    account_role_arn: (
+        Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))] | None
+    ) = None
+    retention_days: Annotated[int, Field(ge=1, le=36500)] = 2555
+
+    @model_validator(mode="after")
+    def _bucket_needs_region(self) -> LedgerSettings:
+        if self.bucket_name and not self.region:
+            raise ValueError("bucketName needs region (the AWS region of the ledger bucket)")
+        return self
+
+
 class Posture(_Model):
     """The zero-trust posture every cluster in the stack reproduces, whatever its cloud."""
 
@@ -255,6 +273,7 @@ class Posture(_Model):
     image_provenance: ImageProvenance
     pki: PkiSettings = PkiSettings()
     audit_retention_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    ledger: LedgerSettings = LedgerSettings()
     mesh: bool = False
 
     @field_validator("kubernetes_version")

@@ -57,7 +57,7 @@ def preview(
 
     Exit codes: 0 clean, 1 mandatory violations, 2 invalid config or program error.
     """
-    console = Console(stderr=fmt is not Format.text)
+    console = Console(stderr=fmt is not Format.text, emoji=False, highlight=False)
     try:
         capture = engine.capture_stack(stack, preview=preview_mode, root=project_dir)
     except SpecError as error:
@@ -74,19 +74,21 @@ def preview(
     except PolicyPackError as error:
         raise _fail(console, str(error)) from None
 
+    entry = engine.ledger_entry(capture)
+    plan = engine.plan_document(capture, analysis, entry)
     reports = engine.reports(capture, analysis)
     if out is not None:
-        engine.write_json(out / "plan.json", engine.plan_document(capture, analysis))
+        engine.write_json(out / "plan.json", plan)
         for name, text in reports.items():
             (out / name).write_text(text)
     if fmt is Format.json:
-        typer.echo(json.dumps(engine.plan_document(capture, analysis), indent=2))
+        typer.echo(json.dumps(plan, indent=2))
     elif fmt is Format.md:
         typer.echo(reports["report.md"])
     elif fmt is Format.html:
         typer.echo(reports["report.html"])
     else:
-        _print_text(console, capture, analysis)
+        _print_text(console, capture, analysis, entry)
     if out is not None:
         console.print(f"wrote {out}/plan.json and {', '.join(sorted(reports))}", highlight=False)
     mandatory = analysis.mandatory
@@ -98,7 +100,9 @@ def preview(
         raise typer.Exit(EXIT_VIOLATIONS)
 
 
-def _print_text(console: Console, capture: engine.Capture, analysis: AnalysisResult) -> None:
+def _print_text(
+    console: Console, capture: engine.Capture, analysis: AnalysisResult, entry: dict[str, Any]
+) -> None:
     summary = engine.summarize(capture.graph)
     console.print(
         f"[bold]Stack {capture.stack}[/]: {summary['resources']} resources "
@@ -114,7 +118,14 @@ def _print_text(console: Console, capture: engine.Capture, analysis: AnalysisRes
         )
     console.print(table)
     engine.print_matrix(console, capture, analysis)
-    engine.print_ledger_entry(console, capture)
+    code = entry["code"]
+    console.print(
+        f"ledger entry this deployment would append: state {entry['state']['digest']} "
+        f"({entry['state']['resources']} resources, {entry['state']['secrets']} secrets masked), "
+        f"code {code.get('commit') or 'n/a'}{' (dirty tree)' if code.get('dirty') else ''}; "
+        "record it after `pulumi up` with `ztc ledger record`",
+        highlight=False,
+    )
     if analysis.diagnostics:
         violations = Table("level", "policy", "resource", "message", title="Policy diagnostics")
         for d in analysis.diagnostics:

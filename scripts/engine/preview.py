@@ -11,6 +11,7 @@ from typing import Any
 
 from pulumi.output import Unknown
 
+from components.ledger.recording import preview_entry
 from components.spec import CONFIG_NAMESPACE, EstateSpec, load_spec
 from scripts.engine.analyzer import AnalysisResult, analyze
 from scripts.engine.mocks import CapturedResource, is_secret
@@ -102,7 +103,9 @@ def summarize(graph: Graph) -> dict[str, Any]:
     }
 
 
-def plan_document(capture: Capture, analysis: AnalysisResult | None) -> dict[str, Any]:
+def plan_document(
+    capture: Capture, analysis: AnalysisResult | None, entry: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The JSON plan other tools consume: every captured resource, secrets masked."""
     graph = capture.graph
     return {
@@ -125,6 +128,7 @@ def plan_document(capture: Capture, analysis: AnalysisResult | None) -> dict[str
         ],
         "exports": mask(graph.exports),
         "secureConfigKeys": capture.secure_keys,
+        "ledgerEntry": entry,
         "policy": None
         if analysis is None
         else {
@@ -162,7 +166,12 @@ def write_json(path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
-# Integration points filled in when the report (policies/) and ledger parts land.
+def ledger_entry(capture: Capture, repo_dir: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """The (unsigned) ledger entry a deployment of this plan would append (ZT-CHANGE-LEDGER)."""
+    return preview_entry(capture.graph.resources, capture.stack, repo_dir, project=PROJECT)
+
+
+# Integration points filled in when the report (policies/) lands.
 def reports(capture: Capture, analysis: AnalysisResult) -> dict[str, str]:
     lines = [f"# ztc preview: {capture.stack}", ""]
     lines += [f"- {d.enforcement_level} {d.policy_name}: {d.message}" for d in analysis.diagnostics]
@@ -170,10 +179,6 @@ def reports(capture: Capture, analysis: AnalysisResult) -> dict[str, str]:
 
 
 def print_matrix(console, capture: Capture, analysis: AnalysisResult) -> None:
-    return None
-
-
-def print_ledger_entry(console, capture: Capture) -> None:
     return None
 
 
