@@ -111,3 +111,22 @@ def test_the_deployer_role_gets_an_explicit_visible_admin_entry(prod):
     cluster = unwrap(prod.of_type("aws:eks/cluster:Cluster")[0].inputs)
     assert cluster["vpcConfig"]["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in cluster["vpcConfig"]
+
+
+def test_a_first_preview_registers_the_same_children_with_unknown_outputs(dev_spec, aws_clusters,
+                                                                          dev_graph):
+    from components.cluster import ClusterArgs
+    from scripts.engine.runner import run_program
+
+    index, cluster = aws_clusters(dev_spec)
+
+    def program() -> None:
+        from components.aws import EksCluster
+
+        EksCluster(cluster.name, ClusterArgs(cluster=cluster, posture=dev_spec.posture,
+                                             trust_domain=dev_spec.trust_domain(cluster)),
+                   config_index=index)
+
+    preview = run_program(program, preview=True)
+    assert sorted((r.type, r.name) for r in preview.resources) == sorted(
+        (r.type, r.name) for r in dev_graph.resources)

@@ -419,14 +419,14 @@ def _get_ami(args: dict[str, Any]) -> dict[str, Any]:
     elif pattern.startswith("amazon-eks-node-al2023-"):
         name = pattern.replace("-v*", f"-{AL2023_RELEASE}")
     else:
-        raise RuntimeError(f"Your query returned no results for name {pattern!r}. Please change "
-                           "your search criteria and try again.")
+        raise LookupError(f"Your query returned no results for name {pattern!r}. Please change "
+                          "your search criteria and try again.")
     if not fnmatch.fnmatch(name, pattern):
-        raise RuntimeError(f"Your query returned no results for name {pattern!r}.")
+        raise LookupError(f"Your query returned no results for name {pattern!r}.")
     boot_modes = filters.get("boot-mode")
     image = _ami(f"ami-0{stable_hex('ami', region, name, length=16)}", name, arch, region, tpm=True)
     if boot_modes and image["bootMode"] not in boot_modes:
-        raise RuntimeError("Your query returned no results. Please change your search criteria.")
+        raise LookupError("Your query returned no results. Please change your search criteria.")
     return image
 
 
