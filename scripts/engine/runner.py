@@ -83,10 +83,6 @@ def run_program(
                 monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
             )
             pulumi.runtime.set_all_config(dict(config or {}))
-            # The RPC/output registries fall back to process-wide defaults: a run that failed
-            # leaves its pending RPCs there, so start clean (as @pulumi.runtime.test does).
-            SETTINGS.rpc_manager.clear()
-            SETTINGS.outputs.clear()
             _sync_await(run_pulumi_func(program))
             root = pulumi.runtime.get_root_resource()
             exports = {}
