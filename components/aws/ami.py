@@ -78,7 +78,7 @@ def trusted_image(ctx: AwsContext, family: ImageFamily, arch: str, pool: str) ->
             opts=ctx.invoke_opts(),
         )
         key = f"{ctx.config_key}.nodePools.{pool}"
-        fix = ("set ztc:clusters[].aws.amiId to a copy of the image registered with "
+        fix = (f"set {ctx.config_key}.aws.amiId to a copy of the image registered with "
                "--tpm-support v2.0 --boot-mode uefi" if family == "bottlerocket" else
                "the gVisor pool needs an AL2023 EKS AMI with NitroTPM; wait for one or build it")
     return image.apply(lambda result: _assert_trusted(result, key, fix))

@@ -21,7 +21,7 @@ class AwsContext:
     account_id: pulumi.Output[str]
     partition: pulumi.Output[str]
     dns_suffix: pulumi.Output[str]
-    # Config key of this cluster for error messages, e.g. "ztc:clusters[0]".
+    # Config key of this cluster for error messages (components.spec.cluster_key).
     config_key: str
 
     @property

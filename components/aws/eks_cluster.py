@@ -10,9 +10,10 @@ from components.aws.context import AwsContext
 from components.aws.kubeconfig import render_kubeconfig
 from components.aws.provider import make_provider
 from components.aws.security_groups import build_security_groups
-from components.aws.validation import config_key, validate_eks_cluster
+from components.aws.validation import validate_eks_cluster
 from components.catalog import ControlId as C
 from components.cluster import ClusterArgs, HardenedCluster
+from components.spec import cluster_key
 
 TYPE_TOKEN = "ztc:aws:EksCluster"
 
@@ -35,7 +36,7 @@ class EksCluster(HardenedCluster):
         ctx = AwsContext(
             component=self, provider=provider, name=name, spec=spec, posture=args.posture,
             account_id=identity.account_id, partition=partition.partition,
-            dns_suffix=partition.dns_suffix, config_key=config_key(spec, config_index),
+            dns_suffix=partition.dns_suffix, config_key=cluster_key(spec.name, config_index),
         )
 
         # Identity and keys.

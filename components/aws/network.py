@@ -90,7 +90,8 @@ def build_network(ctx: AwsContext, flow_log_group: aws.cloudwatch.LogGroup,
         region=region,
         opts=ctx.invoke_opts(),
     ).names
-    zones = [zone_names.apply(lambda n, i=i: _zone(n, i, region, ctx.config_key)) for i in range(AZ_COUNT)]
+    zones = [zone_names.apply(lambda n, i=i: _zone(n, i, region, ctx.config_key))
+             for i in range(AZ_COUNT)]
 
     igw = aws.ec2.InternetGateway(
         f"{name}-igw", aws.ec2.InternetGatewayArgs(vpc_id=vpc.id, region=region,

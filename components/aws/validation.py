@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from components.aws import instance_types
-from components.spec import ClusterSpec, SpecError
-
-
-def config_key(cluster: ClusterSpec, index: int | None) -> str:
-    """`ztc:clusters[0]`, or `ztc:clusters[name=dev-aws]` when the index is not known."""
-    return f"ztc:clusters[{index}]" if index is not None else f"ztc:clusters[name={cluster.name}]"
+from components.spec import ClusterSpec, SpecError, cluster_key
 
 
 def eks_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
-    """Config problems only EKS cares about; each names the `ztc:` key and the fix."""
-    prefix = config_key(cluster, index)
+    """Config problems only EKS cares about; each names the config key and the fix."""
+    prefix = cluster_key(cluster.name, index)
     problems: list[str] = []
     for pool_name in ("system", "general", "sandbox"):
         pool = getattr(cluster.node_pools, pool_name)

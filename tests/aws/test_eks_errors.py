@@ -7,7 +7,7 @@ import pytest
 from components.aws import instance_types
 from components.aws.audit import cloudwatch_retention
 from components.aws.validation import eks_problems
-from components.spec import AwsSettings, SpecError
+from components.spec import AwsSettings, SpecError, cluster_key
 from scripts.engine.fakes.aws import NON_TPM_AMI
 from scripts.engine.runner import ProgramError
 
@@ -19,7 +19,7 @@ def test_an_ami_without_nitrotpm_or_uefi_fails_the_run_naming_ami_id(dev_spec, e
     with pytest.raises((ProgramError, SpecError)) as failure:
         eks_run(dev_spec, custom, index)
     message = str(failure.value)
-    assert f"ztc:clusters[{index}].aws.amiId" in message
+    assert cluster_key(cluster.name, index, "aws", "amiId") in message
     assert NON_TPM_AMI in message
     assert "tpmSupport=unset (needs v2.0)" in message
     assert "bootMode=legacy-bios" in message
@@ -45,7 +45,7 @@ def test_a_non_nitro_instance_type_is_refused_before_any_resource(dev_spec, eks_
     with pytest.raises((ProgramError, SpecError)) as failure:
         eks_run(dev_spec, bad, index)
     message = str(failure.value)
-    assert f"ztc:clusters[{index}].nodePools.general.machineType" in message
+    assert cluster_key(cluster.name, index, "nodePools", "general", "machineType") in message
     assert "m4.xlarge is not a Nitro instance type" in message
     graph = getattr(failure.value, "graph", None)
     if graph is not None:
@@ -77,10 +77,11 @@ def test_problems_name_the_cluster_when_the_index_is_unknown(dev_spec, aws_clust
     pools = cluster.node_pools.model_copy(update={
         "sandbox": cluster.node_pools.sandbox.model_copy(update={"machine_type": "t2.large"})})
     problems = eks_problems(cluster.model_copy(update={"node_pools": pools}))
+    key = cluster_key("dev-aws", None, "nodePools", "sandbox", "machineType")
+    assert key.endswith(":clusters[name=dev-aws].nodePools.sandbox.machineType")
     assert problems == [(
-        "ztc:clusters[name=dev-aws].nodePools.sandbox.machineType: t2.large is not a Nitro "
-        "instance type, so it has no NitroTPM or UEFI Secure Boot; use a current Nitro type "
-        "such as m7i.large, m7g.large or c7i.xlarge")]
+        f"{key}: t2.large is not a Nitro instance type, so it has no NitroTPM or UEFI Secure "
+        "Boot; use a current Nitro type such as m7i.large, m7g.large or c7i.xlarge")]
 
 
 @pytest.mark.parametrize("days,expected", [(1, 1), (90, 90), (91, 120), (365, 365),
