@@ -55,6 +55,14 @@ def config_key(*path: str | int) -> str:
     return key
 
 
+def cluster_key(cluster_name: str, index: int | None, *path: str | int) -> str:
+    """A cluster's config key: by index when known, else by name (inside a component)."""
+    where: tuple[str | int, ...] = (
+        ("clusters", index) if index is not None else (f"clusters[name={cluster_name}]",)
+    )
+    return config_key(*where, *path)
+
+
 class SpecError(ValueError):
     """An invalid stack configuration; each line names the config key and the fix."""
 
@@ -487,7 +495,21 @@ def load_spec(config: Mapping[str, Any]) -> EstateSpec:
         spec = EstateSpec.model_validate(raw)
     except ValidationError as exc:
         raise SpecError([_format(e) for e in exc.errors()]) from None
-    problems = _cross_cluster_problems(spec)
+    problems = _cross_cluster_problems(spec) + _cloud_problems(spec)
     if problems:
         raise SpecError(problems)
     return spec
+
+
+def _cloud_problems(spec: EstateSpec) -> list[str]:
+    """What only one cloud rejects (Nitro types, Kata sizes, GKE regions...), by index."""
+    from components.aws.validation import eks_problems
+    from components.azure.sizes import spec_problems as aks_problems
+    from components.gcp.validation import cluster_problems as gke_problems
+
+    checks = {"aws": eks_problems, "azure": aks_problems, "gcp": gke_problems}
+    return [
+        problem
+        for index, cluster in enumerate(spec.clusters)
+        for problem in checks[cluster.cloud](cluster, index)
+    ]

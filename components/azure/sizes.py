@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from components.spec import ClusterSpec, config_key
+from components.spec import ClusterSpec, cluster_key
 
 # (family, feature letters, version): Standard_D4s_v5 -> ("D", "s", 5).
 KATA_CAPABLE_SERIES: frozenset[tuple[str, str, int]] = frozenset(
@@ -56,16 +56,13 @@ def _series_names() -> str:
 def spec_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     """Config errors only an AKS cluster can have; empty when the cluster is valid.
 
-    `index` is the cluster's position in `ztc:clusters` (when the caller knows it).
+    `index` is the cluster's position in `clusters` (when the caller knows it).
     """
-    where: tuple[str | int, ...] = ("clusters", index) if index is not None else (
-        f"clusters[name={cluster.name}]",
-    )
     problems: list[str] = []
     size = cluster.node_pools.sandbox.machine_type
     if not kata_capable(size):
         problems.append(
-            f"{config_key(*where, 'nodePools', 'sandbox', 'machineType')}: {size!r} cannot run "
+            f"{cluster_key(cluster.name, index, 'nodePools', 'sandbox', 'machineType')}: {size!r} cannot run "
             "AKS Pod Sandboxing (Kata needs a generation 2 x86-64 size with nested "
             f"virtualization); use a size from one of these series: {_series_names()} "
             "(for example Standard_D4s_v5)"
@@ -74,7 +71,7 @@ def spec_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
         size = getattr(cluster.node_pools, pool).machine_type
         if parse_size(size) is None and not (pool == "sandbox" and problems):
             problems.append(
-                f"{config_key(*where, 'nodePools', pool, 'machineType')}: {size!r} is not an "
+                f"{cluster_key(cluster.name, index, 'nodePools', pool, 'machineType')}: {size!r} is not an "
                 "Azure VM size name; write it like Standard_D4ds_v5"
             )
     return problems

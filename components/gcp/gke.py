@@ -26,7 +26,7 @@ from components.gcp.pools import SANDBOX_PLACEMENT, build_pools
 from components.gcp.project import guardrails_for
 from components.gcp.service_agents import service_agents
 from components.gcp.validation import check_cluster
-from components.spec import SpecError
+from components.spec import SpecError, cluster_key
 
 TYPE_TOKEN = "ztc:gcp:GkeCluster"
 _NOT_LABEL = re.compile(r"[^a-z0-9_-]")
@@ -51,7 +51,7 @@ class GkeCluster(HardenedCluster):
         spec, posture = args.cluster, args.posture
         check_cluster(spec)  # before anything is registered
         if spec.gcp is None:  # load_spec already requires it for cloud gcp
-            raise SpecError([f"ztc:clusters[name={spec.name}].gcp: add a gcp block with project"])
+            raise SpecError([f"{cluster_key(spec.name, None, 'gcp')}: add a gcp block with project"])
         super().__init__(TYPE_TOKEN, name, args, opts)
         self.cloud = "gcp"
         self.project = project = spec.gcp.project

@@ -1,6 +1,6 @@
 """GKE-specific checks the cloud-agnostic spec cannot make.
 
-Run before any resource is registered. Each problem names the `ztc:clusters[i]...` key and says
+Run before any resource is registered. Each problem names the `zero-trust-clusters:clusters[i]...` key and says
 what to change; `GkeCluster` raises them as one `SpecError`.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from components.spec import ClusterSpec, EstateSpec, SpecError
+from components.spec import ClusterSpec, EstateSpec, SpecError, cluster_key
 
 # GKE Sandbox does not run on shared-core machine types (gVisor needs dedicated vCPUs).
 SANDBOX_UNSUPPORTED_MACHINE_TYPES = frozenset(
@@ -29,13 +29,9 @@ _LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 MAX_NODE_PREFIX = 22
 
 
-def _key(index: int | None, name: str) -> str:
-    return f"ztc:clusters[{index}]" if index is not None else f"ztc:clusters[name={name}]"
-
-
 def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     """Everything about `cluster` that GKE would reject or that breaks our hardening."""
-    key = _key(index, cluster.name)
+    key = cluster_key(cluster.name, index)
     problems: list[str] = []
     if cluster.cloud != "gcp":
         return [f"{key}.cloud: {cluster.cloud!r} is not gcp; GkeCluster only builds GKE clusters"]
@@ -97,7 +93,7 @@ def check_cluster(cluster: ClusterSpec, index: int | None = None) -> None:
 
 
 def validate(spec: EstateSpec) -> None:
-    """Check every gcp cluster of the estate (with its `ztc:clusters[i]` index)."""
+    """Check every gcp cluster of the estate (with its `clusters[i]` index)."""
     problems = [
         problem
         for i, cluster in enumerate(spec.clusters)

@@ -123,7 +123,7 @@ class SharedPki(pulumi.ComponentResource):
         """No root key at `pulumi up`: the encrypted key from config signs intermediates."""
         if not args.offline_root_certificate_pem:
             raise ValueError(
-                "ztc:posture.pki.rootMode is offline but no root certificate was given; set "
+                "zero-trust-clusters:posture.pki.rootMode is offline but no root certificate was given; set "
                 "offlineRootCertificateFile to the PEM written by `ztc pki init-root`"
             )
         if args.offline_root_key_pem is None or args.offline_root_passphrase is None:

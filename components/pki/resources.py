@@ -247,7 +247,7 @@ class IntermediateCaProvider(ResourceProvider):
         if root_key.public_key() != root_cert.public_key():
             raise pki.PkiError(
                 "the root private key does not belong to the root certificate; check "
-                "ztc:pkiRootKey against the file in offlineRootCertificateFile"
+                "zero-trust-clusters:pkiRootKey against the file in offlineRootCertificateFile"
             )
         issued = pki.issue_intermediate_ca(
             pki.CertifiedKey(root_cert, root_key),

@@ -63,7 +63,7 @@ def run_program(
     project: str = PROJECT,
     preview: bool = False,
 ) -> Graph:
-    """Run `program` under the mocks with `config` ("ztc:posture" -> JSON string, ...).
+    """Run `program` under the mocks with `config` ("zero-trust-clusters:posture" -> JSON string, ...).
 
     Each run gets its own thread, so its Pulumi context (root stack, config) starts empty
     and several runs can share one process (tests, benchmarks). A failing program raises

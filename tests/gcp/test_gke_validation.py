@@ -46,14 +46,14 @@ def test_sandbox_pool_rejects_shared_core_machine_types(
     index, cluster = gcp_cluster(dev_spec)
     bad = with_changes(cluster, nodePools__sandbox__machineType=machine_type)
     (problem,) = cluster_problems(bad, index)
-    assert problem.startswith(f"ztc:clusters[{index}].nodePools.sandbox.machineType:")
+    assert problem.startswith(f"zero-trust-clusters:clusters[{index}].nodePools.sandbox.machineType:")
     assert "GKE Sandbox" in problem and machine_type in problem
 
 
 def test_zone_instead_of_region_names_the_region(dev_spec: EstateSpec) -> None:
     index, cluster = gcp_cluster(dev_spec)
     (problem,) = cluster_problems(with_changes(cluster, region="europe-west1-b"), index)
-    assert problem.startswith(f"ztc:clusters[{index}].region:")
+    assert problem.startswith(f"zero-trust-clusters:clusters[{index}].region:")
     assert "'europe-west1'" in problem  # says what to write instead
 
 
@@ -61,19 +61,19 @@ def test_other_clouds_machine_type_is_caught(dev_spec: EstateSpec) -> None:
     index, cluster = gcp_cluster(dev_spec)
     bad = with_changes(cluster, nodePools__general__machineType="m7i.xlarge")
     (problem,) = cluster_problems(bad, index)
-    assert problem.startswith(f"ztc:clusters[{index}].nodePools.general.machineType:")
+    assert problem.startswith(f"zero-trust-clusters:clusters[{index}].nodePools.general.machineType:")
 
 
 def test_label_values_must_be_gcp_labels(dev_spec: EstateSpec) -> None:
     index, cluster = gcp_cluster(dev_spec)
     (problem,) = cluster_problems(with_changes(cluster, labels={"team": "Platform Team"}), index)
-    assert problem.startswith(f"ztc:clusters[{index}].labels.team:")
+    assert problem.startswith(f"zero-trust-clusters:clusters[{index}].labels.team:")
 
 
 def test_system_pool_must_keep_a_node(dev_spec: EstateSpec) -> None:
     index, cluster = gcp_cluster(dev_spec)
     (problem,) = cluster_problems(with_changes(cluster, nodePools__system__minSize=0), index)
-    assert problem.startswith(f"ztc:clusters[{index}].nodePools.system.minSize:")
+    assert problem.startswith(f"zero-trust-clusters:clusters[{index}].nodePools.system.minSize:")
 
 
 def test_validate_reports_every_problem_with_its_index(dev_spec: EstateSpec) -> None:
@@ -100,5 +100,5 @@ def test_component_fails_before_registering_anything(dev_spec: EstateSpec) -> No
 
     with pytest.raises(ProgramError) as error:
         run_program(program)
-    assert "ztc:clusters[name=dev-gcp].nodePools.sandbox.machineType" in str(error.value)
+    assert "zero-trust-clusters:clusters[name=dev-gcp].nodePools.sandbox.machineType" in str(error.value)
     assert error.value.graph.resources == []

@@ -27,7 +27,7 @@ from cryptography.x509.oid import NameOID
 from scripts.engine.fakes import stable_hex
 
 _NS = uuid.UUID("1d5f3a8e-7f0b-4c55-9d2a-6b8e0c4f2a90")
-_CONFIG_KEYS = ("zero-trust-clusters:clusters", "ztc:clusters")
+_CONFIG_KEYS = ("zero-trust-clusters:clusters",)
 # (resource group, cluster name) -> private FQDN, so the credentials invoke matches the cluster.
 _PRIVATE_FQDNS: dict[tuple[str, str], str] = {}
 
