@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -122,6 +123,15 @@ def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     if len(seen_fps) > 1:
         out.append(fail(c, "intermediates chain to different roots: " + ", ".join(
             f"{name} -> {fp[:16]}..." for fp, name in seen_fps.items())))
+        if not root_fp:  # the root's fingerprint is an output: name the odd ones out
+            counts = Counter(lookup(i.props, "rootFingerprintSha256") for i in inters)
+            (top, n), *rest = counts.most_common()
+            for i in inters:
+                fp = lookup(i.props, "rootFingerprintSha256")
+                if not rest or rest[0][1] == n or fp != top:
+                    out.append(fail(c, f"intermediate {i.name} chains to root {str(fp)[:16]}..."
+                                    ", not the root the other clusters share", urn=i.urn,
+                                    cluster=own.name_of(i.urn)))
     domains: dict[str, str] = {}
     for i in inters:
         td = lookup(i.props, "trustDomain")
