@@ -1,0 +1,98 @@
+"""The matrix and its renderings, built from real gRPC diagnostics of the pack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from policy_testkit.grpc_helpers import run
+from policy_testkit.handwritten import build
+from rich.console import Console
+from ztc_policy.catalog import CONTROL_IDS
+
+from scripts.report import (
+    FAIL,
+    PASS,
+    UNVERIFIABLE,
+    build_matrix,
+    diff_matrices,
+    render_diff_markdown,
+    render_html,
+    render_json,
+    render_markdown,
+    render_terminal,
+)
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def _matrix(pack, estate, stack="hand"):
+    result = run(pack, estate.resources)
+    return build_matrix(estate.resources, result.diagnostics, stack)
+
+
+@pytest.fixture(scope="module")
+def clean(pack):
+    return _matrix(pack, build())
+
+
+@pytest.fixture(scope="module")
+def broken(pack):
+    e = build()
+    e.named("hand-gcp").inputs["binaryAuthorization"] = {"evaluationMode": "DISABLED"}
+    e.named("hand-azure").inputs["disableLocalAccounts"] = UNKNOWN
+    e.resources = [r for r in e.resources if r.name != "hand-aws-sandbox"]
+    return _matrix(pack, e, "broken")
+
+
+def test_clean_estate_every_cell_passes_with_its_implementers(clean):
+    assert [c.name for c in clean.clusters] == ["hand-aws", "hand-azure", "hand-gcp"]
+    assert clean.counts() == {PASS: 57, FAIL: 0, UNVERIFIABLE: 0}
+    cell = clean.cell("ZT-SANDBOX", "hand-gcp")
+    assert {i.name for i in cell.implemented_by} == {"hand-gcp-sandbox", "hand-gcp-sandboxed"}
+    assert cell.how == "sandboxConfig GVISOR pool"
+    kms = {i.type for i in clean.cell("ZT-SECRETS-KMS", "hand-aws").implemented_by}
+    assert kms == {"aws:eks/cluster:Cluster", "aws:kms/key:Key"}
+
+
+def test_failures_and_unknowns_land_in_the_right_cells(broken):
+    assert broken.cell("ZT-IMAGE-PROVENANCE", "hand-gcp").status == FAIL
+    assert broken.cell("ZT-IMAGE-PROVENANCE", "hand-aws").status == PASS
+    assert broken.cell("ZT-IAM-ONLY", "hand-azure").status == UNVERIFIABLE
+    sandbox = broken.cell("ZT-SANDBOX", "hand-aws")
+    assert sandbox.status == FAIL and sandbox.missing
+    assert broken.counts() == {PASS: 54, FAIL: 2, UNVERIFIABLE: 1}
+
+
+def test_markdown_html_json_terminal(broken):
+    md = render_markdown(broken)
+    assert "| `ZT-IMAGE-PROVENANCE`" in md and "**FAIL**" in md and "NOT VERIFIABLE" in md
+    assert "binaryAuthorization.evaluationMode" in md
+    page = render_html(broken)
+    assert page.startswith("<!doctype html>") and "<script" not in page and "http" not in (
+        page.split("<body>")[0])
+    assert page.count('class="fail"') == 2 and page.count('class="not-verifiable"') == 1
+    data = json.loads(render_json(broken))
+    assert data["counts"] == {"pass": 54, "fail": 2, "not-verifiable": 1}
+    assert len(data["cells"]) == 3 * len(CONTROL_IDS)
+    console = Console(record=True, width=120)
+    render_terminal(broken, console)
+    text = console.export_text()
+    assert "ZT-SANDBOX on hand-aws" in text and "✘ FAIL" in text
+
+
+def test_html_escapes_resource_text(pack):
+    e = build()
+    e.named("hand-gcp-sandbox").name = "<img src=x onerror=alert(1)>"
+    page = render_html(_matrix(pack, e))
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_diff_shows_where_two_stacks_differ(clean, broken):
+    rows = diff_matrices(clean, broken)
+    keys = {(r.control, r.cloud) for r in rows}
+    assert keys == {("ZT-IMAGE-PROVENANCE", "gcp"), ("ZT-IAM-ONLY", "azure"),
+                    ("ZT-SANDBOX", "aws")}
+    assert diff_matrices(clean, clean) == []
+    md = render_diff_markdown(clean, broken, rows)
+    assert "| `ZT-SANDBOX` | aws | pass | fail (hand-aws) |" in md
