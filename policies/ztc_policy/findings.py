@@ -45,14 +45,17 @@ def unverifiable(control: str, what: str, why: str = "value unknown", **kw: Any)
 
 
 def expect(props: Any, path: str, ok: Any, *, control: str, default: Any = MISSING,
-           why: str) -> list[Finding]:
+           why: str, reference: bool = False) -> list[Finding]:
     """Judge `props[path]` with `ok(value)`; a missing value is judged as the provider `default`.
 
     `why` describes the violation; `{value}` in it is replaced by what was found.
+    `reference=True` marks a check that only needs the field set (a key ARN, an identity id):
+    an unknown value there is a computed reference, so it is set; any other unknown value
+    could not be verified.
     """
     value = lookup(props, path)
     if value is UNKNOWN or contains_unknown(value):
-        return [unverifiable(control, path)]
+        return [] if reference else [unverifiable(control, path)]
     if value is MISSING:
         value = default
     shown = "unset" if value is MISSING else repr(value)

@@ -20,7 +20,7 @@ from pulumi_policy import (
 from . import exemptions
 from .catalog import BY_ID, CONTROLS
 from .config import schema_properties, settings
-from .findings import Finding
+from .findings import Finding, Status
 from .rules import RULES, Resource
 from .rules.registry import judge
 from .stack import rules as stack_rules
@@ -40,7 +40,8 @@ def _resource_policy(control: str) -> ResourceValidationPolicy:
             return
         cfg = settings(control, args.get_config())
         res = Resource(args.resource_type, args.name, args.urn, raw(args.props))
-        found = judge(res, control, cfg)
+        # Unknown values go to the not-verifiable policy (its own enforcement level).
+        found = [f for f in judge(res, control, cfg) if f.status == Status.FAIL]
         names = {args.urn, args.name}
         for f in exemptions.apply(found, cfg, control, lambda _u: names, control):
             report(f.message, None)
@@ -54,6 +55,45 @@ def _resource_policy(control: str) -> ResourceValidationPolicy:
         severity=Severity.HIGH,
         tags=["zero-trust", *sorted({r.cloud for r in RULES if r.control == control})],
         remediation_steps=notes,
+    )
+
+
+UNVERIFIABLE_POLICY = "not-verifiable-at-preview"
+# Policies spanning controls: each of their messages starts with the control's [ID].
+MULTI_CONTROL_POLICIES = ("posture-evidence", "posture-parity", UNVERIFIABLE_POLICY)
+
+
+def _unverifiable_policy() -> ResourceValidationPolicy:
+    """Every value a control depends on that is still unknown: mandatory unless configured.
+
+    The SDK would turn an unknown into an advisory and pass the control (fail-open); the rules
+    catch unknowns first and report them here, naming the control. Lowering this policy to
+    advisory lets a first deployment through while the matrix shows the cells not verifiable.
+    """
+    by_type: dict[str, set[str]] = {}
+    for r in RULES:
+        for ty in r.types:
+            by_type.setdefault(ty, set()).add(r.control)
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        controls = by_type.get(args.resource_type)
+        if not controls:
+            return
+        cfg = settings(UNVERIFIABLE_POLICY, args.get_config())
+        res = Resource(args.resource_type, args.name, args.urn, raw(args.props))
+        found = [f for c in sorted(controls) for f in judge(res, c, {**settings(c, None), **cfg})
+                 if f.status == Status.UNVERIFIABLE]
+        names = {args.urn, args.name}
+        for f in exemptions.apply(found, cfg, UNVERIFIABLE_POLICY, lambda _u: names):
+            report(f.message, None)
+
+    return ResourceValidationPolicy(
+        name=UNVERIFIABLE_POLICY,
+        description="A value a zero-trust control depends on is unknown at preview, so the "
+                    "control could not be verified",
+        validate=validate,
+        config_schema=PolicyConfigSchema(properties=schema_properties(UNVERIFIABLE_POLICY)),
+        severity=Severity.HIGH, tags=["zero-trust", "preview"],
     )
 
 
@@ -113,7 +153,7 @@ def _stack_policy(name: str, description: str, control: str | None,
 
 
 def all_policies() -> list[Policy]:
-    return [_resource_policy(c.id) for c in CONTROLS] + [
+    return [_resource_policy(c.id) for c in CONTROLS] + [_unverifiable_policy()] + [
         _stack_policy(*p) for p in STACK_POLICIES]
 
 

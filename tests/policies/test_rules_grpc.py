@@ -6,6 +6,7 @@ import pytest
 from policy_testkit.grpc_helpers import run
 from policy_testkit.handwritten import build, urn
 from policy_testkit.rule_cases import CASES, UNKNOWN, mutate, rule_id
+from ztc_policy.catalog import CONTROL_IDS
 from ztc_policy.findings import UNVERIFIABLE_MARK
 from ztc_policy.rules import RULES
 
@@ -76,11 +77,39 @@ UNKNOWN_CASES = [
 
 @pytest.mark.parametrize(("name", "path", "control"), UNKNOWN_CASES)
 def test_unknown_value_is_a_mandatory_not_verified_violation(pack, name, path, control):
+    """An unknown value a control depends on is a mandatory "could not be verified"."""
     case = mutate("unknown", name, (path, UNKNOWN))
     resource = _resource(case.type, f"unknown-{name}", case.bad)
     result = run(pack, [resource])
-    mine = [d for d in result.diagnostics if d.urn == resource.urn and d.policy_name == control]
+    mine = [d for d in result.diagnostics if d.urn == resource.urn
+            and d.policy_name == "not-verifiable-at-preview" and f"[{control}]" in d.message]
     assert mine and all(d.enforcement_level == "mandatory" for d in mine)
-    assert any(UNVERIFIABLE_MARK in d.message for d in mine)
+    assert all(UNVERIFIABLE_MARK in d.message for d in mine)
+    # ...and the control's own policy does not pass it silently: it says nothing either way,
+    # while the matrix shows the cell as not verifiable (test_report).
     # The SDK's own fail-open path (an advisory "can't run policy") never fires.
     assert not [d for d in result.diagnostics if "can't run policy" in d.message]
+
+
+# A lone resource also draws stack findings (its cluster has no pools...): not looked at here.
+RESOURCE_POLICIES = (*CONTROL_IDS, "not-verifiable-at-preview")
+
+
+def test_unknown_computed_reference_is_set(pack):
+    """A key ARN computed by another resource is unknown at preview, yet certainly set."""
+    case = mutate("reference", "hand-aws", ("encryptionConfig.provider.keyArn", UNKNOWN))
+    resource = _resource(case.type, "computed-key", case.bad)
+    result = run(pack, [resource])
+    assert [d.message for d in result.diagnostics
+            if d.urn == resource.urn and d.policy_name in RESOURCE_POLICIES] == []
+
+
+def test_not_verifiable_can_be_lowered_to_advisory_but_never_disappears(pack):
+    case = mutate("unknown", "hand-gcp", ("datapathProvider", UNKNOWN))
+    resource = _resource(case.type, "first-preview", case.bad)
+    result = run(pack, [resource], {"not-verifiable-at-preview": "advisory"})
+    mine = [d for d in result.diagnostics
+            if d.urn == resource.urn and d.policy_name in RESOURCE_POLICIES]
+    assert [(d.policy_name, d.enforcement_level) for d in mine] == [
+        ("not-verifiable-at-preview", "advisory")]
+    assert "[ZT-NETPOL-DEFAULT-DENY]" in mine[0].message

@@ -60,7 +60,7 @@ def eks_secrets(r, cfg):
     return expect(r.props, "encryptionConfig.resources", lambda v: "secrets" in as_list(v),
                   control=c, why="encryptionConfig.resources is {value}; include \"secrets\"") + \
         expect(r.props, "encryptionConfig.provider.keyArn", lambda v: bool(v), control=c,
-               why="encryptionConfig.provider.keyArn is {value}; point it at a KMS key")
+               why="encryptionConfig.provider.keyArn is {value}; point it at a KMS key", reference=True)
 
 
 @rule("ZT-SECRETS-KMS", "aws", t.KMS_KEY, summary="customer KMS key rotates")
@@ -196,7 +196,7 @@ def lt_disk(r, cfg):
                       default=False, why=f"blockDeviceMappings[{i}].ebs.encrypted is {{value}}")
         out += expect(m, "ebs.kmsKeyId", lambda v: bool(v), control=c,
                       why=f"blockDeviceMappings[{i}].ebs.kmsKeyId is {{value}}; "
-                          "use a customer-managed KMS key")
+                          "use a customer-managed KMS key", reference=True)
     return out
 
 
@@ -216,7 +216,7 @@ def nodegroup_trusted_boot(r, cfg):
 def lt_image(r, cfg):
     return expect(r.props, "imageId", lambda v: bool(v), control="ZT-NODE-TRUSTED-BOOT",
                   why="launch template imageId is {value}: the node image (and so its TPM and "
-                      "boot mode) is not pinned")
+                      "boot mode) is not pinned", reference=True)
 
 
 @rule("ZT-NODE-TRUSTED-BOOT", "aws", t.AMI, summary="UEFI + NitroTPM AMI")

@@ -69,13 +69,13 @@ def aks_kms(r, cfg):
     return expect(r.props, "securityProfile.azureKeyVaultKms.enabled", _is_true, control=c,
                   default=False, why="securityProfile.azureKeyVaultKms.enabled is {value}") + \
         expect(r.props, "securityProfile.azureKeyVaultKms.keyId", lambda v: bool(v), control=c,
-               why="securityProfile.azureKeyVaultKms.keyId is {value}")
+               why="securityProfile.azureKeyVaultKms.keyId is {value}", reference=True)
 
 
 @rule("ZT-DISK-CMK", "azure", t.AKS_CLUSTER, summary="disk encryption set (customer key)")
 def aks_des(r, cfg):
     return expect(r.props, "diskEncryptionSetID", lambda v: bool(v), control="ZT-DISK-CMK",
-                  why="diskEncryptionSetID is {value}; OS disks would use platform keys")
+                  why="diskEncryptionSetID is {value}; OS disks would use platform keys", reference=True)
 
 
 @rule("ZT-NETPOL-DEFAULT-DENY", "azure", t.AKS_CLUSTER, summary="network policy engine on")
@@ -111,7 +111,7 @@ def aks_node_identity(r, cfg):
     return expect(r.props, "identityProfile.kubeletidentity.resourceId", lambda v: bool(v),
                   control="ZT-NODE-IDENTITY",
                   why="identityProfile.kubeletidentity.resourceId is {value}; give the kubelet "
-                      "its own user-assigned identity")
+                      "its own user-assigned identity", reference=True)
 
 
 @rule("ZT-NODE-OS", "azure", t.AKS_CLUSTER, summary="node OS upgrade channel")

@@ -80,7 +80,7 @@ def gke_iam(r, cfg):
 def gke_wi(r, cfg):
     return expect(r.props, "workloadIdentityConfig.workloadPool", lambda v: bool(v),
                   control="ZT-WORKLOAD-IDENTITY",
-                  why="workloadIdentityConfig.workloadPool is {value}")
+                  why="workloadIdentityConfig.workloadPool is {value}", reference=True)
 
 
 @rule("ZT-SECRETS-KMS", "gcp", t.GKE_CLUSTER, summary="application-layer secrets encryption")
@@ -89,7 +89,7 @@ def gke_kms(r, cfg):
     return expect(r.props, "databaseEncryption.state", lambda v: v == "ENCRYPTED", control=c,
                   default="DECRYPTED", why="databaseEncryption.state is {value}") + \
         expect(r.props, "databaseEncryption.keyName", lambda v: bool(v), control=c,
-               why="databaseEncryption.keyName is {value}")
+               why="databaseEncryption.keyName is {value}", reference=True)
 
 
 @rule("ZT-SECRETS-KMS", "gcp", t.CRYPTO_KEY, summary="Cloud KMS key rotates")
@@ -219,13 +219,13 @@ def pool_sa(r, cfg):
                   and not str(v).endswith("-compute@developer.gserviceaccount.com"),
                   control="ZT-NODE-IDENTITY",
                   why="nodeConfig.serviceAccount is {value}: the Compute Engine default "
-                      "account is far too broad")
+                      "account is far too broad", reference=True)
 
 
 @rule("ZT-DISK-CMK", "gcp", t.GKE_NODE_POOL, summary="boot disk customer key")
 def pool_cmk(r, cfg):
     return expect(r.props, "nodeConfig.bootDiskKmsKey", lambda v: bool(v), control="ZT-DISK-CMK",
-                  why="nodeConfig.bootDiskKmsKey is {value}")
+                  why="nodeConfig.bootDiskKmsKey is {value}", reference=True)
 
 
 @rule("ZT-NODE-PRIVATE", "gcp", t.GKE_NODE_POOL, summary="pool does not opt out of private nodes")
