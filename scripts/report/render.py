@@ -18,6 +18,13 @@ STYLE = {PASS: "green", FAIL: "bold red", UNVERIFIABLE: "yellow"}
 WORD = {PASS: "PASS", FAIL: "**FAIL**", UNVERIFIABLE: "NOT VERIFIABLE"}
 
 
+EQUIVALENT = "≈"
+
+
+def _mark(cell: Cell) -> str:
+    return f" {EQUIVALENT}" if cell.how.startswith("equivalent:") else ""
+
+
 def _headline(m: Matrix) -> str:
     c = m.counts()
     return (f"{len(m.clusters)} clusters x {len(m.controls)} controls: {c[PASS]} pass, "
@@ -43,9 +50,11 @@ def render_terminal(m: Matrix, console: Console | None = None) -> None:
         row = [control]
         for col in m.clusters:
             cell = m.cell(control, col.name)
-            row.append(Text(SYMBOL[cell.status], style=STYLE[cell.status]))
+            row.append(Text(SYMBOL[cell.status] + _mark(cell), style=STYLE[cell.status]))
         table.add_row(*row)
     console.print(table)
+    console.print(Text(f"{EQUIVALENT} = the cloud has no native form; the closest real "
+                       "equivalent is checked (see the HTML/Markdown report)", style="dim"))
     for cell in _problem_cells(m):
         console.print(Text(f"{SYMBOL[cell.status]}  {cell.control} on {cell.cluster}",
                            style=STYLE[cell.status]))
@@ -64,10 +73,12 @@ def render_markdown(m: Matrix) -> str:
     header = "| Control | " + " | ".join(f"{c.name} ({c.cloud})" for c in m.clusters) + " |"
     lines += [header, "|" + "---|" * (len(m.clusters) + 1)]
     for control in m.controls:
-        cells = [WORD[m.cell(control, c.name).status] for c in m.clusters]
+        cells = [WORD[m.cell(control, c.name).status] + _mark(m.cell(control, c.name))
+                 for c in m.clusters]
         lines.append(f"| `{control}` {_md(BY_ID[control].title)} | " + " | ".join(cells) + " |")
     problems = _problem_cells(m)
-    lines += ["", "## Findings", ""]
+    lines += ["", f"{EQUIVALENT} the cloud has no native form of the control; the closest real "
+              "equivalent is checked.", "", "## Findings", ""]
     if not problems and not m.unattributed:
         lines.append("None: every cluster holds every control.")
     for cell in problems:

@@ -29,3 +29,20 @@ def test_every_policy_names_its_control_or_reports_per_control():
         names_control = any(c in policy.name or c in policy.description
                             for c in catalog.CONTROL_IDS)
         assert names_control or policy.name in MULTI_CONTROL_POLICIES, policy.name
+
+
+def test_pack_imports_nothing_from_the_project():
+    """The CLI runs the pack in its own virtualenv: only pulumi_policy and the stdlib."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pack_dir = Path(__file__).resolve().parents[2] / "policies"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import ztc_policy.pack; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'components', 'scripts', 'tests'}))")
+    out = subprocess.run([sys.executable, "-c", code, str(pack_dir)], capture_output=True,
+                         text=True, check=True, cwd="/")
+    assert out.stdout.strip() == "[]"
+    requirements = (pack_dir / "requirements.txt").read_text()
+    assert "pulumi-policy==1.21.0" in requirements
