@@ -77,8 +77,8 @@ def render_markdown(m: Matrix) -> str:
                  for c in m.clusters]
         lines.append(f"| `{control}` {_md(BY_ID[control].title)} | " + " | ".join(cells) + " |")
     problems = _problem_cells(m)
-    lines += ["", f"{EQUIVALENT} the cloud has no native form of the control; the closest real "
-              "equivalent is checked.", "", "## Findings", ""]
+    lines += ["", (f"{EQUIVALENT} the cloud has no native form of the control; the closest real "
+              "equivalent is checked."), "", "## Findings", ""]
     if not problems and not m.unattributed:
         lines.append("None: every cluster holds every control.")
     for cell in problems:
