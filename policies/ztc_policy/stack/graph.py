@@ -77,6 +77,7 @@ def _cluster_display_name(node: Node, by_urn: dict[str, Node]) -> str:
 class Ownership:
     def __init__(self, nodes: list[Node]) -> None:
         self.nodes = nodes
+        self._by_owner: dict[str | None, list[Node]] | None = None
         self.by_urn = {n.urn: n for n in nodes}
         self.clusters = [n for n in nodes if n.type in t.CLUSTER_TYPES]
         self.cloud = {c.urn: t.CLUSTER_TYPES[c.type] for c in self.clusters}
@@ -96,10 +97,18 @@ class Ownership:
                     self.owner[n.urn] = by_display[name]
 
     def owned(self, cluster_urn: str) -> list[Node]:
-        return [n for n in self.nodes if self.owner.get(n.urn) == cluster_urn]
+        return self._groups().get(cluster_urn, [])
 
     def shared(self) -> list[Node]:
-        return [n for n in self.nodes if self.owner.get(n.urn) is None]
+        return self._groups().get(None, [])
+
+    def _groups(self) -> dict[str | None, list[Node]]:
+        if self._by_owner is None:
+            groups: dict[str | None, list[Node]] = {}
+            for n in self.nodes:
+                groups.setdefault(self.owner.get(n.urn), []).append(n)
+            self._by_owner = groups
+        return self._by_owner
 
     def name_of(self, urn: str | None) -> str | None:
         owner = self.owner.get(urn or "")
