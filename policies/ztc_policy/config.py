@@ -62,7 +62,7 @@ EXTRA: dict[str, dict[str, dict[str, Any]]] = {
             "description": "Managed policies too broad for any role in a cluster stack.",
         },
     },
-    "posture-parity": {
+    "posture-evidence": {
         "requiredControls": {"type": "array", "items": {"type": "string"},
                              "description": "Controls every cluster must hold (default: all)."},
     },

@@ -96,3 +96,19 @@ def test_diff_shows_where_two_stacks_differ(clean, broken):
     assert diff_matrices(clean, clean) == []
     md = render_diff_markdown(clean, broken, rows)
     assert "| `ZT-SANDBOX` | aws | pass | fail (hand-aws) |" in md
+
+
+def test_preview_hooks_render_every_format(pack):
+    from types import SimpleNamespace
+
+    from scripts.report.hooks import print_matrix, reports
+
+    estate = build()
+    analysis = run(pack, estate.resources)
+    capture = SimpleNamespace(stack="hand", graph=SimpleNamespace(resources=estate.resources))
+    files = reports(capture, analysis)
+    assert sorted(files) == ["report.html", "report.json", "report.md"]
+    assert json.loads(files["report.json"])["counts"]["pass"] == 57
+    console = Console(record=True, width=100)
+    print_matrix(console, capture, analysis)
+    assert "Zero-trust posture: hand" in console.export_text()
