@@ -1,9 +1,9 @@
 """Mutation test on the real dev stack: each control off on each cloud must be caught.
 
-The dev stack's resources come from running the real program under the mocks. Its change
-ledger is written by the deployment, outside the stack, so the ledger's WORM store is added
-exactly as `components.ledger.LedgerBucket` registers it, to give ZT-CHANGE-LEDGER an
-in-stack implementer to turn off.
+The dev stack's resources come from running the real program under the mocks, including the
+change ledger's WORM store (`posture.ledger`). Should a stack keep its ledger outside, the
+store is added exactly as `components.ledger.LedgerBucket` registers it, so ZT-CHANGE-LEDGER
+still has an in-stack implementer to turn off.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ COVERED: dict[str, set[str]] = {}
 
 @pytest.fixture(scope="module")
 def dev() -> Graph:
-    graph = capture_stack("dev").graph
-    ledger = run_program(lambda: LedgerBucket("dev-ledger", LedgerBucketArgs(
-        bucket_name="ztc-dev-ledger-111122223333")), stack="dev", project=PROJECT)
-    return Graph(graph.resources + ledger.resources)
+    resources = capture_stack("dev").graph.resources
+    if not any(r.type == "ztc:ledger:LedgerBucket" for r in resources):
+        resources = resources + run_program(lambda: LedgerBucket("dev-ledger", LedgerBucketArgs(
+            bucket_name="ztc-dev-ledger-111122223333")), stack="dev", project=PROJECT).resources
+    return Graph(resources)
 
 
 def _mandatory(stub, resources, changed=None):
