@@ -173,3 +173,22 @@ def test_config_setting_changes_the_verdict(pack):
     assert _mandatory(run(pack, e.resources), "ZT-NODE-METADATA")
     relaxed = {"ZT-NODE-METADATA": {"maxHopLimit": 2}}
     assert _mandatory(run(pack, e.resources, relaxed), "ZT-NODE-METADATA") == []
+
+
+def test_kubernetes_objects_follow_their_provider_to_the_cluster(pack):
+    e = build()
+    e.named("hand-azure-payments-deny").inputs["spec"]["egress"] = [{"to": [{}]}]
+    messages = _mandatory(run(pack, e.resources), "ZT-NETPOL-DEFAULT-DENY-every-namespace")
+    assert len(messages) == 1 and "(cluster hand-azure)" in messages[0]
+
+
+def test_provider_missing_from_the_list_is_matched_by_its_name():
+    """An engine may list only the provider reference: "<cluster>-k8s" still leads home."""
+    from ztc_policy.stack.graph import Ownership, nodes_from_captured
+
+    e = build()
+    nodes = [n for n in nodes_from_captured(e.resources)
+             if n.type != "pulumi:providers:kubernetes"]
+    own = Ownership(nodes)
+    ns = next(n for n in nodes if n.name == "hand-gcp-payments")
+    assert own.name_of(ns.urn) == "hand-gcp"

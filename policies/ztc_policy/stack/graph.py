@@ -178,7 +178,13 @@ class Ownership:
 
     def _via_provider(self, node: Node) -> str | None:
         start = node.urn if node.type == t.K8S_PROVIDER else node.provider
-        if not start or start not in self.by_urn:
+        if start and start not in self.by_urn:
+            # The engine did not list the provider: fall back on its name ("<cluster>-k8s").
+            name = start.rsplit("::", 1)[-1]
+            hits = [c.urn for c in self.clusters
+                    if name.startswith((self.display[c.urn] + "-", c.name + "-"))]
+            return hits[0] if len(hits) == 1 else None
+        if not start:
             return None
         seen = {start}
         queue = deque([start])
