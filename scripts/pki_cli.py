@@ -98,7 +98,7 @@ def _load_ca(cert_path: Path, key_path: Path) -> pki.CertifiedKey:
 @app.command("init-root")
 def init_root(
     trust_domain: Annotated[
-        str, typer.Option(help="The posture's trust domain (ztc:posture.trustDomain).")
+        str, typer.Option(help="The posture's trust domain (posture.trustDomain).")
     ],
     out_dir: Annotated[
         Path, typer.Option(help="Where to write root-ca.pem and root-ca.key.pem.")
@@ -127,9 +127,9 @@ def init_root(
     typer.echo(f"encrypted key:    {key_path} (mode 0600)")
     typer.echo(f"sha256:           {root.fingerprint_sha256}")
     typer.echo(f"not after:        {root.certificate.not_valid_after_utc:%Y-%m-%d}")
-    typer.echo("next: set ztc:posture.pki.rootMode=offline and offlineRootCertificateFile, then")
-    typer.echo(f"  pulumi config set --secret ztc:pkiRootKey < {key_path}")
-    typer.echo("  pulumi config set --secret ztc:pkiRootPassphrase")
+    typer.echo("next: set posture.pki.rootMode=offline and offlineRootCertificateFile, then")
+    typer.echo(f"  pulumi config set --secret pkiRootKey < {key_path}")
+    typer.echo("  pulumi config set --secret pkiRootPassphrase")
     typer.echo("and keep the key file offline (it is only needed to issue intermediates).")
 
 

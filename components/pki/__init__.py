@@ -128,8 +128,8 @@ class SharedPki(pulumi.ComponentResource):
             )
         if args.offline_root_key_pem is None or args.offline_root_passphrase is None:
             raise ValueError(
-                "offline root mode needs the secret config ztc:pkiRootKey (the encrypted key "
-                "from `ztc pki init-root`) and ztc:pkiRootPassphrase; set both with "
+                "offline root mode needs the secret config zero-trust-clusters:pkiRootKey (the encrypted key "
+                "from `ztc pki init-root`) and zero-trust-clusters:pkiRootPassphrase; set both with "
                 "`pulumi config set --secret`"
             )
         # The file may hold the next root too (rotation): the first root signs, all are trusted.

@@ -79,7 +79,7 @@ def _curve(algorithm: KeyAlgorithm) -> ec.EllipticCurve:
     if algorithm == "ecdsa-p384":
         return ec.SECP384R1()
     raise PkiError(
-        f"key algorithm {algorithm!r} is not supported; set ztc:posture.pki.keyAlgorithm to "
+        f"key algorithm {algorithm!r} is not supported; set zero-trust-clusters:posture.pki.keyAlgorithm to "
         "ecdsa-p256 or ecdsa-p384"
     )
 
