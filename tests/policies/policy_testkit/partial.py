@@ -8,45 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from google.protobuf import empty_pb2
-from pulumi.runtime.proto import analyzer_pb2
-
-from scripts.engine.analyzer import (
-    Diagnostic,
-    _diagnostics,
-    _options,
-    _provider_ref,
-    _struct,
-)
+from scripts.engine.analyzer import Diagnostic
 from scripts.engine.mocks import CapturedResource
+from scripts.report.policy_pass import analyze_resources, analyze_stack, configure
 
-
-def configure(stub, stack: str, project: str) -> None:
-    info = stub.GetAnalyzerInfo(empty_pb2.Empty())
-    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
-        p.name: analyzer_pb2.PolicyConfig(enforcementLevel=p.enforcementLevel)
-        for p in info.policies}))
-    stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-        stack=stack, project=project, dry_run=True))
+__all__ = ["analyze", "configure"]
 
 
 def analyze(stub, resources: list[CapturedResource],
             changed: Iterable[CapturedResource]) -> list[Diagnostic]:
-    by_urn = {r.urn: r for r in resources}
-    out: list[Diagnostic] = []
-    for r in changed:
-        if not r.custom:
-            continue
-        response = stub.Analyze(analyzer_pb2.AnalyzeRequest(
-            type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name,
-            options=_options(r), provider=_provider_ref(r.provider, by_urn)))
-        out += _diagnostics(response, r.urn)
-    response = stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=[
-        analyzer_pb2.AnalyzerResource(
-            type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name,
-            options=_options(r), provider=_provider_ref(r.provider, by_urn), parent=r.parent,
-            dependencies=r.dependencies,
-            propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
-                                  for k, v in r.property_dependencies.items()})
-        for r in resources]))
-    return out + _diagnostics(response)
+    _, diagnostics = analyze_resources(stub, resources, changed)
+    return diagnostics + analyze_stack(stub, resources)
