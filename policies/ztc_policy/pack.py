@@ -33,7 +33,7 @@ PACK_NAME = "zero-trust-clusters"
 
 def _resource_policy(control: str) -> ResourceValidationPolicy:
     meta = BY_ID[control]
-    types = sorted({ty for r in RULES if r.control == control for ty in r.types})
+    types = {ty for r in RULES if r.control == control for ty in r.types}
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in types:
