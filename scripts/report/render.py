@@ -109,4 +109,6 @@ def render_html(m: Matrix) -> str:
     """One self-contained page (inline CSS, no scripts or external assets)."""
     return _ENV.from_string(_HTML).render(
         m=m, by_id=BY_ID, headline=_headline(m), counts=m.counts(), problems=_problem_cells(m),
-        reasons=_reasons, word={PASS: "pass", FAIL: "fail", UNVERIFIABLE: "not verifiable"})
+        reasons=_reasons, word={PASS: "pass", FAIL: "fail", UNVERIFIABLE: "not verifiable"},
+        held={c.name: sum(m.cell(x, c.name).status == PASS for x in m.controls)
+              for c in m.clusters})
