@@ -129,7 +129,8 @@ def build_matrix(resources: Iterable[Any], diagnostics: Iterable[Any], stack: st
     nodes = nodes_from_captured(resources)
     own = Ownership(nodes)
     posture = evaluate(nodes, ownership=own)
-    clusters = [Column(own.display[c.urn], own.cloud[c.urn], c.urn) for c in own.clusters]
+    clusters = sorted((Column(own.display[c.urn], own.cloud[c.urn], c.urn) for c in own.clusters),
+                      key=lambda c: c.name)
     cells: dict[tuple[str, str], Cell] = {}
     for col in clusters:
         for control in CONTROL_IDS:

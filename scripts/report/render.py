@@ -13,7 +13,7 @@ from rich.text import Text
 from scripts.report.matrix import FAIL, PASS, UNVERIFIABLE, Cell, Matrix
 from scripts.report.rules import BY_ID
 
-SYMBOL = {PASS: "✔ pass", FAIL: "✘ FAIL", UNVERIFIABLE: "? n/v"}
+SYMBOL = {PASS: "✔", FAIL: "✘ FAIL", UNVERIFIABLE: "? n/v"}
 STYLE = {PASS: "green", FAIL: "bold red", UNVERIFIABLE: "yellow"}
 WORD = {PASS: "PASS", FAIL: "**FAIL**", UNVERIFIABLE: "NOT VERIFIABLE"}
 
@@ -43,9 +43,10 @@ def _reasons(cell: Cell) -> list[str]:
 def render_terminal(m: Matrix, console: Console | None = None) -> None:
     console = console or Console()
     table = Table(title=f"Zero-trust posture: {m.stack}", caption=_headline(m))
-    table.add_column("Control", no_wrap=True)
+    table.add_column("Control", no_wrap=True, overflow="ellipsis", min_width=12)
     for col in m.clusters:
-        table.add_column(f"{col.name}\n({col.cloud})", justify="center", no_wrap=True)
+        table.add_column(f"{col.name}\n({col.cloud})", justify="center", no_wrap=True,
+                         min_width=len(col.name))
     for control in m.controls:
         row = [control]
         for col in m.clusters:
