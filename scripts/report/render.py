@@ -45,8 +45,8 @@ def render_terminal(m: Matrix, console: Console | None = None) -> None:
     table = Table(title=f"Zero-trust posture: {m.stack}", caption=_headline(m))
     table.add_column("Control", no_wrap=True, overflow="ellipsis", min_width=12)
     for col in m.clusters:
-        table.add_column(f"{col.name}\n({col.cloud})", justify="center", no_wrap=True,
-                         min_width=len(col.name))
+        # Cells are one symbol wide; a long cluster name folds onto two header lines.
+        table.add_column(f"{col.name}\n({col.cloud})", justify="center", overflow="fold")
     for control in m.controls:
         row = [control]
         for col in m.clusters:
