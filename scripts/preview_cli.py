@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from components.spec import SpecError
+from scripts import report
 from scripts.engine import preview as engine
 from scripts.engine.analyzer import AnalysisResult, PolicyPackError, load_pack_config
 from scripts.engine.stackfile import StackFileError
@@ -76,7 +77,12 @@ def preview(
 
     entry = engine.ledger_entry(capture)
     plan = engine.plan_document(capture, analysis, entry)
-    reports = engine.reports(capture, analysis)
+    matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack)
+    reports = {
+        "report.md": report.render_markdown(matrix),
+        "report.html": report.render_html(matrix),
+        "report.json": report.render_json(matrix),
+    }
     if out is not None:
         engine.write_json(out / "plan.json", plan)
         for name, text in reports.items():
@@ -88,7 +94,7 @@ def preview(
     elif fmt is Format.html:
         typer.echo(reports["report.html"])
     else:
-        _print_text(console, capture, analysis, entry)
+        _print_text(console, capture, analysis, matrix, entry)
     if out is not None:
         console.print(f"wrote {out}/plan.json and {', '.join(sorted(reports))}", highlight=False)
     mandatory = analysis.mandatory
@@ -101,7 +107,11 @@ def preview(
 
 
 def _print_text(
-    console: Console, capture: engine.Capture, analysis: AnalysisResult, entry: dict[str, Any]
+    console: Console,
+    capture: engine.Capture,
+    analysis: AnalysisResult,
+    matrix: report.Matrix,
+    entry: dict[str, Any],
 ) -> None:
     summary = engine.summarize(capture.graph)
     console.print(
@@ -109,7 +119,11 @@ def _print_text(
         f"({summary['custom']} cloud/Kubernetes resources) across {len(capture.spec.clusters)} "
         "cluster(s)"
     )
-    table = Table("cluster", "cloud", "region", *summary["perPackage"].keys(), title="Resources")
+    table = Table(title="Resources per cluster and provider package")
+    for column in ("cluster", "cloud", "region"):
+        table.add_column(column, no_wrap=True)
+    for package in summary["perPackage"]:
+        table.add_column(package, justify="right")
     clouds = {c.name: (c.cloud, c.region) for c in capture.spec.clusters}
     for cluster, counts in summary["perCluster"].items():
         cloud, region = clouds.get(cluster, ("-", "-"))
@@ -117,7 +131,7 @@ def _print_text(
             cluster, cloud, region, *(str(counts.get(p, 0)) for p in summary["perPackage"])
         )
     console.print(table)
-    engine.print_matrix(console, capture, analysis)
+    report.render_terminal(matrix, console)
     code = entry["code"]
     console.print(
         f"ledger entry this deployment would append: state {entry['state']['digest']} "

@@ -86,7 +86,9 @@ def cluster_of(resource: CapturedResource, by_urn: dict[str, CapturedResource]) 
 
 def cloud_of(resource: CapturedResource) -> str:
     package = resource.type.removeprefix("pulumi:providers:").split(":")[0]
-    return {"azure-native": "azure"}.get(package, package)
+    return {"azure-native": "azure", "kubernetes": "k8s", "pulumi-python": "dynamic"}.get(
+        package, package
+    )
 
 
 def summarize(graph: Graph) -> dict[str, Any]:
@@ -169,17 +171,6 @@ def write_json(path: Path, document: dict[str, Any]) -> Path:
 def ledger_entry(capture: Capture, repo_dir: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The (unsigned) ledger entry a deployment of this plan would append (ZT-CHANGE-LEDGER)."""
     return preview_entry(capture.graph.resources, capture.stack, repo_dir, project=PROJECT)
-
-
-# Integration points filled in when the report (policies/) lands.
-def reports(capture: Capture, analysis: AnalysisResult) -> dict[str, str]:
-    lines = [f"# ztc preview: {capture.stack}", ""]
-    lines += [f"- {d.enforcement_level} {d.policy_name}: {d.message}" for d in analysis.diagnostics]
-    return {"report.md": "\n".join(lines) + "\n", "report.html": "<pre>" + "\n".join(lines) + "</pre>\n"}
-
-
-def print_matrix(console, capture: Capture, analysis: AnalysisResult) -> None:
-    return None
 
 
 __all__ = ["CONFIG_NAMESPACE", "PROJECT_ROOT", "load_stack_config"]
