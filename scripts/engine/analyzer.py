@@ -175,8 +175,18 @@ def _provider_ref(ref: str, by_urn: Mapping[str, CapturedResource]):
     )
 
 
-def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
-    return analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent)
+def _common_fields(
+    resource: CapturedResource, by_urn: Mapping[str, CapturedResource]
+) -> dict[str, Any]:
+    """The fields AnalyzeRequest and AnalyzeStack's AnalyzerResource share."""
+    return {
+        "type": resource.type,
+        "properties": _struct(resource.inputs),
+        "urn": resource.urn,
+        "name": resource.name,
+        "options": analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+        "provider": _provider_ref(resource.provider, by_urn),
+    }
 
 
 def resolve_config(
@@ -262,14 +272,7 @@ def _analyze(stub, resources, by_urn, stack, project, config, dry_run) -> Analys
         if not resource.custom:
             continue  # the engine analyzes custom resources; components only in AnalyzeStack
         response = stub.Analyze(
-            analyzer_pb2.AnalyzeRequest(
-                type=resource.type,
-                properties=_struct(resource.inputs),
-                urn=resource.urn,
-                name=resource.name,
-                options=_options(resource),
-                provider=_provider_ref(resource.provider, by_urn),
-            ),
+            analyzer_pb2.AnalyzeRequest(**_common_fields(resource, by_urn)),
             timeout=CALL_TIMEOUT_S,
         )
         result.diagnostics.extend(_diagnostics(response, resource.urn))
@@ -278,12 +281,7 @@ def _analyze(stub, resources, by_urn, stack, project, config, dry_run) -> Analys
         analyzer_pb2.AnalyzeStackRequest(
             resources=[
                 analyzer_pb2.AnalyzerResource(
-                    type=r.type,
-                    properties=_struct(r.inputs),
-                    urn=r.urn,
-                    name=r.name,
-                    options=_options(r),
-                    provider=_provider_ref(r.provider, by_urn),
+                    **_common_fields(r, by_urn),
                     parent=r.parent,
                     dependencies=r.dependencies,
                     propertyDependencies={
