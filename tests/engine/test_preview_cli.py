@@ -91,3 +91,25 @@ def test_unknown_stack_exits_2(tmp_path):
     result = _preview(_project(tmp_path), "--stack", "nope")
     assert result.exit_code == 2
     assert "no stack file" in result.output
+
+
+def test_policy_config_naming_an_unknown_policy_exits_2(tmp_path):
+    config = tmp_path / "pack.json"
+    config.write_text(json.dumps({"no-such-policy": "advisory"}))
+    result = _preview(_project(tmp_path), "--policy-pack-config", str(config))
+    assert result.exit_code == 2
+    assert "unknown policies: no-such-policy" in result.output
+
+
+def test_all_key_sets_every_policy_level(tmp_path):
+    config = tmp_path / "pack.json"
+    config.write_text(json.dumps({"all": "disabled"}))
+    out = tmp_path / "out"
+    result = _preview(
+        _project(tmp_path, forceDestroy=True), "--policy-pack-config", str(config), "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text())
+    assert set(plan["policy"]["policies"].values()) == {"disabled"}
+    assert plan["policy"]["diagnostics"] == []
