@@ -59,3 +59,16 @@ LEDGER_BUCKET = "ztc:ledger:LedgerBucket"
 DYNAMIC = "pulumi-python:dynamic:Resource"
 
 CLUSTER_TYPES = {EKS_CLUSTER: "aws", AKS_CLUSTER: "azure", GKE_CLUSTER: "gcp"}
+
+
+def _declared() -> frozenset[str]:
+    return frozenset(v for k, v in globals().items()
+                     if k.isupper() and isinstance(v, str) and ":" in v)
+
+
+# Types whose properties some rule or evidence reads; stack rules skip unwrapping the rest.
+JUDGED_TYPES = _declared()
+
+
+def props_needed(type_: str) -> bool:
+    return type_ in JUDGED_TYPES or type_.endswith(":ClusterImagePolicy")

@@ -46,3 +46,10 @@ def test_pack_imports_nothing_from_the_project():
     assert out.stdout.strip() == "[]"
     requirements = (pack_dir / "requirements.txt").read_text()
     assert "pulumi-policy==1.21.0" in requirements
+
+
+def test_every_rule_type_keeps_its_properties_in_stack_rules():
+    from ztc_policy import types
+    from ztc_policy.rules import RULES
+
+    assert all(types.props_needed(ty) for r in RULES for ty in r.types)

@@ -38,13 +38,14 @@ def provider_urn(ref: str | None) -> str | None:
 
 
 def nodes_from_policy_resources(resources: Iterable[Any]) -> list[Node]:
-    """From pulumi_policy's StackValidationArgs.resources."""
+    """From pulumi_policy's StackValidationArgs.resources (props only where a rule reads them)."""
     out = []
     for r in resources:
         deps = [d.urn for d in r.dependencies]
         for ds in r.property_dependencies.values():
             deps.extend(d.urn for d in ds)
-        out.append(Node(r.resource_type, r.name, r.urn, raw(r.props),
+        props = raw(r.props) if t.props_needed(r.resource_type) else {}
+        out.append(Node(r.resource_type, r.name, r.urn, props,
                         r.parent.urn if r.parent is not None else r.opts.parent,
                         list(dict.fromkeys(deps)), r.provider.urn if r.provider else None,
                         {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}))
