@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import pulumi
 import pulumi_aws as aws
 
 from components.aws import iam
@@ -20,28 +19,27 @@ class Addons:
     cni_role: iam.ManagedRole
 
 
-def vpc_cni_configuration(region: str, zones: list[str], pod_subnet_ids: list[str],
-                          node_sg_id: str) -> str:
-    """enableNetworkPolicy on, and one ENIConfig per zone pointing pods at the pod subnets.
+# Static on purpose: no resource ids in it, so the add-on's configuration (and with it
+# enableNetworkPolicy) is known at a first preview. The per-zone ENIConfigs that carry the pod
+# subnet ids are Kubernetes objects of their own (eni_configs.py).
+VPC_CNI_CONFIGURATION: dict[str, object] = {
+    "enableNetworkPolicy": "true",
+    "env": {
+        # Custom networking: pod ENIs go to the subnet of the ENIConfig named after the zone.
+        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
+        "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
+        # Prefix delegation hands each pod-subnet ENI slot a /28, so the pod capacity of a
+        # node does not depend on its ENI table (custom networking leaves the primary ENI
+        # unused for pods); the kubelet's max-pods is pinned to MAX_PODS to match (userdata.py).
+        "ENABLE_PREFIX_DELEGATION": "true",
+        "WARM_PREFIX_TARGET": "1",
+    },
+}
 
-    Prefix delegation hands each pod-subnet ENI slot a /28, so the pod capacity of a node does
-    not depend on its ENI table (custom networking leaves the primary ENI unused for pods);
-    the kubelet's max-pods is pinned to MAX_PODS to match (userdata.py).
-    """
-    subnets = {
-        zone.removeprefix(region): {"id": subnet, "securityGroups": [node_sg_id]}
-        for zone, subnet in zip(zones, pod_subnet_ids, strict=True)
-    }
-    return json.dumps({
-        "enableNetworkPolicy": "true",
-        "env": {
-            "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
-            "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
-            "ENABLE_PREFIX_DELEGATION": "true",
-            "WARM_PREFIX_TARGET": "1",
-        },
-        "eniConfig": {"create": True, "region": region, "subnets": subnets},
-    }, sort_keys=True)
+
+def vpc_cni_configuration() -> str:
+    """enableNetworkPolicy on, custom networking by zone, prefix delegation (a plain string)."""
+    return json.dumps(VPC_CNI_CONFIGURATION, sort_keys=True)
 
 
 def _addon(ctx: AwsContext, cluster: aws.eks.Cluster, addon: str,
@@ -57,18 +55,14 @@ def _addon(ctx: AwsContext, cluster: aws.eks.Cluster, addon: str,
     )
 
 
-def build_addons(ctx: AwsContext, cluster: aws.eks.Cluster, *, zones: list[pulumi.Output[str]],
-                 pod_subnet_ids: list[pulumi.Output[str]],
-                 node_sg_id: pulumi.Output[str]) -> Addons:
+def build_addons(ctx: AwsContext, cluster: aws.eks.Cluster) -> Addons:
     pod_identity_agent = _addon(ctx, cluster, "eks-pod-identity-agent")
     # The CNI's ENI permissions go to its own service account, not to every node.
     cni_role = iam.pod_identity_role(ctx, "vpc-cni", "VPC CNI (aws-node) via Pod Identity",
                                      managed=["AmazonEKS_CNI_Policy"])
-    configuration = pulumi.Output.all(zones=zones, subnets=pod_subnet_ids, sg=node_sg_id).apply(
-        lambda a: vpc_cni_configuration(ctx.region, a["zones"], a["subnets"], a["sg"]))
     vpc_cni = _addon(
         ctx, cluster, "vpc-cni",
-        configuration_values=configuration,
+        configuration_values=vpc_cni_configuration(),
         pod_identity_associations=[aws.eks.AddonPodIdentityAssociationArgs(
             role_arn=cni_role.arn, service_account="aws-node")],
         opts=ctx.opts(depends_on=[pod_identity_agent, *cni_role.ready]),

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.aws import access, addons, audit, control_plane, iam, kms, network, nodes
+from components.aws import (
+    access,
+    addons,
+    audit,
+    control_plane,
+    eni_configs,
+    iam,
+    kms,
+    network,
+    nodes,
+)
 from components.aws.context import AwsContext
 from components.aws.kubeconfig import render_kubeconfig
 from components.aws.provider import make_provider
@@ -71,16 +81,27 @@ class EksCluster(HardenedCluster):
         issuer = control_plane.oidc_issuer(cluster)
         oidc = self.implements(control_plane.build_oidc_provider(ctx, issuer),
                                C.WORKLOAD_IDENTITY)
-        for resource in access.build_access(ctx, cluster):
+        access_entries = access.build_access(ctx, cluster)
+        for resource in access_entries:
             self.implements(resource, C.IAM_ONLY)
+        certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
+        role_arn = spec.aws.account_role_arn if spec.aws else None
+        kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(cluster.name, cluster.endpoint, certificate_authority).apply(
+                lambda a: render_kubeconfig(cluster_name=a[0], endpoint=a[1],
+                                            certificate_authority=a[2], region=spec.region,
+                                            role_arn=role_arn)))
 
-        # Add-ons and nodes.
-        cluster_addons = addons.build_addons(
-            ctx, cluster, zones=net.zones, pod_subnet_ids=[s.id for s in net.pod_subnets],
-            node_sg_id=sgs.node.id)
+        # Add-ons, pod networking and nodes.
+        cluster_addons = addons.build_addons(ctx, cluster)
         self.implements(cluster_addons.pod_identity_agent, C.WORKLOAD_IDENTITY)
         self.implements(cluster_addons.vpc_cni, C.NETPOL_DEFAULT_DENY, C.WORKLOAD_IDENTITY)
-        certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
+        pod_network = eni_configs.build_eni_configs(
+            ctx, kubeconfig=kubeconfig, zones=net.zones,
+            pod_subnet_ids=[s.id for s in net.pod_subnets], node_sg_id=sgs.node.id,
+            depends_on=[cluster_addons.vpc_cni, *access_entries])
+        for config in pod_network.configs:
+            self.implements(config, C.NODE_PRIVATE)
         join = nodes.ClusterEndpoint(name=cluster.name, endpoint=cluster.endpoint,
                                      certificate_authority=certificate_authority)
         pools: dict[str, nodes.NodePoolResources] = {}
@@ -90,7 +111,7 @@ class EksCluster(HardenedCluster):
                 node_role=node_role, node_sg=sgs.node, subnet_ids=private_subnet_ids,
                 disk_key=disk_key,
                 depends_on=[cluster_addons.vpc_cni, cluster_addons.pod_identity_agent,
-                            cluster_addons.kube_proxy],
+                            cluster_addons.kube_proxy, *pod_network.configs],
             )
             self.implements(pool.launch_template, C.NODE_METADATA, C.NODE_PRIVATE, C.DISK_CMK,
                             C.NODE_TRUSTED_BOOT, C.NODE_OS)
@@ -102,17 +123,12 @@ class EksCluster(HardenedCluster):
         addons.build_coredns(ctx, cluster, [p.node_group for p in pools.values()])
 
         # The contract every cluster component fulfils.
-        role_arn = spec.aws.account_role_arn if spec.aws else None
         self.cluster_name = cluster.name
         self.endpoint = cluster.endpoint
         self.certificate_authority = certificate_authority
         self.oidc_issuer = issuer
         self.oidc_provider_arn = oidc.arn
-        self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(cluster.name, cluster.endpoint, certificate_authority).apply(
-                lambda a: render_kubeconfig(cluster_name=a[0], endpoint=a[1],
-                                            certificate_authority=a[2], region=spec.region,
-                                            role_arn=role_arn)))
+        self.kubeconfig = kubeconfig
         self.sandbox = nodes.SANDBOX
         self.provider = provider
         self.audit_bucket = trail.bucket.bucket
