@@ -192,3 +192,17 @@ def test_provider_missing_from_the_list_is_matched_by_its_name():
     own = Ownership(nodes)
     ns = next(n for n in nodes if n.name == "hand-gcp-payments")
     assert own.name_of(ns.urn) == "hand-gcp"
+
+
+def test_analyzer_info_lists_every_policy_mandatory_with_a_config_schema(pack):
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import analyzer_pb2
+    from ztc_policy.catalog import CONTROL_IDS
+
+    info = pack.stub.GetAnalyzerInfo(empty_pb2.Empty())
+    levels = {p.name: p.enforcementLevel for p in info.policies}
+    assert info.name == "zero-trust-clusters" and info.supportsConfig
+    assert set(CONTROL_IDS) <= set(levels)
+    assert {n for n, lvl in levels.items() if lvl != analyzer_pb2.MANDATORY} == {
+        "ZT-CHANGE-LEDGER-in-stack"}
+    assert all("exemptions" in p.configSchema.properties for p in info.policies)
