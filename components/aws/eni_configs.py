@@ -32,9 +32,9 @@ def build_eni_configs(ctx: AwsContext, *, kubeconfig: pulumi.Input[str],
                       pod_subnet_ids: Sequence[pulumi.Input[str]],
                       node_sg_id: pulumi.Input[str],
                       depends_on: Sequence[pulumi.Resource]) -> EniConfigs:
-    """`depends_on`: the vpc-cni add-on (the CRD) and the deployer's access entry (the API
-    refuses the kubeconfig's identity until it exists). Node groups must wait for the result:
-    a node that starts before its zone's ENIConfig exists puts pods in the node subnet."""
+    """`depends_on`: the vpc-cni add-on (the CRD) and the access entries (the API refuses the
+    kubeconfig's identity until the deployer's entry exists). Node groups must wait for the
+    result: AWS's custom-networking guide has nodes started before the ENIConfigs replaced."""
     provider = k8s.Provider(
         f"{ctx.name}-cni-k8s",
         k8s.ProviderArgs(kubeconfig=kubeconfig, enable_server_side_apply=True),

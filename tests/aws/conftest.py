@@ -26,7 +26,8 @@ def aws_cluster(spec: EstateSpec, name: str | None = None) -> tuple[int, Cluster
                 if c.cloud == "aws" and (name is None or c.name == name))
 
 
-def run_eks(spec: EstateSpec, cluster: ClusterSpec, index: int | None = None) -> Graph:
+def run_eks(spec: EstateSpec, cluster: ClusterSpec, index: int | None = None, *,
+            preview: bool = False) -> Graph:
     def program() -> None:
         from components.aws import EksCluster
 
@@ -39,7 +40,7 @@ def run_eks(spec: EstateSpec, cluster: ClusterSpec, index: int | None = None) ->
         pulumi.export("oidcIssuer", eks.oidc_issuer)
         pulumi.export("controls", eks.controls)
 
-    return run_program(program)
+    return run_program(program, preview=preview)
 
 
 class View:
@@ -78,6 +79,13 @@ def dev_spec() -> EstateSpec:
 def dev_graph(dev_spec: EstateSpec) -> Graph:
     index, cluster = aws_cluster(dev_spec)
     return run_eks(dev_spec, cluster, index)
+
+
+@pytest.fixture(scope="session")
+def dev_preview_graph(dev_spec: EstateSpec) -> Graph:
+    """The same cluster as a first `pulumi preview` sees it: computed outputs unknown."""
+    index, cluster = aws_cluster(dev_spec)
+    return run_eks(dev_spec, cluster, index, preview=True)
 
 
 @pytest.fixture(scope="session")

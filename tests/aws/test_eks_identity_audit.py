@@ -16,23 +16,6 @@ def test_pod_identity_agent_and_irsa_oidc_provider(dev, dev_graph):
     assert oidc["clientIdLists"] == ["sts.amazonaws.com"]
 
 
-def test_vpc_cni_enforces_network_policy_and_uses_the_pod_subnets(dev):
-    cni = dev.inputs(ADDON, "dev-aws-vpc-cni")
-    assert cni["addonName"] == "vpc-cni"
-    config = json.loads(cni["configurationValues"])
-    assert config["enableNetworkPolicy"] == "true"
-    assert config["env"]["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] == "true"
-    assert config["env"]["ENI_CONFIG_LABEL_DEF"] == "topology.kubernetes.io/zone"
-    assert config["env"]["ENABLE_PREFIX_DELEGATION"] == "true"
-    pod_subnets = {r.name[-1]: r.id for r in dev.graph.of_type("aws:ec2/subnet:Subnet")
-                   if "-pods-" in r.name}
-    node_sg = dev.resource("aws:ec2/securityGroup:SecurityGroup", "dev-aws-node-sg").id
-    assert config["eniConfig"]["create"] is True
-    assert config["eniConfig"]["region"] == "eu-west-1"
-    assert config["eniConfig"]["subnets"] == {
-        zone: {"id": pod_subnets[zone], "securityGroups": [node_sg]} for zone in "abc"}
-
-
 def test_vpc_cni_credentials_come_from_pod_identity_not_the_node(dev):
     cni = dev.inputs(ADDON, "dev-aws-vpc-cni")
     role = dev.resource("aws:iam/role:Role", "dev-aws-vpc-cni")

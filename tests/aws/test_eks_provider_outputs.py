@@ -25,12 +25,17 @@ def test_one_explicit_provider_pinned_to_the_region(dev):
 
 def test_every_child_goes_through_the_explicit_provider_and_is_parented(dev):
     provider = dev.graph.of_type(PROVIDER)[0]
+    # The ENIConfigs go through the cluster's own kubernetes provider (test_eks_pod_network).
+    kubernetes = dev.graph.of_type("pulumi:providers:kubernetes")[0]
     component = dev.graph.of_type("ztc:aws:EksCluster")[0]
-    children = [r for r in dev.graph.resources if r.custom and r.type != PROVIDER]
+    children = [r for r in dev.graph.resources
+                if r.custom and not r.type.startswith("pulumi:providers:")]
     assert len(children) > 90
     for child in children:
-        assert child.provider == f"{provider.urn}::{provider.id}", child.name
+        via = kubernetes if child.type.startswith("kubernetes:") else provider
+        assert child.provider == f"{via.urn}::{via.id}", child.name
         assert child.parent == component.urn, child.name
+    assert kubernetes.parent == component.urn
 
 
 def test_regional_children_name_their_region_and_names_are_deterministic(dev):
@@ -113,20 +118,7 @@ def test_the_deployer_role_gets_an_explicit_visible_admin_entry(prod):
     assert "publicAccessCidrs" not in cluster["vpcConfig"]
 
 
-def test_a_first_preview_registers_the_same_children_with_unknown_outputs(dev_spec, aws_clusters,
+def test_a_first_preview_registers_the_same_children_with_unknown_outputs(dev_preview_graph,
                                                                           dev_graph):
-    from components.cluster import ClusterArgs
-    from scripts.engine.runner import run_program
-
-    index, cluster = aws_clusters(dev_spec)
-
-    def program() -> None:
-        from components.aws import EksCluster
-
-        EksCluster(cluster.name, ClusterArgs(cluster=cluster, posture=dev_spec.posture,
-                                             trust_domain=dev_spec.trust_domain(cluster)),
-                   config_index=index)
-
-    preview = run_program(program, preview=True)
-    assert sorted((r.type, r.name) for r in preview.resources) == sorted(
+    assert sorted((r.type, r.name) for r in dev_preview_graph.resources) == sorted(
         (r.type, r.name) for r in dev_graph.resources)
