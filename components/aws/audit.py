@@ -70,7 +70,7 @@ def build_audit(ctx: AwsContext) -> AuditTrail:
     )
     flow_log_role = iam.role(ctx, "flow-logs", "vpc-flow-logs.amazonaws.com",
                              "writes VPC flow logs", conditions=[same_account(ctx)])
-    key = kms.logs_key(ctx, [firehose_role.arn])
+    key = kms.logs_key(ctx, [firehose_role])
 
     control_plane_logs = _log_group(ctx, "control-plane-logs", f"/aws/eks/{name}/cluster", key,
                                     cloudwatch_retention(days))

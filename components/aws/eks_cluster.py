@@ -53,7 +53,7 @@ class EksCluster(HardenedCluster):
         cluster_role = iam.cluster_role(ctx)
         node_role = iam.node_role(ctx)
         self.implements(node_role.role, C.NODE_IDENTITY)
-        secrets_key = self.implements(kms.secrets_key(ctx, cluster_role.arn), C.SECRETS_KMS)
+        secrets_key = self.implements(kms.secrets_key(ctx, cluster_role), C.SECRETS_KMS)
         disk_key = self.implements(kms.disk_key(ctx), C.DISK_CMK)
         trail = audit.build_audit(ctx)
         for resource in (trail.control_plane_logs, trail.bucket, trail.object_lock,

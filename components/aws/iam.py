@@ -17,6 +17,8 @@ class ManagedRole:
     """A role plus its policy attachments (dependents wait for both, or calls fail at first)."""
 
     role: aws.iam.Role
+    # The ARN the role will have, from its fixed name and the account (both known at preview).
+    declared_arn: pulumi.Output[str]
     attachments: list[aws.iam.RolePolicyAttachment] = field(default_factory=list)
 
     @property
@@ -36,10 +38,11 @@ def role(ctx: AwsContext, purpose: str, service: pulumi.Input[str], description:
          managed: Sequence[str] = (), tag_session: bool = False,
          conditions: Sequence[Condition] = ()) -> ManagedRole:
     """A role one service may assume, with the named AWS managed policies attached."""
+    role_name = f"ztc-{ctx.name}-{purpose}"
     resource = aws.iam.Role(
         f"{ctx.name}-{purpose}",
         aws.iam.RoleArgs(
-            name=f"ztc-{ctx.name}-{purpose}",
+            name=role_name,
             description=f"ztc {ctx.name}: {description}",
             assume_role_policy=service_trust(ctx, service, tag_session=tag_session,
                                              conditions=conditions),
@@ -58,7 +61,8 @@ def role(ctx: AwsContext, purpose: str, service: pulumi.Input[str], description:
         )
         for policy in managed
     ]
-    return ManagedRole(role=resource, attachments=attachments)
+    return ManagedRole(role=resource, attachments=attachments,
+                       declared_arn=ctx.arn("iam", f"role/{role_name}", regional=False))
 
 
 def inline_policy(ctx: AwsContext, owner: ManagedRole, purpose: str,

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.context import AwsContext
+from components.aws.iam import ManagedRole
 from components.aws.policy_docs import Condition, Principal, Statement, document
 
 USE_KEY = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
@@ -40,7 +41,8 @@ def _grant_for_aws_resource(sid: str, principals: Sequence[Principal]) -> Statem
 
 
 def customer_key(ctx: AwsContext, purpose: str, description: str,
-                 statements: Sequence[Statement]) -> aws.kms.Key:
+                 statements: Sequence[Statement],
+                 depends_on: Sequence[pulumi.Resource] = ()) -> aws.kms.Key:
     key = aws.kms.Key(
         f"{ctx.name}-{purpose}",
         aws.kms.KeyArgs(
@@ -53,7 +55,7 @@ def customer_key(ctx: AwsContext, purpose: str, description: str,
             region=ctx.region,
             tags=ctx.tags(purpose=purpose),
         ),
-        opts=ctx.opts(),
+        opts=ctx.opts(depends_on=list(depends_on)),
     )
     aws.kms.Alias(
         f"{ctx.name}-{purpose}",
@@ -64,14 +66,18 @@ def customer_key(ctx: AwsContext, purpose: str, description: str,
     return key
 
 
-def secrets_key(ctx: AwsContext, cluster_role_arn: pulumi.Input[str]) -> aws.kms.Key:
-    """Envelope key for Kubernetes Secrets; only the EKS cluster role may use it."""
-    role = Principal(type="AWS", identifiers=[cluster_role_arn])
+def secrets_key(ctx: AwsContext, cluster_role: ManagedRole) -> aws.kms.Key:
+    """Envelope key for Kubernetes Secrets; only the EKS cluster role may use it.
+
+    The policy names the role by its declared ARN, so who may use the key is known at a first
+    preview; the key still waits for the role (KMS refuses a principal that does not exist).
+    """
+    role = Principal(type="AWS", identifiers=[cluster_role.declared_arn])
     return customer_key(ctx, "secrets", "EKS secrets envelope encryption", [
         Statement(sid="ClusterRoleUses", effect="Allow", actions=USE_KEY, resources=["*"],
                   principals=[role]),
         _grant_for_aws_resource("ClusterRoleGrants", [role]),
-    ])
+    ], depends_on=[cluster_role.role])
 
 
 def disk_key(ctx: AwsContext) -> aws.kms.Key:
@@ -92,7 +98,7 @@ def disk_key(ctx: AwsContext) -> aws.kms.Key:
     ])
 
 
-def logs_key(ctx: AwsContext, writer_role_arns: Sequence[pulumi.Input[str]]) -> aws.kms.Key:
+def logs_key(ctx: AwsContext, writers: Sequence[ManagedRole]) -> aws.kms.Key:
     """Audit trail: CloudWatch Logs (this account's log groups only), Firehose and the bucket."""
     logs_service = pulumi.Output.concat("logs.", ctx.region, ".", ctx.dns_suffix)
     return customer_key(ctx, "audit", "control-plane audit logs and flow logs", [
@@ -109,5 +115,6 @@ def logs_key(ctx: AwsContext, writer_role_arns: Sequence[pulumi.Input[str]]) -> 
             )],
         ),
         Statement(sid="AuditWritersUse", effect="Allow", actions=USE_KEY, resources=["*"],
-                  principals=[Principal(type="AWS", identifiers=list(writer_role_arns))]),
-    ])
+                  principals=[Principal(type="AWS",
+                                        identifiers=[w.declared_arn for w in writers])]),
+    ], depends_on=[w.role for w in writers])

@@ -93,9 +93,15 @@ def test_controls_record_cni_and_eniconfigs(dev_graph):
 # depends on must be a known value, or a policy pack gating the preview cannot verify it.
 REFERENCE = re.compile(r"(Id|Ids|Arn|Arns)$|^(id|bucket|url|subnet|securityGroups|logDestination|"
                        r"version)$")
-# Key/role policies name role, bucket and log-group ARNs; node user data and the kubeconfig
-# embed the cluster endpoint and CA, which exist only once the control plane does.
-DOCUMENTS = {"policy", "userData", "kubeconfig"}
+# Documents built from references: inline role and bucket policies name the log group, stream
+# and bucket ARNs; node user data and the kubeconfig embed the cluster endpoint and CA, which
+# exist only once the control plane does. Key policies are not among them (kms.py).
+DOCUMENTS = {
+    ("aws:iam/rolePolicy:RolePolicy", "policy"),
+    ("aws:s3/bucketPolicy:BucketPolicy", "policy"),
+    ("aws:ec2/launchTemplate:LaunchTemplate", "userData"),
+    ("pulumi:providers:kubernetes", "kubeconfig"),
+}
 
 
 def _unknown_paths(value: Any, path: str = "") -> list[str]:
@@ -113,9 +119,29 @@ def test_a_first_preview_leaves_only_references_unknown(dev_preview_graph):
     for r in dev_preview_graph.resources:
         for path in _unknown_paths(unwrap(r.inputs)):
             leaf = re.sub(r"\[\d+\]", "", path.rsplit(".", 1)[-1])
-            if not (REFERENCE.search(leaf) or leaf in DOCUMENTS):
+            if not (REFERENCE.search(leaf) or (r.type, leaf) in DOCUMENTS):
                 offending.append(f"{r.type} {r.name}: {path}")
     assert offending == []
     # And the preview really is a first preview: references are unknown.
     cni = unwrap(_one(dev_preview_graph, ADDON, "dev-aws-vpc-cni").inputs)
     assert isinstance(cni["podIdentityAssociations"][0]["roleArn"], Unknown)
+
+
+def test_key_policies_name_their_principals_at_preview(dev_graph, dev_preview_graph):
+    """Who may use each customer key is known before anything exists, and equals the real ARNs."""
+    roles = {r.name: r.outputs["arn"] for r in dev_graph.of_type("aws:iam/role:Role")}
+    for name, principal in (("dev-aws-secrets", "dev-aws-cluster"),
+                            ("dev-aws-audit", "dev-aws-audit-firehose")):
+        preview_key = _one(dev_preview_graph, "aws:kms/key:Key", name)
+        policy = preview_key.inputs["policy"]
+        assert isinstance(policy, str), f"{name} key policy unknown at preview"
+        assert policy == _one(dev_graph, "aws:kms/key:Key", name).inputs["policy"]
+        named = [p for st in json.loads(policy)["Statement"]
+                 for p in _as_list(st.get("Principal", {}).get("AWS"))]
+        assert roles[principal] in named
+        role_urn = _one(dev_graph, "aws:iam/role:Role", principal).urn
+        assert role_urn in _one(dev_graph, "aws:kms/key:Key", name).dependencies
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value else []
