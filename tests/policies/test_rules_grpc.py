@@ -113,3 +113,15 @@ def test_not_verifiable_can_be_lowered_to_advisory_but_never_disappears(pack):
     assert [(d.policy_name, d.enforcement_level) for d in mine] == [
         ("not-verifiable-at-preview", "advisory")]
     assert "[ZT-NETPOL-DEFAULT-DENY]" in mine[0].message
+
+
+def test_unknown_psa_label_is_not_verified(pack):
+    case = mutate("unknown", "hand-aws-frontend", ("metadata.labels", {
+        "pod-security.kubernetes.io/enforce": UNKNOWN}))
+    resource = _resource(case.type, "unknown-psa", case.bad)
+    result = run(pack, [resource])
+    mine = [d for d in result.diagnostics if d.urn == resource.urn
+            and d.policy_name in RESOURCE_POLICIES]
+    assert [(d.policy_name, d.enforcement_level) for d in mine] == [
+        ("not-verifiable-at-preview", "mandatory")]
+    assert "[ZT-POD-SECURITY]" in mine[0].message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import types as t
 from ..catalog import SANDBOX_RUNTIME_CLASS
 from ..findings import expect, fail, unverifiable
-from ..values import MISSING, UNKNOWN, as_list, lookup
+from ..values import MISSING, UNKNOWN, as_list, is_unknown, lookup
 from .registry import rule
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
@@ -17,7 +17,7 @@ ANONYMOUS = ("system:anonymous", "system:unauthenticated")
 def k8s_name(r) -> str:
     """metadata.name, or the resource name (what Pulumi auto-names from, minus the suffix)."""
     name = lookup(r.props, "metadata.name")
-    return name if isinstance(name, str) and name and name != UNKNOWN else r.name
+    return name if isinstance(name, str) and name and not is_unknown(name) else r.name
 
 
 def is_workload_namespace(name: str, cfg) -> bool:
@@ -35,7 +35,7 @@ def namespace_psa(r, cfg):
     if labels is UNKNOWN:
         return [unverifiable("ZT-POD-SECURITY", "metadata.labels")]
     labels = labels if isinstance(labels, dict) else {}
-    if labels.get(PSA_ENFORCE) is not None and labels.get(PSA_ENFORCE) == UNKNOWN:
+    if is_unknown(labels.get(PSA_ENFORCE)):
         return [unverifiable("ZT-POD-SECURITY", f"label {PSA_ENFORCE}")]
     if labels.get(PSA_ENFORCE) != "restricted":
         return [fail("ZT-POD-SECURITY", f"workload namespace {k8s_name(r)!r} has {PSA_ENFORCE}="
