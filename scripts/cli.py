@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from scripts import ledger_cli, pki_cli, preview_cli, render_cli
+from scripts import ledger_cli, pki_cli, preview_cli, render_cli, report_cli
 
 app = typer.Typer(
     name="ztc",
@@ -17,11 +17,13 @@ app.add_typer(bench, name="bench")
 
 app.command("preview")(preview_cli.preview)
 app.command("render")(render_cli.render)
+app.command("report")(report_cli.report)
 app.add_typer(pki_cli.app, name="pki")
 app.add_typer(ledger_cli.app, name="ledger")
 bench.command("preview")(preview_cli.bench_preview)
 bench.command("pki")(pki_cli.bench_pki)
 bench.command("ledger")(ledger_cli.bench_ledger)
+bench.command("policy")(report_cli.bench_policy)
 
 
 def main() -> None:

@@ -78,11 +78,7 @@ def preview(
     entry = engine.ledger_entry(capture)
     plan = engine.plan_document(capture, analysis, entry)
     matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack)
-    reports = {
-        "report.md": report.render_markdown(matrix),
-        "report.html": report.render_html(matrix),
-        "report.json": report.render_json(matrix),
-    }
+    reports = report.report_files(matrix)
     if out is not None:
         engine.write_json(out / "plan.json", plan)
         for name, text in reports.items():

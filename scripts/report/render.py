@@ -113,3 +113,12 @@ def render_html(m: Matrix) -> str:
         reasons=_reasons, word={PASS: "pass", FAIL: "fail", UNVERIFIABLE: "not verifiable"},
         held={c.name: sum(m.cell(x, c.name).status == PASS for x in m.controls)
               for c in m.clusters})
+
+
+def report_files(matrix: Matrix) -> dict[str, str]:
+    """File name -> content for `--out`: report.md, report.html (standalone), report.json."""
+    return {
+        "report.md": render_markdown(matrix),
+        "report.html": render_html(matrix),
+        "report.json": render_json(matrix),
+    }

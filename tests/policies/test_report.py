@@ -99,17 +99,15 @@ def test_diff_shows_where_two_stacks_differ(clean, broken):
     assert "| `ZT-SANDBOX` | aws | pass | fail (hand-aws) |" in md
 
 
-def test_preview_hooks_render_every_format(pack):
-    from types import SimpleNamespace
-
-    from scripts.report.hooks import print_matrix, reports
+def test_preview_report_files_and_terminal(pack):
+    from scripts.report import build_matrix, render_terminal, report_files
 
     estate = build()
     analysis = run(pack, estate.resources)
-    capture = SimpleNamespace(stack="hand", graph=SimpleNamespace(resources=estate.resources))
-    files = reports(capture, analysis)
+    matrix = build_matrix(estate.resources, analysis.diagnostics, "hand")
+    files = report_files(matrix)
     assert sorted(files) == ["report.html", "report.json", "report.md"]
     assert json.loads(files["report.json"])["counts"]["pass"] == 57
     console = Console(record=True, width=100)
-    print_matrix(console, capture, analysis)
+    render_terminal(matrix, console)
     assert "Zero-trust posture: hand" in console.export_text()
