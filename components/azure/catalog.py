@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from components.cluster import SandboxPlacement, Toleration
+
 # Built-in role definition GUIDs (learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 AKS_RBAC_WRITER = "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb"
@@ -30,6 +32,11 @@ AKS_AAD_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 KATA_HANDLER = "kata"
 SANDBOX_LABEL_KEY = "sandbox.ztc.io/runtime"
 SANDBOX_LABEL_VALUE = "kata"
+SANDBOX_PLACEMENT = SandboxPlacement(
+    handler=KATA_HANDLER,
+    node_selector={SANDBOX_LABEL_KEY: SANDBOX_LABEL_VALUE},
+    tolerations=(Toleration(key=SANDBOX_LABEL_KEY, value=SANDBOX_LABEL_VALUE),),
+)
 
 # Control-plane log categories that make up the Kubernetes audit trail on AKS.
 AUDIT_LOG_CATEGORIES: tuple[str, ...] = ("kube-audit", "kube-audit-admin", "guard")

@@ -8,7 +8,7 @@ import pulumi
 
 from components.azure import naming
 from components.azure.audit import build_audit_store, build_diagnostic_setting
-from components.azure.catalog import KATA_HANDLER, SANDBOX_LABEL_KEY, SANDBOX_LABEL_VALUE
+from components.azure.catalog import SANDBOX_PLACEMENT
 from components.azure.cluster import build_cluster
 from components.azure.context import AksContext, make_provider
 from components.azure.identity import build_identities
@@ -16,7 +16,7 @@ from components.azure.keyvault import build_keys
 from components.azure.kubeconfig import fetch_certificate_authority, render
 from components.azure.network import build_network, resource_group
 from components.azure.sizes import spec_problems
-from components.cluster import ClusterArgs, HardenedCluster, SandboxPlacement, Toleration
+from components.cluster import ClusterArgs, HardenedCluster
 from components.spec import SpecError
 
 TYPE_TOKEN = "ztc:azure:AksCluster"
@@ -69,13 +69,7 @@ class AksCluster(HardenedCluster):
         self.oidc_issuer = plane.cluster.oidc_issuer_profile.apply(
             lambda p: p.issuer_url if p else ""
         )
-        self.sandbox = SandboxPlacement(
-            handler=KATA_HANDLER,
-            node_selector={SANDBOX_LABEL_KEY: SANDBOX_LABEL_VALUE},
-            tolerations=(
-                Toleration(key=SANDBOX_LABEL_KEY, value=SANDBOX_LABEL_VALUE, effect="NoSchedule"),
-            ),
-        )
+        self.sandbox = SANDBOX_PLACEMENT
         self.register_outputs(
             {
                 "endpoint": self.endpoint,

@@ -10,11 +10,10 @@ from components.kubernetes.charts import ChartRelease
 from components.kubernetes.component import TYPE_TOKEN, BaselineArgs, ClusterBaseline
 from components.kubernetes.delivery import IssuerMaterial
 from components.kubernetes.names import PER_CLOUD_FIELDS
-from components.kubernetes.placement import DEFAULT_SANDBOX_PLACEMENTS, default_sandbox_placement
+from components.kubernetes.placement import default_sandbox_placement
 from components.kubernetes.render import mask_secrets, render_baseline, render_charts
 
 __all__ = [
-    "DEFAULT_SANDBOX_PLACEMENTS",
     "PER_CLOUD_FIELDS",
     "TYPE_TOKEN",
     "BaselineArgs",

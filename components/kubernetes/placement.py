@@ -9,37 +9,27 @@ unchanged; only the CRI handler and the pool's label/taint differ underneath.
 - AKS: pod sandboxing (`workload_runtime=KataVmIsolation`) registers the `kata` handler (the one
   behind AKS's built-in `kata-vm-isolation` RuntimeClass, per the AKS pod sandboxing docs); the
   pool carries our label/taint `sandbox.ztc.io/runtime=kata`.
-Cloud components should import `default_sandbox_placement` and label/taint their sandbox pool
-from it, so the RuntimeClass and the pool can never disagree.
+Each cloud component defines its placement next to the pool that implements it; this module
+only looks it up, so `ztc render` and the deployed pools can never disagree.
 """
 
 from __future__ import annotations
 
-from components.cluster import SandboxPlacement, Toleration
+from components.cluster import SandboxPlacement
 from components.spec import Cloud
-
-ZTC_SANDBOX_LABEL = "sandbox.ztc.io/runtime"
-GKE_SANDBOX_LABEL = "sandbox.gke.io/runtime"
-
-
-def _placement(handler: str, key: str, value: str) -> SandboxPlacement:
-    return SandboxPlacement(
-        handler=handler,
-        node_selector={key: value},
-        tolerations=(Toleration(key=key, value=value, effect="NoSchedule"),),
-    )
-
-
-DEFAULT_SANDBOX_PLACEMENTS: dict[Cloud, SandboxPlacement] = {
-    "aws": _placement("runsc", ZTC_SANDBOX_LABEL, "gvisor"),
-    "gcp": _placement("gvisor", GKE_SANDBOX_LABEL, "gvisor"),
-    "azure": _placement("kata", ZTC_SANDBOX_LABEL, "kata"),
-}
-
 
 def default_sandbox_placement(cloud: Cloud) -> SandboxPlacement:
     """The sandbox pool placement a cluster on `cloud` is built with."""
-    try:
-        return DEFAULT_SANDBOX_PLACEMENTS[cloud]
-    except KeyError:
-        raise ValueError(f"no sandbox placement for cloud {cloud!r}; use aws, azure or gcp") from None
+    if cloud == "aws":
+        from components.aws.nodes import SANDBOX
+
+        return SANDBOX
+    if cloud == "azure":
+        from components.azure.catalog import SANDBOX_PLACEMENT
+
+        return SANDBOX_PLACEMENT
+    if cloud == "gcp":
+        from components.gcp.pools import SANDBOX_PLACEMENT as GKE_SANDBOX
+
+        return GKE_SANDBOX
+    raise ValueError(f"no sandbox placement for cloud {cloud!r}; use aws, azure or gcp")

@@ -8,7 +8,6 @@ import pytest
 from components.catalog import SANDBOX_RUNTIME_CLASS
 from components.cluster import SandboxPlacement, Toleration
 from components.kubernetes import (
-    DEFAULT_SANDBOX_PLACEMENTS,
     default_sandbox_placement,
     mask_secrets,
     render_baseline,
@@ -23,12 +22,13 @@ from .support import stack_spec
 
 
 def test_default_placements_are_what_the_cloud_pools_carry():
-    assert {c: (p.handler, p.node_selector) for c, p in DEFAULT_SANDBOX_PLACEMENTS.items()} == {
+    placements = {c: default_sandbox_placement(c) for c in ("aws", "azure", "gcp")}
+    assert {c: (p.handler, p.node_selector) for c, p in placements.items()} == {
         "aws": ("runsc", {"sandbox.ztc.io/runtime": "gvisor"}),
         "gcp": ("gvisor", {"sandbox.gke.io/runtime": "gvisor"}),
         "azure": ("kata", {"sandbox.ztc.io/runtime": "kata"}),
     }
-    for placement in DEFAULT_SANDBOX_PLACEMENTS.values():
+    for placement in placements.values():
         ((key, value),) = placement.node_selector.items()
         assert placement.tolerations == (Toleration(key=key, value=value, effect="NoSchedule"),)
     with pytest.raises(ValueError, match="aws, azure or gcp"):
