@@ -18,6 +18,7 @@ from __future__ import annotations
 from components.cluster import SandboxPlacement
 from components.spec import Cloud
 
+
 def default_sandbox_placement(cloud: Cloud) -> SandboxPlacement:
     """The sandbox pool placement a cluster on `cloud` is built with."""
     if cloud == "aws":
