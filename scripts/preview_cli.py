@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -34,19 +35,28 @@ def _fail(console: Console, reason: str) -> typer.Exit:
     return typer.Exit(EXIT_ERROR)
 
 
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return " ".join(text.split("\n")) if len(text) < 2000 else text.splitlines()[0]
+def _one_line(error: BaseException, limit: int = 600) -> str:
+    """The error's message on one line (whitespace folded), cut at `limit` characters."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def preview(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<stack>.yaml")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="What to print on stdout")] = Format.text,
-    out: Annotated[Path | None, typer.Option(help="Also write plan.json and the reports here")] = None,
+    stack: Annotated[
+        str, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<stack>.yaml")
+    ],
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="What to print on stdout")
+    ] = Format.text,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write plan.json and the reports here")
+    ] = None,
     preview_mode: Annotated[
         bool, typer.Option("--preview", help="Computed outputs unknown, as in a first real preview")
     ] = False,
-    policy_pack: Annotated[Path, typer.Option(help="Policy pack directory")] = engine.POLICY_PACK_DIR,
+    policy_pack: Annotated[
+        Path, typer.Option(help="Policy pack directory")
+    ] = engine.POLICY_PACK_DIR,
     policy_pack_config: Annotated[
         Path | None, typer.Option(help="Policy pack config JSON (the CLI's --policy-pack-config)")
     ] = None,
@@ -64,7 +74,9 @@ def preview(
     except SpecError as error:
         for problem in error.problems:
             console.print(f"  - {problem}", highlight=False, soft_wrap=True)
-        raise _fail(console, f"invalid stack config ({len(error.problems)} problem(s)); nothing was planned") from None
+        raise _fail(
+            console, f"invalid stack config ({len(error.problems)} problem(s)); nothing was planned"
+        ) from None
     except StackFileError as error:
         raise _fail(console, str(error)) from None
     except Exception as error:  # noqa: BLE001 - any program failure is exit 2 with its reason
@@ -174,12 +186,18 @@ def bench_preview(
     sizes: Annotated[list[int] | None, typer.Option("--clusters", help="Estate sizes")] = None,
 ) -> None:
     """Wall time of the offline preview (program under mocks + policy gRPC) per estate size."""
-    import tempfile
-
     sizes = sizes or [3, 30, 90]
     console = Console()
-    table = Table("clusters", "resources", "program s", "policy s", "total s", "ms/cluster",
-                  "x vs smallest (per cluster)", title="ztc bench preview")
+    table = Table(
+        "clusters",
+        "resources",
+        "program s",
+        "policy s",
+        "total s",
+        "ms/cluster",
+        "x vs smallest (per cluster)",
+        title="ztc bench preview",
+    )
     first_per_cluster = None
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -189,7 +207,9 @@ def bench_preview(
                 yaml.safe_dump({"config": synthetic_config(size)})
             )
             started = time.perf_counter()
-            capture = engine.capture_stack("bench", root=root, program=engine.PROJECT_ROOT / "__main__.py")
+            capture = engine.capture_stack(
+                "bench", root=root, program=engine.PROJECT_ROOT / "__main__.py"
+            )
             program_s = time.perf_counter() - started
             started = time.perf_counter()
             engine.check_policies(capture)
@@ -198,8 +218,13 @@ def bench_preview(
         per_cluster = total / size
         first_per_cluster = first_per_cluster or per_cluster
         table.add_row(
-            str(size), str(len(capture.graph.resources)), f"{program_s:.2f}", f"{policy_s:.2f}",
-            f"{total:.2f}", f"{per_cluster * 1000:.0f}", f"{per_cluster / first_per_cluster:.2f}",
+            str(size),
+            str(len(capture.graph.resources)),
+            f"{program_s:.2f}",
+            f"{policy_s:.2f}",
+            f"{total:.2f}",
+            f"{per_cluster * 1000:.0f}",
+            f"{per_cluster / first_per_cluster:.2f}",
         )
     console.print(table)
     console.print("A per-cluster ratio near 1.0 means the preview grows linearly with the estate.")
