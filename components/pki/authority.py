@@ -270,6 +270,33 @@ def _signing_key_usage(*, content_commitment: bool = False) -> x509.KeyUsage:
     )
 
 
+def _issue(
+    issuer: CertifiedKey,
+    key: ec.EllipticCurvePrivateKey,
+    subject: x509.Name,
+    validity: tuple[dt.datetime, dt.datetime],
+    extensions: Sequence[tuple[x509.ExtensionType, bool]],
+) -> x509.Certificate:
+    """A certificate for `key` signed by `issuer`: `extensions` (value, critical), then SKI/AKI."""
+    start, end = validity
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return (
+        builder.add_extension(_ski(key), critical=False)
+        .add_extension(_aki(issuer.certificate), critical=False)
+        .sign(issuer.private_key, _hash_for(issuer.private_key))
+    )
+
+
 def create_root_ca(
     trust_domain: str,
     settings: PkiSettings | None = None,
@@ -329,23 +356,16 @@ def issue_intermediate_ca(
     permitted: list[x509.GeneralName] = [x509.DNSName(trust_domain)]
     if uri_name_constraint:
         permitted.append(x509.UniformResourceIdentifier(trust_domain))
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{cluster_name} intermediate CA", unit=trust_domain))
-        .issuer_name(root.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_ca_key_usage(), critical=True)
-        .add_extension(
-            x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=None),
-            critical=True,
-        )
-        .add_extension(_ski(key), critical=False)
-        .add_extension(_aki(root.certificate), critical=False)
-        .sign(root.private_key, _hash_for(root.private_key))
+    certificate = _issue(
+        root,
+        key,
+        _name(f"{cluster_name} intermediate CA", unit=trust_domain),
+        (start, end),
+        [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (_ca_key_usage(), True),
+            (x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=None), True),
+        ],
     )
     return CertifiedKey(certificate, key)
 
@@ -377,22 +397,18 @@ def issue_workload_certificate(
     )
     sans: list[x509.GeneralName] = [x509.UniformResourceIdentifier(spiffe_uri)]
     sans += [x509.DNSName(name) for name in dns_names]
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([]))  # SPIFFE: identity lives in the SAN only
-        .issuer_name(issuer.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_signing_key_usage(), critical=True)
-        .add_extension(x509.ExtendedKeyUsage(list(extended_key_usages)), critical=False)
-        # An empty subject makes the SAN critical (RFC 5280 4.2.1.6).
-        .add_extension(x509.SubjectAlternativeName(sans), critical=True)
-        .add_extension(_ski(key), critical=False)
-        .add_extension(_aki(issuer.certificate), critical=False)
-        .sign(issuer.private_key, _hash_for(issuer.private_key))
+    certificate = _issue(
+        issuer,
+        key,
+        x509.Name([]),  # SPIFFE: identity lives in the SAN only
+        (start, end),
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (_signing_key_usage(), True),
+            (x509.ExtendedKeyUsage(list(extended_key_usages)), False),
+            # An empty subject makes the SAN critical (RFC 5280 4.2.1.6).
+            (x509.SubjectAlternativeName(sans), True),
+        ],
     )
     return CertifiedKey(certificate, key, chain=(issuer.certificate, *issuer.chain))
 
@@ -418,20 +434,16 @@ def issue_signing_intermediate(
     start, end = _validity(
         now, dt.timedelta(days=settings.intermediate_validity_days), root.certificate
     )
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{name} signing CA", unit="change-ledger"))
-        .issuer_name(root.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_ca_key_usage(), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([CHANGE_LEDGER_SIGNING_OID]), critical=False)
-        .add_extension(_ski(key), critical=False)
-        .add_extension(_aki(root.certificate), critical=False)
-        .sign(root.private_key, _hash_for(root.private_key))
+    certificate = _issue(
+        root,
+        key,
+        _name(f"{name} signing CA", unit="change-ledger"),
+        (start, end),
+        [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (_ca_key_usage(), True),
+            (x509.ExtendedKeyUsage([CHANGE_LEDGER_SIGNING_OID]), False),
+        ],
     )
     return CertifiedKey(certificate, key)
 
@@ -458,20 +470,16 @@ def issue_deployer_certificate(
         )
     key = key or generate_key(settings.key_algorithm)
     start, end = _validity(now, dt.timedelta(days=validity_days), issuer.certificate)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(_name(deployer, unit="change-ledger deployer"))
-        .issuer_name(issuer.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_signing_key_usage(content_commitment=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([CHANGE_LEDGER_SIGNING_OID]), critical=True)
-        .add_extension(_ski(key), critical=False)
-        .add_extension(_aki(issuer.certificate), critical=False)
-        .sign(issuer.private_key, _hash_for(issuer.private_key))
+    certificate = _issue(
+        issuer,
+        key,
+        _name(deployer, unit="change-ledger deployer"),
+        (start, end),
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (_signing_key_usage(content_commitment=True), True),
+            (x509.ExtendedKeyUsage([CHANGE_LEDGER_SIGNING_OID]), True),
+        ],
     )
     return CertifiedKey(certificate, key, chain=(issuer.certificate, *issuer.chain))
 
