@@ -50,16 +50,13 @@ class ZtcMocks(pulumi.runtime.Mocks):
         self.preview = preview
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        fake = for_package(args.typ.split(":")[0])  # None for providers and dynamic resources
         if self.preview:
             # A fake may reshape inputs where the provider's output shape differs (azure).
-            reshape = getattr(for_package(args.typ.split(":")[0]), "preview_state", None)
+            reshape = getattr(fake, "preview_state", None)
             return "", reshape(args.typ, dict(args.inputs)) if reshape else dict(args.inputs)
         if args.typ == DYNAMIC_TYPE:
             return self._create_dynamic(args)
-        package = args.typ.split(":")[0]
-        if package == "pulumi" and args.typ.startswith("pulumi:providers:"):
-            return f"{args.name}-{stable_hex(args.typ, args.name, length=8)}", dict(args.inputs)
-        fake = for_package(package)
         state = dict(args.inputs)
         resource_id = None
         if fake is not None:
