@@ -21,11 +21,9 @@ from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
 POLICY_PACK_DIR = PROJECT_ROOT / "policies"
-CLUSTER_COMPONENT_TYPES = {
-    "ztc:aws:EksCluster": "aws",
-    "ztc:azure:AksCluster": "azure",
-    "ztc:gcp:GkeCluster": "gcp",
-}
+CLUSTER_COMPONENT_TYPES = frozenset(
+    {"ztc:aws:EksCluster", "ztc:azure:AksCluster", "ztc:gcp:GkeCluster"}
+)
 
 
 @dataclass
