@@ -121,24 +121,20 @@ def _ledger_bucket(name: str, spec: EstateSpec, parent: pulumi.Resource) -> Ledg
     settings = spec.posture.ledger
     if settings.bucket_name is None:
         return None
-    import pulumi_aws as aws
+    from components.aws.provider import regional_provider
 
-    provider = aws.Provider(
-        f"{name}-ledger-aws",
-        aws.ProviderArgs(
-            region=settings.region,
-            assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=settings.account_role_arn)]
-            if settings.account_role_arn
-            else None,
-        ),
-        pulumi.ResourceOptions(parent=parent),
+    provider = regional_provider(
+        parent,
+        f"{name}-ledger",
+        region=str(settings.region),
+        role_arn=settings.account_role_arn,
+        tags={"ztc:control": ControlId.CHANGE_LEDGER.value},  # default tags of every child
     )
     return LedgerBucket(
         f"{name}-ledger",
         LedgerBucketArgs(
             bucket_name=settings.bucket_name,
             retention_days=settings.retention_days,
-            tags={"ztc:control": ControlId.CHANGE_LEDGER.value},
         ),
         pulumi.ResourceOptions(parent=parent, providers=[provider]),
     )
@@ -158,5 +154,7 @@ def posture_summary(spec: EstateSpec) -> dict[str, Any]:
         "privateOnlyApi": not posture.authorized_networks,
         "auditRetentionDays": posture.audit_retention_days,
         "pkiRootMode": posture.pki.root_mode,
-        "ledger": f"s3://{posture.ledger.bucket_name}" if posture.ledger.bucket_name else "directory",
+        "ledger": f"s3://{posture.ledger.bucket_name}"
+        if posture.ledger.bucket_name
+        else "directory",
     }
