@@ -110,15 +110,26 @@ def _prefix_between(low: int, high: int):
     return check
 
 
-def _authorized_network(value: str) -> str:
+# Ranges a private API endpoint can be reached from: RFC 1918 and RFC 6598 (shared address
+# space, used by VPNs and carrier NAT). GKE refuses any other master authorized network once the
+# public endpoint is off ("is not a reserved network, which is required for private endpoints":
+# https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks), so the same rule
+# holds on every cloud and `authorizedNetworks` means the same thing everywhere.
+PRIVATE_SOURCE_RANGES: tuple[str, ...] = (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+)
+
+
+def _private_source_network(value: str) -> str:
     net = ipaddress.ip_network(_cidr(value))
-    if net.prefixlen == 0:
+    if net.version != 4 or not any(
+        net.subnet_of(ipaddress.ip_network(r)) for r in PRIVATE_SOURCE_RANGES
+    ):
         raise ValueError(
-            f"{value} opens the control plane to the whole Internet; list the exact "
-            "ranges of your office or CI runners instead (or none, for a private-only API)"
+            f"{value} is not a private range; every API server is private-only, reachable over "
+            "private connectivity (VPN, peering, a runner inside the network), so list ranges "
+            f"inside {', '.join(PRIVATE_SOURCE_RANGES)}"
         )
-    if net.prefixlen < 8:
-        raise ValueError(f"{value} is far too broad (/{net.prefixlen}); use /8 or narrower")
     return str(net)
 
 
@@ -131,7 +142,7 @@ PodCidr = Annotated[
 ServiceCidr = Annotated[
     str, AfterValidator(_private_ipv4_cidr), AfterValidator(_prefix_between(16, 24))
 ]
-AuthorizedNetwork = Annotated[str, AfterValidator(_authorized_network)]
+PrivateSourceNetwork = Annotated[str, AfterValidator(_private_source_network)]
 
 
 def _match(pattern: re.Pattern[str], what: str):
@@ -269,13 +280,30 @@ class LedgerSettings(_Model):
         return self
 
 
+class DeployerSettings(_Model):
+    """Where the cluster phase (the in-cluster baseline) is applied from.
+
+    Every API server is private, so the runner that applies the cluster phase sits in one of
+    these private ranges (a CI runner in a hub network peered or VPN-connected to each cluster's
+    network). Each cloud admits exactly these ranges to its API server on 443: the EKS cluster
+    security group, the AKS API-subnet NSG, GKE master authorized networks. The runner's cloud
+    identity must be one of `groups.admins` (its IAM role / Entra group / Google Group)."""
+
+    networks: Annotated[list[PrivateSourceNetwork], Field(min_length=1)]
+
+
 class Posture(_Model):
     """The zero-trust posture every cluster in the stack reproduces, whatever its cloud."""
 
     trust_domain: DnsName
     kubernetes_version: str
     groups: Groups
-    authorized_networks: list[AuthorizedNetwork] = []
+    # People's networks (offices, VPN pools) admitted to every private API server, like the
+    # deployer's; private ranges only, the same meaning on every cloud.
+    authorized_networks: list[PrivateSourceNetwork] = []
+    # Required: without it the cluster phase has no network path to any API server
+    # (checked with a keyed error in `_api_path_problems`).
+    deployer: DeployerSettings | None = None
     workload_namespaces: Annotated[list[WorkloadNamespace], Field(min_length=1)]
     sandbox: SandboxSettings = SandboxSettings()
     image_provenance: ImageProvenance
@@ -283,6 +311,11 @@ class Posture(_Model):
     audit_retention_days: Annotated[int, Field(ge=1, le=3650)] = 365
     ledger: LedgerSettings = LedgerSettings()
     mesh: bool = False
+
+    def api_source_networks(self) -> list[str]:
+        """Every range admitted to the private API servers: deployer first, then people."""
+        deployer = list(self.deployer.networks) if self.deployer else []
+        return list(dict.fromkeys([*deployer, *self.authorized_networks]))
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -463,6 +496,36 @@ def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
     return problems
 
 
+def _api_path_problems(spec: EstateSpec) -> list[str]:
+    """The cluster phase must reach every private API server: a deployer range is required,
+    and no admitted range may overlap a cluster's own ranges (peering/VPN routes need disjoint
+    address space, and an overlapping source would be routed into the cluster instead)."""
+    posture = spec.posture
+    if posture.deployer is None:
+        first = spec.clusters[0]
+        return [
+            f"{config_key('posture', 'deployer', 'networks')}: is required; every API server is "
+            f"private, so the cluster phase has no network path to {first.name} (clusters[0]) "
+            "without it; list the private range your deployment runner sits in"
+        ]
+    problems = []
+    for field, what, networks in (
+        (("deployer", "networks"), "deployer", posture.deployer.networks),
+        (("authorizedNetworks",), "authorized", posture.authorized_networks),
+    ):
+        for n, value in enumerate(networks):
+            source = ipaddress.ip_network(value)
+            for i, cluster in enumerate(spec.clusters):
+                for key, net in cluster.cidrs().items():
+                    if source.overlaps(net):
+                        problems.append(
+                            f"{config_key('posture', *field, n)}: {what} network {value} "
+                            f"overlaps {config_key('clusters', i, key)} ({net}); it must be a "
+                            "separate network routed to the clusters (peering or VPN)"
+                        )
+    return problems
+
+
 def _format(error: dict[str, Any]) -> str:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
     msg = error["msg"].removeprefix("Value error, ")
@@ -495,7 +558,7 @@ def load_spec(config: Mapping[str, Any]) -> EstateSpec:
         spec = EstateSpec.model_validate(raw)
     except ValidationError as exc:
         raise SpecError([_format(e) for e in exc.errors()]) from None
-    problems = _cross_cluster_problems(spec) + _cloud_problems(spec)
+    problems = _cross_cluster_problems(spec) + _api_path_problems(spec) + _cloud_problems(spec)
     if problems:
         raise SpecError(problems)
     return spec

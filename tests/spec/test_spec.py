@@ -68,8 +68,15 @@ def test_structured_config_may_arrive_as_json_strings(dev):
         (lambda c: _clusters(c)[0]["nodePools"].pop("sandbox"), "clusters[0].nodePools.sandbox", "required"),
         (lambda c: _clusters(c)[0]["nodePools"]["general"].update(maxSize=0), "clusters[0].nodePools.general.maxSize", "greater than or equal to 1"),
         (lambda c: _clusters(c)[0]["nodePools"]["system"].update(minSize=9, maxSize=3), "clusters[0].nodePools.system", "maxSize at least minSize"),
-        (lambda c: _posture(c).update(authorizedNetworks=["0.0.0.0/0"]), "posture.authorizedNetworks[0]", "whole Internet"),
-        (lambda c: _posture(c).update(authorizedNetworks=["::/0"]), "posture.authorizedNetworks[0]", "whole Internet"),
+        (lambda c: _posture(c).update(authorizedNetworks=["0.0.0.0/0"]), "posture.authorizedNetworks[0]", "not a private range"),
+        (lambda c: _posture(c).update(authorizedNetworks=["::/0"]), "posture.authorizedNetworks[0]", "not a private range"),
+        # GKE refuses public master authorized networks with a private endpoint; so do we, everywhere.
+        (lambda c: _posture(c).update(authorizedNetworks=["198.51.100.0/24"]), "posture.authorizedNetworks[0]", "not a private range"),
+        # No deployer range: the cluster phase cannot reach any private API server.
+        (lambda c: _posture(c).pop("deployer"), "posture.deployer.networks", "no network path"),
+        (lambda c: _posture(c).update(deployer={"networks": []}), "posture.deployer.networks", "at least 1"),
+        (lambda c: _posture(c).update(deployer={"networks": ["203.0.113.0/24"]}), "posture.deployer.networks[0]", "not a private range"),
+        (lambda c: _posture(c).update(deployer={"networks": ["10.10.4.0/24"]}), "posture.deployer.networks[0]", "overlaps"),
         (lambda c: _posture(c)["groups"]["admins"].pop("gcpGroupEmail"), "posture.groups.admins.gcpGroupEmail", "gcp cluster"),
         (lambda c: _posture(c)["groups"]["admins"].update(awsRoleArns=[]), "posture.groups.admins.awsRoleArns", "aws cluster"),
         (lambda c: _posture(c).update(workloadNamespaces=[{"name": "kube-system"}]), "posture.workloadNamespaces[0].name", "system namespace"),
