@@ -1,7 +1,13 @@
-"""ZeroTrustEstate: the shared PKI, every cluster, and the same baseline on each."""
+"""ZeroTrustEstate, the cloud phase: the shared PKI, every cluster, the ledger store.
+
+It calls cloud APIs only, never a cluster's Kubernetes API (every API server is private). What
+the cluster phase needs to apply the in-cluster baseline from the deployer network is exported
+as one secret value, `cluster_phase_inputs` (see components/cluster_phase.py, DEPLOYING.md).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +16,6 @@ import pulumi
 
 from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
 from components.cluster import ClusterArgs, HardenedCluster
-from components.kubernetes import BaselineArgs, ClusterBaseline
 from components.ledger.bucket import LedgerBucket, LedgerBucketArgs
 from components.pki import SharedPki, SharedPkiArgs
 from components.spec import Cloud, EstateSpec
@@ -45,7 +50,6 @@ class ZeroTrustEstate(pulumi.ComponentResource):
     """Every cluster of a stack, on any mix of clouds, with one zero-trust posture."""
 
     clusters: dict[str, HardenedCluster]
-    baselines: dict[str, ClusterBaseline]
     pki: SharedPki
     ledger: LedgerBucket | None
 
@@ -69,29 +73,28 @@ class ZeroTrustEstate(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
         self.clusters = {}
-        self.baselines = {}
         for cluster_spec in spec.clusters:
             trust_domain = spec.trust_domain(cluster_spec)
-            cluster = cluster_component(cluster_spec.cloud)(
+            self.clusters[cluster_spec.name] = cluster_component(cluster_spec.cloud)(
                 cluster_spec.name,
                 ClusterArgs(cluster=cluster_spec, posture=posture, trust_domain=trust_domain),
                 pulumi.ResourceOptions(parent=self),
             )
-            intermediate = self.pki.intermediates[cluster_spec.name]
-            self.clusters[cluster_spec.name] = cluster
-            self.baselines[cluster_spec.name] = ClusterBaseline(
-                f"{cluster_spec.name}-baseline",
-                BaselineArgs(
-                    cluster=cluster,
-                    posture=posture,
-                    trust_domain=trust_domain,
-                    issuer_certificate_pem=intermediate.certificate_pem,
-                    issuer_private_key_pem=intermediate.private_key_pem,
-                    issuer_chain_pem=intermediate.chain_pem,
-                    trust_bundle_pem=self.pki.trust_bundle_pem,
-                ),
-                pulumi.ResourceOptions(parent=cluster),
-            )
+        self.cluster_phase_inputs = pulumi.Output.secret({
+            "specDigest": spec_digest(spec),
+            "trustBundlePem": self.pki.trust_bundle_pem,
+            "clusters": {
+                cluster_name: {
+                    "kubeconfig": cluster.kubeconfig,
+                    "issuer": {
+                        "certificatePem": self.pki.intermediates[cluster_name].certificate_pem,
+                        "privateKeyPem": self.pki.intermediates[cluster_name].private_key_pem,
+                        "chainPem": self.pki.intermediates[cluster_name].chain_pem,
+                    },
+                }
+                for cluster_name, cluster in self.clusters.items()
+            },
+        })
         self.ledger = _ledger_bucket(name, spec, self)
         self.cluster_outputs = {
             cluster_name: {
@@ -140,6 +143,12 @@ def _ledger_bucket(name: str, spec: EstateSpec, parent: pulumi.Resource) -> Ledg
     )
 
 
+def spec_digest(spec: EstateSpec) -> str:
+    """A fingerprint of the validated config: the cluster phase refuses to apply a baseline
+    rendered from a config other than the one the cloud phase was deployed with."""
+    return hashlib.sha256(spec.model_dump_json(by_alias=True).encode()).hexdigest()
+
+
 def posture_summary(spec: EstateSpec) -> dict[str, Any]:
     """What every cluster of the stack promises, in the catalog's terms."""
     posture = spec.posture
@@ -151,7 +160,8 @@ def posture_summary(spec: EstateSpec) -> dict[str, Any]:
         "sandboxRuntimeClass": SANDBOX_RUNTIME_CLASS,
         "workloadNamespaces": [ns.name for ns in posture.workload_namespaces],
         "authorizedNetworks": list(posture.authorized_networks),
-        "privateOnlyApi": not posture.authorized_networks,
+        "deployerNetworks": list(posture.deployer.networks) if posture.deployer else [],
+        "privateOnlyApi": True,
         "auditRetentionDays": posture.audit_retention_days,
         "pkiRootMode": posture.pki.root_mode,
         "ledger": f"s3://{posture.ledger.bucket_name}"

@@ -504,9 +504,9 @@ def _api_path_problems(spec: EstateSpec) -> list[str]:
     if posture.deployer is None:
         first = spec.clusters[0]
         return [
-            f"{config_key('posture', 'deployer', 'networks')}: is required; every API server is "
+            (f"{config_key('posture', 'deployer', 'networks')}: is required; every API server is "
             f"private, so the cluster phase has no network path to {first.name} (clusters[0]) "
-            "without it; list the private range your deployment runner sits in"
+            "without it; list the private range your deployment runner sits in")
         ]
     problems = []
     for field, what, networks in (

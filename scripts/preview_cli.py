@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -179,18 +182,27 @@ def synthetic_config(clusters: int, base_stack: str = "dev") -> dict[str, Any]:
     return {**config, f"{engine.CONFIG_NAMESPACE}:clusters": generated}
 
 
-def _timed_preview(clusters: int) -> tuple[int, float, float]:
-    """Resources, program seconds and policy seconds of one offline preview of `clusters`."""
+@contextlib.contextmanager
+def bench_project(clusters: int) -> Iterator[Path]:
+    """A throw-away project holding a `bench` environment of `clusters` clusters: both phases'
+    stack files and the real program (which reads stacks/ next to itself)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "stacks").mkdir()
         (root / "stacks" / "Pulumi.bench.yaml").write_text(
             yaml.safe_dump({"config": synthetic_config(clusters)})
         )
+        (root / "stacks" / "Pulumi.bench-cluster.yaml").write_text(yaml.safe_dump({"config": {
+            engine.PHASE_KEY: engine.CLUSTER_PHASE, engine.CLOUD_STACK_KEY: "bench"}}))
+        shutil.copy(engine.PROJECT_ROOT / "__main__.py", root / "__main__.py")
+        yield root
+
+
+def _timed_preview(clusters: int) -> tuple[int, float, float]:
+    """Resources, program seconds and policy seconds of one offline preview of `clusters`."""
+    with bench_project(clusters) as root:
         started = time.perf_counter()
-        capture = engine.capture_stack(
-            "bench", root=root, program=engine.PROJECT_ROOT / "__main__.py"
-        )
+        capture = engine.capture_stack("bench", root=root)
         program_s = time.perf_counter() - started
         started = time.perf_counter()
         engine.check_policies(capture)

@@ -1,4 +1,10 @@
-"""ClusterBaseline: the rendered baseline applied to one cluster through its own provider."""
+"""ClusterBaseline: the rendered baseline applied to one cluster through its own provider.
+
+This is the *cluster phase*: it needs the cluster's API server, so it runs from the deployer
+network (`posture.deployer.networks`), never in the same run as the cloud phase that creates the
+cluster (see DEPLOYING.md). It takes plain values (spec, kubeconfig, sandbox placement, issuer
+material), so they can come from a stack reference as well as from a component.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import ControlId
-from components.cluster import HardenedCluster
+from components.cluster import SandboxPlacement
 from components.kubernetes import typed
 from components.kubernetes.charts import ChartRelease
 from components.kubernetes.delivery import IssuerMaterial
@@ -21,16 +27,20 @@ from components.kubernetes.render import (
     render_baseline,
     render_charts,
 )
-from components.spec import Posture
+from components.spec import ClusterSpec, Posture
 
 TYPE_TOKEN = "ztc:kubernetes:ClusterBaseline"
 
 
 @dataclass(frozen=True)
 class BaselineArgs:
-    cluster: HardenedCluster
+    cluster: ClusterSpec
     posture: Posture
     trust_domain: str
+    # Authenticates through the cloud's exec plugin (a secret); see each cloud's kubeconfig.py.
+    kubeconfig: pulumi.Input[str]
+    # Where the `sandboxed` RuntimeClass lands pods (`default_sandbox_placement(cloud)`).
+    sandbox: SandboxPlacement
     issuer_certificate_pem: pulumi.Input[str]
     issuer_private_key_pem: pulumi.Input[str]  # secret
     issuer_chain_pem: pulumi.Input[str]
@@ -38,7 +48,7 @@ class BaselineArgs:
 
 
 class ClusterBaseline(pulumi.ComponentResource):
-    """The in-cluster zero-trust baseline (create it with `opts=ResourceOptions(parent=cluster)`).
+    """The in-cluster zero-trust baseline of one cluster, through its own Kubernetes provider.
 
     Outputs: `provider` (the cluster's kubernetes.Provider), `resources` (rendered object key ->
     resource), `releases` (chart name -> helm Release), `controls` (control ID -> names)."""
@@ -51,14 +61,13 @@ class ClusterBaseline(pulumi.ComponentResource):
         self, name: str, args: BaselineArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__(TYPE_TOKEN, name, None, opts)
-        cluster = args.cluster
-        self._cluster = cluster
-        spec = cluster.spec
+        spec = args.cluster
         prefix = spec.name
         # One provider per cluster, authenticating with the cluster's exec-plugin kubeconfig.
         self.provider = k8s.Provider(
             f"{prefix}-k8s",
-            k8s.ProviderArgs(kubeconfig=cluster.kubeconfig, enable_server_side_apply=True),
+            k8s.ProviderArgs(kubeconfig=pulumi.Output.secret(args.kubeconfig),
+                             enable_server_side_apply=True),
             pulumi.ResourceOptions(parent=self),
         )
         issuer = IssuerMaterial(
@@ -67,7 +76,7 @@ class ClusterBaseline(pulumi.ComponentResource):
             chain_pem=args.issuer_chain_pem,
         )
         objects = render_baseline(
-            spec.cloud, args.posture, spec, args.trust_domain, cluster.sandbox,
+            spec.cloud, args.posture, spec, args.trust_domain, args.sandbox,
             args.trust_bundle_pem, issuer=issuer,
         )
         self._controls: dict[str, list[str]] = defaultdict(list)
@@ -111,8 +120,6 @@ class ClusterBaseline(pulumi.ComponentResource):
         controls = [ControlId(c) for c in (annotation or "").split(",") if c]
         for control in controls:
             self._controls[control.value].append(name)
-        # The cluster's control map (exported per cluster, read by the report) gains them too.
-        self._cluster.implements(resource, *controls)
         return resource
 
     def _release(

@@ -13,6 +13,10 @@ PSA_MODES = ("enforce", "audit", "warn")
 POLICY_CONTROLLER_INCLUDE = "policy.sigstore.dev/include"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace
 
+# The one object that names its cluster: which cluster, cloud and trust domain this is. The
+# policy pack reads it to judge a cluster-phase stack (which holds no cloud cluster resource).
+CLUSTER_IDENTITY_CONFIGMAP = "ztc-cluster"
+CLUSTER_IDENTITY_NAMESPACE = "kube-system"
 TRUST_BUNDLE_CONFIGMAP = "ztc-trust-bundle"
 TRUST_BUNDLE_KEY = "ca.crt"
 CA_ISSUER_SECRET = "ztc-ca-issuer"

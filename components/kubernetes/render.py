@@ -23,7 +23,12 @@ from components.kubernetes.charts import (
 )
 from components.kubernetes.delivery import IssuerMaterial, b64
 from components.kubernetes.mesh import mesh_objects
-from components.kubernetes.names import MASKED_ANNOTATION
+from components.kubernetes.names import (
+    CLUSTER_IDENTITY_CONFIGMAP,
+    CLUSTER_IDENTITY_NAMESPACE,
+    MASKED_ANNOTATION,
+    meta,
+)
 from components.kubernetes.namespaces import system_namespace, workload_namespace
 from components.kubernetes.netpol import network_policies
 from components.kubernetes.provenance import cluster_image_policy
@@ -84,7 +89,23 @@ def render_baseline(
     objects.append(cluster_image_policy(posture))
     if posture.mesh:
         objects += mesh_objects(issuer, trust_bundle_pem)
+    objects.append(cluster_identity(cluster_spec, trust_domain))
     return objects
+
+
+def cluster_identity(cluster_spec: ClusterSpec, trust_domain: str) -> dict:
+    """Which cluster this is (not secret: names only), for the pack and for operators."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta(CLUSTER_IDENTITY_CONFIGMAP, namespace=CLUSTER_IDENTITY_NAMESPACE),
+        "data": {
+            "cluster": cluster_spec.name,
+            "cloud": cluster_spec.cloud,
+            "region": cluster_spec.region,
+            "trustDomain": trust_domain,
+        },
+    }
 
 
 def render_charts(cloud: Cloud, posture: Posture, trust_domain: str) -> list[ChartRelease]:

@@ -60,7 +60,8 @@ def _resource_policy(control: str) -> ResourceValidationPolicy:
 
 UNVERIFIABLE_POLICY = "not-verifiable-at-preview"
 # Policies spanning controls: each of their messages starts with the control's [ID].
-MULTI_CONTROL_POLICIES = ("posture-evidence", "posture-parity", UNVERIFIABLE_POLICY)
+MULTI_CONTROL_POLICIES = ("posture-evidence", "posture-parity", UNVERIFIABLE_POLICY,
+                          "phase-elsewhere")
 
 
 def _unverifiable_policy() -> ResourceValidationPolicy:
@@ -116,6 +117,8 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
     ("ZT-NETPOL-DEFAULT-DENY-every-namespace", ("[ZT-NETPOL-DEFAULT-DENY] Every workload "
      "namespace has a default-deny NetworkPolicy"), "ZT-NETPOL-DEFAULT-DENY",
      stack_rules.namespaces_default_deny),
+    ("phase-elsewhere", ("A cluster's other phase (cloud resources or in-cluster objects) is "
+     "checked in its own stack (advisory)"), None, stack_rules.phase_elsewhere),
     ("ZT-NET-SEGMENT-no-world-to-clusters", ("[ZT-NET-SEGMENT] No SG, NSG or firewall rule "
      "admits 0.0.0.0/0 or ::/0 to a cluster's nodes or control plane"), "ZT-NET-SEGMENT",
      stack_rules.no_world_to_clusters),
@@ -123,7 +126,8 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
 
 
 # Policies that only inform by default (everything else is mandatory).
-ADVISORY_POLICIES = {"ZT-CHANGE-LEDGER-in-stack": EnforcementLevel.ADVISORY}
+ADVISORY_POLICIES = {"ZT-CHANGE-LEDGER-in-stack": EnforcementLevel.ADVISORY,
+                     "phase-elsewhere": EnforcementLevel.ADVISORY}
 
 
 def _stack_policy(name: str, description: str, control: str | None,

@@ -46,6 +46,7 @@ GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 
 # Kubernetes
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
+K8S_CONFIGMAP = "kubernetes:core/v1:ConfigMap"
 K8S_NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 K8S_RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"
 K8S_CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"

@@ -243,6 +243,36 @@ def analyze(
             raise PolicyPackError(f"policy pack call failed: {exc.details()}") from None
 
 
+def analyze_stacks(
+    stacks: Iterable[tuple[str, Iterable[CapturedResource]]],
+    pack_dir: Path,
+    *,
+    project: str,
+    config: Mapping[str, Any] | None = None,
+    dry_run: bool = True,
+) -> AnalysisResult:
+    """`analyze` for several stacks (an environment's cloud and cluster phases) through one
+    pack process, each stack configured and judged on its own as the CLI would; the result
+    holds every stack's diagnostics."""
+    merged: AnalysisResult | None = None
+    with PolicyPackProcess(pack_dir) as pack:
+        for stack, resources in stacks:
+            resources = list(resources)
+            by_urn = {r.urn: r for r in resources}
+            try:
+                result = _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run)
+            except grpc.RpcError as exc:
+                raise PolicyPackError(f"policy pack call failed: {exc.details()}") from None
+            if merged is None:
+                merged = result
+            else:
+                merged.diagnostics.extend(result.diagnostics)
+                merged.resources_checked += result.resources_checked
+    if merged is None:
+        raise PolicyPackError("no stack to analyze")
+    return merged
+
+
 def _analyze(stub, resources, by_urn, stack, project, config, dry_run) -> AnalysisResult:
     info: analyzer_pb2.AnalyzerInfo = stub.GetAnalyzerInfo(
         empty_pb2.Empty(), timeout=CALL_TIMEOUT_S

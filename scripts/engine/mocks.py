@@ -15,6 +15,7 @@ from pulumi.runtime.sync_await import _sync_await
 from scripts.engine.fakes import for_package, stable_hex
 
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 SECRET_SIG = rpc._special_sig_key
 SECRET_VALUE = rpc._special_secret_sig
 
@@ -46,10 +47,16 @@ class ZtcMocks(pulumi.runtime.Mocks):
     resource's output, whose `create` a preview never runs) is unknown to the program.
     """
 
-    def __init__(self, preview: bool = False):
+    def __init__(self, preview: bool = False,
+                 stack_outputs: dict[str, dict[str, Any]] | None = None):
         self.preview = preview
+        # Fully qualified stack name -> its exports (secrets wrapped), for stack references.
+        self.stack_outputs = stack_outputs or {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            # Read even at preview: the referenced stack is deployed before this one runs.
+            return self._stack_reference(str(args.inputs.get("name")))
         fake = for_package(args.typ.split(":")[0])  # None for providers and dynamic resources
         if self.preview:
             # A fake may reshape inputs where the provider's output shape differs (azure).
@@ -77,6 +84,17 @@ class ZtcMocks(pulumi.runtime.Mocks):
                 "add one to scripts/engine/fakes"
             )
         return result, []  # pulumi iterates the failures list: never None
+
+    def _stack_reference(self, name: str) -> tuple[str, dict]:
+        if name not in self.stack_outputs:
+            known = ", ".join(sorted(self.stack_outputs)) or "none"
+            raise LookupError(f"no stack {name!r} in this offline run (known: {known})")
+        exports = self.stack_outputs[name]
+        return name, {
+            "name": name,
+            "outputs": {key: unwrap(value) for key, value in exports.items()},
+            "secretOutputNames": sorted(k for k, v in exports.items() if is_secret(v)),
+        }
 
     @staticmethod
     def _create_dynamic(args: MockResourceArgs) -> tuple[str, dict]:

@@ -1,4 +1,10 @@
-"""`ztc preview`: the whole estate planned under mocks and policy-checked over gRPC, offline."""
+"""`ztc preview`: the whole estate planned under mocks and policy-checked over gRPC, offline.
+
+An environment is two stacks (DEPLOYING.md): the cloud phase (stacks/Pulumi.<env>.yaml) and the
+cluster phase (stacks/Pulumi.<env>-cluster.yaml, which names its cloud stack). A preview runs
+both, the cluster phase reading the cloud phase's exports through its stack reference, and
+checks each stack with the pack as the CLI would; the report shows them together.
+"""
 
 from __future__ import annotations
 
@@ -13,48 +19,111 @@ from pulumi.output import Unknown
 
 from components.ledger.recording import preview_entry
 from components.spec import CONFIG_NAMESPACE, EstateSpec, load_spec
-from scripts.engine.analyzer import AnalysisResult, analyze
+from scripts.engine.analyzer import AnalysisResult, analyze_stacks
 from scripts.engine.mocks import CapturedResource, is_secret
-from scripts.engine.runner import PROJECT, Graph, run_program
-from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
+from scripts.engine.runner import ORGANIZATION, PROJECT, Graph, run_program
+from scripts.engine.stackfile import (
+    PROJECT_ROOT,
+    StackFileError,
+    load_stack_config,
+    stack_path,
+    to_pulumi_config,
+)
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
 POLICY_PACK_DIR = PROJECT_ROOT / "policies"
 CLUSTER_COMPONENT_TYPES = frozenset(
-    {"ztc:aws:EksCluster", "ztc:azure:AksCluster", "ztc:gcp:GkeCluster"}
+    {"ztc:aws:EksCluster", "ztc:azure:AksCluster", "ztc:gcp:GkeCluster",
+     "ztc:kubernetes:ClusterBaseline"}
 )
+CLOUD_PHASE, CLUSTER_PHASE = "cloud", "cluster"
+PHASE_KEY = f"{CONFIG_NAMESPACE}:phase"
+CLOUD_STACK_KEY = f"{CONFIG_NAMESPACE}:cloudStack"
+CLUSTER_STACK_SUFFIX = "-cluster"
+# The pack's advisory for a phase held by another stack: answered here by checking both.
+PHASE_ELSEWHERE_POLICY = "phase-elsewhere"
 
 
 @dataclass
 class Capture:
-    """A stack's spec and the graph its program registered."""
+    """An environment's spec and the graphs its two phases registered."""
 
-    stack: str
+    stack: str  # the cloud phase's stack
     spec: EstateSpec
-    graph: Graph
+    graph: Graph  # both phases' resources, the cloud phase's first
+    phases: dict[str, Graph] = field(default_factory=dict)
     secure_keys: list[str] = field(default_factory=list)
+
+
+def phase_stacks(stack: str, root: Path = PROJECT_ROOT
+                 ) -> tuple[str, str | None, dict[str, Any] | None]:
+    """(cloud stack, cluster stack, cluster stack config) of `stack`'s environment.
+
+    `stack` may name either phase. The cluster stack of `dev` is `dev-cluster`, whose file sets
+    `phase: cluster` and `cloudStack: dev`; without that file the environment is one stack (any
+    other Pulumi program) and the cluster stack is None."""
+    config, _ = load_stack_config(stack, root)
+    if config.get(PHASE_KEY) == CLUSTER_PHASE:
+        cloud_stack = config.get(CLOUD_STACK_KEY)
+        if not isinstance(cloud_stack, str) or not cloud_stack:
+            raise StackFileError(
+                f"{stack_path(stack, root)}: {CLOUD_STACK_KEY} is required with phase cluster")
+        return cloud_stack.rsplit("/", 1)[-1], stack, config
+    cluster_stack = stack + CLUSTER_STACK_SUFFIX
+    if not stack_path(cluster_stack, root).is_file():
+        return stack, None, None
+    cluster_config, _ = load_stack_config(cluster_stack, root)
+    named = str(cluster_config.get(CLOUD_STACK_KEY, "")).rsplit("/", 1)[-1]
+    if cluster_config.get(PHASE_KEY) != CLUSTER_PHASE or named != stack:
+        raise StackFileError(
+            f"{stack_path(cluster_stack, root)}: must set {PHASE_KEY}: cluster and "
+            f"{CLOUD_STACK_KEY}: {stack}")
+    return stack, cluster_stack, cluster_config
 
 
 def capture_stack(
     stack: str, *, preview: bool = False, root: Path = PROJECT_ROOT, program: Path | None = None
 ) -> Capture:
-    """Validate the stack's config, then run the real program under the mocks.
+    """Validate the environment's config, then run both phases of the real program under the
+    mocks (`stack` may name either phase's stack).
 
     Raises `SpecError` (bad config) before anything is registered, `StackFileError` for a
     missing or malformed stack file, and whatever the program raises.
     """
-    config, secure_keys = load_stack_config(stack, root)
+    cloud_stack, cluster_stack, cluster_config = phase_stacks(stack, root)
+    config, secure_keys = load_stack_config(cloud_stack, root)
     spec = load_spec(config)
     main = program or root / "__main__.py"
-    graph = run_program(
-        lambda: runpy.run_path(str(main), run_name="__main__"),
-        config=to_pulumi_config(config),
-        stack=stack,
-        project=PROJECT,
-        preview=preview,
+
+    def run(stack_name: str, stack_config: dict[str, Any], *, preview: bool,
+            references: dict[str, dict[str, Any]] | None = None) -> Graph:
+        return run_program(
+            lambda: runpy.run_path(str(main), run_name="__main__"),
+            config=to_pulumi_config(stack_config),
+            stack=stack_name,
+            project=PROJECT,
+            preview=preview,
+            stack_outputs=references,
+        )
+
+    cloud = run(cloud_stack, config, preview=preview)
+    if cluster_stack is None or cluster_config is None:
+        return Capture(stack=cloud_stack, spec=spec, graph=cloud, phases={CLOUD_PHASE: cloud},
+                       secure_keys=secure_keys)
+    # The cluster phase runs after the cloud phase is deployed: its reference is always known.
+    deployed = run(cloud_stack, config, preview=False) if preview else cloud
+    reference = {f"{ORGANIZATION}/{PROJECT}/{cloud_stack}": deployed.exports}
+    cluster = run(cluster_stack, cluster_config, preview=preview, references=reference)
+    graph = Graph(
+        project=cloud.project,
+        stack=cloud_stack,
+        resources=cloud.resources + cluster.resources,
+        exports=cloud.exports,
+        component_outputs={**cloud.component_outputs, **cluster.component_outputs},
     )
-    return Capture(stack=stack, spec=spec, graph=graph, secure_keys=secure_keys)
+    return Capture(stack=cloud_stack, spec=spec, graph=graph,
+                   phases={CLOUD_PHASE: cloud, CLUSTER_PHASE: cluster}, secure_keys=secure_keys)
 
 
 def mask(value: Any) -> Any:
@@ -73,11 +142,12 @@ def mask(value: Any) -> Any:
 
 
 def cluster_of(resource: CapturedResource, by_urn: dict[str, CapturedResource]) -> str | None:
-    """The cluster component a resource sits under (by its parent chain), if any."""
+    """The cluster a resource belongs to: the cluster component (cloud phase) or the
+    cluster's baseline (cluster phase) it sits under, by its parent chain."""
     current: CapturedResource | None = resource
     while current is not None:
         if current.type in CLUSTER_COMPONENT_TYPES:
-            return current.name
+            return current.name.removesuffix("-baseline")
         current = by_urn.get(current.parent)
     return None
 
@@ -151,13 +221,20 @@ def plan_document(
 def check_policies(
     capture: Capture, pack_dir: Path = POLICY_PACK_DIR, config: dict[str, Any] | None = None
 ) -> AnalysisResult:
-    return analyze(
-        capture.graph.resources,
+    """Each phase's stack through the pack on its own, as `pulumi preview --policy-pack` would
+    judge it; a phase's advisory that the other phase is elsewhere is answered here, since both
+    were checked."""
+    result = analyze_stacks(
+        [(graph.stack, graph.resources) for graph in capture.phases.values()],
         pack_dir,
-        stack=capture.stack,
         project=capture.graph.project,
         config=config,
     )
+    if len(capture.phases) > 1:
+        result.diagnostics = [
+            d for d in result.diagnostics if d.policy_name != PHASE_ELSEWHERE_POLICY
+        ]
+    return result
 
 
 def write_json(path: Path, document: dict[str, Any]) -> Path:

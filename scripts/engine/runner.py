@@ -22,6 +22,9 @@ from scripts.engine.mocks import (
 )
 
 PROJECT = "zero-trust-clusters"
+# The organization of a DIY (file/S3/...) backend, where stack references read
+# "organization/<project>/<stack>".
+ORGANIZATION = "organization"
 
 
 class ProgramError(RuntimeError):
@@ -62,15 +65,17 @@ def run_program(
     stack: str = "dev",
     project: str = PROJECT,
     preview: bool = False,
+    stack_outputs: Mapping[str, dict[str, Any]] | None = None,
 ) -> Graph:
     """Run `program` under the mocks with `config` ("zero-trust-clusters:posture" -> JSON string, ...).
 
     Each run gets its own thread, so its Pulumi context (root stack, config) starts empty
     and several runs can share one process (tests, benchmarks). A failing program raises
     `ProgramError` (the original as its cause) carrying what was registered before it failed.
+    `stack_outputs` answers stack references: qualified stack name -> that stack's exports.
     """
     result: dict[str, Any] = {}
-    monitor = CapturingMonitor(ZtcMocks(preview=preview))
+    monitor = CapturingMonitor(ZtcMocks(preview=preview, stack_outputs=dict(stack_outputs or {})))
 
     def run() -> None:
         # Outputs a failed earlier run left pending would otherwise leak into this one.
@@ -80,7 +85,8 @@ def run_program(
         asyncio.set_event_loop(loop)
         try:
             pulumi.runtime.set_mocks(
-                monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
+                monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor,
+                organization=ORGANIZATION,
             )
             pulumi.runtime.set_all_config(dict(config or {}))
             _sync_await(run_pulumi_func(program))

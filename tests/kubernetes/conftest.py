@@ -28,7 +28,9 @@ def baseline_program(spec: EstateSpec, pki: Pki, clusters: dict | None = None):
             ClusterBaseline(
                 f"{cluster_spec.name}-baseline",
                 BaselineArgs(
-                    cluster=cluster,
+                    cluster=cluster_spec,
+                    kubeconfig=cluster.kubeconfig,
+                    sandbox=cluster.sandbox,
                     posture=spec.posture,
                     trust_domain=trust_domain,
                     issuer_certificate_pem=inter.certificate,

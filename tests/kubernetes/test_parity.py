@@ -18,6 +18,7 @@ from components.kubernetes import (
     render_baseline,
     render_charts,
 )
+from components.kubernetes.names import CLUSTER_IDENTITY_CONFIGMAP
 
 from .support import shared_pki, stack_spec
 
@@ -27,11 +28,21 @@ def _masked(stack: str, *, mesh: bool = False) -> dict[str, tuple[str, list[dict
     posture = spec.posture.model_copy(update={"mesh": mesh})
     bundle = shared_pki(stack).trust_bundle
     return {
-        c.name: (c.cloud, mask_secrets(render_baseline(
+        c.name: (c.cloud, _named_cluster_blind(mask_secrets(render_baseline(
             c.cloud, posture, c, spec.trust_domain(c), default_sandbox_placement(c.cloud), bundle
-        )))
+        ))))
         for c in spec.clusters
     }
+
+
+def _named_cluster_blind(objects: list[dict]) -> list[dict]:
+    """The cluster identity ConfigMap names its own cluster: compare its keys only."""
+    return [
+        {**o, "data": sorted(o["data"])}
+        if o["kind"] == "ConfigMap" and o["metadata"]["name"] == CLUSTER_IDENTITY_CONFIGMAP
+        else o
+        for o in objects
+    ]
 
 
 def _key(obj: dict) -> tuple:

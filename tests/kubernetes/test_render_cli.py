@@ -39,7 +39,8 @@ def test_render_writes_every_object_per_cluster(tmp_path):
                 validate_custom_resource(obj, spec.posture.kubernetes_version)
             else:
                 kubernetes_validate.validate(obj, spec.posture.kubernetes_version, strict=True)
-        bundles = [o for o in objects if o["kind"] == "ConfigMap"]
+        bundles = [o for o in objects if o["kind"] == "ConfigMap"
+                   and o["metadata"]["name"] == "ztc-trust-bundle"]
         assert all(o["data"]["ca.crt"] == bundle.read_text() for o in bundles)
         releases = yaml.safe_load((out / cluster.name / "helm" / "releases.yaml").read_text())
         assert [r["name"] for r in releases["releases"]] == ["cert-manager", "policy-controller"]

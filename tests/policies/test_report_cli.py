@@ -17,8 +17,8 @@ def _capture(stack: str):
     if stack == "drifted":
         estate.named("hand-gcp-general").inputs["nodeConfig"]["workloadMetadataConfig"] = {
             "mode": "GCE_METADATA"}
-    return SimpleNamespace(stack=stack, graph=SimpleNamespace(resources=estate.resources,
-                                                              project=PROJECT))
+    graph = SimpleNamespace(resources=estate.resources, project=PROJECT, stack=stack)
+    return SimpleNamespace(stack=stack, graph=graph, phases={"cloud": graph})
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 from ..rules.kubernetes import is_default_deny, is_workload_namespace, k8s_name
 from ..rules.pki import INTERMEDIATE, pki_kind
 from ..values import as_bool, as_list, lookup
-from .graph import Node
+from .graph import CLOUD_PHASE, CLUSTER_PHASE, Node
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,10 @@ class Requirement:
     shared_ok: bool = False  # may be met by a resource no single cluster owns
     # Missing -> "not verifiable" rather than "fail" (a control kept outside the stack).
     optional: bool = False
+    # Where the evidence lives: cloud resources (cloud phase) or in-cluster objects (cluster
+    # phase, applied from the deployer network by its own stack). A stack that holds only one
+    # phase of a cluster defers the other phase's requirements to that phase's stack.
+    phase: str = CLOUD_PHASE
 
 
 def of(*types: str) -> Callable[[Node, dict], bool]:
@@ -113,14 +117,17 @@ def gcp_locked_store(n: Node, cfg) -> bool:
 
 
 R = Requirement
+IN_CLUSTER = {"phase": CLUSTER_PHASE}
 COMMON = {
-    "ZT-POD-SECURITY": [R("a workload Namespace", workload_namespace)],
+    "ZT-POD-SECURITY": [R("a workload Namespace", workload_namespace, **IN_CLUSTER)],
     "ZT-MTLS-SHARED-ROOT": [R("a pki-intermediate for the cluster", pki_intermediate)],
     # The ledger is written by the deployment (ztc ledger); the stack may hold its WORM store.
     "ZT-CHANGE-LEDGER": [R("ledger WORM store in the stack", change_ledger, shared_ok=True,
                            optional=True)],
-    "ZT-SANDBOX": [R(f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r}", sandbox_runtime_class)],
-    "ZT-NETPOL-DEFAULT-DENY": [R("a default-deny NetworkPolicy", default_deny_policy)],
+    "ZT-SANDBOX": [R(f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r}", sandbox_runtime_class,
+                     **IN_CLUSTER)],
+    "ZT-NETPOL-DEFAULT-DENY": [R("a default-deny NetworkPolicy", default_deny_policy,
+                                 **IN_CLUSTER)],
 }
 
 EVIDENCE: dict[str, dict[str, list[Requirement]]] = {
@@ -147,7 +154,8 @@ EVIDENCE: dict[str, dict[str, list[Requirement]]] = {
                                  of(t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2), shared_ok=True)],
         "ZT-SANDBOX": [R("sandbox node group (gVisor) or Fargate profile", eks_sandbox_pool)],
         "ZT-NETPOL-DEFAULT-DENY": [R("vpc-cni add-on", _addon("vpc-cni"))],
-        "ZT-IMAGE-PROVENANCE": [R("admission policy for images", admission_policy)],
+        "ZT-IMAGE-PROVENANCE": [R("admission policy for images", admission_policy,
+                                  **IN_CLUSTER)],
         "ZT-VERSION": [R("EKS cluster", of(t.EKS_CLUSTER))],
     },
     "azure": {
@@ -186,4 +194,8 @@ for _cloud, _table in EVIDENCE.items():
 
 
 def requirements(cloud: str, control: str) -> list[Requirement]:
-    return EVIDENCE.get(cloud, {}).get(control, [])
+    """What `control` needs on `cloud`; a cluster of unknown cloud (a cluster-phase stack whose
+    identity ConfigMap names none) needs at least the in-cluster evidence every cloud needs."""
+    if cloud not in EVIDENCE:
+        return COMMON.get(control, [])
+    return EVIDENCE[cloud].get(control, [])

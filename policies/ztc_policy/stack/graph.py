@@ -1,7 +1,10 @@
 """The stack as a graph, and which cluster owns each resource.
 
 A Kubernetes object belongs to the cluster its provider leads to (the provider's kubeconfig
-depends on that cluster). Any other resource belongs to the cluster of the nearest component
+depends on that cluster). In a cluster-phase stack (the in-cluster baseline applied from the
+deployer network, with no cloud cluster resource in the stack) the provider leads to no cluster:
+its `kube-system/ztc-cluster` ConfigMap names the cluster and cloud, and the provider stands for
+that cluster (merged with the cloud cluster of the same name when both are in view). Any other resource belongs to the cluster of the nearest component
 above it that holds exactly one cluster; failing that (hand-written resources), to the nearest
 cluster in the dependency and parent graph, ties broken by a cluster-name prefix. A resource
 still equally near to several clusters (shared PKI root, project services) is shared.
@@ -75,6 +78,22 @@ def _cluster_display_name(node: Node, by_urn: dict[str, Node]) -> str:
     return node.name
 
 
+CLOUD_PHASE, CLUSTER_PHASE = "cloud", "cluster"
+UNKNOWN_CLOUD = "unknown"
+IDENTITY_CONFIGMAP = ("kube-system", "ztc-cluster")  # components/kubernetes/names.py
+
+
+def cluster_identity(node: Node) -> dict[str, str] | None:
+    """The data of a `kube-system/ztc-cluster` ConfigMap (which cluster a provider reaches)."""
+    if node.type != t.K8S_CONFIGMAP:
+        return None
+    where = (lookup(node.props, "metadata.namespace"), lookup(node.props, "metadata.name"))
+    data = lookup(node.props, "data")
+    if where != IDENTITY_CONFIGMAP or not isinstance(data, dict):
+        return None
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
 class Ownership:
     def __init__(self, nodes: list[Node]) -> None:
         self.nodes = nodes
@@ -83,6 +102,10 @@ class Ownership:
         self.clusters = [n for n in nodes if n.type in t.CLUSTER_TYPES]
         self.cloud = {c.urn: t.CLUSTER_TYPES[c.type] for c in self.clusters}
         self.display = {c.urn: _cluster_display_name(c, self.by_urn) for c in self.clusters}
+        # Which phases of each cluster this stack holds (cloud resources, in-cluster objects).
+        self.phases: dict[str, set[str]] = {c.urn: {CLOUD_PHASE} for c in self.clusters}
+        self._provider_cluster: dict[str, str] = {}
+        self._cluster_phase_anchors()
         self.owner: dict[str, str | None] = self._nearest()
         for urn, cluster in self._by_component().items():
             self.owner[urn] = cluster
@@ -96,6 +119,10 @@ class Ownership:
                 name = lookup(n.props, "clusterName")
                 if isinstance(name, str) and name in by_display:
                     self.owner[n.urn] = by_display[name]
+        for n in nodes:
+            owner = self.owner.get(n.urn)
+            if owner and (n.type.startswith("kubernetes:") or n.type == t.K8S_PROVIDER):
+                self.phases[owner].add(CLUSTER_PHASE)
 
     def owned(self, cluster_urn: str) -> list[Node]:
         return self._groups().get(cluster_urn, [])
@@ -116,6 +143,28 @@ class Ownership:
         return self.display.get(owner) if owner else None
 
     # --- internals ---------------------------------------------------------------------------
+    def _cluster_phase_anchors(self) -> None:
+        """Providers that reach no cloud cluster but name theirs in a ztc-cluster ConfigMap."""
+        by_display = {name: urn for urn, name in self.display.items()}
+        for node in self.nodes:
+            data = cluster_identity(node)
+            if data is None or not data.get("cluster") or node.provider is None:
+                continue
+            provider = self.by_urn.get(node.provider)
+            if provider is None or self._via_provider(provider) is not None:
+                continue  # an unlisted provider, or one whose kubeconfig reaches a cluster
+            name = data["cluster"]
+            if name in by_display:  # the cloud phase of the same cluster is in view too
+                self._provider_cluster[provider.urn] = by_display[name]
+                continue
+            self.clusters.append(provider)
+            self.cloud[provider.urn] = data.get("cloud") if data.get("cloud") in (
+                t.CLUSTER_TYPES.values()) else UNKNOWN_CLOUD
+            self.display[provider.urn] = name
+            self.phases[provider.urn] = set()  # filled in from what it owns
+            by_display[name] = provider.urn
+
+
     def _adjacency(self) -> dict[str, set[str]]:
         adj: dict[str, set[str]] = {n.urn: set() for n in self.nodes}
         for n in self.nodes:
@@ -166,7 +215,7 @@ class Ownership:
         while frontier:
             u = frontier.popleft()
             for v in adj.get(u, ()):
-                if self.by_urn[v].type in t.CLUSTER_TYPES:
+                if v in self.cloud:  # another cluster (cloud resource or cluster-phase anchor)
                     continue
                 if v not in dist:
                     dist[v] = dist[u] + 1
@@ -179,6 +228,10 @@ class Ownership:
 
     def _via_provider(self, node: Node) -> str | None:
         start = node.urn if node.type == t.K8S_PROVIDER else node.provider
+        if start in self._provider_cluster:
+            return self._provider_cluster[start]
+        if start in self.phases:  # a cluster-phase anchor stands for its cluster
+            return start
         if start and start not in self.by_urn:
             # The engine did not list the provider: fall back on its name ("<cluster>-k8s").
             name = start.rsplit("::", 1)[-1]

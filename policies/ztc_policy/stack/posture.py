@@ -24,13 +24,15 @@ class Cell:
     implementers: list[Node] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unproven: list[str] = field(default_factory=list)  # optional evidence not in the stack
+    # Evidence of the cluster's other phase, which this stack does not hold (phase -> labels).
+    deferred: dict[str, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
     @property
     def status(self) -> Status:
         if self.missing or any(f.status == Status.FAIL for f in self.findings):
             return Status.FAIL
-        if self.findings or self.unproven:
+        if self.findings or self.unproven or self.deferred:
             return Status.UNVERIFIABLE
         return Status.PASS
 
@@ -41,6 +43,9 @@ class Cell:
             return self.findings[0].detail
         if self.unproven:
             return "no " + " and no ".join(self.unproven)
+        if self.deferred:
+            return "; ".join(f"{', '.join(labels)} checked in the {phase}-phase stack"
+                             for phase, labels in sorted(self.deferred.items()))
         return "held"
 
 
@@ -69,6 +74,9 @@ def evaluate(nodes: list[Node], configs: Mapping[str, Mapping[str, Any]] | None 
         for control in CONTROL_IDS:
             cell = Cell(own.display[cluster.urn], cluster.urn, cloud, control)
             for req in requirements(cloud, control):
+                if req.phase not in own.phases[cluster.urn]:
+                    cell.deferred.setdefault(req.phase, []).append(req.label)
+                    continue
                 pool = owned + shared if req.shared_ok else owned
                 hits = [n for n in pool if req.matches(n, cfg[control])]
                 if not hits:

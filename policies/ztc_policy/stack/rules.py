@@ -19,11 +19,14 @@ from .evidence import (
     gke_sandbox_pool,
     workload_namespace,
 )
+from .graph import CLOUD_PHASE, CLUSTER_PHASE
 from .posture import Posture
 
 SANDBOX_POOL = {"aws": eks_sandbox_pool, "azure": aks_sandbox_pool, "gcp": gke_sandbox_pool}
 SANDBOX_HANDLERS = {"aws": ("runsc",), "gcp": ("gvisor", "runsc"),
                     "azure": ("kata", "kata-vm-isolation", "kata-mshv-vm-isolation")}
+# A cluster-phase stack that does not name its cloud: any VM-sandbox handler will do.
+ANY_SANDBOX_HANDLER = tuple(dict.fromkeys(h for hs in SANDBOX_HANDLERS.values() for h in hs))
 
 
 def posture_evidence(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
@@ -66,20 +69,23 @@ def sandbox_everywhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     for cluster in own.clusters:
         cloud, name, owned = own.cloud[cluster.urn], own.display[cluster.urn], \
             own.owned(cluster.urn)
-        if not any(SANDBOX_POOL[cloud](n, cfg) for n in owned):
+        phases = own.phases[cluster.urn]
+        if CLOUD_PHASE in phases and not any(SANDBOX_POOL[cloud](n, cfg) for n in owned):
             out.append(fail(c, "no VM-sandbox node pool", urn=cluster.urn, cluster=name))
+        if CLUSTER_PHASE not in phases:
+            continue  # the RuntimeClass is checked in the cluster-phase stack
         classes = [n for n in owned if n.type == t.K8S_RUNTIME_CLASS
                    and k8s_name(n) == SANDBOX_RUNTIME_CLASS]
         if not classes:
             out.append(fail(c, f"no RuntimeClass {SANDBOX_RUNTIME_CLASS!r}", urn=cluster.urn,
                             cluster=name))
+        handlers = SANDBOX_HANDLERS.get(cloud, ANY_SANDBOX_HANDLER)
         for rc in classes:
             handler = lookup(rc.props, "handler")
-            if handler not in SANDBOX_HANDLERS[cloud]:
+            if handler not in handlers:
                 out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} handler {handler!r} "
                                 f"does not reach the {cloud} sandbox (expected one of "
-                                f"{', '.join(SANDBOX_HANDLERS[cloud])})", urn=rc.urn,
-                                cluster=name))
+                                f"{', '.join(handlers)})", urn=rc.urn, cluster=name))
             if not lookup(rc.props, "scheduling.nodeSelector"):
                 out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} has no "
                                 "scheduling.nodeSelector, so pods may land off the sandbox pool",
@@ -141,6 +147,8 @@ def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                             f"{td}", urn=i.urn, cluster=own.name_of(i.urn)))
         domains.setdefault(str(td), i.name)
     for cluster in own.clusters:
+        if CLOUD_PHASE not in own.phases[cluster.urn]:
+            continue  # the PKI is issued by the cloud phase
         if not any(own.owner.get(i.urn) == cluster.urn for i in inters):
             out.append(fail(c, "no pki-intermediate for this cluster", urn=cluster.urn,
                             cluster=own.display[cluster.urn]))
@@ -186,11 +194,36 @@ def ledger_worm(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 
 def ledger_in_stack(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     """Say (advisory) when the ledger's store is not part of the stack the pack can see."""
-    if any(n.type == t.LEDGER_BUCKET for n in p.ownership.nodes) or not p.ownership.clusters:
-        return []
+    own = p.ownership
+    if any(n.type == t.LEDGER_BUCKET for n in own.nodes) or not any(
+            CLOUD_PHASE in own.phases[c.urn] for c in own.clusters):
+        return []  # the ledger store belongs to the cloud phase
     return [unverifiable("ZT-CHANGE-LEDGER", "the change ledger",
                          why="its WORM store, a ztc:ledger:LedgerBucket, is not in this stack; "
                              "check the ledger with `ztc ledger verify`")]
+
+
+def phase_elsewhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Say (advisory) which controls of a cluster this stack leaves to its other phase's stack.
+
+    The cloud phase (cloud APIs only) and the cluster phase (in-cluster objects, applied from the
+    deployer network) are separate stacks; each proves its own half, and `ztc preview` proves
+    both together. A stack that holds neither half of a control is not silently passed: its
+    matrix cells are "not verifiable" and this says where the rest is checked."""
+    out = []
+    for cluster in p.ownership.clusters:
+        deferred: dict[str, list[str]] = {}
+        for control in CONTROL_IDS:
+            for phase in p.cell(cluster.urn, control).deferred:
+                deferred.setdefault(phase, []).append(control)
+        for phase, controls in sorted(deferred.items()):
+            out.append(Finding(
+                controls[0], Status.UNVERIFIABLE,
+                f"the {phase} phase of this cluster is not in this stack; its evidence for "
+                f"{', '.join(controls)} is checked when that phase's stack is previewed "
+                "(`ztc preview` checks both phases together)",
+                urn=cluster.urn, cluster=p.ownership.display[cluster.urn]))
+    return out
 
 
 def no_world_to_clusters(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
