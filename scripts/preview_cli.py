@@ -90,8 +90,7 @@ def preview(
     except PolicyPackError as error:
         raise _fail(console, str(error)) from None
 
-    entry = engine.ledger_entry(capture)
-    plan = engine.plan_document(capture, analysis, entry)
+    plan = engine.plan_document(capture, analysis, engine.ledger_entries(capture))
     matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack)
     reports = report.report_files(matrix)
     if out is not None:
@@ -123,11 +122,13 @@ def _print_text(
     matrix: report.Matrix,
     plan: dict[str, Any],
 ) -> None:
-    summary, entry = plan["summary"], plan["ledgerEntry"]
+    summary = plan["summary"]
+    phases = ", ".join(f"{graph.stack} ({phase} phase, {len(graph.resources)})"
+                       for phase, graph in capture.phases.items())
     console.print(
         f"[bold]Stack {capture.stack}[/]: {summary['resources']} resources "
         f"({summary['custom']} cloud/Kubernetes resources) across {len(capture.spec.clusters)} "
-        "cluster(s)"
+        f"cluster(s); stacks: {phases}"
     )
     table = Table(title="Resources per cluster and provider package")
     for column in ("cluster", "cloud", "region"):
@@ -142,13 +143,15 @@ def _print_text(
         )
     console.print(table)
     report.render_terminal(matrix, console)
-    code = entry["code"]
-    console.print(
-        f"ledger entry this deployment would append: state {entry['state']['digest']} "
-        f"({entry['state']['resources']} resources, {entry['state']['secrets']} secrets masked), "
-        f"code {code.get('commit') or 'n/a'}{' (dirty tree)' if code.get('dirty') else ''}; "
-        "record it after `pulumi up` with `ztc ledger record`"
-    )
+    for stack, entry in plan["ledgerEntries"].items():
+        code = entry["code"]
+        console.print(
+            f"ledger entry `pulumi up -s {stack}` would append: state "
+            f"{entry['state']['digest']} ({entry['state']['resources']} resources, "
+            f"{entry['state']['secrets']} secrets masked), code {code.get('commit') or 'n/a'}"
+            f"{' (dirty tree)' if code.get('dirty') else ''}; record it after that "
+            "`pulumi up` with `ztc ledger record`"
+        )
     if analysis.diagnostics:
         violations = Table("level", "policy", "resource", "message", title="Policy diagnostics")
         for d in analysis.diagnostics:

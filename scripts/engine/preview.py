@@ -174,7 +174,9 @@ def summarize(graph: Graph) -> dict[str, Any]:
 
 
 def plan_document(
-    capture: Capture, analysis: AnalysisResult | None, entry: dict[str, Any] | None = None
+    capture: Capture,
+    analysis: AnalysisResult | None,
+    entries: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The JSON plan other tools consume: every captured resource, secrets masked."""
     graph = capture.graph
@@ -198,7 +200,8 @@ def plan_document(
         ],
         "exports": mask(graph.exports),
         "secureConfigKeys": capture.secure_keys,
-        "ledgerEntry": entry,
+        "stacks": {phase: graph.stack for phase, graph in capture.phases.items()},
+        "ledgerEntries": entries or {},
         "policy": None
         if analysis is None
         else {
@@ -243,9 +246,13 @@ def write_json(path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
-def ledger_entry(capture: Capture, repo_dir: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The (unsigned) ledger entry a deployment of this plan would append (ZT-CHANGE-LEDGER)."""
-    return preview_entry(capture.graph.resources, capture.stack, repo_dir, project=PROJECT)
+def ledger_entries(capture: Capture, repo_dir: Path = PROJECT_ROOT) -> dict[str, dict[str, Any]]:
+    """The (unsigned) ledger entry each stack's `pulumi up` would append (ZT-CHANGE-LEDGER),
+    by stack name: every phase is a deployment of its own and is recorded on its own."""
+    return {
+        graph.stack: preview_entry(graph.resources, graph.stack, repo_dir, project=PROJECT)
+        for graph in capture.phases.values()
+    }
 
 
 __all__ = ["CONFIG_NAMESPACE", "PROJECT_ROOT", "load_stack_config"]
