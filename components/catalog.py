@@ -1,4 +1,4 @@
-"""The control catalog: the IDs every part of the project speaks (see DESIGN.md).
+"""The control catalog: the IDs every part of the project speaks (the matrix in README.md).
 
 The policy pack keeps its own, richer copy (it must run without this package);
 tests/test_catalog.py keeps the two in step.
