@@ -102,8 +102,13 @@ def build_cluster(
             # Always: the API server has no public endpoint on any cloud.
             enable_private_endpoint=True,
             master_ipv4_cidr_block=addresses.control_plane,
+            # The private endpoint is an internal load balancer: without global access only
+            # clients in the cluster's region reach it, and one deployer network serves clusters
+            # in several regions (prod: europe-west1 and us-central1). Authorized networks still
+            # decide who gets in ("Accessing the control plane's private endpoint globally":
+            # https://cloud.google.com/kubernetes-engine/docs/how-to/advanced-private-cluster-config).
             master_global_access_config=gcp.container.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(
-                enabled=False
+                enabled=True
             ),
         ),
         # Exactly the posture's API sources (deployer first, then people's networks). With the

@@ -51,7 +51,8 @@ def test_private_nodes_and_private_endpoint(dev: GkeRun) -> None:
     private = cluster_inputs(dev)["privateClusterConfig"]
     assert private["enablePrivateNodes"] is True
     assert private["enablePrivateEndpoint"] is True
-    assert private["masterGlobalAccessConfig"] == {"enabled": False}
+    # A deployer network in another region must reach the private endpoint.
+    assert private["masterGlobalAccessConfig"] == {"enabled": True}
     # The control plane /28 sits in the cluster's own node range but outside the node subnet.
     control_plane = ipaddress.ip_network(private["masterIpv4CidrBlock"])
     subnet = dev.inputs(dev.one("gcp:compute/subnetwork:Subnetwork"))
