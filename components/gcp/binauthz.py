@@ -15,9 +15,19 @@ certificates itself: an attestor holds PKIX public keys. So trust is bridged by 
    `roles/containeranalysis.notes.attacher` on the note; both are granted outside this stack
    (they belong to the CI's identity federation setup).
 4. The project policy requires that attestation for every image (`REQUIRE_ATTESTATION`,
-   `ENFORCED_BLOCK_AND_AUDIT_LOG`), with no allow-list bypass; Google-maintained GKE system
-   images are trusted through `global_policy_evaluation_mode=ENABLE`. Clusters enforce it with
+   `ENFORCED_BLOCK_AND_AUDIT_LOG`); Google-maintained GKE system images are trusted through
+   `global_policy_evaluation_mode=ENABLE`. Clusters enforce it with
    `evaluation_mode=PROJECT_SINGLETON_POLICY_ENFORCE`.
+5. The baseline's own images (cert-manager, policy-controller and its hook, Istio when the mesh
+   is on) come from upstream, not from our CI, so nothing attests them; and an attestor never
+   admits an image deployed by tag. They are admitted by `admissionWhitelistPatterns`, one
+   *exact* reference per image, taken from the charts' declarations
+   (components/kubernetes/charts.py): a pattern without a wildcard matches that one image
+   string only (AdmissionWhitelistPattern.namePattern, Binary Authorization API:
+   https://cloud.google.com/binary-authorization/docs/reference/rest/Shared.Types/Policy and
+   https://cloud.google.com/binary-authorization/docs/policy-yaml-reference#admissionwhitelistpatterns).
+   Digest references where the chart publishes the digest, exact tags otherwise. No wildcard,
+   no registry- or repository-wide exemption.
 
 The policy is a project singleton, so it lives in `ProjectGuardrails`, shared by every cluster
 of the project, never in a cluster (two clusters would overwrite, and deleting one would reset,
@@ -56,10 +66,24 @@ def _describe(provenance: ImageProvenance) -> str:
     )[:1000]
 
 
+def admission_patterns(
+    images: tuple[str, ...],
+) -> list[gcp.binaryauthorization.PolicyAdmissionWhitelistPatternArgs]:
+    """One exact allow-list pattern per image reference; wildcards are refused."""
+    wildcards = [image for image in images if "*" in image]
+    if wildcards:
+        raise ValueError(f"admitted images must be exact references, not patterns: {wildcards}")
+    return [
+        gcp.binaryauthorization.PolicyAdmissionWhitelistPatternArgs(name_pattern=image)
+        for image in sorted(set(images))
+    ]
+
+
 def build_attestation(
     prefix: str,
     project: str,
     provenance: ImageProvenance,
+    admitted_images: tuple[str, ...],
     opts: pulumi.ResourceOptions,
     invoke_opts: pulumi.InvokeOptions,
 ) -> Attestation:
@@ -117,8 +141,10 @@ def build_attestation(
     policy = gcp.binaryauthorization.Policy(
         f"{prefix}-binauthz-policy",
         project=project,
-        description="ztc: every image needs an attestation from ztc-image-provenance",
+        description="ztc: every image needs an attestation from ztc-image-provenance, except "
+        "the baseline's own pinned images",
         global_policy_evaluation_mode="ENABLE",
+        admission_whitelist_patterns=admission_patterns(admitted_images),
         default_admission_rule=gcp.binaryauthorization.PolicyDefaultAdmissionRuleArgs(
             evaluation_mode="REQUIRE_ATTESTATION",
             enforcement_mode="ENFORCED_BLOCK_AND_AUDIT_LOG",

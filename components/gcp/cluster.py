@@ -1,7 +1,8 @@
 """The GKE control plane (`container.Cluster`) with every cluster-level control on.
 
-- Private: private nodes and a private endpoint; master authorized networks are exactly the
-  posture's CIDRs (no Google public ranges), enforced on the private endpoint too.
+- Private: private nodes and always a private endpoint; master authorized networks are exactly
+  `posture.api_source_networks()` (deployer + authorized networks, private ranges only; no
+  Google public ranges), enforced on the private endpoint too.
 - IAM only: no client certificate, no legacy ABAC, anonymous auth limited to health checks,
   no insecure RBAC bindings for system:authenticated/unauthenticated, Google Groups for RBAC.
 - Dataplane V2 (eBPF network policy enforcement), Workload Identity, Binary Authorization
@@ -27,10 +28,31 @@ from components.spec import ClusterSpec, Posture
 DATAPATH = "ADVANCED_DATAPATH"
 RELEASE_CHANNEL = "REGULAR"
 LOG_COMPONENTS = ("SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS")
+# Security posture: BASIC keeps workload configuration auditing (not among the retired features:
+# https://cloud.google.com/kubernetes-engine/docs/deprecations/posture-management-deprecation).
+POSTURE_MODE = "BASIC"
+# Workload vulnerability scanning is retired in both tiers GKE offered: VULNERABILITY_BASIC is
+# "no longer supported" (SecurityPostureConfig.VulnerabilityMode, GKE API reference; shut down
+# 2025-07-31) and VULNERABILITY_ENTERPRISE (Advanced Vulnerability Insights) was deprecated
+# 2025-06-16 and removed 2026-06-16; a deprecated tier cannot be enabled on a cluster
+# (https://cloud.google.com/kubernetes-engine/docs/deprecations/vulnerability-scanning-gkee).
+# So DISABLED, the one value left (pulumi_gcp 10.2 ClusterSecurityPostureConfigArgs lists
+# VULNERABILITY_DISABLED / _BASIC / _ENTERPRISE). Image CVE scanning belongs to the registry
+# (Artifact Analysis), before Binary Authorization admits an image.
+VULNERABILITY_MODE = "VULNERABILITY_DISABLED"
 
 
 def workload_pool(project: str) -> str:
     return f"{project}.svc.id.goog"
+
+
+def api_sources(posture: Posture) -> list[tuple[str, str]]:
+    """(display name, CIDR) of every range admitted to the API server, deployer first."""
+    deployer = set(posture.deployer.networks) if posture.deployer else set()
+    return [
+        (f"{'deployer' if cidr in deployer else 'authorized'}-{i}", cidr)
+        for i, cidr in enumerate(posture.api_source_networks())
+    ]
 
 
 def build_cluster(
@@ -77,18 +99,28 @@ def build_cluster(
         deletion_protection=True,
         private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
             enable_private_nodes=True,
+            # Always: the API server has no public endpoint on any cloud.
             enable_private_endpoint=True,
             master_ipv4_cidr_block=addresses.control_plane,
+            # The private endpoint is an internal load balancer: without global access only
+            # clients in the cluster's region reach it, and one deployer network serves clusters
+            # in several regions (prod: europe-west1 and us-central1). Authorized networks still
+            # decide who gets in ("Accessing the control plane's private endpoint globally":
+            # https://cloud.google.com/kubernetes-engine/docs/how-to/advanced-private-cluster-config).
             master_global_access_config=gcp.container.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(
-                enabled=False
+                enabled=True
             ),
         ),
+        # Exactly the posture's API sources (deployer first, then people's networks). With the
+        # private endpoint on, GKE admits only private ranges here ("is not a reserved network,
+        # which is required for private endpoints"); the spec already keeps them private.
+        # https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks
         master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
             cidr_blocks=[
                 gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
-                    cidr_block=cidr, display_name=f"posture-{i}"
+                    cidr_block=cidr, display_name=name
                 )
-                for i, cidr in enumerate(posture.authorized_networks)
+                for name, cidr in api_sources(posture)
             ],
             gcp_public_cidrs_access_enabled=False,
             private_endpoint_enforcement_enabled=True,
@@ -127,7 +159,7 @@ def build_cluster(
             enable_components=list(LOG_COMPONENTS)
         ),
         security_posture_config=gcp.container.ClusterSecurityPostureConfigArgs(
-            mode="BASIC", vulnerability_mode="VULNERABILITY_BASIC"
+            mode=POSTURE_MODE, vulnerability_mode=VULNERABILITY_MODE
         ),
         resource_labels=resource_labels,
         opts=opts,

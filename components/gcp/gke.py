@@ -26,6 +26,7 @@ from components.gcp.pools import SANDBOX_PLACEMENT, build_pools
 from components.gcp.project import guardrails_for
 from components.gcp.service_agents import service_agents
 from components.gcp.validation import check_cluster
+from components.kubernetes.charts import chart_releases, image_references, webhook_ports
 from components.spec import SpecError, cluster_key
 
 TYPE_TOKEN = "ztc:gcp:GkeCluster"
@@ -65,7 +66,10 @@ class GkeCluster(HardenedCluster):
             opts=pulumi.ResourceOptions(parent=self),
         )
         invoke_opts = pulumi.InvokeOptions(parent=self, provider=provider)
-        guardrails = guardrails_for(project, posture.image_provenance)
+        # The in-cluster baseline's charts: their webhooks need firewall ports, their images
+        # need admission by Binary Authorization (both declared per chart, in one place).
+        charts = chart_releases("gcp", posture, args.trust_domain)
+        guardrails = guardrails_for(project, posture.image_provenance, image_references(charts))
         # Every child waits for the project's APIs, audit config and admission policy.
         child = self.child_opts(provider, depends_on=[guardrails])
 
@@ -88,6 +92,7 @@ class GkeCluster(HardenedCluster):
             region,
             addresses,
             identity.email,
+            webhook_ports(charts),
             self.child_opts(provider, depends_on=[guardrails, identity.account]),
         )
         cluster = build_cluster(

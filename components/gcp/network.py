@@ -1,10 +1,14 @@
 """The cluster's VPC: subnet with secondary ranges, Cloud NAT, flow logs, and firewall rules.
 
 Ingress is denied by default (an explicit, logged deny-all at the lowest priority, on top of
-GCP's implied deny). The only allow we add is control plane -> nodes on the ports GKE needs
-(kubelet 10250, admission webhooks 443), targeted at the node service account rather than at
-network tags. GKE adds its own narrow intra-cluster rules at cluster creation. Nodes have no
-external IPs; egress leaves through Cloud NAT.
+GCP's implied deny). The only allow we add is control plane -> nodes: the ports GKE itself opens
+for a private cluster (kubelet 10250, 443) plus every port an admission webhook of the baseline's
+charts listens on (each `ChartRelease` declares its `webhook_ports`), targeted at the node
+service account rather than at network tags. A private control plane reaches nodes only on 443
+and 10250 unless a firewall rule opens more ("Adding firewall rules for specific use cases":
+https://cloud.google.com/kubernetes-engine/docs/how-to/private-clusters#add_firewall_rules).
+GKE adds its own narrow intra-cluster rules at cluster creation. Nodes have no external IPs;
+egress leaves through Cloud NAT.
 """
 
 from __future__ import annotations
@@ -18,8 +22,13 @@ from components.catalog import ControlId
 from components.cluster import HardenedCluster
 from components.gcp.addressing import PODS_RANGE_NAME, SERVICES_RANGE_NAME, AddressPlan
 
-# Control plane -> nodes: kubelet API (logs/exec/port-forward) and admission webhooks.
-CONTROL_PLANE_PORTS = ("443", "10250")
+# Control plane -> nodes that GKE opens itself: kubelet API (logs/exec/port-forward) and 443.
+CONTROL_PLANE_PORTS = (443, 10250)
+
+
+def control_plane_ports(webhook_ports: tuple[int, ...]) -> list[str]:
+    """The ports the control plane may reach on nodes: GKE's own plus the charts' webhooks."""
+    return [str(p) for p in sorted({*CONTROL_PLANE_PORTS, *webhook_ports})]
 DENY_ALL_PRIORITY = 65534  # just above GCP's implied rules (65535), below everything else
 ALLOW_PRIORITY = 1000
 WORLD = "0.0.0.0/0"
@@ -41,6 +50,7 @@ def build_network(
     region: str,
     addresses: AddressPlan,
     node_service_account: pulumi.Input[str],
+    webhook_ports: tuple[int, ...],
     opts: pulumi.ResourceOptions,
 ) -> Network:
     vpc = gcp.compute.Network(
@@ -122,11 +132,13 @@ def build_network(
         network=vpc.id,
         direction="INGRESS",
         priority=ALLOW_PRIORITY,
-        allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=list(CONTROL_PLANE_PORTS))],
+        allows=[
+            gcp.compute.FirewallAllowArgs(protocol="tcp", ports=control_plane_ports(webhook_ports))
+        ],
         source_ranges=[addresses.control_plane],
         target_service_accounts=[node_service_account],
         log_config=logging,
-        description="Control plane -> nodes: kubelet and admission webhooks only",
+        description="Control plane -> nodes: kubelet, 443 and the baseline's webhook ports",
         opts=opts,
     )
     firewalls = (deny_ingress, allow_control_plane)

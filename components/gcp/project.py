@@ -38,7 +38,9 @@ class ProjectGuardrails(pulumi.ComponentResource):
     audit_config: gcp.projects.IAMAuditConfig
     services: tuple[gcp.projects.Service, ...]
 
-    def __init__(self, project: str, provenance: ImageProvenance):
+    def __init__(
+        self, project: str, provenance: ImageProvenance, admitted_images: tuple[str, ...]
+    ):
         name = f"{project}-guardrails"
         super().__init__(TYPE_TOKEN, name, None, None)
         self.project = project
@@ -73,6 +75,7 @@ class ProjectGuardrails(pulumi.ComponentResource):
             project,
             project,
             provenance,
+            admitted_images,
             after_services,
             pulumi.InvokeOptions(parent=self, provider=self.provider),
         )
@@ -91,11 +94,15 @@ _registry: weakref.WeakKeyDictionary[object, dict[str, ProjectGuardrails]] = (
 )
 
 
-def guardrails_for(project: str, provenance: ImageProvenance) -> ProjectGuardrails:
+def guardrails_for(
+    project: str, provenance: ImageProvenance, admitted_images: tuple[str, ...]
+) -> ProjectGuardrails:
+    """The project's guardrails; `admitted_images` are the baseline's own image references
+    (the same for every cluster of a stack: they come from the posture, not the cluster)."""
     root = pulumi.runtime.get_root_resource()
     if root is None:  # no stack (a bare set_mocks test): nothing to share with
-        return ProjectGuardrails(project, provenance)
+        return ProjectGuardrails(project, provenance, admitted_images)
     per_run = _registry.setdefault(root, {})
     if project not in per_run:
-        per_run[project] = ProjectGuardrails(project, provenance)
+        per_run[project] = ProjectGuardrails(project, provenance, admitted_images)
     return per_run[project]

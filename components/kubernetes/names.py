@@ -30,7 +30,8 @@ REKOR_URL = "https://rekor.sigstore.dev"
 # The only fields allowed to differ between clouds for the same posture (see tests/kubernetes).
 # Everything else in every object is byte-for-byte the same on EKS, AKS and GKE.
 PER_CLOUD_FIELDS: dict[str, tuple[str, ...]] = {
-    "RuntimeClass": ("handler", "scheduling"),  # the cloud's sandbox handler and pool
+    # The cloud's sandbox handler, its pool, and that handler's pod overhead (runtime.py).
+    "RuntimeClass": ("handler", "scheduling", "overhead"),
     "ClusterRoleBinding": ("subjects",),  # the cloud's identity for a portable group
     "RoleBinding": ("subjects",),
 }

@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from components.catalog import ControlId
 from components.gcp.pools import SANDBOX_PLACEMENT
+from components.kubernetes.charts import POLICY_CONTROLLER_IMAGE, chart_releases, image_references
+from components.spec import PRIVATE_SOURCE_RANGES
 from scripts.engine.mocks import is_secret, unwrap
 
 if TYPE_CHECKING:
@@ -49,7 +51,8 @@ def test_private_nodes_and_private_endpoint(dev: GkeRun) -> None:
     private = cluster_inputs(dev)["privateClusterConfig"]
     assert private["enablePrivateNodes"] is True
     assert private["enablePrivateEndpoint"] is True
-    assert private["masterGlobalAccessConfig"] == {"enabled": False}
+    # A deployer network in another region must reach the private endpoint.
+    assert private["masterGlobalAccessConfig"] == {"enabled": True}
     # The control plane /28 sits in the cluster's own node range but outside the node subnet.
     control_plane = ipaddress.ip_network(private["masterIpv4CidrBlock"])
     subnet = dev.inputs(dev.one("gcp:compute/subnetwork:Subnetwork"))
@@ -58,13 +61,29 @@ def test_private_nodes_and_private_endpoint(dev: GkeRun) -> None:
     assert not control_plane.overlaps(ipaddress.ip_network(subnet["ipCidrRange"]))
 
 
-def test_master_authorized_networks_are_exactly_the_posture(dev: GkeRun) -> None:
+def test_master_authorized_networks_are_exactly_the_api_sources(dev: GkeRun) -> None:
+    posture = dev.spec.posture
     man = cluster_inputs(dev)["masterAuthorizedNetworksConfig"]
-    cidrs = [block["cidrBlock"] for block in man["cidrBlocks"]]
-    assert cidrs == ["198.51.100.0/24"] == list(dev.spec.posture.authorized_networks)
-    assert all(ipaddress.ip_network(c) != WORLD for c in cidrs)
+    # Deployer (the cluster phase's runners) first, then people's networks.
+    assert man["cidrBlocks"] == [
+        {"cidrBlock": "10.255.0.0/24", "displayName": "deployer-0"},
+        {"cidrBlock": "100.64.10.0/24", "displayName": "authorized-1"},
+    ]
+    assert [b["cidrBlock"] for b in man["cidrBlocks"]] == posture.api_source_networks()
+    # With the private endpoint on, GKE admits only private ranges (the spec's set).
+    for block in man["cidrBlocks"]:
+        net = ipaddress.ip_network(block["cidrBlock"])
+        assert any(net.subnet_of(ipaddress.ip_network(r)) for r in PRIVATE_SOURCE_RANGES)
     assert man["gcpPublicCidrsAccessEnabled"] is False
     assert man["privateEndpointEnforcementEnabled"] is True
+
+
+def test_security_posture_uses_a_supported_vulnerability_mode(dev: GkeRun) -> None:
+    # VULNERABILITY_BASIC is retired (and ENTERPRISE's tier was removed): DISABLED is left.
+    assert cluster_inputs(dev)["securityPostureConfig"] == {
+        "mode": "BASIC",
+        "vulnerabilityMode": "VULNERABILITY_DISABLED",
+    }
 
 
 def test_dataplane_v2_enforces_network_policy(dev: GkeRun) -> None:
@@ -224,7 +243,10 @@ def test_firewall_denies_ingress_by_default_and_allows_only_control_plane(dev: G
     (allow,) = rules.values()
     assert allow["direction"] == "INGRESS"
     assert allow["sourceRanges"] == [control_plane]
-    assert allow["allows"] == [{"protocol": "tcp", "ports": ["443", "10250"]}]
+    # GKE's own 443/10250 plus the webhook ports the baseline's charts declare: cert-manager
+    # on 10250 (already open), policy-controller on 8443 (dev runs no mesh, so no 15017).
+    assert dev.spec.posture.mesh is False
+    assert allow["allows"] == [{"protocol": "tcp", "ports": ["443", "8443", "10250"]}]
     assert allow["targetServiceAccounts"] == [node_sa_email(dev)]
     assert allow["priority"] < deny["priority"]
     for rule in dev.graph.of_type(FIREWALL):
@@ -272,7 +294,12 @@ def test_binary_authorization_enforces_project_policy_with_attestor(dev: GkeRun)
         "requireAttestationsBies": [attestor.id],
     }
     assert attestor.id == "projects/acme-zt-dev/attestors/ztc-image-provenance"
-    assert "admissionWhitelistPatterns" not in policy  # no bypass
+    # The only bypass: the baseline's own images, each by its exact pinned reference.
+    patterns = [p["namePattern"] for p in policy["admissionWhitelistPatterns"]]
+    assert patterns == list(image_references(chart_releases("gcp", dev.spec.posture, "td")))
+    assert all("*" not in p for p in patterns)
+    assert POLICY_CONTROLLER_IMAGE.reference in patterns  # by its chart-published digest
+    assert "quay.io/jetstack/cert-manager-webhook:v1.19.1" in patterns
     assert policy["globalPolicyEvaluationMode"] == "ENABLE"
     assert policy["project"] == "acme-zt-dev"
 

@@ -47,9 +47,20 @@ def test_each_cluster_has_its_own_regional_provider(prod) -> None:
         assert unwrap(provider.inputs)["region"] == unwrap(cluster.inputs)["location"]
 
 
-def test_prod_api_is_private_only(prod) -> None:
-    _, graph = prod
+def test_prod_api_is_private_only_and_admits_the_deployer(prod) -> None:
+    spec, graph = prod
+    assert spec.posture.authorized_networks == []  # prod admits no people's networks
     for cluster in graph.of_type("gcp:container/cluster:Cluster"):
-        config = unwrap(cluster.inputs)["masterAuthorizedNetworksConfig"]
-        assert config.get("cidrBlocks", []) == []  # prod lists no authorized networks
+        inputs = unwrap(cluster.inputs)
+        assert inputs["privateClusterConfig"]["enablePrivateEndpoint"] is True
+        config = inputs["masterAuthorizedNetworksConfig"]
+        # Only the cluster phase's runners reach the API server.
+        assert config["cidrBlocks"] == [{"cidrBlock": "10.254.0.0/24", "displayName": "deployer-0"}]
         assert config["gcpPublicCidrsAccessEnabled"] is False
+
+
+def test_one_policy_admits_the_baseline_images_of_both_clusters(prod) -> None:
+    _, graph = prod
+    (policy,) = graph.of_type("gcp:binaryauthorization/policy:Policy")
+    patterns = [p["namePattern"] for p in unwrap(policy.inputs)["admissionWhitelistPatterns"]]
+    assert patterns == sorted(set(patterns)) and patterns

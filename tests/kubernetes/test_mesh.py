@@ -57,7 +57,11 @@ def test_istio_releases_and_namespaces(mesh_graph):
     istiod = releases["istiod"]
     assert {releases["istio-base"].urn, releases["istio-cni"].urn} <= set(istiod.dependencies)
     assert istiod.inputs["values"]["meshConfig"]["trustDomain"] == "dev-gcp.dev.zt.example.com"
-    assert istiod.inputs["values"]["pilot"]["cni"]["enabled"] is True
+    # istiod 1.27 reads `cni` at the top level (a `pilot:` key is silently ignored).
+    assert istiod.inputs["values"]["cni"] == {"enabled": True}
+    assert "pilot" not in istiod.inputs["values"]
+    assert istiod.inputs["values"]["global"] == {
+        "hub": "docker.io/istio", "tag": "1.27.3", "platform": "gke"}
     labels = _named(mesh_graph, "Namespace", "istio-system").inputs["metadata"]["labels"]
     assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
     workload = _named(mesh_graph, "Namespace", "payments").inputs["metadata"]["labels"]

@@ -36,11 +36,14 @@ def test_default_placements_are_what_the_cloud_pools_carry():
 
 
 def test_runtime_class_follows_any_placement_it_is_given():
-    placement = SandboxPlacement("kata-qemu", {"pool": "sandbox"}, ())
+    placement = SandboxPlacement("kata", {"pool": "sandbox"}, ())
     runtime = runtime_class(placement)
     assert runtime["metadata"]["name"] == SANDBOX_RUNTIME_CLASS
-    assert runtime["handler"] == "kata-qemu"
+    assert runtime["handler"] == "kata"
     assert runtime["scheduling"] == {"nodeSelector": {"pool": "sandbox"}}
+    # A handler without a documented overhead is refused, not rendered without one.
+    with pytest.raises(ValueError, match="kata-qemu"):
+        runtime_class(SandboxPlacement("kata-qemu", {"pool": "sandbox"}, ()))
 
 
 def test_missing_cloud_identity_names_the_config_key():

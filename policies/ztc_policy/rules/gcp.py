@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from .. import types as t
 from ..findings import expect, fail, unverifiable
 from ..values import (
@@ -25,32 +27,48 @@ def _not_true(v):
     return as_bool(v) is not True
 
 
-@rule("ZT-API-PRIVATE", "gcp", t.GKE_CLUSTER, summary="private endpoint + authorized networks")
+# Ranges a private API endpoint may admit: RFC 1918 and RFC 6598 (shared address space), the
+# same set the stack spec allows for `posture.deployer.networks` / `authorizedNetworks`. GKE
+# refuses other master authorized networks once the public endpoint is off ("is not a reserved
+# network, which is required for private endpoints";
+# https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks).
+PRIVATE_SOURCE_RANGES = tuple(ipaddress.ip_network(r) for r in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+
+
+def _is_private_source(cidr: object) -> bool:
+    try:
+        net = ipaddress.ip_network(str(cidr), strict=False)
+    except ValueError:
+        return False
+    return net.version == 4 and any(net.subnet_of(r) for r in PRIVATE_SOURCE_RANGES)
+
+
+@rule("ZT-API-PRIVATE", "gcp", t.GKE_CLUSTER,
+      summary="private endpoint only, private authorized networks")
 def gke_api(r, cfg):
     c = "ZT-API-PRIVATE"
-    private = lookup(r.props, "privateClusterConfig.enablePrivateEndpoint")
-    if private is UNKNOWN:
-        return [unverifiable(c, "privateClusterConfig.enablePrivateEndpoint")]
+    out = expect(r.props, "privateClusterConfig.enablePrivateEndpoint", _is_true, control=c,
+                 default=False,
+                 why="privateClusterConfig.enablePrivateEndpoint is {value}: the API server has "
+                     "a public endpoint; set it to true (every API server is private-only)")
     man = lookup(r.props, "masterAuthorizedNetworksConfig")
     if man is UNKNOWN:
-        return [unverifiable(c, "masterAuthorizedNetworksConfig")]
+        return out + [unverifiable(c, "masterAuthorizedNetworksConfig")]
     if man is MISSING:
-        if as_bool(private) is True:
-            return []
-        return [fail(c, "public endpoint without masterAuthorizedNetworksConfig is open to "
-                     "0.0.0.0/0; set privateClusterConfig.enablePrivateEndpoint=true or "
-                     "authorize networks")]
+        return out  # private endpoint: GKE still enforces authorized networks (none admitted)
     blocks = [b.get("cidrBlock") for b in as_list(man.get("cidrBlocks")) if isinstance(b, dict)]
-    out = []
     if contains_unknown(blocks):
         out.append(unverifiable(c, "masterAuthorizedNetworksConfig.cidrBlocks"))
-    elif any(is_world(b) for b in blocks):
-        out.append(fail(c, "masterAuthorizedNetworksConfig authorizes 0.0.0.0/0"))
+    else:
+        public = [str(b) for b in blocks if not _is_private_source(b)]
+        if public:
+            out.append(fail(c, f"masterAuthorizedNetworksConfig admits {', '.join(public)}: "
+                            "only private ranges (RFC 1918, 100.64.0.0/10) may reach the "
+                            "private API server"))
     out += expect(man, "gcpPublicCidrsAccessEnabled", _not_true, control=c, default=False,
                   why="masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled is {value}: "
                       "any Google Cloud IP could reach the API")
-    if as_bool(private) is not True and not blocks:
-        out.append(fail(c, "public endpoint with no authorized cidrBlocks"))
     return out
 
 

@@ -174,7 +174,7 @@ def gcp(e: Estate, root: str) -> None:
     cluster = e.add("gcp:container/cluster:Cluster", n, {
         "minMasterVersion": "1.35",
         "privateClusterConfig": {"enablePrivateNodes": True, "enablePrivateEndpoint": True},
-        "masterAuthorizedNetworksConfig": {"cidrBlocks": [{"cidrBlock": "198.51.100.0/24"}],
+        "masterAuthorizedNetworksConfig": {"cidrBlocks": [{"cidrBlock": "10.255.0.0/24"}],
                                            "gcpPublicCidrsAccessEnabled": False},
         "authenticatorGroupsConfig": {"securityGroup": "gke-security-groups@example.com"},
         "workloadIdentityConfig": {"workloadPool": "p.svc.id.goog"},

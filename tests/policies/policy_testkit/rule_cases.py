@@ -148,9 +148,16 @@ CASES: list[Case] = [
           {"direction": "Inbound", "access": "Allow", "sourceAddressPrefix": "0.0.0.0/0",
            "destinationPortRange": "22"}),
     # --- GCP ---
-    mutate("ZT-API-PRIVATE gcp Cluster: private endpoint + authorized networks", "hand-gcp",
-           ("privateClusterConfig.enablePrivateEndpoint", False),
+    mutate("ZT-API-PRIVATE gcp Cluster: private endpoint only, private authorized networks",
+           "hand-gcp", ("privateClusterConfig.enablePrivateEndpoint", False),
            ("masterAuthorizedNetworksConfig", D)),
+    # A public endpoint is a violation even behind private authorized networks...
+    mutate("ZT-API-PRIVATE gcp Cluster: private endpoint only, private authorized networks",
+           "hand-gcp", ("privateClusterConfig.enablePrivateEndpoint", False)),
+    # ...and so is a public authorized network (a documentation range is not private).
+    mutate("ZT-API-PRIVATE gcp Cluster: private endpoint only, private authorized networks",
+           "hand-gcp", ("masterAuthorizedNetworksConfig.cidrBlocks",
+                        [{"cidrBlock": "10.255.0.0/24"}, {"cidrBlock": "198.51.100.0/24"}])),
     mutate("ZT-NODE-PRIVATE gcp Cluster: private nodes", "hand-gcp",
            ("privateClusterConfig.enablePrivateNodes", D)),
     mutate("ZT-IAM-ONLY gcp Cluster: no client certs, no ABAC, Groups RBAC", "hand-gcp",
