@@ -18,7 +18,7 @@ CREATION_TIMESTAMP = "2026-01-01T00:00:00Z"
 # App versions of the charts the baseline pins (what `helm status` reports).
 _APP_VERSIONS = {
     ("cert-manager", "v1.19.1"): "v1.19.1",
-    ("policy-controller", "0.10.8"): "0.13.1",
+    ("policy-controller", "0.10.6"): "0.13.1",  # sigstore helm-charts index.yaml
 }
 
 
