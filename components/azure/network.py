@@ -5,12 +5,19 @@ delegated API-server subnet (API Server VNet Integration). Pods live in the over
 `podCidr`, never in the VNet.
 
 API access: AKS cannot combine a private cluster with API-server authorized IP ranges
-("The API server authorized IP ranges feature isn't supported on private clusters",
-learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges). We keep the stronger
-option, a private cluster with no public FQDN, and enforce `posture.authorizedNetworks`
-in the network instead: the API-server subnet's NSG admits HTTPS only from the node subnet
-and from exactly those ranges (reaching the VNet over VPN/ExpressRoute/peering), and
-denies everything else.
+("IP authorized ranges only apply to the public API server",
+learn.microsoft.com/azure/aks/private-clusters). We keep the stronger option, a private
+cluster with no public FQDN, and enforce `Posture.api_source_networks()` (the deployer's
+ranges, then `posture.authorizedNetworks`) in the network instead: the API-server subnet's
+NSG admits HTTPS from exactly those ranges (reaching the VNet over VPN/ExpressRoute/peering)
+and from the node subnet, and denies everything else.
+
+Pod traffic: with Azure CNI Overlay pod traffic is not encapsulated and the node subnet's
+NSG applies to it, so node->node, node->pod and pod->pod (DNS included) are allowed
+explicitly (learn.microsoft.com/azure/aks/concepts-network-azure-cni-overlay
+#network-security-groups), and so is the API server (its instances sit in the delegated
+subnet, learn.microsoft.com/azure/aks/api-server-vnet-integration) calling the kubelet and
+the admission webhooks that run in pods (`webhook_ports`).
 """
 
 from __future__ import annotations
@@ -23,13 +30,48 @@ import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
 from components.azure.context import AksContext
+from components.azure.nsg import ANY, security_rule
 from components.catalog import ControlId
+from components.spec import Posture
 
 _ALLOW = network.SecurityRuleAccess.ALLOW
 _DENY = network.SecurityRuleAccess.DENY
-_IN = network.SecurityRuleDirection.INBOUND
 _TCP = network.SecurityRuleProtocol.TCP
-_ANY = network.SecurityRuleProtocol.ASTERISK
+_ANY_PROTOCOL = network.SecurityRuleProtocol.ASTERISK
+# Service tags (singular fields only, see components/azure/nsg.py).
+_INTERNET = "Internet"
+_AZURE_LB = "AzureLoadBalancer"
+
+KUBELET_PORT = "10250"
+
+# Pod ports the API server calls: admission webhooks and aggregated APIs. The one list of them;
+# a webhook whose port is missing here times out ("failed calling webhook ... context deadline
+# exceeded") and its failurePolicy decides whether admission then fails.
+WEBHOOK_PORTS: dict[str, str] = {
+    # sigstore policy-controller's `webhook` deployment listens on 8443 (chart
+    # github.com/sigstore/helm-charts charts/policy-controller); Gatekeeper, which the azurepolicy
+    # add-on runs, serves its webhook on --port=8443 (github.com/open-policy-agent/gatekeeper
+    # deploy/gatekeeper.yaml; the add-on's build is assumed to keep it).
+    "8443": "policy-controller and Gatekeeper (azurepolicy add-on) webhooks",
+    # cert-manager chart: `webhook.securePort` defaults to 10250
+    # (github.com/cert-manager/cert-manager deploy/charts/cert-manager/README.template.md).
+    "10250": "cert-manager webhook",
+    # AKS workload identity: azure-wi-webhook-controller-manager, targetPort 9443
+    # (github.com/Azure/azure-workload-identity charts/workload-identity-webhook values.yaml).
+    "9443": "AKS workload identity webhook",
+    # AKS metrics-server (metrics.k8s.io) listens on 4443 (seen on AKS pods,
+    # github.com/Azure/AKS/issues/3120; not documented by AKS: unverified for current versions).
+    "4443": "metrics-server aggregated API",
+}
+# istiod's injection/validation webhook (the mesh's control plane), only with posture.mesh.
+ISTIOD_WEBHOOK_PORT = "15017"
+
+
+def webhook_ports(posture: Posture) -> list[str]:
+    ports = list(WEBHOOK_PORTS)
+    if posture.mesh:
+        ports.append(ISTIOD_WEBHOOK_PORT)
+    return ports
 
 
 @dataclass(frozen=True)
@@ -68,58 +110,76 @@ class AksNetwork:
     nat_gateway: network.NatGateway
 
 
-def _rule(name: str, priority: int, access, protocol, sources: list[str], ports: list[str],
-          destination: str, description: str) -> network.SecurityRuleArgs:
-    return network.SecurityRuleArgs(
-        name=name,
-        priority=priority,
-        direction=_IN,
-        access=access,
-        protocol=protocol,
-        source_address_prefixes=sources,
-        source_port_range="*",
-        destination_address_prefix=destination,
-        destination_port_ranges=ports,
-        description=description,
-    )
-
-
-def node_rules(a: Addressing) -> list[network.SecurityRuleArgs]:
-    """Nodes accept traffic from inside the VNet and the Azure LB probe; never the Internet."""
+def _deny_rest(what: str) -> list[network.SecurityRuleArgs]:
     return [
-        _rule("allow-vnet-inbound", 100, _ALLOW, _ANY, ["VirtualNetwork"], ["*"], a.nodes,
-              "nodes, pods (overlay, SNAT to node IPs) and the API server talk inside the VNet"),
-        _rule("allow-azure-lb-probes", 110, _ALLOW, _ANY, ["AzureLoadBalancer"], ["*"], a.nodes,
-              "health probes of internal load balancers"),
-        _rule("deny-internet-inbound", 4000, _DENY, _ANY, ["Internet"], ["*"], "*",
-              "no ingress from the Internet, whatever a Service of type LoadBalancer asks for"),
-        _rule("deny-all-inbound", 4096, _DENY, _ANY, ["*"], ["*"], "*",
-              "everything not allowed above"),
+        security_rule("deny-internet-inbound", 4000, access=_DENY, protocol=_ANY_PROTOCOL,
+                      sources=[_INTERNET], destinations=[ANY], ports=[ANY],
+                      description=f"no ingress from the Internet to {what}"),
+        security_rule("deny-all-inbound", 4096, access=_DENY, protocol=_ANY_PROTOCOL,
+                      sources=[ANY], destinations=[ANY], ports=[ANY],
+                      description="everything not allowed above, including the rest of the VNet"),
     ]
 
 
-def apiserver_rules(a: Addressing, authorized: list[str]) -> list[network.SecurityRuleArgs]:
-    """The API server's ILB admits the nodes and exactly the posture's authorized ranges."""
+def node_rules(a: Addressing, posture: Posture) -> list[network.SecurityRuleArgs]:
+    """Nodes and pods talk to each other, the API server reaches kubelets and webhooks."""
+    return [
+        # The three flows Azure CNI Overlay requires (concepts-network-azure-cni-overlay).
+        security_rule("allow-nodes-to-nodes", 100, access=_ALLOW, protocol=_ANY_PROTOCOL,
+                      sources=[a.nodes], destinations=[a.nodes], ports=[ANY],
+                      description="node to node, and pods to other nodes (SNAT to node IPs)"),
+        security_rule("allow-nodes-to-pods", 110, access=_ALLOW, protocol=_ANY_PROTOCOL,
+                      sources=[a.nodes], destinations=[a.pods], ports=[ANY],
+                      description="node to pod: kubelet probes, service routing (CNI Overlay)"),
+        security_rule("allow-pods-to-pods", 120, access=_ALLOW, protocol=_ANY_PROTOCOL,
+                      sources=[a.pods], destinations=[a.pods], ports=[ANY],
+                      description="pod to pod and pod to service, DNS included (CNI Overlay)"),
+        # API Server VNet Integration: no tunnel, the API server calls nodes and pods directly.
+        security_rule("allow-apiserver-to-kubelet", 130, access=_ALLOW, protocol=_TCP,
+                      sources=[a.apiserver], destinations=[a.nodes], ports=[KUBELET_PORT],
+                      description="API server to kubelet: logs, exec, port-forward"),
+        # KMS with a private vault: "the NSG must allow TCP port 443 from the API server to the
+        # private key vault's private endpoint IP address" (learn.microsoft.com/azure/aks/
+        # use-kms-etcd-encryption#limitations). AKS creates that endpoint; if it lands in the
+        # node subnet this rule lets the API server reach it.
+        security_rule("allow-apiserver-to-kms-endpoint", 140, access=_ALLOW, protocol=_TCP,
+                      sources=[a.apiserver], destinations=[a.nodes], ports=["443"],
+                      description="API server to the KMS key vault private endpoint"),
+        security_rule("allow-apiserver-to-webhooks", 150, access=_ALLOW, protocol=_TCP,
+                      sources=[a.apiserver], destinations=[a.pods],
+                      ports=webhook_ports(posture),
+                      description="API server to admission webhooks and aggregated APIs in pods"),
+        security_rule("allow-azure-lb-probes", 160, access=_ALLOW, protocol=_ANY_PROTOCOL,
+                      sources=[_AZURE_LB], destinations=[a.nodes], ports=[ANY],
+                      description="health probes of internal load balancers"),
+        *_deny_rest("the nodes, whatever a Service of type LoadBalancer asks for"),
+    ]
+
+
+def apiserver_rules(a: Addressing, api_sources: list[str]) -> list[network.SecurityRuleArgs]:
+    """The API server's ILB admits the nodes and exactly `Posture.api_source_networks()`."""
     rules = [
-        _rule("allow-nodes-to-apiserver", 100, _ALLOW, _TCP, [a.nodes], ["443", "4443"],
-              a.apiserver, "kubelet and pods (SNAT to node IPs) reach the API server"),
-        _rule("allow-azure-lb-to-apiserver", 110, _ALLOW, _TCP, ["AzureLoadBalancer"], ["9988"],
-              a.apiserver, "AKS: Azure Load Balancer health probes of the API server ILB"),
-        _rule("allow-apiserver-subnet-internal", 115, _ALLOW, _ANY, [a.apiserver], ["*"],
-              a.apiserver, "the API server's own instances and ILB inside its delegated subnet"),
+        # The two rules AKS documents for API Server VNet Integration
+        # (learn.microsoft.com/azure/aks/api-server-vnet-integration
+        # #network-security-group-nsg-security-rules).
+        security_rule("allow-nodes-to-apiserver", 100, access=_ALLOW, protocol=_TCP,
+                      sources=[a.nodes], destinations=[a.apiserver], ports=["443", "4443"],
+                      description="kubelet and pods (SNAT to node IPs) reach the API server"),
+        security_rule("allow-azure-lb-to-apiserver", 110, access=_ALLOW, protocol=_TCP,
+                      sources=[_AZURE_LB], destinations=[a.apiserver], ports=["9988"],
+                      description="AKS: Azure Load Balancer health probes of the API server ILB"),
+        security_rule("allow-apiserver-subnet-internal", 115, access=_ALLOW,
+                      protocol=_ANY_PROTOCOL, sources=[a.apiserver], destinations=[a.apiserver],
+                      ports=[ANY],
+                      description="the API server's own instances and ILB in its delegated subnet"),
     ]
-    if authorized:
+    if api_sources:
         rules.append(
-            _rule("allow-authorized-networks", 120, _ALLOW, _TCP, list(authorized), ["443"],
-                  a.apiserver, "posture.authorizedNetworks, over private connectivity only")
+            security_rule("allow-api-clients", 120, access=_ALLOW, protocol=_TCP,
+                          sources=api_sources, destinations=[a.apiserver], ports=["443"],
+                          description="posture deployer + authorized networks, private only")
         )
-    rules += [
-        _rule("deny-internet-inbound", 4000, _DENY, _ANY, ["Internet"], ["*"], "*",
-              "the control plane is never reachable from the Internet"),
-        _rule("deny-all-inbound", 4096, _DENY, _ANY, ["*"], ["*"], "*",
-              "everything not allowed above, including the rest of the VNet"),
-    ]
-    return rules
+    return rules + _deny_rest("the control plane")
 
 
 def build_network(ctx: AksContext) -> AksNetwork:
@@ -132,7 +192,7 @@ def build_network(ctx: AksContext) -> AksNetwork:
             resource_group_name=rg,
             network_security_group_name=f"nsg-{name}-nodes",
             location=ctx.location,
-            security_rules=node_rules(a),
+            security_rules=node_rules(a, ctx.posture),
             tags=ctx.tags,
         ),
         opts=ctx.opts(),
@@ -145,7 +205,7 @@ def build_network(ctx: AksContext) -> AksNetwork:
             resource_group_name=rg,
             network_security_group_name=f"nsg-{name}-apiserver",
             location=ctx.location,
-            security_rules=apiserver_rules(a, list(ctx.posture.authorized_networks)),
+            security_rules=apiserver_rules(a, ctx.posture.api_source_networks()),
             tags=ctx.tags,
         ),
         opts=ctx.opts(),
