@@ -16,13 +16,21 @@ KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
 KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 # KMS with a private key vault: the control-plane identity sets up the private link.
 KEY_VAULT_CONTRIBUTOR = "f25e0fa2-a7c8-4377-a976-54943a77a395"
+# BYOK disks: "The AKS cluster identity needs Reader access to the DiskEncryptionSet"
+# (learn.microsoft.com/azure/aks/azure-disk-customer-managed-keys; Reader on the set itself,
+# no longer Contributor on its resource group since MicrosoftDocs/azure-aks-docs 976a28c).
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 
-# Portable group -> Azure RBAC role on the cluster (same verbs as the in-cluster RBAC).
+# Portable group -> Azure RBAC role (same verbs as the in-cluster RBAC).
 GROUP_ROLES: dict[str, str] = {
     "admins": AKS_RBAC_CLUSTER_ADMIN,
     "developers": AKS_RBAC_WRITER,
     "auditors": AKS_RBAC_READER,
 }
+# Groups whose role holds in the workload namespaces only (scope `<cluster id>/namespaces/<ns>`,
+# learn.microsoft.com/azure/aks/entra-id-authorization), like their namespaced RoleBindings on
+# EKS and GKE; the others hold at cluster scope.
+NAMESPACED_GROUPS: frozenset[str] = frozenset({"developers"})
 
 # The Entra ID application every AKS-managed-AAD cluster accepts tokens for (kubelogin --server-id).
 AKS_AAD_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"

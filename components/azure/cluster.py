@@ -45,6 +45,33 @@ def _control_plane_grants(
     ]
 
 
+def _group_grants(
+    ctx: AksContext, cluster: cs.ManagedCluster, role_name: str, object_id: str | None,
+    kubernetes_group: str,
+) -> list[authorization.RoleAssignment]:
+    """A portable group's Azure RBAC role (cluster or namespace scope) + the Cluster User role."""
+    assert object_id is not None
+    group = authorization.PrincipalType.GROUP
+    description = f"portable group {kubernetes_group} ({role_name})"
+    role = catalog.GROUP_ROLES[role_name]
+    if role_name in catalog.NAMESPACED_GROUPS:
+        # The scope is a plain string (the policy pack checks it at the first preview); the
+        # dependency on the cluster is explicit instead.
+        scoped = [
+            grant(ctx, f"{role_name}-rbac-{ns.name}", principal_id=object_id, role=role,
+                  scope=f"{ctx.cluster_id}/namespaces/{ns.name}", principal_type=group,
+                  description=f"{description} in namespace {ns.name}", depends_on=[cluster])
+            for ns in ctx.posture.workload_namespaces
+        ]
+    else:
+        scoped = [grant(ctx, f"{role_name}-rbac", principal_id=object_id, role=role,
+                        scope=cluster.id, principal_type=group, description=description)]
+    # listClusterUserCredential (the exec kubeconfig) is an action on the cluster itself.
+    user = grant(ctx, f"{role_name}-user", principal_id=object_id, role=catalog.AKS_CLUSTER_USER,
+                 scope=cluster.id, principal_type=group, description=description)
+    return [*scoped, user]
+
+
 def build_cluster(
     ctx: AksContext,
     net: AksNetwork,
@@ -199,17 +226,12 @@ def build_cluster(
             controls.append(ControlId.SANDBOX)
         c.implements(agent_pool, *controls)
 
-    group_grants = []
-    for role_name, group in groups.items():
-        assert group.azure_group_object_id is not None
-        for suffix, role in (("rbac", catalog.GROUP_ROLES[role_name]),
-                             ("user", catalog.AKS_CLUSTER_USER)):
-            g = grant(
-                ctx, f"{role_name}-{suffix}",
-                principal_id=group.azure_group_object_id, role=role, scope=cluster.id,
-                principal_type=authorization.PrincipalType.GROUP,
-                description=f"portable group {group.kubernetes_group} ({role_name})",
-            )
-            c.implements(g, ControlId.IAM_ONLY)
-            group_grants.append(g)
+    group_grants = [
+        g
+        for role_name, group in groups.items()
+        for g in _group_grants(ctx, cluster, role_name, group.azure_group_object_id,
+                               group.kubernetes_group)
+    ]
+    for g in group_grants:
+        c.implements(g, ControlId.IAM_ONLY)
     return AksControlPlane(cluster=cluster, pools=agent_pools, group_grants=group_grants)

@@ -45,6 +45,12 @@ class AksContext:
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{rg}"
 
     @property
+    def cluster_id(self) -> str:
+        """The ManagedCluster's ARM id, known before it exists (role assignment scopes)."""
+        return (f"{self.resource_group_id}/providers/Microsoft.ContainerService/"
+                f"managedClusters/{self.name}")
+
+    @property
     def tags(self) -> dict[str, str]:
         return {"ztc-cluster": self.name, "ztc-managed-by": "zero-trust-clusters", **self.cluster.labels}
 

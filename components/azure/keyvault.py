@@ -143,13 +143,21 @@ def build_keys(ctx: AksContext, identities: AksIdentities) -> AksKeys:
         grant(ctx, "cp-kms-vault-contributor", principal_id=identities.control_plane.principal_id,
               role=catalog.KEY_VAULT_CONTRIBUTOR, scope=vault.id, principal_type=sp,
               description="AKS KMS with a private vault sets up its private link"),
+        # RBAC vaults: the set's own identity gets "Key Vault Crypto Service Encryption User"
+        # on the vault (learn.microsoft.com/azure/aks/azure-disk-customer-managed-keys
+        # #grant-the-diskencryptionset-access-to-key-vault).
         grant(ctx, "des-crypto-service-user", principal_id=des.identity.apply(
                   lambda i: i.principal_id if i else ""),
               role=catalog.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, scope=vault.id,
               principal_type=sp, description="Disk Encryption Set reads the disk key"),
+        # The cluster identity reads the set it encrypts OS and data disks with (same page).
+        grant(ctx, "cp-des-reader", principal_id=identities.control_plane.principal_id,
+              role=catalog.READER, scope=des.id, principal_type=sp,
+              description="AKS reads the Disk Encryption Set of its node and data disks"),
     ]
     c.implements(grants[0], ControlId.SECRETS_KMS)
     c.implements(grants[1], ControlId.SECRETS_KMS)
     c.implements(grants[2], ControlId.DISK_CMK)
+    c.implements(grants[3], ControlId.DISK_CMK)
     return AksKeys(vault=vault, kms_key=kms_key, disk_key=disk_key, disk_encryption_set=des,
                    grants=grants)

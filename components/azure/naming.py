@@ -32,11 +32,14 @@ def node_resource_group(cluster: str) -> str:
 
 
 def key_vault(subscription_id: str, cluster: str) -> str:
-    """3-24 chars, letters/digits/hyphens, starts with a letter, no trailing hyphen."""
-    return f"kv{short_hash(subscription_id, cluster)}-{cluster[:15]}".rstrip("-")
+    """3-24 chars, letters/digits/hyphens, starts with a letter, ends with a letter or digit,
+    no consecutive hyphens (learn.microsoft.com/azure/azure-resource-manager/management/
+    resource-name-rules#microsoftkeyvault); cluster names may contain `--`."""
+    name = re.sub(r"-{2,}", "-", f"kv{short_hash(subscription_id, cluster)}-{cluster[:15]}")
+    return name.rstrip("-")
 
 
 def storage_account(subscription_id: str, cluster: str) -> str:
-    """3-24 chars, lowercase letters and digits only."""
+    """3-24 chars, lowercase letters and digits only (resource-name-rules#microsoftstorage)."""
     compact = re.sub(r"[^a-z0-9]", "", cluster)[:14]
     return f"st{compact}{short_hash(subscription_id, cluster, length=8)}"[:24]

@@ -17,7 +17,7 @@ def test_private_cluster_without_public_fqdn_or_run_command(dev):
 
 def test_authorized_ranges_are_not_sent_to_a_private_cluster(dev):
     """AKS rejects authorized IP ranges on private clusters; the NSG enforces them instead."""
-    assert dev.spec.posture.authorized_networks == ["198.51.100.0/24"]
+    assert dev.spec.posture.authorized_networks == ["100.64.10.0/24"]
     access = dev.inputs(dev.cluster)["apiServerAccessProfile"]
     assert "authorizedIPRanges" not in access
 
@@ -43,28 +43,46 @@ def test_entra_id_and_azure_rbac_are_the_only_way_in(dev):
     assert "servicePrincipalProfile" not in inputs and "linuxProfile" not in inputs
 
 
-def test_portable_groups_get_aks_rbac_roles_at_cluster_scope(dev):
+def _group_grants(dev) -> dict[str, set[tuple[str, str]]]:
+    """principal -> {(role GUID, scope)} of every assignment to a group."""
     sub = dev.cluster_spec.azure.subscription_id
-    by_principal: dict[str, set[str]] = {}
+    prefix = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/"
+    out: dict[str, set[tuple[str, str]]] = {}
     for assignment in dev.of_type("azure-native:authorization:RoleAssignment"):
         inputs = dev.inputs(assignment)
         if inputs["principalType"] != "Group":
             continue
-        assert inputs["scope"] == dev.cluster.id
-        prefix = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/"
         assert inputs["roleDefinitionId"].startswith(prefix)
-        by_principal.setdefault(inputs["principalId"], set()).add(
-            inputs["roleDefinitionId"].removeprefix(prefix)
-        )
-    groups = dev.spec.posture.groups
-    assert by_principal == {
-        groups.admins.azure_group_object_id: {"b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
-                                              catalog.AKS_CLUSTER_USER},
-        groups.developers.azure_group_object_id: {"a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
-                                                  catalog.AKS_CLUSTER_USER},
-        groups.auditors.azure_group_object_id: {"7f6c6a51-bcf8-42ba-9220-52d62157d7db",
-                                                catalog.AKS_CLUSTER_USER},
+        out.setdefault(inputs["principalId"], set()).add(
+            (inputs["roleDefinitionId"].removeprefix(prefix), inputs["scope"]))
+    return out
+
+
+def test_admins_and_auditors_hold_their_aks_rbac_role_at_cluster_scope(dev):
+    groups, cluster = dev.spec.posture.groups, dev.cluster.id
+    grants = _group_grants(dev)
+    assert grants[groups.admins.azure_group_object_id] == {
+        (catalog.AKS_RBAC_CLUSTER_ADMIN, cluster), (catalog.AKS_CLUSTER_USER, cluster)}
+    assert grants[groups.auditors.azure_group_object_id] == {
+        (catalog.AKS_RBAC_READER, cluster), (catalog.AKS_CLUSTER_USER, cluster)}
+    assert catalog.AKS_RBAC_CLUSTER_ADMIN == "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+    assert catalog.AKS_RBAC_READER == "7f6c6a51-bcf8-42ba-9220-52d62157d7db"
+
+
+def test_developers_write_only_in_the_workload_namespaces(dev):
+    """Namespace-scoped role assignments: `<cluster id>/namespaces/<ns>` (like EKS and GKE)."""
+    developers = dev.spec.posture.groups.developers.azure_group_object_id
+    namespaces = [ns.name for ns in dev.spec.posture.workload_namespaces]
+    assert namespaces
+    assert _group_grants(dev)[developers] == {
+        *((catalog.AKS_RBAC_WRITER, f"{dev.cluster.id}/namespaces/{ns}") for ns in namespaces),
+        # Fetching the exec kubeconfig is an action on the cluster itself.
+        (catalog.AKS_CLUSTER_USER, dev.cluster.id),
     }
+    assert catalog.AKS_RBAC_WRITER == "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb"
+    for ns in namespaces:
+        # The scope is known before the cluster exists; the order is explicit.
+        assert dev.cluster.urn in dev.named(f"dev-azure-developers-rbac-{ns}").dependencies
 
 
 def test_role_assignment_names_are_stable_guids(dev):
@@ -106,6 +124,34 @@ def test_control_plane_identity_can_use_the_kms_key_before_the_cluster_exists(de
     identity = dev.inputs(dev.cluster)["identity"]
     assert identity["type"] == cs.ResourceIdentityType.USER_ASSIGNED.value
     assert identity["userAssignedIdentities"] == [cp.id]
+
+
+def test_cluster_identity_reads_the_disk_encryption_set_before_the_cluster_exists(dev):
+    """BYOK disks: Reader on the DiskEncryptionSet for the cluster identity, and the set's own
+    identity Key Vault Crypto Service Encryption User on the (RBAC) vault, both before AKS
+    creates a node or a disk."""
+    cp, des, vault = (dev.named("dev-azure-control-plane"), dev.named("dev-azure-des"),
+                      dev.named("dev-azure-kv"))
+    by_role_scope = {(dev.inputs(r)["principalId"],
+                      dev.inputs(r)["roleDefinitionId"].rsplit("/", 1)[1],
+                      dev.inputs(r)["scope"]): r
+                     for r in dev.of_type("azure-native:authorization:RoleAssignment")}
+    reader = by_role_scope[(cp.outputs["principalId"], catalog.READER, des.id)]
+    des_user = by_role_scope[(des.outputs["identity"]["principalId"],
+                              catalog.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, vault.id)]
+    assert catalog.READER == "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    assert dev.inputs(reader)["principalType"] == "ServicePrincipal"
+    assert dev.inputs(vault)["properties"]["enableRbacAuthorization"] is True
+    for grant in (reader, des_user):
+        assert grant.urn in dev.cluster.dependencies
+    # Nothing broader: no Contributor on the set or its resource group.
+    cp_grants = {k[1] for k in by_role_scope if k[0] == cp.outputs["principalId"]}
+    assert "b24988ac-6180-42a0-ab88-20f7382dd24c" not in cp_grants
+    # The pools are created after the cluster, so after the grants too.
+    for pool in dev.of_type("azure-native:containerservice:AgentPool"):
+        assert dev.cluster.urn in pool.dependencies or any(
+            other.urn in pool.dependencies
+            for other in dev.of_type("azure-native:containerservice:AgentPool"))
 
 
 def test_workload_identity_and_oidc_issuer(dev):
