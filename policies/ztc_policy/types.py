@@ -34,6 +34,7 @@ BLOB_CONTAINER = "azure-native:storage:BlobContainer"
 BLOB_IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 AZ_KEY = "azure-native:keyvault:Key"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
 # GCP
 GKE_CLUSTER = "gcp:container/cluster:Cluster"

@@ -1,6 +1,8 @@
-"""AKS (ManagedCluster, AgentPool and inline agentPoolProfiles) and NSGs."""
+"""AKS (ManagedCluster, AgentPool and inline agentPoolProfiles), NSGs and role assignments."""
 
 from __future__ import annotations
+
+import re
 
 from .. import types as t
 from ..findings import expect, fail, unverifiable
@@ -216,3 +218,34 @@ def nsg_world(r, cfg):
 @rule("ZT-NET-SEGMENT", "azure", t.NSG_RULE, summary="no world ingress rule")
 def nsg_rule_world(r, cfg):
     return _nsg_rule_world(r.props, "ZT-NET-SEGMENT", "security rule")
+
+
+# --- Azure RBAC for Kubernetes authorization ---------------------------------------------------
+
+# Built-in "Azure Kubernetes Service RBAC Writer" (learn.microsoft.com/azure/
+# role-based-access-control/built-in-roles/containers): read/write most objects of a namespace.
+AKS_RBAC_WRITER = "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb"
+# A namespace scope: `<cluster id>/namespaces/<ns>` (learn.microsoft.com/azure/aks/
+# entra-id-authorization).
+_NAMESPACE_SCOPE = re.compile(
+    r"/providers/microsoft\.containerservice/managedclusters/[^/]+/namespaces/[^/]+$", re.I)
+
+
+@rule("ZT-IAM-ONLY", "azure", t.ROLE_ASSIGNMENT, summary="AKS RBAC Writer only on namespaces")
+def aks_writer_namespaced(r, cfg):
+    """Writers (developers) hold the role in their namespaces, never on the whole cluster (where
+    it covers kube-system) or anything wider, like their namespaced RoleBindings elsewhere."""
+    c = "ZT-IAM-ONLY"
+    role = lookup(r.props, "roleDefinitionId")
+    if role is UNKNOWN or contains_unknown(role):
+        return [unverifiable(c, "roleDefinitionId")]
+    if not isinstance(role, str) or role.rsplit("/", 1)[-1].lower() != AKS_RBAC_WRITER:
+        return []
+    scope = lookup(r.props, "scope")
+    if scope is UNKNOWN or contains_unknown(scope):
+        return [unverifiable(c, "scope of an AKS RBAC Writer assignment")]
+    if isinstance(scope, str) and _NAMESPACE_SCOPE.search(scope):
+        return []
+    return [fail(c, f"Azure Kubernetes Service RBAC Writer is assigned at scope {scope!r}: "
+                    "write access to every namespace, kube-system included; assign it per "
+                    "workload namespace (scope <cluster id>/namespaces/<namespace>)")]

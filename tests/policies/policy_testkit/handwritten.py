@@ -130,7 +130,7 @@ def azure(e: Estate, root: str) -> None:
     n = "hand-azure"
     nsg = e.add("azure-native:network:NetworkSecurityGroup", f"{n}-nsg", {"securityRules": [
         {"name": "allow-vnet", "direction": "Inbound", "access": "Allow",
-         "sourceAddressPrefixes": ["VirtualNetwork"], "destinationPortRange": "*"},
+         "sourceAddressPrefix": "VirtualNetwork", "destinationPortRange": "*"},
         {"name": "deny-all", "direction": "Inbound", "access": "Deny",
          "sourceAddressPrefix": "*", "destinationPortRange": "*"}]})
     pool_security = {"enableSecureBoot": True, "enableVTPM": True, "sshAccess": "Disabled"}

@@ -159,7 +159,7 @@ def _azure() -> dict[str, Callable[[Graph], Change]]:
             "enableNodePublicIP", True)),
         "ZT-NET-SEGMENT": lambda g: edit(g.pick(
             c, "azure-native:network:NetworkSecurityGroup", _named("-nodes-nsg")),
-            _set("securityRules.0.sourceAddressPrefixes", ["Internet"])),
+            _set("securityRules.0.sourceAddressPrefix", "Internet")),
         "ZT-NODE-TRUSTED-BOOT": lambda g: edit(g.pick(c, aks), _set(
             "agentPoolProfiles.0.securityProfile.enableSecureBoot", False)),
         "ZT-NODE-OS": lambda g: edit(g.pick(c, pool, _named("-general")), _set(

@@ -56,6 +56,10 @@ def fresh(rule: str, type_: str, good: dict, bad: dict) -> Case:
 
 
 D = _DELETE
+_AKS_ID = ("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/"
+           "managedClusters/hand-azure")
+_AKS_WRITER = ("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/"
+               "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb")
 CASES: list[Case] = [
     # --- AWS ---
     mutate("ZT-API-PRIVATE aws Cluster: private endpoint or allow-listed CIDRs", "hand-aws",
@@ -141,12 +145,17 @@ CASES: list[Case] = [
     mutate("ZT-DISK-CMK azure ManagedCluster: encryption at host", "hand-azure-sandbox",
            ("enableEncryptionAtHost", False)),
     mutate("ZT-NET-SEGMENT azure NetworkSecurityGroup: no world ingress in NSG rules",
-           "hand-azure-nsg", ("securityRules.0.sourceAddressPrefixes", ["Internet"])),
+           "hand-azure-nsg", ("securityRules.0.sourceAddressPrefix", "Internet")),
     fresh("ZT-NET-SEGMENT azure SecurityRule: no world ingress rule",
           "azure-native:network:SecurityRule",
           {"direction": "Inbound", "access": "Deny", "sourceAddressPrefix": "*"},
           {"direction": "Inbound", "access": "Allow", "sourceAddressPrefix": "0.0.0.0/0",
            "destinationPortRange": "22"}),
+    fresh("ZT-IAM-ONLY azure RoleAssignment: AKS RBAC Writer only on namespaces",
+          "azure-native:authorization:RoleAssignment",
+          {"roleDefinitionId": _AKS_WRITER, "scope": f"{_AKS_ID}/namespaces/payments",
+           "principalType": "Group"},
+          {"roleDefinitionId": _AKS_WRITER, "scope": _AKS_ID, "principalType": "Group"}),
     # --- GCP ---
     mutate("ZT-API-PRIVATE gcp Cluster: private endpoint only, private authorized networks",
            "hand-gcp", ("privateClusterConfig.enablePrivateEndpoint", False),
