@@ -13,8 +13,8 @@ _PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 if str(_PACK_DIR) not in sys.path:
     sys.path.insert(0, str(_PACK_DIR))
 
-from ztc_policy.findings import Status  # noqa: E402
-from ztc_policy.rules.registry import Resource, judge  # noqa: E402
+from ztc_policy.findings import Status
+from ztc_policy.rules.registry import Resource, judge
 
 
 def _judge(resource, props: dict, control: str) -> list:

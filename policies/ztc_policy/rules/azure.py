@@ -228,7 +228,7 @@ AKS_RBAC_WRITER = "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb"
 # A namespace scope: `<cluster id>/namespaces/<ns>` (learn.microsoft.com/azure/aks/
 # entra-id-authorization).
 _NAMESPACE_SCOPE = re.compile(
-    r"/providers/microsoft\.containerservice/managedclusters/[^/]+/namespaces/[^/]+$", re.I)
+    r"/providers/microsoft\.containerservice/managedclusters/[^/]+/namespaces/[^/]+$", re.IGNORECASE)
 
 
 @rule("ZT-IAM-ONLY", "azure", t.ROLE_ASSIGNMENT, summary="AKS RBAC Writer only on namespaces")
