@@ -46,7 +46,8 @@ SANDBOX_PLACEMENT = SandboxPlacement(
     tolerations=(Toleration(key=SANDBOX_LABEL_KEY, value=SANDBOX_LABEL_VALUE),),
 )
 
-# Control-plane log categories that make up the Kubernetes audit trail on AKS.
+# Control-plane log categories that make up the Kubernetes audit trail on AKS (resource log
+# categories of managedClusters, learn.microsoft.com/azure/aks/monitor-aks).
 AUDIT_LOG_CATEGORIES: tuple[str, ...] = ("kube-audit", "kube-audit-admin", "guard")
 
 

@@ -69,9 +69,18 @@ def spec_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
         )
     for pool in ("system", "general", "sandbox"):
         size = getattr(cluster.node_pools, pool).machine_type
-        if parse_size(size) is None and not (pool == "sandbox" and problems):
+        series = parse_size(size)
+        key = cluster_key(cluster.name, index, "nodePools", pool, "machineType")
+        if series is None and not (pool == "sandbox" and problems):
             problems.append(
-                f"{cluster_key(cluster.name, index, 'nodePools', pool, 'machineType')}: {size!r} is not an "
-                "Azure VM size name; write it like Standard_D4ds_v5"
+                f"{key}: {size!r} is not an Azure VM size name; write it like Standard_D4ds_v5"
+            )
+        elif series is not None and pool != "sandbox" and "p" in series[1]:
+            # System and general pools run Trusted Launch, which "can't be enabled in the same
+            # node pool as Arm64" (learn.microsoft.com/azure/aks/use-trusted-launch#limitations).
+            problems.append(
+                f"{key}: {size!r} is an Arm64 size and this pool runs Trusted Launch (Secure Boot "
+                "+ vTPM), which AKS does not allow on Arm64; use an x86-64 generation 2 size "
+                "such as Standard_D4ds_v5"
             )
     return problems

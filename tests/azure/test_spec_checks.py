@@ -60,3 +60,16 @@ def test_component_refuses_a_bad_sandbox_size_before_registering_anything(dev):
     message = str(caught.value)
     assert "nodePools.sandbox.machineType" in message and "Standard_B4ms" in message
     assert caught.value.graph.resources == []
+
+
+@pytest.mark.parametrize("pool", ["system", "general"])
+def test_trusted_launch_pools_refuse_arm64_sizes(dev, pool):
+    """'Trusted Launch can't be enabled in the same node pool as Arm64' (AKS use-trusted-launch)."""
+    index = next(i for i, c in enumerate(dev.spec.clusters) if c.name == "dev-azure")
+    pools = dev.cluster_spec.node_pools.model_copy(
+        update={pool: getattr(dev.cluster_spec.node_pools, pool).model_copy(
+            update={"machine_type": "Standard_D4ps_v5"})})
+    problems = spec_problems(dev.cluster_spec.model_copy(update={"node_pools": pools}), index)
+    assert len(problems) == 1
+    key = config_key("clusters", index, "nodePools", pool, "machineType")
+    assert problems[0].startswith(f"{key}: 'Standard_D4ps_v5' is an Arm64 size")
