@@ -56,7 +56,7 @@ class StatefulMocks(ZtcMocks):
 def run_again(program, previous: Graph, monkeypatch, **kw) -> tuple[Graph, dict[str, str]]:
     """Run `program` as a subsequent deployment on top of `previous`'s state."""
     mocks = StatefulMocks(prior=state_of(previous))
-    monkeypatch.setattr(runner, "ZtcMocks", lambda preview=False: mocks)
+    monkeypatch.setattr(runner, "ZtcMocks", lambda preview=False, stack_outputs=None: mocks)
     try:
         graph = runner.run_program(program, **kw)
     finally:
