@@ -260,7 +260,6 @@ def chart_version(owner: str, resource: PlanResource, ctx: Context) -> str | Non
 
 
 def check(resource: PlanResource, ctx: Context) -> Iterator[Finding]:
-    obj = resource.inputs
     match = _OBJECT_TYPE.match(resource.type)
     assert match is not None
     group_version, kind = match["group_version"], match["kind"]

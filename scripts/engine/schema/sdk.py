@@ -317,7 +317,7 @@ def _walk_object(value: Any, node: Object, path: str, emit: Emit, *, provider: b
 def _walk_one_of(value: Any, node: OneOf, path: str, emit: Emit, *, provider: bool) -> None:
     for member in node.members:
         problems: list[Any] = []
-        walk(value, member, path, lambda *a: problems.append(a), provider=provider)
+        walk(value, member, path, lambda *a, found=problems: found.append(a), provider=provider)
         if not problems:
             return
     emit(path, value, node.describe(), "")
