@@ -51,6 +51,8 @@ class SchemaReport:
     seconds: float = 0.0
     # Resources of a type no check knows (reported, never silently passed as clean).
     unchecked_types: list[str] = field(default_factory=list)
+    # A first preview (computed outputs unknown): required-input checks were off.
+    first_preview: bool = False
 
     @property
     def clean(self) -> bool:
@@ -67,5 +69,6 @@ class SchemaReport:
             "resourcesChecked": self.resources_checked,
             "seconds": round(self.seconds, 3),
             "uncheckedTypes": self.unchecked_types,
+            "firstPreview": self.first_preview,
             "findings": [f.to_json() for f in self.findings],
         }

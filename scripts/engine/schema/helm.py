@@ -68,6 +68,12 @@ def chart_files(chart: str, version: str) -> tuple[dict | None, dict | None, str
     return schema, defaults, note.read_text().strip() if note.is_file() else None
 
 
+def is_published(repo: str, chart: str, version: str) -> bool | None:
+    """Whether the index vendored for `repo` lists the chart version (None: no index)."""
+    index = published(repo)
+    return None if index is None else version in index[0].get(chart, [])
+
+
 def coalesce(defaults: Any, values: Any) -> Any:
     """Helm's merge of user values over chart defaults (a null value deletes the key)."""
     if not isinstance(defaults, dict) or not isinstance(values, dict):

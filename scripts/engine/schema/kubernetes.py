@@ -23,6 +23,7 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
+from scripts.engine.schema import helm
 from scripts.engine.schema.findings import Finding, show
 from scripts.engine.schema.plan import PlanResource, join, opaque
 
@@ -196,15 +197,15 @@ class Context:
     by_urn: dict[str, PlanResource]
     cluster_versions: dict[str, str]  # component URN (the cluster's parent) -> minor version
     posture_version: str | None
-    # (chart, enclosing component URN or "") -> chart version of the Helm release there
-    chart_versions: dict[tuple[str, str], str]
+    # (chart, enclosing component URN or "") -> (chart version, repository) of the release there
+    chart_versions: dict[tuple[str, str], tuple[str, str]]
 
 
 def context(resources: Iterable[PlanResource], exports: Mapping[str, Any]) -> Context:
     resources = list(resources)
     by_urn = {r.urn: r for r in resources}
     cluster_versions: dict[str, str] = {}
-    chart_versions: dict[tuple[str, str], str] = {}
+    chart_versions: dict[tuple[str, str], tuple[str, str]] = {}
     for r in resources:
         prop = CLUSTER_VERSION_PROPERTY.get(r.type)
         value = r.inputs.get(prop) if prop else None
@@ -212,9 +213,11 @@ def context(resources: Iterable[PlanResource], exports: Mapping[str, Any]) -> Co
             cluster_versions[r.parent] = minor(value)
         if r.type.startswith("kubernetes:helm.sh/") and r.type.endswith(":Release"):
             chart, chart_version = r.inputs.get("chart"), r.inputs.get("version")
+            repo = (r.inputs.get("repositoryOpts") or {}).get("repo")
             if isinstance(chart, str) and isinstance(chart_version, str):
-                chart_versions[(chart.rsplit("/", 1)[-1], r.parent)] = chart_version
-                chart_versions.setdefault((chart.rsplit("/", 1)[-1], ""), chart_version)
+                release = (chart_version, repo if isinstance(repo, str) else "")
+                chart_versions[(chart.rsplit("/", 1)[-1], r.parent)] = release
+                chart_versions.setdefault((chart.rsplit("/", 1)[-1], ""), release)
     posture = exports.get("posture") if isinstance(exports, Mapping) else None
     posture_version = posture.get("kubernetesVersion") if isinstance(posture, dict) else None
     return Context(
@@ -247,9 +250,10 @@ def kubernetes_version(resource: PlanResource, ctx: Context) -> str | None:
     return versions.pop() if len(versions) == 1 else None
 
 
-def chart_version(owner: str, resource: PlanResource, ctx: Context) -> str | None:
+def chart_release(owner: str, resource: PlanResource, ctx: Context) -> tuple[str, str] | None:
+    """(version, repository) of the release installing the CRD the object needs."""
     if owner in UNPINNED_CRD_VERSIONS:
-        return UNPINNED_CRD_VERSIONS[owner]
+        return UNPINNED_CRD_VERSIONS[owner], ""
     for urn in _ancestors(resource, ctx):
         if (owner, urn) in ctx.chart_versions:
             return ctx.chart_versions[(owner, urn)]
@@ -287,12 +291,14 @@ def check(resource: PlanResource, ctx: Context) -> Iterator[Finding]:
                       f"scripts/engine/schema/data/crds ({', '.join(sorted(CRD_OWNERS))})",
                       kubernetes_validate_source(), "crd")
         return
-    owner_version = chart_version(owner, resource, ctx)
+    owner_version, repo = chart_release(owner, resource, ctx) or (None, "")
     validator, crd = (
         crd_validator(owner, owner_version, group_version, kind, version)
         if owner_version
         else (None, None)
     )
+    if validator is None and owner_version and helm.is_published(repo, owner, owner_version) is False:
+        return  # the release's own finding names the cause: that chart version does not exist
     if validator is None:
         vendored = ", ".join(vendored_versions(owner)) or "none"
         yield Finding(resource.urn, "apiVersion", f"{group_version} {kind}",

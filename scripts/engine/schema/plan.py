@@ -33,6 +33,8 @@ class PlanResource:
     parent: str
     custom: bool
     inputs: dict[str, Any]
+    # Top-level inputs fed by other resources' outputs: absent when unknown at preview.
+    dependent: frozenset[str] = frozenset()
 
 
 def masked(value: Any) -> Any:
@@ -52,7 +54,10 @@ def masked(value: Any) -> Any:
 
 def from_captured(resources: Iterable[CapturedResource]) -> list[PlanResource]:
     return [
-        PlanResource(r.type, r.name, r.urn, r.parent, r.custom, masked(r.inputs))
+        PlanResource(
+            r.type, r.name, r.urn, r.parent, r.custom, masked(r.inputs),
+            frozenset(k for k, v in r.property_dependencies.items() if v),
+        )
         for r in resources
     ]
 
@@ -63,6 +68,7 @@ def from_plan(plan: Mapping[str, Any]) -> list[PlanResource]:
         PlanResource(
             r["type"], r["name"], r["urn"], r.get("parent", ""), bool(r.get("custom", True)),
             r.get("inputs") or {},
+            frozenset(k for k, v in (r.get("propertyDependencies") or {}).items() if v),
         )
         for r in plan["resources"]
     ]
