@@ -108,15 +108,21 @@ def handles(resource: PlanResource) -> bool:
 
 
 @cache
-def _session():
+def botocore_session():
+    """One botocore session per process (each new one re-reads its data files)."""
     import botocore.session  # boto3's dependency; imported only when an AWS type is present
 
     return botocore.session.get_session()
 
 
 @cache
+def service_model(service: str):
+    return botocore_session().get_service_model(service)
+
+
+@cache
 def input_shape(service: str, operation: str):
-    return _session().get_service_model(service).operation_model(operation).input_shape
+    return service_model(service).operation_model(operation).input_shape
 
 
 @cache

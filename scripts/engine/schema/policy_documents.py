@@ -1,5 +1,5 @@
 """JSON policy documents (IAM identity and trust policies, KMS key policies, bucket policies):
-parsed, then checked against the IAM policy grammar and with parliament.
+parsed, then checked against the IAM policy grammar and parliament's IAM action database.
 
 The schema types these properties as plain strings. Two layers check them:
 - the grammar, as a strict JSON Schema per document kind, from the IAM JSON policy element
@@ -9,21 +9,28 @@ The schema types these properties as plain strings. Two layers check them:
   prohibited in identity-based ones ("Has prohibited field Principal"), Resource required in
   identity policies and prohibited in role trust policies ("Has prohibited field Resource"),
   IAM Sids alphanumeric;
-- parliament (duo-labs, maintained, offline: it ships the IAM action database) for what a
-  grammar cannot know: unknown service prefixes, unknown actions and unknown condition
-  operators. Its security advice (RESOURCE_STAR, ...) is not an API rule and is not reported.
+- the IAM action database parliament ships (duo-labs/parliament, maintained, offline) for
+  what a grammar cannot know: unknown service prefixes and unknown actions (wildcards
+  expanded); an action newer than that database but in botocore's model of the service is
+  accepted. Only parliament's data is read: its linter (security advice such as RESOURCE_STAR,
+  not API rules) costs most of its import time, which the preview's budget cannot carry.
+  Condition operators are part of the grammar (.../reference_policies_elements_condition_operators.html).
 """
 
 from __future__ import annotations
 
+import fnmatch
+import importlib.util
 import json
 from collections.abc import Iterator
 from functools import cache
 from importlib.metadata import version as dist_version
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from scripts.engine.schema.aws_models import botocore_session, service_model
 from scripts.engine.schema.findings import Finding, show
 from scripts.engine.schema.plan import PlanResource, join, opaque
 
@@ -46,10 +53,15 @@ DOCUMENTS: dict[tuple[str, str], str] = {
     ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument"): "resource",
 }
 
-# Parliament issues that are API facts (the rest is security advice or false alarms about
-# condition key types, e.g. kms:EncryptionContext:aws:logs:arn with ArnLike, which the
-# CloudWatch Logs docs prescribe).
-PARLIAMENT_ISSUES = {"UNKNOWN_PREFIX", "UNKNOWN_ACTION", "UNKNOWN_OPERATOR"}
+# Condition operators, optionally ...IfExists, optionally ForAllValues:/ForAnyValue: (IAM
+# JSON policy elements: Condition operators).
+_OPERATOR = (
+    r"^((ForAllValues|ForAnyValue):)?"
+    r"(String(Not)?Equals(IgnoreCase)?|String(Not)?Like|"
+    r"Numeric(Not)?Equals|Numeric(LessThan|GreaterThan)(Equals)?|"
+    r"Date(Not)?Equals|Date(LessThan|GreaterThan)(Equals)?|Bool|BinaryEquals|"
+    r"(Not)?IpAddress|Arn(Not)?(Equals|Like))(IfExists)?$|^Null$"
+)
 
 # A string or a list of them (`pattern` applies to strings, `items` to lists).
 _STRINGS = {"type": ["string", "array"], "minItems": 1, "items": {"type": "string"}}
@@ -75,6 +87,7 @@ _PRINCIPAL = {
 }
 _CONDITION = {
     "type": "object",
+    "propertyNames": {"pattern": _OPERATOR},
     "additionalProperties": {
         "type": "object",
         "additionalProperties": {
@@ -172,7 +185,7 @@ def check(resource: PlanResource) -> Iterator[Finding]:
         found = list(_grammar_errors(resource.urn, path, document, kind))
         yield from found
         if not found:
-            yield from _parliament(resource.urn, path, document, kind)
+            yield from _action_findings(resource.urn, path, document)
 
 
 def _grammar_errors(urn: str, path: str, document: Any, kind: str) -> Iterator[Finding]:
@@ -206,6 +219,12 @@ def _explain(error: jsonschema.ValidationError, kind: str) -> str:
         # The branch of the instance's own shape explains best ({"Aws": ...} is no `"*"`).
         shaped = [e for e in error.context if e.validator not in ("const", "type")]
         return _explain(jsonschema.exceptions.best_match(shaped or error.context), kind)
+    if error.validator == "pattern" and error.validator_value == _OPERATOR:
+        return (
+            "an IAM condition operator (StringEquals, StringLike, ArnLike, Bool, IpAddress, "
+            "NumericLessThan, DateGreaterThan, Null, ..., optionally ...IfExists and "
+            "ForAllValues:/ForAnyValue:)"
+        )
     if error.validator == "pattern":
         return f"a value matching {error.validator_value}"
     if error.validator == "enum":
@@ -214,50 +233,62 @@ def _explain(error: jsonschema.ValidationError, kind: str) -> str:
 
 
 @cache
-def _parliament_source() -> str:
-    return f"parliament {dist_version('parliament')} IAM action database"
-
-
-def _parliament(urn: str, path: str, document: dict[str, Any], kind: str) -> Iterator[Finding]:
-    for i, statement in enumerate(document["Statement"]):
-        # parliament reads every statement as an identity policy's: a trust policy's statement
-        # gets a placeholder Resource so only the action and operator checks speak.
-        probe = dict(statement)
-        if kind == "trust":
-            probe.setdefault("Resource", "*")
-        for issue, detail in _parliament_issues(json.dumps(probe, sort_keys=True)):
-            yield Finding(urn, join(join(path, "Statement"), i), show(detail),
-                          f"a known {issue.removeprefix('UNKNOWN_').lower()}",
-                          _parliament_source(), "policy-document")
+def _database_source() -> str:
+    return f"IAM action database of parliament {dist_version('parliament')}"
 
 
 @cache
-def _parliament_issues(statement: str) -> tuple[tuple[str, str], ...]:
-    """parliament's API-fact issues for one statement (cached: roles share statements)."""
-    from parliament import analyze_policy_string  # imported only when a document is present
-
-    policy = analyze_policy_string(
-        f'{{"Version": "2012-10-17", "Statement": [{statement}]}}',
-        include_community_auditors=False,
-    )
-    issues = []
-    for issue in policy.findings:
-        if issue.issue not in PARLIAMENT_ISSUES:
-            continue
-        detail = issue.detail if isinstance(issue.detail, str) else json.dumps(issue.detail)
-        if issue.issue == "UNKNOWN_ACTION" and _botocore_knows(detail):
-            continue
-        issues.append((issue.issue, detail))
-    return tuple(issues)
+def _actions() -> dict[str, frozenset[str]]:
+    """IAM prefix -> its actions (lower case), from parliament's iam_definition.json (found
+    without importing parliament, whose import runs its linter's set-up)."""
+    spec = importlib.util.find_spec("parliament")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("parliament (pinned in pyproject.toml) is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "iam_definition.json"
+    actions: dict[str, set[str]] = {}
+    for service in json.loads(path.read_text()):
+        names = actions.setdefault(service["prefix"], set())
+        names.update(p["privilege"].lower() for p in service["privileges"])
+    return {prefix: frozenset(names) for prefix, names in actions.items()}
 
 
-def _botocore_knows(detail: str) -> bool:
-    """An action newer than parliament's database that botocore's model of the service has."""
-    import botocore.session
+def _action_findings(urn: str, path: str, document: dict[str, Any]) -> Iterator[Finding]:
+    for i, statement in enumerate(document["Statement"]):
+        element = "Action" if "Action" in statement else "NotAction"
+        actions = statement[element]
+        where = join(join(join(path, "Statement"), i), element)
+        listed = actions if isinstance(actions, list) else [actions]
+        for j, action in enumerate(listed):
+            problem = _unknown(action)
+            if problem:
+                yield Finding(urn, join(where, j) if isinstance(actions, list) else where,
+                              show(action), problem, _database_source(), "policy-document")
 
-    action = detail.split()[-1].strip("'\"") if detail else ""
+
+@cache
+def _unknown(action: str) -> str | None:
+    """What is unknown about an action (`s3:GetObject`, `kms:*`, `s3:Get*`), or None."""
+    if action == "*":
+        return None
     prefix, _, name = action.partition(":")
-    session = botocore.session.get_session()
-    if not name or prefix not in session.get_available_services():
+    if _botocore_knows(prefix, name):
+        return None  # an API operation of that service (fast path, and newer than the DB)
+    known = _actions().get(prefix)
+    if known is None:
+        return f"a known service prefix ({prefix!r} is none)"
+    if any(fnmatch.fnmatchcase(candidate, name.lower()) for candidate in known):
+        return None
+    return f"a known {prefix} action"
+
+
+def _botocore_knows(prefix: str, name: str) -> bool:
+    """An action botocore's model of the service has as an operation (wildcards expanded)."""
+    if not name or prefix not in _available_services():
         return False
-    return name in session.get_service_model(prefix).operation_names
+    operations = service_model(prefix).operation_names
+    return any(fnmatch.fnmatchcase(op, name) for op in operations)
+
+
+@cache
+def _available_services() -> frozenset[str]:
+    return frozenset(botocore_session().get_available_services())
