@@ -426,3 +426,45 @@ def test_validate_exits_2_on_a_file_that_is_not_a_plan(tmp_path):
     assert "is not a plan" in result.output
     missing = CliRunner().invoke(app, ["validate", str(Path(tmp_path) / "absent.json")])
     assert missing.exit_code == 2
+
+
+# --- ztc preview: exit 2 on a finding, --no-schema-check ---------------------------------------
+
+HERE = Path(__file__).parent
+
+
+def _faulty_project(tmp_path: Path) -> Path:
+    """The engine tests' fixture program plus one bucket versioning status S3 rejects."""
+    import yaml
+
+    from scripts.engine.stackfile import load_stack_config
+
+    program = (HERE / "fixture_program.py").read_text() + (
+        '\naws.s3.BucketVersioning("store-versioning", bucket=storage.bucket.id,\n'
+        '                         versioning_configuration={"status": "On"})\n'
+    )
+    (tmp_path / "__main__.py").write_text(program)
+    config, _ = load_stack_config("dev")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.fixture.yaml").write_text(yaml.safe_dump({"config": config}))
+    return tmp_path
+
+
+def test_preview_exits_2_on_a_schema_finding_and_the_flag_skips_the_stage(tmp_path):
+    project = _faulty_project(tmp_path)
+    args = ["preview", "--stack", "fixture", "--project-dir", str(project),
+            "--policy-pack", str(HERE / "fixture_pack")]
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [*args, "--format", "json", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    written = json.loads((out / "plan.json").read_text())
+    (finding,) = written["schema"]["findings"]
+    assert finding["path"] == "versioningConfiguration.status"
+    assert finding["value"] == "On" and "Enabled" in finding["expected"]
+    assert finding["check"] == "aws-model" and "PutBucketVersioning" in finding["source"]
+    # The same plan through `ztc validate` gives the same finding.
+    again = CliRunner().invoke(app, ["validate", "--json", str(out / "plan.json")])
+    assert again.exit_code == 2
+    assert json.loads(again.stdout)["findings"] == [finding]
+    skipped = CliRunner().invoke(app, [*args, "--no-schema-check"])
+    assert skipped.exit_code == 0, skipped.output
