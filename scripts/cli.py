@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from scripts import ledger_cli, pki_cli, preview_cli, render_cli, report_cli
+from scripts import ledger_cli, pki_cli, preview_cli, render_cli, report_cli, validate_cli
 
 app = typer.Typer(
     name="ztc",
@@ -16,6 +16,7 @@ bench = typer.Typer(help="Benchmarks that print rates and ratios (never pass/fai
 app.add_typer(bench, name="bench")
 
 app.command("preview")(preview_cli.preview)
+app.command("validate")(validate_cli.validate)
 app.command("render")(render_cli.render)
 app.command("report")(report_cli.report)
 app.add_typer(pki_cli.app, name="pki")

@@ -20,8 +20,10 @@ from rich.table import Table
 from components.spec import SpecError
 from scripts import report
 from scripts.engine import preview as engine
+from scripts.engine import schema
 from scripts.engine.analyzer import AnalysisResult, PolicyPackError, load_pack_config
 from scripts.engine.stackfile import StackFileError
+from scripts.validate_cli import print_findings
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -66,10 +68,19 @@ def preview(
     project_dir: Annotated[
         Path, typer.Option(help="Project directory (holds __main__.py and stacks/)")
     ] = engine.PROJECT_ROOT,
+    no_schema_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-schema-check",
+            help="Skip the schema stage (inputs against the providers' schemas and API rules)",
+        ),
+    ] = False,
 ) -> None:
-    """Plan the whole estate offline and check it with the policy pack over gRPC.
+    """Plan the whole estate offline, check every input against the providers' schemas and
+    documented API rules, then check it with the policy pack over gRPC.
 
-    Exit codes: 0 clean, 1 mandatory violations, 2 invalid config or program error.
+    Exit codes: 0 clean, 1 mandatory violations, 2 schema findings, invalid config or
+    program error.
     """
     console = Console(stderr=fmt is not Format.text, emoji=False, highlight=False)
     try:
@@ -84,6 +95,8 @@ def preview(
         raise _fail(console, str(error)) from None
     except Exception as error:  # noqa: BLE001 - any program failure is exit 2 with its reason
         raise _fail(console, f"the program failed: {_one_line(error)}") from None
+    # The schema stage: between the program and the policy pack (scripts/engine/schema).
+    checked = None if no_schema_check else schema.check_graph(capture.graph)
     try:
         config = load_pack_config(policy_pack_config)
         analysis = engine.check_policies(capture, policy_pack, config)
@@ -91,6 +104,7 @@ def preview(
         raise _fail(console, str(error)) from None
 
     plan = engine.plan_document(capture, analysis, engine.ledger_entries(capture))
+    plan["schema"] = None if checked is None else checked.to_json()
     matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack)
     reports = report.report_files(matrix)
     if out is not None:
@@ -107,11 +121,20 @@ def preview(
         _print_text(console, capture, analysis, matrix, plan)
     if out is not None:
         console.print(f"wrote {out}/plan.json and {', '.join(sorted(reports))}")
+    if checked is not None:
+        print_findings(console, checked)
     mandatory = analysis.mandatory
     if mandatory:
         console.print(
             f"[bold red]{len(mandatory)} mandatory violation(s)[/]: the stack would be blocked"
         )
+    if checked is not None and checked.findings:
+        console.print(
+            f"[bold red]{len(checked.findings)} schema finding(s)[/]: the providers would "
+            "reject these inputs (`--no-schema-check` skips the stage)"
+        )
+        raise typer.Exit(EXIT_ERROR)
+    if mandatory:
         raise typer.Exit(EXIT_VIOLATIONS)
 
 
@@ -201,38 +224,46 @@ def bench_project(clusters: int) -> Iterator[Path]:
         yield root
 
 
-def _timed_preview(clusters: int) -> tuple[int, float, float]:
-    """Resources, program seconds and policy seconds of one offline preview of `clusters`."""
+def _timed_preview(clusters: int) -> tuple[int, float, float, float]:
+    """Resources, program, schema-stage and policy seconds of one offline preview."""
     with bench_project(clusters) as root:
         started = time.perf_counter()
         capture = engine.capture_stack("bench", root=root)
         program_s = time.perf_counter() - started
         started = time.perf_counter()
+        schema.check_graph(capture.graph)
+        schema_s = time.perf_counter() - started
+        started = time.perf_counter()
         engine.check_policies(capture)
-        return len(capture.graph.resources), program_s, time.perf_counter() - started
+        return len(capture.graph.resources), program_s, schema_s, time.perf_counter() - started
 
 
 def bench_preview(
     sizes: Annotated[list[int] | None, typer.Option("--clusters", help="Estate sizes")] = None,
 ) -> None:
-    """Wall time of the offline preview (program under mocks + policy gRPC) per estate size."""
+    """Wall time of the offline preview (program under mocks + schema stage + policy gRPC)
+    per estate size, with the schema stage's share next to the preview's."""
     sizes = sizes or [3, 30, 90]
     console = Console()
     table = Table(
         "clusters",
         "resources",
         "program s",
+        "schema s",
         "policy s",
         "total s",
+        "schema % of rest",
         "ms/cluster",
         "marginal ms/cluster",
         title="ztc bench preview",
     )
     previous: tuple[int, float] | None = None
-    _timed_preview(sizes[0])  # warm-up: imports and caches would otherwise bill the first size
+    # Warm-up: imports and caches would otherwise bill the first size. Its schema time is the
+    # stage's cold cost (SDK type hints, schemas, botocore models, parliament's IAM database).
+    _, cold_program, cold_schema, cold_policy = _timed_preview(sizes[0])
     for size in sizes:
-        resources, program_s, policy_s = _timed_preview(size)
-        total = program_s + policy_s
+        resources, program_s, schema_s, policy_s = _timed_preview(size)
+        total = program_s + schema_s + policy_s
         # The cost each added cluster brings, free of the fixed start-up cost.
         marginal = (
             f"{(total - previous[1]) / (size - previous[0]) * 1000:.0f}"
@@ -244,12 +275,19 @@ def bench_preview(
             str(size),
             str(resources),
             f"{program_s:.2f}",
+            f"{schema_s:.2f}",
             f"{policy_s:.2f}",
             f"{total:.2f}",
+            f"{schema_s / (program_s + policy_s) * 100:.1f}",
             f"{total / size * 1000:.0f}",
             marginal,
         )
     console.print(table)
+    console.print(
+        f"cold (first run in this process, {sizes[0]} clusters): schema stage "
+        f"{cold_schema:.2f}s next to program {cold_program:.2f}s + policy {cold_policy:.2f}s "
+        f"= {cold_schema / (cold_program + cold_policy) * 100:.1f}% added"
+    )
     console.print(
         "A steady marginal cost per cluster means the preview grows linearly with the estate."
     )
