@@ -91,6 +91,8 @@ class ClusterPhase(pulumi.ComponentResource):
                         issuer.apply(lambda i: i["chainPem"])),
                     trust_bundle_pem=pulumi.Output.unsecret(
                         cloud_phase.apply(lambda v: v["trustBundlePem"])),
+                    # The mesh accepts and authorizes callers of every cluster of the estate.
+                    mesh_trust_domains=tuple(spec.trust_domain(c) for c in spec.clusters),
                 ),
                 pulumi.ResourceOptions(parent=self),
             )

@@ -249,8 +249,12 @@ class PkiSettings(_Model):
     root_rotation: Annotated[str, Field(min_length=1, max_length=64)] = "0"
     # cluster name -> token; change one to reissue that cluster's intermediate.
     intermediate_rotations: dict[str, Annotated[str, Field(min_length=1, max_length=64)]] = {}
-    # URI name constraints on intermediates too: only when every verifier supports them.
-    uri_name_constraints: bool = False
+    # URI name constraints on intermediates (the trust domain as a URI subtree). The mesh's
+    # proxies (Envoy/BoringSSL) and Go enforce them, and they are the only thing confining each
+    # cluster's intermediate to its own SPIFFE trust domain in the data plane, so the mesh
+    # requires them (`_mesh_problems`). `cryptography`'s verifier refuses
+    # such chains (`ztc pki verify` falls back to OpenSSL, see components/pki/README.md).
+    uri_name_constraints: bool = True
 
     @model_validator(mode="after")
     def _offline_needs_file(self) -> PkiSettings:
@@ -310,7 +314,10 @@ class Posture(_Model):
     pki: PkiSettings = PkiSettings()
     audit_retention_days: Annotated[int, Field(ge=1, le=3650)] = 365
     ledger: LedgerSettings = LedgerSettings()
-    mesh: bool = False
+    # Istio with STRICT mTLS and identity authorization on every cluster (components/kubernetes/
+    # mesh.py). On by default: turning it off leaves NetworkPolicy as the only
+    # service-to-service control, and the policy pack fails ZT-MTLS-SHARED-ROOT.
+    mesh: bool = True
 
     def api_source_networks(self) -> list[str]:
         """Every range admitted to the private API servers: deployer first, then people."""
@@ -526,6 +533,20 @@ def _api_path_problems(spec: EstateSpec) -> list[str]:
     return problems
 
 
+def _mesh_problems(spec: EstateSpec) -> list[str]:
+    """The mesh's proxies enforce only URI name constraints on the trust domain: without them
+    every cluster's intermediate could mint the identities of every other cluster."""
+    posture = spec.posture
+    if posture.mesh and not posture.pki.uri_name_constraints:
+        return [
+            f"{config_key('posture', 'pki', 'uriNameConstraints')}: false while "
+            f"{config_key('posture', 'mesh')} is true; the mesh's proxies (Envoy) confine each "
+            "cluster's intermediate to its trust domain only through URI name constraints, so "
+            "remove uriNameConstraints (default true) or turn the mesh off"
+        ]
+    return []
+
+
 def _format(error: dict[str, Any]) -> str:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
     msg = error["msg"].removeprefix("Value error, ")
@@ -558,7 +579,8 @@ def load_spec(config: Mapping[str, Any]) -> EstateSpec:
         spec = EstateSpec.model_validate(raw)
     except ValidationError as exc:
         raise SpecError([_format(e) for e in exc.errors()]) from None
-    problems = _cross_cluster_problems(spec) + _api_path_problems(spec) + _cloud_problems(spec)
+    problems = (_cross_cluster_problems(spec) + _api_path_problems(spec) + _mesh_problems(spec)
+                + _cloud_problems(spec))
     if problems:
         raise SpecError(problems)
     return spec

@@ -41,11 +41,16 @@ def _dump(document: object) -> str:
     return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
 
 
+def _trust_domains(spec: EstateSpec) -> tuple[str, ...]:
+    return tuple(spec.trust_domain(c) for c in spec.clusters)
+
+
 def render_cluster(spec: EstateSpec, cluster: ClusterSpec, trust_bundle_pem: str) -> list[dict]:
     """One cluster's baseline objects, Secrets masked, with its cloud's sandbox placement."""
     objects = render_baseline(
         cluster.cloud, spec.posture, cluster, spec.trust_domain(cluster),
         default_sandbox_placement(cluster.cloud), trust_bundle_pem,
+        mesh_trust_domains=_trust_domains(spec),
     )
     return mask_secrets(objects)
 
@@ -73,7 +78,8 @@ def render_stack(stack: str, out: Path, trust_bundle: Path | None = None) -> dic
         releases = [
             {"name": r.name, "chart": r.chart, "version": r.version, "repo": r.repo,
              "namespace": r.namespace, "values": r.values, "after": list(r.after)}
-            for r in render_charts(cluster.cloud, spec.posture, spec.trust_domain(cluster))
+            for r in render_charts(cluster.cloud, spec.posture, spec.trust_domain(cluster),
+                                   _trust_domains(spec))
         ]
         (helm / "releases.yaml").write_text(_dump({"releases": releases}))
         written[cluster.name] = files

@@ -8,10 +8,18 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.context import AwsContext
+from components.kubernetes.charts import baseline_webhook_ports
+from components.spec import Posture
 
 KUBELET_PORT = 10250
-# Ports admission webhooks and aggregated APIs commonly serve on (the control plane calls them).
-WEBHOOK_PORTS = (443, 4443, 6443, 8443, 9443)
+
+
+def webhook_ports(posture: Posture) -> tuple[int, ...]:
+    """The ports the control plane calls admission webhooks on in pods: exactly those of the
+    baseline's charts (components/kubernetes/charts.py, the one list every cloud reads; e.g.
+    istiod's 15017 with the mesh). The EKS add-ons the estate installs (VPC CNI, Pod Identity
+    agent, kube-proxy) serve no webhook in the nodes."""
+    return baseline_webhook_ports("aws", posture)
 
 
 @dataclass
@@ -67,8 +75,9 @@ def build_security_groups(ctx: AwsContext, vpc_id: pulumi.Input[str]) -> Securit
             referenced_security_group_id=node.id, **_tcp(443))
     egress("node-out-api", node, "nodes to the Kubernetes API",
            referenced_security_group_id=cluster.id, **_tcp(443))
-    # Control plane -> kubelet (logs, exec, metrics) and -> webhooks / aggregated APIs.
-    for port in (KUBELET_PORT, *WEBHOOK_PORTS):
+    # Control plane -> kubelet (logs, exec, metrics) and -> the charts' webhooks (cert-manager's
+    # listens on the kubelet port).
+    for port in sorted({KUBELET_PORT, *webhook_ports(ctx.posture)}):
         what = "kubelet" if port == KUBELET_PORT else f"webhooks on {port}"
         ingress(f"node-in-{port}", node, f"control plane to {what}",
                 referenced_security_group_id=cluster.id, **_tcp(port))

@@ -32,6 +32,7 @@ from pulumi_azure_native import network
 from components.azure.context import AksContext
 from components.azure.nsg import ANY, security_rule
 from components.catalog import ControlId
+from components.kubernetes.charts import baseline_webhook_ports
 from components.spec import Posture
 
 _ALLOW = network.SecurityRuleAccess.ALLOW
@@ -44,18 +45,16 @@ _AZURE_LB = "AzureLoadBalancer"
 
 KUBELET_PORT = "10250"
 
-# Pod ports the API server calls: admission webhooks and aggregated APIs. The one list of them;
-# a webhook whose port is missing here times out ("failed calling webhook ... context deadline
-# exceeded") and its failurePolicy decides whether admission then fails.
-WEBHOOK_PORTS: dict[str, str] = {
-    # sigstore policy-controller's `webhook` deployment listens on 8443 (chart
-    # github.com/sigstore/helm-charts charts/policy-controller); Gatekeeper, which the azurepolicy
-    # add-on runs, serves its webhook on --port=8443 (github.com/open-policy-agent/gatekeeper
-    # deploy/gatekeeper.yaml; the add-on's build is assumed to keep it).
-    "8443": "policy-controller and Gatekeeper (azurepolicy add-on) webhooks",
-    # cert-manager chart: `webhook.securePort` defaults to 10250
-    # (github.com/cert-manager/cert-manager deploy/charts/cert-manager/README.template.md).
-    "10250": "cert-manager webhook",
+# Pod ports the API server calls: admission webhooks and aggregated APIs. A webhook whose port
+# is missing here times out ("failed calling webhook ... context deadline exceeded") and its
+# failurePolicy decides whether admission then fails. The baseline's charts declare theirs in
+# components/kubernetes/charts.py (the one list every cloud reads: cert-manager 10250,
+# policy-controller 8443, istiod 15017 with the mesh); these are the AKS add-ons' own.
+AKS_ADDON_WEBHOOK_PORTS: dict[str, str] = {
+    # Gatekeeper, which the azurepolicy add-on runs, serves its webhook on --port=8443
+    # (github.com/open-policy-agent/gatekeeper deploy/gatekeeper.yaml; the add-on's build is
+    # assumed to keep it).
+    "8443": "Gatekeeper (azurepolicy add-on) webhook",
     # AKS workload identity: azure-wi-webhook-controller-manager, targetPort 9443
     # (github.com/Azure/azure-workload-identity charts/workload-identity-webhook values.yaml).
     "9443": "AKS workload identity webhook",
@@ -63,15 +62,12 @@ WEBHOOK_PORTS: dict[str, str] = {
     # github.com/Azure/AKS/issues/3120; not documented by AKS: unverified for current versions).
     "4443": "metrics-server aggregated API",
 }
-# istiod's injection/validation webhook (the mesh's control plane), only with posture.mesh.
-ISTIOD_WEBHOOK_PORT = "15017"
 
 
 def webhook_ports(posture: Posture) -> list[str]:
-    ports = list(WEBHOOK_PORTS)
-    if posture.mesh:
-        ports.append(ISTIOD_WEBHOOK_PORT)
-    return ports
+    """The charts' webhook ports and the AKS add-ons', sorted, once each."""
+    charts = {str(p) for p in baseline_webhook_ports("azure", posture)}
+    return sorted(charts | set(AKS_ADDON_WEBHOOK_PORTS), key=int)
 
 
 @dataclass(frozen=True)

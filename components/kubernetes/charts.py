@@ -22,6 +22,7 @@ from components.spec import Cloud, Posture
 CERT_MANAGER_NAMESPACE = "cert-manager"
 POLICY_CONTROLLER_NAMESPACE = "cosign-system"
 ISTIO_NAMESPACE = "istio-system"
+ISTIO_CACERTS = "cacerts"  # the plug-in CA Secret istiod reads (components/kubernetes/mesh.py)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class ChartRelease:
     webhook_ports: tuple[int, ...] = ()
     # Every image the chart runs (see the module docstring).
     images: tuple[ChartImage, ...] = ()
+    # Rendered objects ("Kind/namespace/name") that must exist before the chart installs.
+    requires: tuple[str, ...] = ()
 
 
 # --- cert-manager ----------------------------------------------------------------------------
@@ -171,66 +174,128 @@ POLICY_CONTROLLER = ChartRelease(
     images=(POLICY_CONTROLLER_IMAGE, LEASES_CLEANUP_IMAGE),
 )
 
-# --- Istio ------------------------------------------------------------------------------------
-# 1.27.3: tag 1.27.3 of istio/istio (2025-10-17); charts base, cni, istiod under
-# manifests/charts. The git values carry the dev hub (gcr.io/istio-testing, tag latest) that
-# the release rewrites; we set the release hub ("Releases are published to docker hub under
-# 'istio' project", values.yaml) and tag explicitly so the images are exactly the ones below.
-ISTIO_VERSION = "1.27.3"
+# --- Istio ---------------------------------------------------------------------------------
+# 1.30.3: tag 1.30.3 of istio/istio (2026-07-13), listed in the vendored chart index
+# (scripts/engine/schema/data/helm/istio-release.storage.googleapis.com_charts.yaml, which is
+# reconstructed from the release tags). 1.27 and 1.28 are out of support: a minor is supported
+# "until 6 weeks after the N+2 minor release" (https://istio.io/latest/docs/releases/
+# supported-releases/), and 1.30 is the newest minor. Charts base, cni, istiod under
+# manifests/charts; every values key below was read in those charts at the tag.
+ISTIO_VERSION = "1.30.3"
 ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts"
-ISTIO_HUB = "docker.io/istio"
+# The git values carry the dev hub (registry.istio.io/testing, tag latest) that the release
+# rewrites, so hub, tag and variant are set explicitly. gcr.io/istio-release is Istio's official
+# mirror of every release image ("gcr.io/istio-release is the only official mirror",
+# https://github.com/istio/istio/issues/54882; https://istio.io/latest/blog/2020/docker-rate-limit/).
+# It also keeps the reference a registry host as written: Docker Hub references are rewritten
+# to index.docker.io by the image policy's parser, which an exact allow-list would then miss.
+ISTIO_HUB = "gcr.io/istio-release"
+# Distroless images: no shell or package manager in the proxy every workload pod runs
+# (`global.variant`, https://istio.io/latest/docs/ops/configuration/security/harden-docker-images/);
+# the charts render `<hub>/<image>:<tag>-<variant>` (istiod templates/deployment.yaml, cni
+# templates/daemonset.yaml "istio-tag", injector `.ProxyImage`).
+ISTIO_VARIANT = "distroless"
+ISTIO_IMAGE_TAG = f"{ISTIO_VERSION}-{ISTIO_VARIANT}"
 _ISTIO_SOURCE = (
-    "https://github.com/istio/istio/blob/1.27.3/manifests/charts/istio-control/"
+    "https://github.com/istio/istio/blob/1.30.3/manifests/charts/istio-control/"
     "istio-discovery/values.yaml"
 )
 # istiod's injection/validation webhook: containerPort 15017, Service 443 -> 15017
 # (istio-discovery templates/deployment.yaml, service.yaml). GKE private clusters must open it:
-# https://cloud.google.com/service-mesh/docs/private-cluster-open-port
+# https://istio.io/latest/docs/setup/platform-setup/gke/
 ISTIOD_WEBHOOK_PORT = 15017
+# Sidecars fetch their config and certificates from istiod over mTLS on 15012 (deployment.yaml).
+ISTIOD_XDS_PORT = 15012
+# No verifiable source publishes the digests of the 1.30.3 images (the release notes and charts
+# carry none), so they are pinned by exact tag, like cert-manager's.
 ISTIO_IMAGES = {
-    "pilot": ChartImage(f"{ISTIO_HUB}/pilot", tag=ISTIO_VERSION, source=_ISTIO_SOURCE),
-    "install-cni": ChartImage(f"{ISTIO_HUB}/install-cni", tag=ISTIO_VERSION, source=_ISTIO_SOURCE),
-    # Injected into every meshed workload pod (sidecar and its validation init container).
-    "proxyv2": ChartImage(f"{ISTIO_HUB}/proxyv2", tag=ISTIO_VERSION, source=_ISTIO_SOURCE),
+    "pilot": ChartImage(f"{ISTIO_HUB}/pilot", tag=ISTIO_IMAGE_TAG, source=_ISTIO_SOURCE),
+    "install-cni": ChartImage(f"{ISTIO_HUB}/install-cni", tag=ISTIO_IMAGE_TAG,
+                              source=_ISTIO_SOURCE),
+    # Injected into every meshed workload pod (sidecar and its istio-validation init container).
+    "proxyv2": ChartImage(f"{ISTIO_HUB}/proxyv2", tag=ISTIO_IMAGE_TAG, source=_ISTIO_SOURCE),
 }
+# The one image the mesh adds to *workload* pods, where the image policy applies.
+MESH_PROXY_IMAGE = ISTIO_IMAGES["proxyv2"]
+# PSA `restricted` needs a seccomp profile on every container; the injector copies this one
+# onto istio-proxy and istio-validation (files/injection-template.yaml `global.proxy.
+# seccompProfile`), so a workload that sets seccomp per container still passes.
+_RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
 
 
-def istio_releases(cloud: Cloud, trust_domain: str) -> list[ChartRelease]:
-    """Istio base + CNI + istiod. The CNI plugin replaces the NET_ADMIN init container, which
-    PSA `restricted` would refuse in workload namespaces."""
-    image_values: dict[str, Any] = {"hub": ISTIO_HUB, "tag": ISTIO_VERSION}
+def istio_releases(
+    cloud: Cloud, trust_domain: str, mesh_trust_domains: tuple[str, ...] = ()
+) -> list[ChartRelease]:
+    """Istio base + CNI + istiod, sidecar mode (no ztunnel). The CNI plugin replaces the
+    NET_ADMIN init container, which PSA `restricted` would refuse in workload namespaces.
+
+    `mesh_trust_domains`: every cluster's trust domain in the estate. Sidecars accept peers
+    only from their own trust domain and the `caCertificates[].trustDomains` of meshConfig
+    (`TrustDomainsForValidation`, pilot/pkg/networking/plugin/authn/util.go); naming them there
+    lets another cluster's workloads through the handshake without `trustDomainAliases`, which
+    would make every trust domain equivalent in authorization
+    (pilot/pkg/security/trustdomain/bundle.go). The anchors stay the mesh's own roots
+    (`cacerts` root-cert.pem): an entry without `pem` adds no anchor
+    (pilot/pkg/trustbundle/trustbundle.go AddMeshConfigUpdate)."""
+    image_values: dict[str, Any] = {
+        "hub": ISTIO_HUB, "tag": ISTIO_VERSION, "variant": ISTIO_VARIANT,
+    }
     # GKE keeps CNI binaries in /home/kubernetes/bin; the charts know it as platform "gke"
-    # (istio-cni files/profile-platform-gke.yaml).
+    # (files/profile-platform-gke.yaml). No eks or aks platform exists: an unknown one is a
+    # template failure (templates/zzz_profile.yaml "unknown platform").
     if cloud == "gcp":
         image_values["platform"] = "gke"
-    common = {"global": image_values}
+    trust_domains = sorted({trust_domain, *mesh_trust_domains})
     return [
         ChartRelease("istio-base", "base", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE),
         ChartRelease(
             "istio-cni", "cni", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE,
-            values=common, after=("istio-base",), images=(ISTIO_IMAGES["install-cni"],),
+            values={
+                "global": image_values,
+                # Sidecar mode only: no ambient redirection (ztunnel refuses other trust
+                # domains and URI name constraints; see components/kubernetes/mesh.py).
+                "ambient": {"enabled": False},
+            },
+            after=("istio-base",), images=(ISTIO_IMAGES["install-cni"],),
         ),
         ChartRelease(
             "istiod", "istiod", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE,
             values={
-                **common,
-                # Top-level `cni` in the 1.27 istiod chart; the injector reads it as `pilot.cni`
-                # (templates/istiod-injector-configmap.yaml). A `pilot:` key is ignored.
+                "global": {**image_values, "proxy": {"seccompProfile": _RUNTIME_DEFAULT}},
+                # Top-level `cni` (`pilot.*` is merged onto the top level,
+                # templates/zzy_descope_legacy.yaml); the injector reads it as `pilot.cni`
+                # (templates/istiod-injector-configmap.yaml): istio-validation, no NET_ADMIN.
                 "cni": {"enabled": True},
-                "meshConfig": {"trustDomain": trust_domain},
+                "seccompProfile": _RUNTIME_DEFAULT,
+                "meshConfig": {
+                    "trustDomain": trust_domain,
+                    "caCertificates": [{"trustDomains": trust_domains}],
+                },
             },
             after=("istio-base", "istio-cni"),
+            # istiod reads the plugged-in CA at start; without it it creates a self-signed root
+            # and keeps it ("create a secret cacerts ... then deploy Istio",
+            # https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/).
+            requires=(f"Secret/{ISTIO_NAMESPACE}/{ISTIO_CACERTS}",),
             webhook_ports=(ISTIOD_WEBHOOK_PORT,),
             images=(ISTIO_IMAGES["pilot"], ISTIO_IMAGES["proxyv2"]),
         ),
     ]
 
 
-def chart_releases(cloud: Cloud, posture: Posture, trust_domain: str) -> list[ChartRelease]:
+def chart_releases(
+    cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: tuple[str, ...] = ()
+) -> list[ChartRelease]:
     releases = [CERT_MANAGER, POLICY_CONTROLLER]
     if posture.mesh:
-        releases += istio_releases(cloud, trust_domain)
+        releases += istio_releases(cloud, trust_domain, mesh_trust_domains)
     return releases
+
+
+def baseline_webhook_ports(cloud: Cloud, posture: Posture) -> tuple[int, ...]:
+    """The webhook ports of every chart the baseline installs on `cloud` for `posture`: the one
+    source every cloud's firewall reads (GKE firewall, AKS NSG, EKS node security group)."""
+    return webhook_ports(chart_releases(cloud, posture, trust_domain="-"))
 
 
 def webhook_ports(releases: list[ChartRelease]) -> tuple[int, ...]:

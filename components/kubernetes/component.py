@@ -24,6 +24,7 @@ from components.kubernetes.render import (
     CRD_CHARTS,
     api_group,
     is_custom_resource,
+    object_key,
     render_baseline,
     render_charts,
 )
@@ -45,6 +46,9 @@ class BaselineArgs:
     issuer_private_key_pem: pulumi.Input[str]  # secret
     issuer_chain_pem: pulumi.Input[str]
     trust_bundle_pem: pulumi.Input[str]
+    # Every cluster's trust domain in the estate: the mesh accepts and authorizes callers from
+    # these (this cluster's own is always included).
+    mesh_trust_domains: tuple[str, ...] = ()
 
 
 class ClusterBaseline(pulumi.ComponentResource):
@@ -77,8 +81,10 @@ class ClusterBaseline(pulumi.ComponentResource):
         )
         objects = render_baseline(
             spec.cloud, args.posture, spec, args.trust_domain, args.sandbox,
-            args.trust_bundle_pem, issuer=issuer,
+            args.trust_bundle_pem, issuer=issuer, mesh_trust_domains=args.mesh_trust_domains,
         )
+        charts = render_charts(spec.cloud, args.posture, args.trust_domain,
+                               args.mesh_trust_domains)
         self._controls: dict[str, list[str]] = defaultdict(list)
         self.resources = {}
         namespaces: dict[str, pulumi.CustomResource] = {}
@@ -86,16 +92,20 @@ class ClusterBaseline(pulumi.ComponentResource):
             if obj["kind"] == "Namespace":
                 resource = self._create(prefix, obj, [])
                 namespaces[obj["metadata"]["name"]] = resource
-        self.releases = {}
-        for release in render_charts(spec.cloud, args.posture, args.trust_domain):
-            self.releases[release.name] = self._release(prefix, release, namespaces)
+        # Objects a chart needs before it installs (istiod: the plug-in CA Secret).
+        required = {key for release in charts for key in release.requires}
+        before: dict[str, pulumi.CustomResource] = {}
         for obj in objects:
-            if obj["kind"] == "Namespace":
+            if object_key(obj) in required:
+                before[object_key(obj)] = self._create(prefix, obj, self._in_namespace(
+                    obj, namespaces))
+        self.releases = {}
+        for release in charts:
+            self.releases[release.name] = self._release(prefix, release, namespaces, before)
+        for obj in objects:
+            if obj["kind"] == "Namespace" or object_key(obj) in before:
                 continue
-            depends: list[pulumi.Resource] = []
-            ns = obj["metadata"].get("namespace")
-            if ns in namespaces:
-                depends.append(namespaces[ns])
+            depends = self._in_namespace(obj, namespaces)
             if is_custom_resource(obj):
                 depends.append(self.releases[CRD_CHARTS[api_group(obj)]])
             self._create(prefix, obj, depends)
@@ -108,6 +118,12 @@ class ClusterBaseline(pulumi.ComponentResource):
     @property
     def controls(self) -> dict[str, list[str]]:
         return {k: sorted(v) for k, v in sorted(self._controls.items())}
+
+    @staticmethod
+    def _in_namespace(obj: dict, namespaces: dict[str, pulumi.CustomResource]
+                      ) -> list[pulumi.Resource]:
+        ns = obj["metadata"].get("namespace")
+        return [namespaces[ns]] if ns in namespaces else []
 
     def _opts(self, depends: list[pulumi.Resource]) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=depends)
@@ -123,10 +139,12 @@ class ClusterBaseline(pulumi.ComponentResource):
         return resource
 
     def _release(
-        self, prefix: str, release: ChartRelease, namespaces: dict[str, pulumi.CustomResource]
+        self, prefix: str, release: ChartRelease, namespaces: dict[str, pulumi.CustomResource],
+        before: dict[str, pulumi.CustomResource],
     ) -> k8s.helm.v3.Release:
         depends: list[pulumi.Resource] = [namespaces[release.namespace]]
         depends += [self.releases[after] for after in release.after]
+        depends += [before[key] for key in release.requires]
         return k8s.helm.v3.Release(
             f"{prefix}-release-{release.name}",
             k8s.helm.v3.ReleaseArgs(

@@ -22,7 +22,6 @@ TRUST_BUNDLE_KEY = "ca.crt"
 CA_ISSUER_SECRET = "ztc-ca-issuer"
 CLUSTER_ISSUER = "ztc-ca"
 IMAGE_POLICY = "ztc-trusted-images"
-ISTIO_CACERTS = "cacerts"
 
 FULCIO_URL = "https://fulcio.sigstore.dev"
 REKOR_URL = "https://rekor.sigstore.dev"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.catalog import ControlId
-from components.kubernetes.charts import ISTIO_NAMESPACE
+from components.kubernetes.charts import ISTIO_NAMESPACE, ISTIOD_XDS_PORT
 from components.kubernetes.names import NAMESPACE_NAME_LABEL, meta
 from components.spec import Posture, WorkloadNamespace
 
@@ -74,7 +74,7 @@ def network_policies(ns: WorkloadNamespace, posture: Posture) -> list[dict]:
                         **_namespace_peer(ISTIO_NAMESPACE),
                         "podSelector": {"matchLabels": {"app": "istiod"}},
                     }],
-                    "ports": [{"protocol": "TCP", "port": 15012}],
+                    "ports": [{"protocol": "TCP", "port": ISTIOD_XDS_PORT}],
                 }],
             },
         ))

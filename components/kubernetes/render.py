@@ -7,6 +7,7 @@ pulumi-kubernetes resources, so the two can never drift.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 import pulumi
 
@@ -54,6 +55,13 @@ def is_custom_resource(obj: dict) -> bool:
     return api_group(obj) not in BUILTIN_GROUPS
 
 
+def object_key(obj: dict) -> str:
+    """"Kind/namespace/name" (namespace empty for cluster-scoped objects), as charts name the
+    objects they require (`ChartRelease.requires`)."""
+    metadata = obj["metadata"]
+    return f"{obj['kind']}/{metadata.get('namespace', '')}/{metadata['name']}"
+
+
 def render_baseline(
     cloud: Cloud,
     posture: Posture,
@@ -63,11 +71,14 @@ def render_baseline(
     trust_bundle_pem: pulumi.Input[str],
     *,
     issuer: IssuerMaterial | None = None,
+    mesh_trust_domains: Sequence[str] = (),
 ) -> list[dict]:
     """Every baseline object of one cluster, namespaces first.
 
     Values may be Pulumi Outputs (trust bundle, issuer material); everything else is plain.
     Without `issuer`, the CA Secrets hold placeholders (for `ztc render`, which masks them).
+    `mesh_trust_domains`: every cluster's trust domain in the estate, the callers the mesh
+    accepts and names (this cluster's own is always included).
     """
     if cluster_spec.cloud != cloud:
         raise ValueError(f"cluster {cluster_spec.name!r} is on {cluster_spec.cloud}, not {cloud}")
@@ -88,7 +99,9 @@ def render_baseline(
     objects += ca_issuer(issuer, trust_bundle_pem)
     objects.append(cluster_image_policy(posture))
     if posture.mesh:
-        objects += mesh_objects(issuer, trust_bundle_pem)
+        objects += mesh_objects(
+            posture, issuer, trust_bundle_pem, mesh_domains(trust_domain, mesh_trust_domains)
+        )
     objects.append(cluster_identity(cluster_spec, trust_domain))
     return objects
 
@@ -108,9 +121,18 @@ def cluster_identity(cluster_spec: ClusterSpec, trust_domain: str) -> dict:
     }
 
 
-def render_charts(cloud: Cloud, posture: Posture, trust_domain: str) -> list[ChartRelease]:
+def mesh_domains(trust_domain: str, mesh_trust_domains: Sequence[str]) -> tuple[str, ...]:
+    """The estate's trust domains, sorted, this cluster's own included."""
+    return tuple(sorted({trust_domain, *mesh_trust_domains}))
+
+
+def render_charts(
+    cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: Sequence[str] = ()
+) -> list[ChartRelease]:
     """The pinned Helm releases the baseline installs before its custom resources."""
-    return chart_releases(cloud, posture, trust_domain)
+    return chart_releases(
+        cloud, posture, trust_domain, mesh_domains(trust_domain, mesh_trust_domains)
+    )
 
 
 def mask_secrets(objects: list[dict]) -> list[dict]:

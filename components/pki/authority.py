@@ -6,12 +6,14 @@ Choices (defaults drawn from Istio's plug-in CA, cert-manager, SPIFFE and step-c
 - ECDSA P-256 everywhere by default (Linkerd's identity accepts only P-256); P-384 optional.
 - Root: long-lived (10 y), path length 1 (root -> intermediate -> leaf), keyCertSign + cRLSign.
 - Intermediate: one per cluster, 1 y, path length 0, critical name constraints confining it to
-  its cluster's trust domain. A DNS constraint always. A URI constraint only on request
-  (`uri_name_constraint=True`): OpenSSL/BoringSSL handshakes enforce it, but `cryptography`'s
-  verifier rejects *any* chain carrying one ("unsupported name constraint"), so the default
-  keeps the chain verifiable by every verifier in use and enforces the SPIFFE trust domain with
-  our own check (`spiffe_trust_domain_check`), keyed to the intermediate's DNS constraint.
-  tests/pki/test_name_constraints.py proves both behaviours.
+  its cluster's trust domain. DNS subtrees always: the trust domain, plus the mesh control
+  plane's service names (`intermediate_dns_subtrees`). A URI subtree (the trust domain) when
+  asked (`uri_name_constraint=True`; the estate asks by default, `posture.pki.
+  uriNameConstraints`, and the mesh requires it): OpenSSL/BoringSSL handshakes and Go enforce
+  it, and it is what confines an intermediate inside Envoy, but `cryptography`'s verifier
+  rejects *any* chain carrying one ("unsupported name constraint"). Without it the SPIFFE trust
+  domain is enforced by our own check (`spiffe_trust_domain_check`), keyed to the
+  intermediate's trust-domain DNS subtree. tests/pki/test_name_constraints.py proves both.
 - Leaf (X.509-SVID): 24 h, empty subject, exactly one critical URI SAN
   `spiffe://<trust-domain>/ns/<ns>/sa/<sa>`, EKU serverAuth + clientAuth, digitalSignature.
 - Trust bundles hold roots only (current + next during a rotation).
@@ -336,6 +338,22 @@ def create_root_ca(
     return CertifiedKey(certificate, key)
 
 
+# The mesh's control plane DNS names. istiod signs its own serving certificate (xDS + CA on
+# 15012, the injection/validation webhook on 15017) with the plugged-in intermediate, for
+# `istiod.istio-system.svc` and its aliases (pilot/pkg/bootstrap/server.go getDNSNames,
+# certcontroller.go initDNSCertsIstiod, https://github.com/istio/istio/blob/1.30.3/). Proxies
+# (Go, istio-agent) and the API server (Go) check DNS name constraints, so an intermediate whose
+# DNS subtree is only its trust domain makes every proxy refuse istiod. These names are the same
+# in every cluster (cluster-local DNS): the trust domain stays confined by the URI subtree.
+MESH_CONTROL_PLANE_DNS_SUBTREE = "istio-system.svc"
+
+
+def intermediate_dns_subtrees(trust_domain: str) -> tuple[str, ...]:
+    """The permitted DNS subtrees of a cluster intermediate: its trust domain, then the mesh
+    control plane's service names."""
+    return (trust_domain, MESH_CONTROL_PLANE_DNS_SUBTREE)
+
+
 def issue_intermediate_ca(
     root: CertifiedKey,
     cluster_name: str,
@@ -353,7 +371,9 @@ def issue_intermediate_ca(
     start, end = _validity(
         now, dt.timedelta(days=settings.intermediate_validity_days), root.certificate
     )
-    permitted: list[x509.GeneralName] = [x509.DNSName(trust_domain)]
+    permitted: list[x509.GeneralName] = [
+        x509.DNSName(name) for name in intermediate_dns_subtrees(trust_domain)
+    ]
     if uri_name_constraint:
         permitted.append(x509.UniformResourceIdentifier(trust_domain))
     certificate = _issue(
@@ -581,10 +601,12 @@ def constrained_trust_domains(ca: x509.Certificate) -> list[str]:
         constraints = ca.extensions.get_extension_for_class(x509.NameConstraints).value
     except x509.ExtensionNotFound:
         return []
+    # The mesh control plane's DNS subtree is a service name, not a trust domain.
     domains = [
         n.value
         for n in constraints.permitted_subtrees or []
         if isinstance(n, (x509.DNSName, x509.UniformResourceIdentifier))
+        and n.value != MESH_CONTROL_PLANE_DNS_SUBTREE
     ]
     return sorted(set(domains))
 

@@ -35,7 +35,10 @@ PRIVATE_KEY = "privateKeyPem"
 # Intermediate inputs whose change needs a new resource (another cluster / key type).
 _INTERMEDIATE_REPLACE_KEYS = ("clusterName", "trustDomain", "keyAlgorithm", "uriNameConstraint")
 # ...and those whose change reissues in place (new key, new certificate).
-_INTERMEDIATE_REISSUE_KEYS = ("rootFingerprintSha256", "rotation", "validityDays", "renewFraction")
+# `permittedDnsNames` records the certificate profile: an intermediate issued before the mesh
+# control plane's DNS subtree existed has none, and is reissued with it.
+_INTERMEDIATE_REISSUE_KEYS = ("rootFingerprintSha256", "rotation", "validityDays", "renewFraction",
+                              "permittedDnsNames")
 _ROOT_REPLACE_KEYS = ("trustDomain", "keyAlgorithm", "pathLength")
 
 
@@ -335,6 +338,8 @@ class IntermediateCaResource(Resource):
             "renewFraction": f"{pki.RENEW_FRACTION:.4f}",
             "rotation": rotation,
             "uriNameConstraint": uri_name_constraint,
+            # What `issue_intermediate_ca` puts in the DNS subtrees (policy-checkable).
+            "permittedDnsNames": list(pki.intermediate_dns_subtrees(trust_domain)),
             "certificatePem": None,
             PRIVATE_KEY: None,
             "chainPem": None,

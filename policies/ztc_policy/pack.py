@@ -117,6 +117,12 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
     ("ZT-NETPOL-DEFAULT-DENY-every-namespace", ("[ZT-NETPOL-DEFAULT-DENY] Every workload "
      "namespace has a default-deny NetworkPolicy"), "ZT-NETPOL-DEFAULT-DENY",
      stack_rules.namespaces_default_deny),
+    ("ZT-MTLS-SHARED-ROOT-mesh-enforced", ("[ZT-MTLS-SHARED-ROOT] Every workload namespace is "
+     "in the mesh, STRICT, deny-by-default, and allows exactly its declared callers by SPIFFE "
+     "principal"), "ZT-MTLS-SHARED-ROOT", stack_rules.mesh_enforced),
+    ("ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh", ("[ZT-MTLS-SHARED-ROOT] Sandboxed pods cannot "
+     "join the mesh (advisory: NetworkPolicy is their only service-to-service control)"),
+     "ZT-MTLS-SHARED-ROOT", stack_rules.sandbox_outside_mesh),
     ("phase-elsewhere", ("A cluster's other phase (cloud resources or in-cluster objects) is "
      "checked in its own stack (advisory)"), None, stack_rules.phase_elsewhere),
     ("ZT-NET-SEGMENT-no-world-to-clusters", ("[ZT-NET-SEGMENT] No SG, NSG or firewall rule "
@@ -127,6 +133,7 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
 
 # Policies that only inform by default (everything else is mandatory).
 ADVISORY_POLICIES = {"ZT-CHANGE-LEDGER-in-stack": EnforcementLevel.ADVISORY,
+                     "ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh": EnforcementLevel.ADVISORY,
                      "phase-elsewhere": EnforcementLevel.ADVISORY}
 
 

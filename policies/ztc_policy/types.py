@@ -55,6 +55,13 @@ K8S_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 K8S_VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
 K8S_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
+# Istio (the mesh, ZT-MTLS-SHARED-ROOT); v1beta1 is still served next to v1.
+K8S_PEER_AUTHENTICATION = "kubernetes:security.istio.io/v1:PeerAuthentication"
+K8S_PEER_AUTHENTICATION_BETA = "kubernetes:security.istio.io/v1beta1:PeerAuthentication"
+K8S_AUTHORIZATION_POLICY = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+K8S_AUTHORIZATION_POLICY_BETA = "kubernetes:security.istio.io/v1beta1:AuthorizationPolicy"
+PEER_AUTHENTICATION_TYPES = (K8S_PEER_AUTHENTICATION, K8S_PEER_AUTHENTICATION_BETA)
+AUTHORIZATION_POLICY_TYPES = (K8S_AUTHORIZATION_POLICY, K8S_AUTHORIZATION_POLICY_BETA)
 
 # PKI / ledger (resources of this project's components)
 LEDGER_BUCKET = "ztc:ledger:LedgerBucket"

@@ -1,11 +1,13 @@
-"""The in-cluster baseline: namespaces (PSA), RuntimeClass, RBAC."""
+"""The in-cluster baseline: namespaces (PSA), RuntimeClass, RBAC, image policy, the mesh."""
 
 from __future__ import annotations
+
+import re
 
 from .. import types as t
 from ..catalog import SANDBOX_RUNTIME_CLASS
 from ..findings import expect, fail, unverifiable
-from ..values import MISSING, UNKNOWN, as_list, is_unknown, lookup
+from ..values import MISSING, UNKNOWN, as_list, contains_unknown, is_unknown, lookup
 from .registry import rule
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
@@ -106,4 +108,109 @@ def image_policy(r, cfg):
                         "registries"))
     if not as_list(authorities):
         out.append(fail(c, "ClusterImagePolicy has no authorities: no signature is required"))
+    # A static `pass` authority admits without any signature: only for exact pinned images
+    # (the mesh's injected proxy), never for a registry or repository pattern.
+    passes = any(isinstance(a, dict) and isinstance(a.get("static"), dict)
+                 and a["static"].get("action") == "pass" for a in as_list(authorities))
+    loose = [g for g in globs if not _exact_image(g)]
+    if passes and loose:
+        out.append(fail(c, f"ClusterImagePolicy admits {loose} without a signature (static "
+                        "pass): a static authority may only name exact image references"))
+    return out
+
+
+def _exact_image(glob) -> bool:
+    """One image by tag or digest; `@sha256:*` is allowed as the digest the image policy
+    resolves a tag to at admission."""
+    if not isinstance(glob, str):
+        return False
+    base = glob.removesuffix("@sha256:*")
+    last = base.rsplit("/", 1)[-1]
+    return "*" not in base and ("@sha256:" in base or ":" in last)
+
+
+# --- the mesh (ZT-MTLS-SHARED-ROOT: identities from the shared root, enforced on traffic) -----
+MESH = "ZT-MTLS-SHARED-ROOT"
+MESH_ROOT_NAMESPACE = "istio-system"  # Istio's root namespace: its policies apply mesh-wide
+# `<trust-domain>/ns/<namespace>/sa/<service account or *>`: the only principal shape the pack
+# accepts in an ALLOW rule. A `*` anywhere else widens it across trust domains or namespaces.
+PRINCIPAL = re.compile(r"^(?P<td>[a-z0-9._-]+)/ns/(?P<ns>[a-z0-9]([-a-z0-9]*[a-z0-9])?)"
+                       r"/sa/(?P<sa>[a-z0-9]([-a-z0-9.]*[a-z0-9])?|\*)$")
+# Source fields an ALLOW rule may not use: they ignore the trust domain (`namespaces`,
+# `serviceAccounts` match `.*/ns/<ns>/.*`), trust IP addresses, or allow by exclusion.
+BROAD_SOURCE_FIELDS = ("namespaces", "serviceAccounts", "ipBlocks", "remoteIpBlocks",
+                       "notPrincipals", "notNamespaces", "notServiceAccounts", "notIpBlocks",
+                       "notRemoteIpBlocks")
+
+
+def mtls_modes(props) -> list[tuple[str, object]]:
+    """(where, mode) of a PeerAuthentication: the workload-wide mode and each port's."""
+    modes: list[tuple[str, object]] = [("spec.mtls.mode", lookup(props, "spec.mtls.mode"))]
+    ports = lookup(props, "spec.portLevelMtls")
+    if isinstance(ports, dict):
+        for port, setting in ports.items():
+            mode = setting.get("mode") if isinstance(setting, dict) else MISSING
+            modes.append((f"spec.portLevelMtls.{port}.mode", mode))
+    return modes
+
+
+@rule(MESH, "kubernetes", *t.PEER_AUTHENTICATION_TYPES,
+      summary="mTLS STRICT, no PERMISSIVE or DISABLE")
+def peer_authentication(r, cfg):
+    out = []
+    for where, mode in mtls_modes(r.props):
+        if is_unknown(mode):
+            out.append(unverifiable(MESH, f"PeerAuthentication {k8s_name(r)} {where}"))
+        elif mode in ("PERMISSIVE", "DISABLE"):
+            out.append(fail(MESH, f"PeerAuthentication {_where(r)} sets {where} {mode}: "
+                            "plaintext between workloads would be accepted; use STRICT"))
+    return out
+
+
+def _where(r) -> str:
+    ns = lookup(r.props, "metadata.namespace")
+    return f"{ns}/{k8s_name(r)}" if isinstance(ns, str) else k8s_name(r)
+
+
+def allow_sources(props) -> list[dict] | None:
+    """The `from[].source` blocks of an ALLOW AuthorizationPolicy's rules; None for a
+    DENY/AUDIT/CUSTOM policy. A rule without `from` is an empty source (any caller)."""
+    if lookup(props, "spec.action") not in (MISSING, "ALLOW"):
+        return None
+    spec = lookup(props, "spec")
+    rules = spec.get("rules") if isinstance(spec, dict) else None
+    sources: list[dict] = []
+    for rule_ in rules if isinstance(rules, list) else []:
+        froms = rule_.get("from") if isinstance(rule_, dict) else None
+        if not froms:
+            sources.append({})
+            continue
+        for item in froms:
+            source = item.get("source") if isinstance(item, dict) else None
+            sources.append(source if isinstance(source, dict) else {})
+    return sources
+
+
+@rule(MESH, "kubernetes", *t.AUTHORIZATION_POLICY_TYPES,
+      summary="ALLOW only named SPIFFE principals")
+def authorization_policy(r, cfg):
+    if contains_unknown(lookup(r.props, "spec")):
+        return [unverifiable(MESH, f"AuthorizationPolicy {_where(r)} spec")]
+    sources = allow_sources(r.props)
+    out = []
+    for source in sources or []:
+        broad = [f for f in BROAD_SOURCE_FIELDS if source.get(f)]
+        principals = as_list(source.get("principals"))
+        if broad:
+            out.append(fail(MESH, f"AuthorizationPolicy {_where(r)} allows by {', '.join(broad)}"
+                            ", which ignores the caller's trust domain or trusts addresses; "
+                            "name callers by full principal (<trust-domain>/ns/<ns>/sa/<sa>)"))
+        elif not principals:
+            out.append(fail(MESH, f"AuthorizationPolicy {_where(r)} has an ALLOW rule without "
+                            "source principals: it admits any caller, authenticated or not"))
+        for p in principals:
+            if not isinstance(p, str) or not PRINCIPAL.match(p):
+                out.append(fail(MESH, f"AuthorizationPolicy {_where(r)} allows principal {p!r}, "
+                                "broader than one namespace of one trust domain; use "
+                                "<trust-domain>/ns/<namespace>/sa/<service account or *>"))
     return out

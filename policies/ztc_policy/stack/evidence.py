@@ -11,9 +11,14 @@ from dataclasses import dataclass
 
 from .. import types as t
 from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
-from ..rules.kubernetes import is_default_deny, is_workload_namespace, k8s_name
+from ..rules.kubernetes import (
+    MESH_ROOT_NAMESPACE,
+    is_default_deny,
+    is_workload_namespace,
+    k8s_name,
+)
 from ..rules.pki import INTERMEDIATE, pki_kind
-from ..values import as_bool, as_list, lookup
+from ..values import MISSING, as_bool, as_list, lookup
 from .graph import CLOUD_PHASE, CLUSTER_PHASE, Node
 
 
@@ -77,6 +82,14 @@ def workload_namespace(n: Node, cfg) -> bool:
     return n.type == t.K8S_NAMESPACE and is_workload_namespace(k8s_name(n), cfg)
 
 
+def mesh_wide_strict(n: Node, cfg) -> bool:
+    """A PeerAuthentication in Istio's root namespace, for every workload, mode STRICT."""
+    return (n.type in t.PEER_AUTHENTICATION_TYPES
+            and lookup(n.props, "metadata.namespace") == MESH_ROOT_NAMESPACE
+            and lookup(n.props, "spec.selector") is MISSING
+            and lookup(n.props, "spec.mtls.mode") == "STRICT")
+
+
 def pki_intermediate(n: Node, cfg) -> bool:
     return pki_kind(n) == INTERMEDIATE
 
@@ -120,7 +133,10 @@ R = Requirement
 IN_CLUSTER = {"phase": CLUSTER_PHASE}
 COMMON = {
     "ZT-POD-SECURITY": [R("a workload Namespace", workload_namespace, **IN_CLUSTER)],
-    "ZT-MTLS-SHARED-ROOT": [R("a pki-intermediate for the cluster", pki_intermediate)],
+    # Identities from the shared root, and traffic that must use them (the mesh).
+    "ZT-MTLS-SHARED-ROOT": [R("a pki-intermediate for the cluster", pki_intermediate),
+                            R("mesh-wide STRICT mTLS (a PeerAuthentication in istio-system)",
+                              mesh_wide_strict, **IN_CLUSTER)],
     # The ledger is written by the deployment (ztc ledger); the stack may hold its WORM store.
     "ZT-CHANGE-LEDGER": [R("ledger WORM store in the stack", change_ledger, shared_ok=True,
                            optional=True)],

@@ -8,18 +8,20 @@ from typing import Any
 
 from .. import types as t
 from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
+from ..config import SYSTEM_NAMESPACES
 from ..findings import Finding, Status, fail, unverifiable
-from ..rules.kubernetes import k8s_name
+from ..rules.kubernetes import MESH_ROOT_NAMESPACE, PRINCIPAL, allow_sources, k8s_name
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
-from ..values import is_unknown, lookup
+from ..values import MISSING, as_list, is_unknown, lookup
 from .evidence import (
     aks_sandbox_pool,
     default_deny_policy,
     eks_sandbox_pool,
     gke_sandbox_pool,
+    mesh_wide_strict,
     workload_namespace,
 )
-from .graph import CLOUD_PHASE, CLUSTER_PHASE
+from .graph import CLOUD_PHASE, CLUSTER_PHASE, cluster_identity
 from .posture import Posture
 
 SANDBOX_POOL = {"aws": eks_sandbox_pool, "azure": aks_sandbox_pool, "gcp": gke_sandbox_pool}
@@ -234,4 +236,154 @@ def no_world_to_clusters(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
             out.extend(f for f in cell.findings if f.status == Status.FAIL
                        and ("0.0.0.0/0" in f.detail or "::/0" in f.detail or "*" in f.detail
                             or "Internet" in f.detail))
+    return out
+
+
+# --- the mesh (ZT-MTLS-SHARED-ROOT on traffic) ------------------------------------------------
+_MESH = "ZT-MTLS-SHARED-ROOT"
+INJECTION_LABEL = "istio-injection"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+# The mesh's control plane DNS subtree an intermediate must permit (components/pki/authority.py).
+MESH_CONTROL_PLANE_DNS = "istio-system.svc"
+
+
+def _namespace_of(n) -> object:
+    return lookup(n.props, "metadata.namespace")
+
+
+def _allow_nothing(n) -> bool:
+    """An ALLOW AuthorizationPolicy for every workload of its namespace that matches nothing."""
+    sources = allow_sources(n.props)
+    spec = lookup(n.props, "spec")
+    return (sources == [] and lookup(n.props, "spec.selector") is MISSING
+            and not (isinstance(spec, dict) and spec.get("rules")))
+
+
+def _in_mesh(labels: object) -> bool:
+    labels = labels if isinstance(labels, dict) else {}
+    return labels.get(INJECTION_LABEL) == "enabled" or (
+        INJECTION_LABEL not in labels and bool(labels.get("istio.io/rev")))
+
+
+def _declared_sources(netpols, namespace: str) -> set[str]:
+    """Namespaces a workload namespace's NetworkPolicies admit by name (the declared graph)."""
+    out: set[str] = set()
+    for n in netpols:
+        if _namespace_of(n) != namespace:
+            continue
+        for rule_ in as_list(lookup(n.props, "spec.ingress")):
+            for peer in as_list(rule_.get("from") if isinstance(rule_, dict) else None):
+                labels = (peer.get("namespaceSelector") or {}).get("matchLabels") \
+                    if isinstance(peer, dict) else None
+                if isinstance(labels, dict) and isinstance(labels.get(NAMESPACE_NAME_LABEL), str):
+                    out.add(labels[NAMESPACE_NAME_LABEL])
+    return out
+
+
+def _principals(n) -> list[str]:
+    return [p for source in allow_sources(n.props) or []
+            for p in as_list(source.get("principals")) if isinstance(p, str)]
+
+
+def estate_trust_domains(own) -> set[str]:
+    """Every cluster trust domain the stack names: identity ConfigMaps and intermediates."""
+    domains: set[str] = set()
+    for n in own.nodes:
+        data = cluster_identity(n)
+        if data and data.get("trustDomain"):
+            domains.add(data["trustDomain"])
+        if pki_kind(n) == INTERMEDIATE and isinstance(lookup(n.props, "trustDomain"), str):
+            domains.add(lookup(n.props, "trustDomain"))
+    return domains
+
+
+def mesh_enforced(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Every workload namespace in the mesh, STRICT, deny by default; an ALLOW by principal for
+    exactly the edges the NetworkPolicies declare, from trust domains of the estate only; and
+    intermediates whose name constraints the mesh's proxies can enforce."""
+    own = p.ownership
+    domains = estate_trust_domains(own)
+    # Which namespaces are workloads': the same default list the namespace controls use.
+    cfg = {"systemNamespaces": SYSTEM_NAMESPACES, **cfg}
+    out: list[Finding] = []
+    for cluster in own.clusters:
+        if CLUSTER_PHASE not in own.phases[cluster.urn]:
+            continue  # the mesh is in-cluster: checked in the cluster-phase stack
+        name = own.display[cluster.urn]
+        owned = own.owned(cluster.urn)
+        policies = [n for n in owned if n.type in t.AUTHORIZATION_POLICY_TYPES]
+        netpols = [n for n in owned if n.type == t.K8S_NETPOL]
+        meshed = any(mesh_wide_strict(n, cfg) for n in owned)
+        if not meshed:
+            out.append(fail(_MESH, f"no mesh-wide STRICT PeerAuthentication in "
+                            f"{MESH_ROOT_NAMESPACE}: workloads accept plaintext from anyone "
+                            "NetworkPolicy lets through (turn on posture.mesh)",
+                            urn=cluster.urn, cluster=name))
+            continue
+        denied_mesh_wide = any(_allow_nothing(n) and _namespace_of(n) == MESH_ROOT_NAMESPACE
+                               for n in policies)
+        for ns in (n for n in owned if workload_namespace(n, cfg)):
+            ns_name, where = k8s_name(ns), {"urn": ns.urn, "cluster": name}
+            if not _in_mesh(lookup(ns.props, "metadata.labels")):
+                out.append(fail(_MESH, f"workload namespace {ns_name!r} is not in the mesh; "
+                                f"label it {INJECTION_LABEL}=enabled", **where))
+            mine = [n for n in policies if _namespace_of(n) == ns_name]
+            if not denied_mesh_wide and not any(_allow_nothing(n) for n in mine):
+                out.append(fail(_MESH, f"workload namespace {ns_name!r} is not deny-by-default: "
+                                "no allow-nothing AuthorizationPolicy here or in "
+                                f"{MESH_ROOT_NAMESPACE}", **where))
+            declared = _declared_sources(netpols, ns_name)
+            allowed = {m["ns"] for n in mine for m in map(PRINCIPAL.match, _principals(n)) if m}
+            for source in sorted(declared - allowed):
+                out.append(fail(_MESH, f"declared edge {source} -> {ns_name} has no "
+                                "AuthorizationPolicy naming its principals: the mesh refuses "
+                                "what the NetworkPolicies allow", **where))
+            for source in sorted(allowed - declared):
+                out.append(fail(_MESH, f"an AuthorizationPolicy in {ns_name!r} admits callers "
+                                f"from {source!r}, which no NetworkPolicy of {ns_name!r} "
+                                "declares: broader than the declared graph", **where))
+        for n in policies:
+            for principal in _principals(n):
+                match = PRINCIPAL.match(principal)
+                if match and domains and match["td"] not in domains:
+                    out.append(fail(_MESH, f"AuthorizationPolicy {_namespace_of(n)}/"
+                                    f"{k8s_name(n)} names trust domain {match['td']!r}, which "
+                                    f"is no cluster of this estate ({', '.join(sorted(domains))})",
+                                    urn=n.urn, cluster=name))
+        for inter in (n for n in owned if pki_kind(n) == INTERMEDIATE):
+            uri = lookup(inter.props, "uriNameConstraint")
+            dns = as_list(lookup(inter.props, "permittedDnsNames"))
+            if uri is not True:
+                out.append(fail(_MESH, f"intermediate {inter.name} has no URI name constraint: "
+                                "the mesh's proxies confine it to its trust domain only through "
+                                "one (set posture.pki.uriNameConstraints true)",
+                                urn=inter.urn, cluster=name))
+            if MESH_CONTROL_PLANE_DNS not in dns:
+                out.append(fail(_MESH, f"intermediate {inter.name} does not permit "
+                                f"{MESH_CONTROL_PLANE_DNS} names: proxies and the API server "
+                                "would refuse istiod's serving certificate", urn=inter.urn,
+                                cluster=name))
+    return out
+
+
+def sandbox_outside_mesh(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Say (advisory) on every meshed cluster that sandboxed pods are outside the mesh."""
+    own = p.ownership
+    out = []
+    for cluster in own.clusters:
+        owned = own.owned(cluster.urn)
+        classes = [n for n in owned if n.type == t.K8S_RUNTIME_CLASS
+                   and k8s_name(n) == SANDBOX_RUNTIME_CLASS]
+        if not classes or not any(mesh_wide_strict(n, cfg) for n in owned):
+            continue
+        # Not verifiable rather than failed: the mesh holds for every other workload, and this
+        # is a documented limit of the sandboxes (components/kubernetes/mesh.py), not a defect.
+        out.append(unverifiable(
+            _MESH, f"mTLS for pods of RuntimeClass {SANDBOX_RUNTIME_CLASS!r}",
+            why="they cannot run the mesh sidecar: the sandbox's network stack bypasses "
+                "istio-cni redirection, and in-sandbox redirection needs NET_ADMIN, which PSA "
+                "restricted refuses; injected, such a pod does not start; with the pod label "
+                "sidecar.istio.io/inject=false it is outside the mesh, refused by meshed "
+                "servers (STRICT) and reached under NetworkPolicy only",
+            urn=classes[0].urn, cluster=own.display[cluster.urn]))
     return out
