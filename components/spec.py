@@ -538,12 +538,12 @@ def _mesh_problems(spec: EstateSpec) -> list[str]:
     every cluster's intermediate could mint the identities of every other cluster."""
     posture = spec.posture
     if posture.mesh and not posture.pki.uri_name_constraints:
-        return [
+        return [(
             f"{config_key('posture', 'pki', 'uriNameConstraints')}: false while "
             f"{config_key('posture', 'mesh')} is true; the mesh's proxies (Envoy) confine each "
             "cluster's intermediate to its trust domain only through URI name constraints, so "
             "remove uriNameConstraints (default true) or turn the mesh off"
-        ]
+        )]
     return []
 
 

@@ -37,6 +37,7 @@ def baseline_program(spec: EstateSpec, pki: Pki, clusters: dict | None = None):
                     issuer_private_key_pem=pulumi.Output.secret(inter.key),
                     issuer_chain_pem=inter.chain,
                     trust_bundle_pem=pki.trust_bundle,
+                    mesh_trust_domains=tuple(spec.trust_domain(c) for c in spec.clusters),
                 ),
                 pulumi.ResourceOptions(parent=cluster),
             )

@@ -52,6 +52,9 @@ _CLUSTER_IMAGE_POLICY = _closed({
             "trustRootRef": _STR,
         }),
         "ctlog": _closed({"url": _STR, "trustRootRef": _STR}),
+        # StaticRef (policy-controller pkg/apis/policy/v1beta1 clusterimagepolicy_types.go).
+        "static": _closed({"action": {"enum": ["pass", "fail"]}, "message": _STR},
+                          ("action",)),
     })},
     "mode": {"enum": ["enforce", "warn"]},
 }, ("images", "authorities"))
@@ -62,12 +65,27 @@ _PEER_AUTHENTICATION = _closed({
     "mtls": _closed({"mode": {"enum": ["UNSET", "DISABLE", "PERMISSIVE", "STRICT"]}}),
 })
 
+# security.istio.io/v1 AuthorizationPolicy (the source fields of a rule; istio/api
+# security/v1beta1/authorization_policy.proto).
+_SOURCE = _closed({k: _STRINGS for k in (
+    "principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces",
+    "notNamespaces", "serviceAccounts", "notServiceAccounts", "ipBlocks", "notIpBlocks",
+    "remoteIpBlocks", "notRemoteIpBlocks")})
+_AUTHORIZATION_POLICY = _closed({
+    "selector": _closed({"matchLabels": {"type": "object", "additionalProperties": _STR}}),
+    "action": {"enum": ["ALLOW", "DENY", "AUDIT", "CUSTOM"]},
+    "rules": {"type": "array", "items": _closed({
+        "from": {"type": "array", "items": _closed({"source": _SOURCE})},
+    })},
+})
+
 SPEC_SCHEMAS: dict[tuple[str, str], dict] = {
     ("cert-manager.io/v1", "ClusterIssuer"): _CLUSTER_ISSUER,
     ("policy.sigstore.dev/v1beta1", "ClusterImagePolicy"): _CLUSTER_IMAGE_POLICY,
     ("security.istio.io/v1", "PeerAuthentication"): _PEER_AUTHENTICATION,
+    ("security.istio.io/v1", "AuthorizationPolicy"): _AUTHORIZATION_POLICY,
 }
-NAMESPACED = {"PeerAuthentication"}
+NAMESPACED = {"PeerAuthentication", "AuthorizationPolicy"}
 
 
 @cache

@@ -14,12 +14,14 @@ from components.kubernetes.charts import (
     ISTIOD_WEBHOOK_PORT,
     POLICY_CONTROLLER,
     ChartImage,
+    baseline_webhook_ports,
     chart_releases,
     image_references,
     istio_releases,
     webhook_ports,
 )
 from components.kubernetes.runtime import SANDBOX_OVERHEAD, runtime_class, sandbox_overhead
+from scripts.engine.schema.helm import is_published
 
 from .support import stack_spec
 
@@ -30,7 +32,10 @@ def test_versions_are_published_ones():
     # policy-controller's published index ends at 0.10.6 (0.10.7/0.10.8 were never released).
     assert POLICY_CONTROLLER.version == "0.10.6"
     assert CERT_MANAGER.version == "v1.19.1"
-    assert {r.version for r in istio_releases("gcp", "td")} == {"1.27.3"}
+    # Istio 1.30.3, in the vendored index (1.27 and 1.28 are out of support).
+    assert {r.version for r in istio_releases("gcp", "td")} == {"1.30.3"}
+    for release in istio_releases("gcp", "td"):
+        assert is_published(release.repo, release.chart, release.version), release.name
 
 
 def test_values_use_keys_the_pinned_charts_read():
@@ -43,10 +48,18 @@ def test_values_use_keys_the_pinned_charts_read():
     pc = POLICY_CONTROLLER.values
     assert pc["installCRDs"] is True
     assert pc["webhook"]["configData"] == {"no-match-policy": "deny"}
-    # istiod 1.27: cni at the top level; the release hub and tag, never the dev defaults.
-    istiod = next(r for r in istio_releases("azure", "td") if r.name == "istiod")
+    # istiod 1.30: cni at the top level; the release hub, tag and variant, never the dev
+    # defaults; the sidecar's seccomp profile (PSA restricted); the estate's trust domains.
+    istiod = next(r for r in istio_releases("azure", "a.td", ("b.td",)) if r.name == "istiod")
     assert istiod.values["cni"] == {"enabled": True} and "pilot" not in istiod.values
-    assert istiod.values["global"] == {"hub": "docker.io/istio", "tag": "1.27.3"}
+    assert istiod.values["global"] == {
+        "hub": "gcr.io/istio-release", "tag": "1.30.3", "variant": "distroless",
+        "proxy": {"seccompProfile": {"type": "RuntimeDefault"}}}
+    assert istiod.values["meshConfig"] == {
+        "trustDomain": "a.td", "caCertificates": [{"trustDomains": ["a.td", "b.td"]}]}
+    assert "trustDomainAliases" not in istiod.values["meshConfig"]
+    cni = next(r for r in istio_releases("azure", "td") if r.name == "istio-cni")
+    assert cni.values["ambient"] == {"enabled": False}
 
 
 def test_webhook_ports_come_from_the_releases():
@@ -77,8 +90,23 @@ def test_every_image_is_pinned_and_the_values_render_it():
                 for v in (cm, cm["webhook"], cm["cainjector"], cm["startupapicheck"])}
     assert rendered == {i.reference for i in CERT_MANAGER.images} and len(rendered) == 4
     refs = image_references(releases)
-    assert "docker.io/istio/proxyv2:1.27.3" in refs  # injected into every meshed pod
+    assert "gcr.io/istio-release/proxyv2:1.30.3-distroless" in refs  # in every meshed pod
     assert refs == tuple(sorted(set(refs)))
+
+
+def test_istiod_installs_after_the_plugged_in_ca_secret():
+    """istiod keeps a self-signed root if it starts before `cacerts` exists."""
+    istiod = next(r for r in istio_releases("gcp", "td") if r.name == "istiod")
+    assert istiod.requires == ("Secret/istio-system/cacerts",)
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure", "gcp"])
+def test_every_cloud_reads_the_same_webhook_ports(cloud):
+    posture = stack_spec("dev").posture
+    assert posture.mesh  # on by default
+    assert baseline_webhook_ports(cloud, posture) == (8443, 10250, ISTIOD_WEBHOOK_PORT)
+    plain = posture.model_copy(update={"mesh": False})
+    assert ISTIOD_WEBHOOK_PORT not in baseline_webhook_ports(cloud, plain)
 
 
 def test_an_image_pins_exactly_one_of_tag_or_digest():

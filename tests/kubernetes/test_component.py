@@ -111,6 +111,8 @@ def test_workload_namespaces_are_psa_restricted_and_default_deny(dev_graph, dev_
         expected |= {f"allow-ingress-from-{s}" for s in ns.ingress_from_namespaces}
         expected |= {f"allow-egress-to-{o.name}" for o in dev_spec.posture.workload_namespaces
                      if ns.name in o.ingress_from_namespaces}
+        if dev_spec.posture.mesh:  # sidecars reach istiod for config and certificates
+            expected.add("allow-mesh-control-plane")
         assert allows == expected
 
 
@@ -179,7 +181,8 @@ def test_cluster_issuer_signs_with_the_clusters_intermediate(dev_graph, dev_pki,
 @pytest.mark.parametrize("cluster", DEV_CLUSTERS)
 def test_charts_are_pinned_and_image_policy_waits_for_its_crd(dev_graph, cluster):
     releases = {r.inputs["name"]: r for r in _k8s(dev_graph, cluster, "helm.sh/v3:Release")}
-    assert set(releases) == {CERT_MANAGER.name, POLICY_CONTROLLER.name}
+    assert set(releases) == {CERT_MANAGER.name, POLICY_CONTROLLER.name,
+                             "istio-base", "istio-cni", "istiod"}  # the mesh is on by default
     for chart in (CERT_MANAGER, POLICY_CONTROLLER):
         inputs = releases[chart.name].inputs
         assert (inputs["chart"], inputs["version"], inputs["repositoryOpts"]["repo"]) == (
@@ -202,6 +205,7 @@ def test_deployment_equals_the_rendered_manifests(dev_graph, dev_spec, dev_pki, 
         spec.cloud, dev_spec.posture, spec, dev_spec.trust_domain(spec),
         default_sandbox_placement(spec.cloud), dev_pki.trust_bundle,
         issuer=IssuerMaterial(inter.certificate, inter.key, inter.chain),
+        mesh_trust_domains=[dev_spec.trust_domain(c) for c in dev_spec.clusters],
     )
     deployed = {
         (r.inputs["kind"], r.inputs["metadata"].get("namespace"), r.inputs["metadata"]["name"]):

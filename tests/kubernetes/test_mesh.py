@@ -1,4 +1,5 @@
-"""posture.mesh: Istio with the shared PKI plugged in (`cacerts`) and STRICT mTLS."""
+"""posture.mesh (on by default): Istio with the shared PKI plugged in (`cacerts`), STRICT mTLS in
+every workload namespace, and authorization by SPIFFE principal from the namespace graph."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import base64
 
 import pytest
 
+from components.kubernetes import default_sandbox_placement, render_baseline
+from components.kubernetes.charts import ISTIO_IMAGES
+from components.kubernetes.mesh import principal
 from components.spec import EstateSpec
 from scripts.engine.mocks import is_secret, unwrap
 from scripts.engine.runner import Graph, run_program
@@ -13,29 +17,76 @@ from scripts.engine.runner import Graph, run_program
 from .conftest import baseline_program
 from .support import shared_pki, stack_spec
 
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
 
 @pytest.fixture(scope="module")
 def mesh_graph() -> Graph:
     spec = stack_spec("dev")
+    assert spec.posture.mesh  # the default
     gcp = next(c for c in spec.clusters if c.cloud == "gcp")
-    mesh_spec = EstateSpec(posture=spec.posture.model_copy(update={"mesh": True}), clusters=[gcp])
-    return run_program(baseline_program(mesh_spec, shared_pki("dev")), stack="dev")
+    return run_program(baseline_program(EstateSpec(posture=spec.posture, clusters=[gcp]),
+                                        shared_pki("dev")), stack="dev")
 
 
-def _named(graph: Graph, kind: str, name: str):
+def _named(graph: Graph, kind: str, name: str, namespace: str | None = None):
     (match,) = [r for r in graph.resources if r.type.endswith(f":{kind}")
-                and r.inputs.get("metadata", {}).get("name") == name]
+                and r.inputs.get("metadata", {}).get("name") == name
+                and (namespace is None or r.inputs["metadata"].get("namespace") == namespace)]
     return match
 
 
-def test_strict_mtls_mesh_wide(mesh_graph):
-    peer = _named(mesh_graph, "PeerAuthentication", "default")
+def _objects(stack: str = "dev", cluster: int = 0, **kwargs) -> list[dict]:
+    spec = stack_spec(stack)
+    c = spec.clusters[cluster]
+    return render_baseline(c.cloud, spec.posture, c, spec.trust_domain(c),
+                           default_sandbox_placement(c.cloud), "bundle", **kwargs)
+
+
+def test_strict_mtls_mesh_wide_and_in_every_workload_namespace(mesh_graph):
+    peer = _named(mesh_graph, "PeerAuthentication", "default", "istio-system")
     assert peer.type == "kubernetes:security.istio.io/v1:PeerAuthentication"
-    assert peer.inputs["metadata"]["namespace"] == "istio-system"  # root namespace: whole mesh
-    assert peer.inputs["spec"] == {"mtls": {"mode": "STRICT"}}
-    base = next(r for r in mesh_graph.of_type("kubernetes:helm.sh/v3:Release")
-                if r.inputs["name"] == "istio-base")
+    assert peer.inputs["spec"] == {"mtls": {"mode": "STRICT"}}  # root namespace: whole mesh
+    base = next(r for r in mesh_graph.of_type(RELEASE) if r.inputs["name"] == "istio-base")
     assert base.urn in peer.dependencies
+    for ns in stack_spec("dev").posture.workload_namespaces:
+        local = _named(mesh_graph, "PeerAuthentication", "default", ns.name)
+        assert local.inputs["spec"] == {"mtls": {"mode": "STRICT"}}
+        labels = _named(mesh_graph, "Namespace", ns.name).inputs["metadata"]["labels"]
+        assert labels["istio-injection"] == "enabled"
+        assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_deny_by_default_and_one_allow_per_declared_edge_by_principal():
+    spec = stack_spec("dev")
+    domains = sorted(spec.trust_domain(c) for c in spec.clusters)
+    objects = _objects(mesh_trust_domains=domains)
+    policies = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"]
+                for o in objects if o["kind"] == "AuthorizationPolicy"}
+    # payments accepts frontend only (dev: ingressFromNamespaces [frontend]); nothing else.
+    assert policies == {
+        ("istio-system", "allow-nothing"): {},
+        ("frontend", "allow-nothing"): {},
+        ("payments", "allow-nothing"): {},
+        ("payments", "allow-from-frontend"): {"action": "ALLOW", "rules": [{"from": [{"source": {
+            "principals": [f"{td}/ns/frontend/sa/*" for td in domains]}}]}]},
+    }
+    # The callers of every cluster of the estate, the same list on every cluster.
+    assert domains == ["dev-aws.dev.zt.example.com", "dev-azure.dev.zt.example.com",
+                       "dev-gcp.dev.zt.example.com"]
+
+
+def test_without_the_estate_list_only_the_clusters_own_trust_domain_is_named():
+    objects = _objects(cluster=1)
+    allow = next(o for o in objects if o["metadata"]["name"] == "allow-from-frontend")
+    assert allow["spec"]["rules"][0]["from"][0]["source"]["principals"] == [
+        principal("dev-azure.dev.zt.example.com", "frontend")]
+
+
+def test_istiod_starts_after_the_plugged_in_ca(mesh_graph):
+    istiod = next(r for r in mesh_graph.of_type(RELEASE) if r.inputs["name"] == "istiod")
+    cacerts = _named(mesh_graph, "Secret", "cacerts", "istio-system")
+    assert cacerts.urn in istiod.dependencies
 
 
 def test_cacerts_carries_the_clusters_intermediate(mesh_graph):
@@ -52,18 +103,45 @@ def test_cacerts_carries_the_clusters_intermediate(mesh_graph):
 
 
 def test_istio_releases_and_namespaces(mesh_graph):
-    releases = {r.inputs["name"]: r for r in mesh_graph.of_type("kubernetes:helm.sh/v3:Release")}
+    releases = {r.inputs["name"]: r for r in mesh_graph.of_type(RELEASE)}
     assert set(releases) == {"cert-manager", "policy-controller", "istio-base", "istio-cni", "istiod"}
     istiod = releases["istiod"]
     assert {releases["istio-base"].urn, releases["istio-cni"].urn} <= set(istiod.dependencies)
-    assert istiod.inputs["values"]["meshConfig"]["trustDomain"] == "dev-gcp.dev.zt.example.com"
-    # istiod 1.27 reads `cni` at the top level (a `pilot:` key is silently ignored).
+    mesh = istiod.inputs["values"]["meshConfig"]
+    assert mesh["trustDomain"] == "dev-gcp.dev.zt.example.com"
+    assert mesh["caCertificates"] == [{"trustDomains": ["dev-gcp.dev.zt.example.com"]}]
+    # istiod 1.30 reads `cni` at the top level; the injector sees it as pilot.cni.
     assert istiod.inputs["values"]["cni"] == {"enabled": True}
-    assert "pilot" not in istiod.inputs["values"]
-    assert istiod.inputs["values"]["global"] == {
-        "hub": "docker.io/istio", "tag": "1.27.3", "platform": "gke"}
+    assert istiod.inputs["values"]["global"]["platform"] == "gke"
     labels = _named(mesh_graph, "Namespace", "istio-system").inputs["metadata"]["labels"]
     assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
-    workload = _named(mesh_graph, "Namespace", "payments").inputs["metadata"]["labels"]
-    assert workload["istio-injection"] == "enabled"
-    assert workload["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_istio_system_admits_only_mtls_xds_and_the_webhook():
+    policies = {o["metadata"]["name"]: o["spec"] for o in _objects()
+                if o["kind"] == "NetworkPolicy" and o["metadata"]["namespace"] == "istio-system"}
+    assert policies["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    ports = [p["port"] for rule in policies["allow-istiod"]["ingress"] for p in rule["ports"]]
+    assert ports == [15012, 15017]  # never 15010 (plaintext xDS)
+
+
+def test_the_sidecar_image_is_admitted_by_the_image_policy_and_nothing_else():
+    (policy,) = [o for o in _objects() if o["kind"] == "ClusterImagePolicy"
+                 and o["metadata"]["name"] == "ztc-mesh-proxy"]
+    reference = ISTIO_IMAGES["proxyv2"].reference
+    assert reference == "gcr.io/istio-release/proxyv2:1.30.3-distroless"
+    # As written, and as policy-controller rewrites a tag before validating (tag@digest).
+    assert policy["spec"]["images"] == [{"glob": reference}, {"glob": f"{reference}@sha256:*"}]
+    assert policy["spec"]["authorities"] == [
+        {"name": "pinned-mesh-proxy", "static": {"action": "pass"}}]
+
+
+def test_mesh_off_renders_no_mesh_object():
+    spec = stack_spec("dev")
+    c = spec.clusters[0]
+    posture = spec.posture.model_copy(update={"mesh": False})
+    objects = render_baseline(c.cloud, posture, c, spec.trust_domain(c),
+                              default_sandbox_placement(c.cloud), "bundle")
+    kinds = {o["kind"] for o in objects}
+    assert not kinds & {"PeerAuthentication", "AuthorizationPolicy"}
+    assert not any(o["metadata"].get("namespace") == "istio-system" for o in objects)

@@ -27,9 +27,11 @@ def _masked(stack: str, *, mesh: bool = False) -> dict[str, tuple[str, list[dict
     spec = stack_spec(stack)
     posture = spec.posture.model_copy(update={"mesh": mesh})
     bundle = shared_pki(stack).trust_bundle
+    domains = [spec.trust_domain(c) for c in spec.clusters]
     return {
         c.name: (c.cloud, _named_cluster_blind(mask_secrets(render_baseline(
-            c.cloud, posture, c, spec.trust_domain(c), default_sandbox_placement(c.cloud), bundle
+            c.cloud, posture, c, spec.trust_domain(c), default_sandbox_placement(c.cloud), bundle,
+            mesh_trust_domains=domains,
         ))))
         for c in spec.clusters
     }
@@ -64,7 +66,8 @@ def _differences(a: list[dict], b: list[dict]) -> set[tuple[str, str]]:
     return diffs
 
 
-@pytest.mark.parametrize("stack,mesh", [("dev", False), ("prod", False), ("dev", True)])
+@pytest.mark.parametrize("stack,mesh", [("dev", False), ("prod", False), ("dev", True),
+                                        ("prod", True)])
 def test_manifests_differ_only_in_documented_per_cloud_fields(stack, mesh):
     rendered = _masked(stack, mesh=mesh)
     allowed = {(kind, field) for kind, fields in PER_CLOUD_FIELDS.items() for field in fields}
@@ -109,7 +112,10 @@ def test_charts_are_the_same_except_istio_platform_and_trust_domain():
             assert portable(release.values) == portable(reference.values)
             expected_global = None
             if release.chart in ("cni", "istiod"):  # same release images on every cloud
-                expected_global = {"hub": "docker.io/istio", "tag": "1.27.3"}
+                expected_global = {"hub": "gcr.io/istio-release", "tag": "1.30.3",
+                                   "variant": "distroless"}
+                if release.chart == "istiod":
+                    expected_global["proxy"] = {"seccompProfile": {"type": "RuntimeDefault"}}
                 if cloud == "gcp":
                     expected_global["platform"] = "gke"
             assert release.values.get("global") == expected_global

@@ -8,6 +8,7 @@ import kubernetes_validate
 import yaml
 from typer.testing import CliRunner
 
+from components.kubernetes.delivery import ISTIO_KEYS
 from scripts import render_cli
 from scripts.engine.stackfile import load_stack_config
 
@@ -43,7 +44,12 @@ def test_render_writes_every_object_per_cluster(tmp_path):
                    and o["metadata"]["name"] == "ztc-trust-bundle"]
         assert all(o["data"]["ca.crt"] == bundle.read_text() for o in bundles)
         releases = yaml.safe_load((out / cluster.name / "helm" / "releases.yaml").read_text())
-        assert [r["name"] for r in releases["releases"]] == ["cert-manager", "policy-controller"]
+        assert [r["name"] for r in releases["releases"]] == [
+            "cert-manager", "policy-controller", "istio-base", "istio-cni", "istiod"]
+        istiod = releases["releases"][-1]["values"]["meshConfig"]
+        # Every cluster of the stack is a caller the mesh accepts.
+        assert istiod["caCertificates"] == [
+            {"trustDomains": sorted(spec.trust_domain(c) for c in spec.clusters)}]
 
 
 def test_secrets_are_masked(tmp_path):
@@ -58,8 +64,9 @@ def test_secrets_are_masked(tmp_path):
             secrets += 1
             assert obj["metadata"]["annotations"]["ztc.io/masked"] == "true"
             assert {base64.b64decode(v) for v in obj["data"].values()} == {b"**masked**"}
-            assert set(obj["data"]) == {"ca.crt", "tls.crt", "tls.key"}
-    assert secrets == len(stack_spec("dev").clusters)
+            assert set(obj["data"]) in ({"ca.crt", "tls.crt", "tls.key"},  # cert-manager
+                                        set(ISTIO_KEYS))  # istiod's cacerts
+    assert secrets == 2 * len(stack_spec("dev").clusters)
 
 
 def test_rerender_replaces_stale_files(tmp_path):

@@ -60,7 +60,8 @@ def test_mesh_objects_validate_too():
         for obj in objects:
             _validate(obj, posture.kubernetes_version)
             kinds.add(obj["kind"])
-    assert {"PeerAuthentication", "ResourceQuota", "Secret"} <= kinds
+    assert {"PeerAuthentication", "AuthorizationPolicy", "ResourceQuota", "Secret",
+            "ClusterImagePolicy"} <= kinds
 
 
 def test_the_validators_have_teeth():

@@ -65,3 +65,28 @@ def test_both_constraints_are_critical_and_scoped_to_the_cluster():
         "DNSName",
         "UniformResourceIdentifier",
     }
+
+
+@pytest.mark.parametrize("uri", [False, True], ids=["dns-only", "dns-and-uri"])
+def test_istiods_own_serving_certificate_fits_the_intermediates_constraints(uri):
+    """istiod signs its xDS/webhook certificate for `istiod.istio-system.svc` with the plugged-in
+    intermediate: a DNS subtree of only the trust domain made every proxy refuse istiod."""
+    from .istiod import connect, issue_serving_certificate
+
+    constrained = build_estate(uri_name_constraint=uri)
+    bundle = bundle_of(constrained.root)
+    istiod = issue_serving_certificate(constrained.gcp)
+
+    assert connect(istiod, bundle, "istiod.istio-system.svc") is None
+    # The subtree is istiod's namespace only: any other service name is still refused.
+    elsewhere = issue_serving_certificate(constrained.gcp, ["api.payments.svc"])
+    assert "permitted subtree violation" in (connect(elsewhere, bundle, "api.payments.svc") or "")
+
+
+def test_the_control_plane_subtree_is_no_trust_domain(estate):
+    """`istio-system.svc` is permitted as a DNS name, never as a SPIFFE trust domain."""
+    assert pki.constrained_trust_domains(estate.aws.certificate) == [AWS_DOMAIN]
+    forged = pki.issue_workload_certificate(
+        estate.aws, pki.spiffe_id("istio-system.svc", "payments", "admin"))
+    with pytest.raises(pki.PkiVerificationError, match="outside the issuing intermediate"):
+        pki.verify_workload(forged.certificate, [estate.aws.certificate], [estate.root.certificate])

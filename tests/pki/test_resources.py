@@ -274,3 +274,19 @@ def test_previous_root_leaves_the_bundle_only_after_its_retention(first_run, mon
     assert outs["previousCertificatePem"] == ""
     assert outs["certificatePem"] == olds["certificatePem"]
     assert outs["privateKeyPem"] == olds["privateKeyPem"]
+
+
+def test_intermediates_issued_before_the_mesh_profile_are_reissued(first_run):
+    """An intermediate whose DNS subtrees lack istiod's names would make every proxy refuse
+    istiod: the recorded profile (`permittedDnsNames`) changes, so it is reissued in place."""
+    olds, news = intermediate_state(first_run)
+    assert news["permittedDnsNames"] == [AWS_DOMAIN, "istio-system.svc"]
+    provider = IntermediateCaProvider()
+    old_profile = {k: v for k, v in olds.items() if k != "permittedDnsNames"}
+    reissue = provider.diff("id", old_profile, news)
+    assert reissue.changes and not reissue.replaces
+    issued = pki.load_certificate(unwrap(first_run.named("pki-dev-aws-intermediate").outputs)[
+        "certificatePem"])
+    constraints = issued.extensions.get_extension_for_class(pki.x509.NameConstraints).value
+    assert [n.value for n in constraints.permitted_subtrees
+            if isinstance(n, pki.x509.DNSName)] == news["permittedDnsNames"]

@@ -83,6 +83,10 @@ def test_structured_config_may_arrive_as_json_strings(dev):
         (lambda c: _clusters(c)[0].update(nodeCidrs="10.0.0.0/16"), "clusters[0].nodeCidrs", "spelling"),
         (lambda c: c.pop(f"{NS}:clusters"), "clusters", "required"),
         (lambda c: c.update({f"{NS}:clusters": []}), "clusters", "at least 1"),
+        # The mesh's proxies confine an intermediate to its trust domain only through URI
+        # name constraints: turning them off under the mesh is refused.
+        (lambda c: _posture(c).update(pki={"uriNameConstraints": False}),
+         "posture.pki.uriNameConstraints", "turn the mesh off"),
     ],
 )
 def test_bad_config_names_the_key(dev, mutate, key, hint):
@@ -101,3 +105,12 @@ def test_invalid_spec_registers_nothing(dev):
             config=to_pulumi_config(dev),
         )
     assert caught.value.graph.resources == []
+
+
+def test_the_mesh_and_uri_name_constraints_are_on_by_default(dev):
+    posture = load_spec(dev).posture
+    assert posture.mesh is True
+    assert posture.pki.uri_name_constraints is True
+    # Without the mesh, DNS-only intermediates remain a valid choice.
+    _posture(dev).update(mesh=False, pki={"uriNameConstraints": False})
+    assert load_spec(dev).posture.pki.uri_name_constraints is False
