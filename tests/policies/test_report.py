@@ -47,7 +47,13 @@ def broken(pack):
 
 def test_clean_estate_every_cell_passes_with_its_implementers(clean):
     assert [c.name for c in clean.clusters] == ["hand-aws", "hand-azure", "hand-gcp"]
-    assert clean.counts() == {PASS: 57, FAIL: 0, UNVERIFIABLE: 0}
+    # All but ZT-MTLS-SHARED-ROOT, not verifiable on every cluster: sandboxed pods cannot join
+    # the mesh (the advisory ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh says so).
+    assert clean.counts() == {PASS: 54, FAIL: 0, UNVERIFIABLE: 3}
+    for cluster in ("hand-aws", "hand-azure", "hand-gcp"):
+        mesh = clean.cell("ZT-MTLS-SHARED-ROOT", cluster)
+        assert mesh.status == UNVERIFIABLE and not mesh.missing
+        assert [f.policy for f in mesh.findings] == ["ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh"]
     cell = clean.cell("ZT-SANDBOX", "hand-gcp")
     assert {i.name for i in cell.implemented_by} == {"hand-gcp-sandbox", "hand-gcp-sandboxed"}
     assert cell.how == "sandboxConfig GVISOR pool"
@@ -61,7 +67,7 @@ def test_failures_and_unknowns_land_in_the_right_cells(broken):
     assert broken.cell("ZT-IAM-ONLY", "hand-azure").status == UNVERIFIABLE
     sandbox = broken.cell("ZT-SANDBOX", "hand-aws")
     assert sandbox.status == FAIL and sandbox.missing
-    assert broken.counts() == {PASS: 54, FAIL: 2, UNVERIFIABLE: 1}
+    assert broken.counts() == {PASS: 51, FAIL: 2, UNVERIFIABLE: 4}  # 3: the sandbox/mesh gap
 
 
 def test_markdown_html_json_terminal(broken):
@@ -71,10 +77,10 @@ def test_markdown_html_json_terminal(broken):
     page = render_html(broken)
     assert page.startswith("<!doctype html>") and "<script" not in page and "http" not in (
         page.split("<body>")[0])
-    assert page.count('class="fail"') == 2 and page.count('class="not-verifiable"') == 1
-    assert page.count("<th>18 / 19</th>") == 3  # one cell short on each cluster
+    assert page.count('class="fail"') == 2 and page.count('class="not-verifiable"') == 4
+    assert page.count("<th>17 / 19</th>") == 3  # one cell short on each, and the mesh gap
     data = json.loads(render_json(broken))
-    assert data["counts"] == {"pass": 54, "fail": 2, "not-verifiable": 1}
+    assert data["counts"] == {"pass": 51, "fail": 2, "not-verifiable": 4}
     assert len(data["cells"]) == 3 * len(CONTROL_IDS)
     console = Console(record=True, width=120)
     render_terminal(broken, console)
@@ -107,7 +113,7 @@ def test_preview_report_files_and_terminal(pack):
     matrix = build_matrix(estate.resources, analysis.diagnostics, "hand")
     files = report_files(matrix)
     assert sorted(files) == ["report.html", "report.json", "report.md"]
-    assert json.loads(files["report.json"])["counts"]["pass"] == 57
+    assert json.loads(files["report.json"])["counts"]["pass"] == 54
     console = Console(record=True, width=100)
     render_terminal(matrix, console)
     assert "Zero-trust posture: hand" in console.export_text()

@@ -204,5 +204,89 @@ def test_analyzer_info_lists_every_policy_mandatory_with_a_config_schema(pack):
     assert info.name == "zero-trust-clusters" and info.supportsConfig
     assert set(CONTROL_IDS) <= set(levels)
     assert {n for n, lvl in levels.items() if lvl != analyzer_pb2.MANDATORY} == {
-        "ZT-CHANGE-LEDGER-in-stack"}
+        "ZT-CHANGE-LEDGER-in-stack", "phase-elsewhere", "ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh"}
     assert all("exemptions" in p.configSchema.properties for p in info.policies)
+
+
+# --- the mesh: ZT-MTLS-SHARED-ROOT on traffic ---------------------------------------------------
+MESH = "ZT-MTLS-SHARED-ROOT-mesh-enforced"
+
+
+def test_the_mesh_everywhere_is_held_and_its_sandbox_gap_said(pack):
+    result = run(pack, build().resources)
+    assert _mandatory(result, MESH) == []
+    gap = [d for d in result.diagnostics
+           if d.policy_name == "ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh"]
+    assert len(gap) == 3 and {d.enforcement_level for d in gap} == {"advisory"}
+    assert all("RuntimeClass 'sandboxed'" in d.message and "NetworkPolicy only" in d.message
+               for d in gap)
+
+
+def test_a_cluster_without_the_mesh_fails_the_control_and_parity(pack):
+    result = run(pack, _without(build(), "hand-gcp-mesh-mtls").resources)
+    assert any("(cluster hand-gcp) no mesh-wide STRICT PeerAuthentication" in m
+               for m in _mandatory(result, MESH))
+    assert any("[ZT-MTLS-SHARED-ROOT] (cluster hand-gcp)" in m
+               for m in _mandatory(result, "posture-evidence"))
+    assert any("[ZT-MTLS-SHARED-ROOT] (cluster hand-gcp)" in m and "held by hand-aws, hand-azure"
+               in m for m in _mandatory(result, "posture-parity"))
+
+
+def test_a_permissive_mesh_wide_policy_is_no_evidence(pack):
+    e = build()
+    e.named("hand-azure-mesh-mtls").inputs["spec"]["mtls"]["mode"] = "PERMISSIVE"
+    result = run(pack, e.resources)
+    assert any("(cluster hand-azure) no mesh-wide STRICT" in m for m in _mandatory(result, MESH))
+    assert any("hand-azure-mesh-mtls" in d.urn for d in result.mandatory
+               if d.policy_name == "ZT-MTLS-SHARED-ROOT")
+
+
+def test_a_workload_namespace_outside_the_mesh(pack):
+    e = build()
+    del e.named("hand-aws-frontend").inputs["metadata"]["labels"]["istio-injection"]
+    messages = _mandatory(run(pack, e.resources), MESH)
+    assert any("(cluster hand-aws) workload namespace 'frontend' is not in the mesh" in m
+               for m in messages)
+
+
+def test_no_deny_by_default(pack):
+    messages = _mandatory(run(pack, _without(build(), "hand-gcp-mesh-deny").resources), MESH)
+    assert {m.splitlines()[-1].split("] ", 1)[1] for m in messages if "hand-gcp" in m} == {
+        f"(cluster hand-gcp) workload namespace '{ns}' is not deny-by-default: no allow-nothing "
+        "AuthorizationPolicy here or in istio-system" for ns in ("frontend", "payments")}
+
+
+def test_a_declared_edge_without_its_authorization_policy(pack):
+    messages = _mandatory(run(pack, _without(build(), "hand-azure-payments-allow").resources),
+                          MESH)
+    assert any("(cluster hand-azure) declared edge frontend -> payments has no "
+               "AuthorizationPolicy" in m for m in messages)
+
+
+def test_an_authorization_policy_broader_than_the_declared_graph(pack):
+    e = build()
+    e.named("hand-aws-payments-allow").inputs["spec"]["rules"][0]["from"][0]["source"][
+        "principals"].append("hand-aws.hand.example.com/ns/payments/sa/*")
+    messages = _mandatory(run(pack, e.resources), MESH)
+    assert any("(cluster hand-aws) an AuthorizationPolicy in 'payments' admits callers from "
+               "'payments', which no NetworkPolicy of 'payments' declares" in m for m in messages)
+
+
+def test_a_principal_of_a_trust_domain_outside_the_estate(pack):
+    e = build()
+    e.named("hand-gcp-payments-allow").inputs["spec"]["rules"][0]["from"][0]["source"][
+        "principals"][0] = "hand-oci.elsewhere.example.org/ns/frontend/sa/*"
+    messages = _mandatory(run(pack, e.resources), MESH)
+    assert any("(cluster hand-gcp)" in m and "names trust domain 'hand-oci.elsewhere.example.org'"
+               in m for m in messages)
+
+
+def test_intermediates_the_mesh_cannot_confine_or_that_refuse_istiod(pack):
+    e = build()
+    e.named("hand-aws-intermediate").inputs["uriNameConstraint"] = False
+    e.named("hand-gcp-intermediate").inputs["permittedDnsNames"] = ["hand-gcp.hand.example.com"]
+    messages = _mandatory(run(pack, e.resources), MESH)
+    assert any("(cluster hand-aws) intermediate hand-aws-intermediate has no URI name "
+               "constraint" in m for m in messages)
+    assert any("(cluster hand-gcp) intermediate hand-gcp-intermediate does not permit "
+               "istio-system.svc" in m for m in messages)

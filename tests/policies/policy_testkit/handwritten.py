@@ -48,10 +48,15 @@ def baseline(e: Estate, cluster: str, cluster_urn: str, handler: str, selector: 
     for ns in ("frontend", "payments"):
         e.add("kubernetes:core/v1:Namespace", f"{cluster}-{ns}", {"metadata": {
             "name": ns, "labels": {"pod-security.kubernetes.io/enforce": "restricted",
-                                   "policy.sigstore.dev/include": "true"}}}, provider=ref)
+                                   "policy.sigstore.dev/include": "true",
+                                   "istio-injection": "enabled"}}}, provider=ref)
         e.add("kubernetes:networking.k8s.io/v1:NetworkPolicy", f"{cluster}-{ns}-deny", {
             "metadata": {"name": "default-deny-all", "namespace": ns},
             "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}, provider=ref)
+        e.add("kubernetes:security.istio.io/v1:PeerAuthentication", f"{cluster}-{ns}-mtls", {
+            "metadata": {"name": "default", "namespace": ns},
+            "spec": {"mtls": {"mode": "STRICT"}}}, provider=ref)
+    mesh(e, cluster, ref)
     e.add("kubernetes:core/v1:Namespace", f"{cluster}-cosign-system", {"metadata": {
         "name": "cosign-system", "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}},
         provider=ref)
@@ -66,6 +71,38 @@ def baseline(e: Estate, cluster: str, cluster_urn: str, handler: str, selector: 
         "metadata": {"name": "ztc-trusted-images"},
         "spec": {"images": [{"glob": "ghcr.io/acme/**"}],
                  "authorities": [{"keyless": {"url": "https://fulcio.sigstore.dev"}}]}},
+        provider=ref)
+
+
+TRUST_DOMAINS = [f"{c}.hand.example.com" for c in ("hand-aws", "hand-azure", "hand-gcp")]
+
+
+def mesh(e: Estate, cluster: str, ref: str) -> None:
+    """STRICT mesh-wide, deny by default, payments accepts frontend (the NetworkPolicy says
+    the same) from every cluster's trust domain."""
+    e.add("kubernetes:core/v1:Namespace", f"{cluster}-istio-system", {"metadata": {
+        "name": "istio-system", "labels": {"pod-security.kubernetes.io/enforce": "privileged"}}},
+        provider=ref)
+    e.add("kubernetes:security.istio.io/v1:PeerAuthentication", f"{cluster}-mesh-mtls", {
+        "metadata": {"name": "default", "namespace": "istio-system"},
+        "spec": {"mtls": {"mode": "STRICT"}}}, provider=ref)
+    e.add("kubernetes:security.istio.io/v1:AuthorizationPolicy", f"{cluster}-mesh-deny", {
+        "metadata": {"name": "allow-nothing", "namespace": "istio-system"}, "spec": {}},
+        provider=ref)
+    e.add("kubernetes:networking.k8s.io/v1:NetworkPolicy", f"{cluster}-payments-from-frontend", {
+        "metadata": {"name": "allow-ingress-from-frontend", "namespace": "payments"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [
+            {"namespaceSelector": {"matchLabels": {
+                "kubernetes.io/metadata.name": "frontend"}}}]}]}}, provider=ref)
+    e.add("kubernetes:security.istio.io/v1:AuthorizationPolicy", f"{cluster}-payments-allow", {
+        "metadata": {"name": "allow-from-frontend", "namespace": "payments"},
+        "spec": {"action": "ALLOW", "rules": [{"from": [{"source": {"principals": [
+            f"{td}/ns/frontend/sa/*" for td in TRUST_DOMAINS]}}]}]}}, provider=ref)
+    e.add("kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy", f"{cluster}-mesh-proxy", {
+        "metadata": {"name": "ztc-mesh-proxy"},
+        "spec": {"images": [{"glob": "gcr.io/istio-release/proxyv2:1.30.3-distroless"},
+                            {"glob": "gcr.io/istio-release/proxyv2:1.30.3-distroless@sha256:*"}],
+                 "authorities": [{"name": "pinned", "static": {"action": "pass"}}]}},
         provider=ref)
 
 
@@ -204,7 +241,9 @@ def gcp(e: Estate, root: str) -> None:
 def intermediate(e: Estate, cluster: str, root: str, cluster_urn: str) -> None:
     e.add("pulumi-python:dynamic:Resource", f"{cluster}-intermediate", {
         "ztcKind": "pki-intermediate", "clusterName": cluster,
-        "trustDomain": f"{cluster}.hand.example.com", "rootFingerprintSha256": FP},
+        "trustDomain": f"{cluster}.hand.example.com", "rootFingerprintSha256": FP,
+        "uriNameConstraint": True,
+        "permittedDnsNames": [f"{cluster}.hand.example.com", "istio-system.svc"]},
         deps=[root], prop_deps={"rootFingerprintSha256": [root]})
 
 

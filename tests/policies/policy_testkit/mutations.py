@@ -78,6 +78,8 @@ DELETE = object()
 NS = "kubernetes:core/v1:Namespace"
 CIP = "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy"
 DYN = "pulumi-python:dynamic:Resource"
+PEER_AUTH = "kubernetes:security.istio.io/v1:PeerAuthentication"
+AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
 
 
 def _named(suffix: str) -> Callable[[CapturedResource], bool]:
@@ -97,6 +99,13 @@ def _k8s_common(cloud: str) -> dict[str, Callable[[Graph], Change]]:
             _named("-payments-default-deny-all"))),
         "ZT-SANDBOX/runtimeclass": lambda g: remove(g.pick(
             cloud, "kubernetes:node.k8s.io/v1:RuntimeClass")),
+        # The mesh: a namespace that accepts plaintext, and an allow for any caller.
+        "ZT-MTLS-SHARED-ROOT/mesh-permissive": lambda g: edit(g.pick(
+            cloud, PEER_AUTH, lambda r: r.inputs["metadata"]["namespace"] == "payments"),
+            _set("spec.mtls.mode", "PERMISSIVE")),
+        "ZT-MTLS-SHARED-ROOT/mesh-allow-any": lambda g: edit(g.pick(
+            cloud, AUTHZ, lambda r: r.inputs["metadata"]["name"] == "allow-from-frontend"),
+            _set("spec.rules.0.from.0.source.principals", ["*"])),
     }
 
 

@@ -217,4 +217,27 @@ CASES: list[Case] = [
            "and signers", "hand-aws-images", ("spec.images", [{"glob": "**"}])),
     mutate("ZT-MTLS-SHARED-ROOT pki Resource: PKI resources name their root",
            "hand-gcp-intermediate", ("clusterName", "")),
+    # The mesh: no PERMISSIVE or DISABLE, workload-wide or on one port...
+    mutate("ZT-MTLS-SHARED-ROOT kubernetes PeerAuthentication: mTLS STRICT, no PERMISSIVE or "
+           "DISABLE", "hand-aws-mesh-mtls", ("spec.mtls.mode", "PERMISSIVE")),
+    mutate("ZT-MTLS-SHARED-ROOT kubernetes PeerAuthentication: mTLS STRICT, no PERMISSIVE or "
+           "DISABLE", "hand-gcp-payments-mtls", ("spec.portLevelMtls", {"8080": {
+               "mode": "DISABLE"}})),
+    # ...and ALLOW only by full principal: not `*`, not any trust domain, not by namespace,
+    # not without a source.
+    mutate("ZT-MTLS-SHARED-ROOT kubernetes AuthorizationPolicy: ALLOW only named SPIFFE "
+           "principals", "hand-azure-payments-allow",
+           ("spec.rules.0.from.0.source.principals", ["*"])),
+    mutate("ZT-MTLS-SHARED-ROOT kubernetes AuthorizationPolicy: ALLOW only named SPIFFE "
+           "principals", "hand-azure-payments-allow",
+           ("spec.rules.0.from.0.source.principals", ["*/ns/frontend/sa/*"])),
+    mutate("ZT-MTLS-SHARED-ROOT kubernetes AuthorizationPolicy: ALLOW only named SPIFFE "
+           "principals", "hand-azure-payments-allow",
+           ("spec.rules.0.from.0.source", {"namespaces": ["frontend"]})),
+    mutate("ZT-MTLS-SHARED-ROOT kubernetes AuthorizationPolicy: ALLOW only named SPIFFE "
+           "principals", "hand-aws-mesh-deny", ("spec", {"rules": [{}]})),
+    # A static (signature-free) authority for more than exact images.
+    mutate("ZT-IMAGE-PROVENANCE kubernetes ClusterImagePolicy: image policy pins registries "
+           "and signers", "hand-gcp-mesh-proxy", ("spec.images",
+                                                  [{"glob": "gcr.io/istio-release/**"}])),
 ]
