@@ -65,10 +65,11 @@ def test_rules_are_exactly_what_eks_needs(dev):
                  or r.get("cidrIpv4")) for r in dev.of_type(kind) if r["securityGroupId"] == sg}
 
     assert rules(INGRESS, cluster_sg) == {("tcp", 443, node_sg)}
+    # The kubelet and exactly the charts' webhook ports (components/kubernetes/charts.py, the
+    # one list every cloud reads): policy-controller 8443, istiod 15017, cert-manager 10250.
     assert rules(INGRESS, node_sg) == {("tcp", p, cluster_sg) for p in
-                                       (10250, 443, 4443, 6443, 8443, 9443)} | {("-1", None, node_sg)}
-    assert rules(EGRESS, cluster_sg) == {("tcp", p, node_sg) for p in
-                                         (10250, 443, 4443, 6443, 8443, 9443)}
+                                       (10250, 8443, 15017)} | {("-1", None, node_sg)}
+    assert rules(EGRESS, cluster_sg) == {("tcp", p, node_sg) for p in (10250, 8443, 15017)}
     assert rules(EGRESS, node_sg) == {("tcp", 443, cluster_sg), ("-1", None, node_sg),
                                       ("tcp", 443, "0.0.0.0/0")}
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from pulumi_azure_native import network
 
-from components.azure.network import ISTIOD_WEBHOOK_PORT, webhook_ports
+from components.azure.network import AKS_ADDON_WEBHOOK_PORTS, webhook_ports
+from components.kubernetes.charts import ISTIOD_WEBHOOK_PORT, baseline_webhook_ports
 from components.azure.nsg import security_rule
 from scripts.engine.mocks import unwrap
 
@@ -234,8 +235,13 @@ def test_api_server_subnet_flows(dev, src, port, ok):
 def test_webhook_ports_are_listed_once_and_follow_the_mesh(dev):
     webhooks = next(r for r in _rules(dev, "dev-azure-nodes-nsg")
                     if r["name"] == "allow-apiserver-to-webhooks")
-    assert webhooks["destinationPortRanges"] == webhook_ports(dev.spec.posture)
-    assert {"8443", "10250"} <= set(webhook_ports(dev.spec.posture))
-    assert ISTIOD_WEBHOOK_PORT not in webhook_ports(dev.spec.posture)
-    meshed = dev.spec.posture.model_copy(update={"mesh": True})
-    assert webhook_ports(meshed)[-1] == ISTIOD_WEBHOOK_PORT == "15017"
+    posture = dev.spec.posture
+    assert webhooks["destinationPortRanges"] == webhook_ports(posture)
+    # The charts' ports (one source, components/kubernetes/charts.py) and the add-ons' own:
+    # istiod's 15017 with the mesh, on by default.
+    assert posture.mesh
+    assert webhook_ports(posture) == ["4443", "8443", "9443", "10250", "15017"]
+    assert {str(p) for p in baseline_webhook_ports("azure", posture)} | set(
+        AKS_ADDON_WEBHOOK_PORTS) == set(webhook_ports(posture))
+    plain = posture.model_copy(update={"mesh": False})
+    assert str(ISTIOD_WEBHOOK_PORT) not in webhook_ports(plain)

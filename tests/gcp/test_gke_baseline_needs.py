@@ -31,8 +31,9 @@ def test_mesh_images_are_admitted_too() -> None:
         p.name_pattern
         for p in admission_patterns(image_references(chart_releases("gcp", _posture(True), "td")))
     ]
-    assert {"docker.io/istio/pilot:1.27.3", "docker.io/istio/install-cni:1.27.3",
-            "docker.io/istio/proxyv2:1.27.3"} <= set(patterns)
+    assert {"gcr.io/istio-release/pilot:1.30.3-distroless",
+            "gcr.io/istio-release/install-cni:1.30.3-distroless",
+            "gcr.io/istio-release/proxyv2:1.30.3-distroless"} <= set(patterns)
 
 
 def test_a_wildcard_pattern_is_refused() -> None:

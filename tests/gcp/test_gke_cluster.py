@@ -244,9 +244,9 @@ def test_firewall_denies_ingress_by_default_and_allows_only_control_plane(dev: G
     assert allow["direction"] == "INGRESS"
     assert allow["sourceRanges"] == [control_plane]
     # GKE's own 443/10250 plus the webhook ports the baseline's charts declare: cert-manager
-    # on 10250 (already open), policy-controller on 8443 (dev runs no mesh, so no 15017).
-    assert dev.spec.posture.mesh is False
-    assert allow["allows"] == [{"protocol": "tcp", "ports": ["443", "8443", "10250"]}]
+    # on 10250 (already open), policy-controller on 8443, istiod on 15017 (the mesh is on).
+    assert dev.spec.posture.mesh is True
+    assert allow["allows"] == [{"protocol": "tcp", "ports": ["443", "8443", "10250", "15017"]}]
     assert allow["targetServiceAccounts"] == [node_sa_email(dev)]
     assert allow["priority"] < deny["priority"]
     for rule in dev.graph.of_type(FIREWALL):
