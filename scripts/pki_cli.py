@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import subprocess
+import tempfile
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -239,12 +242,16 @@ def verify(
     usage: Annotated[Usage, typer.Option(help="How the certificate is used.")] = Usage.client,
     crl: Annotated[list[Path], typer.Option(help="CRL files to check (repeatable).")] = [],  # noqa: B006
 ) -> None:
-    """Verify a chain with cryptography's verifier + the SPIFFE (or ledger EKU) rule."""
+    """Verify a chain with cryptography's verifier + the SPIFFE (or ledger EKU) rule; a chain
+    with URI name constraints (the estate's default) with OpenSSL + the SPIFFE rule."""
     certs, anchors = _read_certificates(chain), _read_certificates(roots)
     try:
         if usage is Usage.deployer:
             pki.verify_deployer_certificate(certs[0], certs[1:], anchors, crls=_crls(crl))
             typer.echo(f"OK deployer {certs[0].subject.rfc4514_string()}")
+        elif any(_uri_constrained(c) for c in certs[1:]):
+            identity = _verify_with_openssl(certs, roots, usage, crl)
+            typer.echo(f"OK {identity} (chain checked by OpenSSL: URI name constraints)")
         else:
             result = pki.verify_workload(
                 certs[0],
@@ -256,6 +263,48 @@ def verify(
             typer.echo(f"OK {result.spiffe_id}")
     except pki.PkiVerificationError as exc:
         raise _fail(f"REFUSED: {exc}") from None
+
+
+def _uri_constrained(cert: x509.Certificate) -> bool:
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.NameConstraints).value
+    except x509.ExtensionNotFound:
+        return False
+    return any(isinstance(n, x509.UniformResourceIdentifier)
+               for n in constraints.permitted_subtrees or [])
+
+
+def _verify_with_openssl(certs: list[x509.Certificate], roots: Path, usage: Usage,
+                         crl: list[Path]) -> str:
+    """`cryptography`'s verifier refuses every chain carrying a URI name constraint
+    ("unsupported name constraint"); `openssl verify` enforces them (as the mesh's proxies do),
+    then our SPIFFE rule runs on the verified leaf and its issuer."""
+    binary = shutil.which("openssl")
+    if binary is None:
+        raise pki.PkiVerificationError(
+            "the chain carries URI name constraints, which only OpenSSL checks here; install "
+            "the openssl command")
+    leaf, intermediates = certs[0], [c for c in certs[1:] if c.issuer != c.subject]
+    with tempfile.TemporaryDirectory() as tmp:
+        leaf_path, chain_path = Path(tmp, "leaf.pem"), Path(tmp, "chain.pem")
+        leaf_path.write_text(pki.to_pem(leaf))
+        chain_path.write_text("".join(pki.to_pem(c) for c in intermediates))
+        command = [binary, "verify", "-x509_strict", "-purpose",
+                   "sslclient" if usage is Usage.client else "sslserver",
+                   "-CAfile", str(roots), "-untrusted", str(chain_path)]
+        if crl:
+            crl_path = Path(tmp, "crls.pem")
+            crl_path.write_text("".join(p.read_text() for p in crl))
+            command += ["-crl_check", "-CRLfile", str(crl_path)]
+        done = subprocess.run([*command, str(leaf_path)], capture_output=True, text=True,
+                              check=False)
+    if done.returncode != 0:
+        reason = (done.stderr or done.stdout).strip().splitlines()
+        raise pki.PkiVerificationError(f"chain rejected by OpenSSL: {' / '.join(reason[-2:])}")
+    issuer = next((c for c in intermediates if c.subject == leaf.issuer), None)
+    if issuer is None:
+        raise pki.PkiVerificationError("the chain holds no certificate that issued the leaf")
+    return pki.spiffe_trust_domain_check(leaf, issuer)
 
 
 def _publish(issuer: pki.CertifiedKey, crl_path: Path, serials: set[int], hours: int) -> None:

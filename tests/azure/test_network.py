@@ -9,8 +9,8 @@ import pytest
 from pulumi_azure_native import network
 
 from components.azure.network import AKS_ADDON_WEBHOOK_PORTS, webhook_ports
-from components.kubernetes.charts import ISTIOD_WEBHOOK_PORT, baseline_webhook_ports
 from components.azure.nsg import security_rule
+from components.kubernetes.charts import ISTIOD_WEBHOOK_PORT, baseline_webhook_ports
 from scripts.engine.mocks import unwrap
 
 from . import nsg_eval

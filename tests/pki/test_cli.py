@@ -186,3 +186,27 @@ def test_bench_prints_both_rates_and_their_ratio():
     signs = float(rates["raw ECDSA P-256 signatures/s"])
     issues = float(rates["leaf issuances/s (key+sign)"])
     assert float(rates["ratio issuance/signature"]) == pytest.approx(issues / signs, abs=0.002)
+
+
+def test_verify_checks_uri_constrained_chains_with_openssl(offline_root):
+    """The estate's intermediates carry URI name constraints, which `cryptography` refuses to
+    evaluate: `ztc pki verify` checks such chains with OpenSSL, constraints enforced."""
+    d = offline_root
+    root_args = ["--ca-cert", str(d / "root-ca.pem"), "--ca-key", str(d / "root-ca.key.pem")]
+    issued = ztc("issue", "intermediate", *root_args, "--out", str(d / "dev-gcp"), "--name",
+                 "dev-gcp", "--trust-domain", "dev-gcp.dev.zt.example.com",
+                 "--uri-name-constraint")
+    assert issued.exit_code == 0, issued.output
+    gcp_args = ["--ca-cert", str(d / "dev-gcp.pem"), "--ca-key", str(d / "dev-gcp.key.pem")]
+    for name, domain in (("ledger", "dev-gcp.dev.zt.example.com"),
+                         ("forged", "dev-aws.dev.zt.example.com")):
+        result = ztc("issue", "workload", *gcp_args, "--out", str(d / name), "--trust-domain",
+                     domain, "--namespace", "payments", "--service-account", name)
+        assert result.exit_code == 0, result.output
+
+    ok = ztc("verify", str(d / "ledger.pem"), "--roots", str(d / "root-ca.pem"))
+    forged = ztc("verify", str(d / "forged.pem"), "--roots", str(d / "root-ca.pem"))
+
+    assert ok.exit_code == 0, ok.output
+    assert "OK spiffe://dev-gcp.dev.zt.example.com/ns/payments/sa/ledger" in ok.output
+    assert forged.exit_code == 1 and "permitted subtree violation" in forged.output
