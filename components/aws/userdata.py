@@ -21,7 +21,10 @@ from collections.abc import Mapping, Sequence
 from components.cluster import Toleration
 
 # gVisor release pinned on purpose: bump it deliberately (binaries are checked by SHA-512).
-GVISOR_RELEASE = "20261012"
+# A release date that exists (https://github.com/google/gvisor/releases; 20260608 is the stable
+# release agent-substrate/substrate#297 moved to): a date without a release would 404 and, by
+# design, keep every sandbox node from joining.
+GVISOR_RELEASE = "20260608"
 RUNSC_HANDLER = "runsc"
 MIME_BOUNDARY = "==ZTC-BOUNDARY=="
 # With VPC CNI prefix delegation (addons.py) every Nitro type in the pools can hold this many
