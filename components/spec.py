@@ -366,13 +366,34 @@ class NodePools(_Model):
     sandbox: NodePool
 
 
+AmiId = Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")]
+
+
+class AwsNodeImages(_Model):
+    """One trusted AMI per node pool (system/general: Bottlerocket, sandbox: AL2023 + nodeadm)."""
+
+    system: AmiId | None = None
+    general: AmiId | None = None
+    sandbox: AmiId | None = None
+
+
 class AwsSettings(_Model):
     # Role to assume for this cluster's account; ambient credentials are used when absent.
     account_role_arn: (
         Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))] | None
     ) = None
-    # A custom AMI must itself carry tpm-support v2.0 and boot-mode uefi (checked at deploy).
-    ami_id: Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")] | None = None
+    # Every image must carry tpm-support v2.0, boot-mode uefi and UEFI Secure Boot keys
+    # (uefi-data); checked at deploy. `amiId` (older form) serves the system and general pools;
+    # `amiIds.<pool>` wins over it.
+    ami_id: AmiId | None = None
+    ami_ids: AwsNodeImages | None = None
+
+    def image_for(self, pool: str) -> str | None:
+        """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
+        chosen = getattr(self.ami_ids, pool) if self.ami_ids else None
+        if chosen is None and pool in ("system", "general"):
+            chosen = self.ami_id
+        return chosen
 
 
 class AzureSettings(_Model):
