@@ -10,7 +10,12 @@ from components.spec import SpecError, config_key, load_spec
 config = pulumi.Config()  # the project namespace: zero-trust-clusters:<key>
 try:
     spec = load_spec(
-        {key: value for key in ("posture", "clusters") if (value := config.get_object(key))}
+        {
+            **{key: value for key in ("posture", "clusters") if (value := config.get_object(key))},
+            # Read here only to check the offline root before anything is registered.
+            **{key: value for key in ("pkiRootKey", "pkiRootPassphrase") if (value := config.get(key))},
+        },
+        project_dir=Path(__file__).parent,
     )
 except SpecError as error:
     # A clean one-screen error naming the keys, and nothing registered.

@@ -45,7 +45,7 @@ def capture_stack(
     missing or malformed stack file, and whatever the program raises.
     """
     config, secure_keys = load_stack_config(stack, root)
-    spec = load_spec(config)
+    spec = load_spec(config, project_dir=root)
     main = program or root / "__main__.py"
     graph = run_program(
         lambda: runpy.run_path(str(main), run_name="__main__"),
