@@ -735,13 +735,21 @@ def _offline_root_problems(
 
 def _cloud_problems(spec: EstateSpec) -> list[str]:
     """What only one cloud rejects (Nitro types, Kata sizes, GKE regions...), by index."""
+    from components.aws.known import problems as aws_known
     from components.aws.validation import eks_problems
+    from components.azure.known import problems as azure_known
     from components.azure.sizes import spec_problems as aks_problems
+    from components.gcp.known import problems as gcp_known
     from components.gcp.validation import cluster_problems as gke_problems
 
     checks = {"aws": eks_problems, "azure": aks_problems, "gcp": gke_problems}
-    return [
-        problem
-        for index, cluster in enumerate(spec.clusters)
-        for problem in checks[cluster.cloud](cluster, index)
-    ]
+    # Regions, machine types, labels and derived names against the clouds' published lists.
+    known = {"aws": aws_known, "azure": azure_known, "gcp": gcp_known}
+    problems: list[str] = []
+    for index, cluster in enumerate(spec.clusters):
+        found = checks[cluster.cloud](cluster, index)
+        keys = {p.split(": ", 1)[0] for p in found}
+        # One message per key: a key the cloud's own validator already refused is not repeated.
+        found += [p for p in known[cluster.cloud](cluster, index) if p.split(": ", 1)[0] not in keys]
+        problems += found
+    return problems
