@@ -446,12 +446,15 @@ def expiries(
     if missing:
         raise fail(f"{missing[0]}: does not exist")
     files = [f for p in paths for f in (sorted(p.rglob("*.pem")) if p.is_dir() else [p])]
+    named = {p for p in paths if not p.is_dir()}
     rows: list[tuple[dt.datetime, str, str]] = []
     seen: set[str] = set()
     for file in files:
         if file.is_dir():
             continue  # a directory named *.pem
         data = _read_bytes(file, "")
+        if file in named and b"BEGIN X509 CRL" not in data and b"BEGIN CERTIFICATE" not in data:
+            raise fail(f"{file}: holds no PEM certificate or CRL")
         if b"BEGIN X509 CRL" in data:
             crl = _read_crl(file, "")
             if crl.next_update_utc:
