@@ -38,7 +38,8 @@ def _forgeries(root: pki.CertifiedKey) -> dict[str, pki.CertifiedKey]:
     cluster_ca = pki.issue_intermediate_ca(root, "dev-aws", "dev-aws.ledger.example")
     # A CA with the ledger EKU but no ledger policy (what a look-alike CA would carry).
     key = pki.generate_key()
-    eku_only = pki._issue(  # noqa: SLF001 - building a look-alike CA on purpose
+    # Built with the private helpers on purpose: no public function makes such a CA.
+    eku_only = pki._issue(
         root, key, pki._name("look-alike signing CA"),
         (pki.utcnow() - dt.timedelta(minutes=5), pki.utcnow() + dt.timedelta(days=30)),
         [(x509.BasicConstraints(ca=True, path_length=0), True), (pki._ca_key_usage(), True),
