@@ -94,14 +94,14 @@ def preview(
     if out is not None:
         check_output_dir(out)
     try:
-        config = load_pack_config(policy_pack_config)
-    except PolicyPackError as error:
-        raise _fail(console, f"--policy-pack-config: {error}") from None
-    try:
         for problem in plaintext_secrets(*load_stack_config(stack, project_dir)):
             warn(problem)
     except StackFileError:
         pass  # capture_stack reports it
+    try:
+        config = load_pack_config(policy_pack_config)
+    except PolicyPackError as error:
+        raise _fail(console, f"--policy-pack-config: {error}") from None
     try:
         capture = engine.capture_stack(stack, preview=preview_mode, root=project_dir)
     except SpecError as error:
