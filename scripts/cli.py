@@ -50,6 +50,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     except typer.Abort:  # end of input at a prompt
         errors.echo_error("aborted: no input where a value was expected")
         return errors.EXIT_ERROR
+    except OSError as error:  # the file system refused a path the user gave (too long, loop...)
+        where = error.filename if error.filename is not None else "a file"
+        errors.echo_error(f"{errors.one_line(where, 200)}: {error.strerror or error}")
+        return errors.EXIT_ERROR
     except KeyboardInterrupt:
         errors.echo_error("interrupted")
         return 130
