@@ -57,10 +57,10 @@ def test_coverage_of_a_given_range_and_size():
 
 def test_the_pack_imports_it_without_the_components():
     """The pack runs in its own virtualenv with only policies/ on its path."""
-    code = ("import sys; sys.path = [p for p in sys.path if p not in ('', %r)]; "
-            "sys.path.insert(0, %r); import ztc_policy.addresses as a; "
+    code = ("import sys; sys.path = [p for p in sys.path if p not in ('', {!r})]; "
+            "sys.path.insert(0, {!r}); import ztc_policy.addresses as a; "
             "assert 'components' not in sys.modules; "
-            "print(a.covers_internet(['0.0.0.0/1', '128.0.0.0/1']))") % (
+            "print(a.covers_internet(['0.0.0.0/1', '128.0.0.0/1']))").format(
         str(ROOT), str(ROOT / "policies"))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd="/", check=True)
