@@ -258,3 +258,17 @@ def test_an_invalid_stack_registers_nothing(dev, tmp_path, monkeypatch, name):
     with pytest.raises(SpecError):
         engine.capture_stack("hostile", root=_stack(tmp_path, dev))
     assert ran == []
+
+
+def test_a_wrong_offline_root_passphrase_registers_nothing(dev, tmp_path, monkeypatch,
+                                                           offline_root):
+    """Before: 265 resources were registered, then the intermediate failed naming no key."""
+    ran = []
+    monkeypatch.setattr(engine, "run_program", lambda *a, **k: ran.append(a))
+    config = _offline(dev, tmp_path, offline_root,
+                      pkiRootKey=offline_root.private_key_pem(PASSPHRASE),
+                      pkiRootPassphrase="not the passphrase")
+    with pytest.raises(SpecError) as caught:
+        engine.capture_stack("hostile", root=_stack(tmp_path, config))
+    _assert_keyed(caught.value.problems, "pkiRootPassphrase", "does not decrypt")
+    assert ran == []
