@@ -11,9 +11,9 @@ config = pulumi.Config()  # the project namespace: zero-trust-clusters:<key>
 try:
     spec = load_spec(
         {
-            **{key: value for key in ("posture", "clusters") if (value := config.get_object(key))},
+            **{k: v for k in ("posture", "clusters") if (v := config.get_object(k))},
             # Read here only to check the offline root before anything is registered.
-            **{key: value for key in ("pkiRootKey", "pkiRootPassphrase") if (value := config.get(key))},
+            **{k: v for k in ("pkiRootKey", "pkiRootPassphrase") if (v := config.get(k))},
         },
         project_dir=Path(__file__).parent,
     )

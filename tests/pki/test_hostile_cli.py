@@ -67,6 +67,7 @@ def test_handled_pki_errors_exit_2_not_1(capsys, d):
     _one_error_line(out)
 
 
+@pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")  # no terminal, on purpose
 def test_init_root_with_no_passphrase_source_is_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.delenv(PASSPHRASE_ENV)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # nothing to read at the prompt
