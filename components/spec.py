@@ -77,6 +77,8 @@ def config_key(*path: str | int) -> str:
     """The full config key for an error message: config_key("clusters", 1, "nodeCidr")."""
     key = CONFIG_NAMESPACE + ":"
     for i, part in enumerate(path):
+        if isinstance(part, str) and (not part.isprintable() or " " in part or len(part) > 80):
+            part = show(part)  # a user-supplied key ("env\n"): quoted, on one line
         key += f"[{part}]" if isinstance(part, int) else ("." if i else "") + part
     return key
 

@@ -79,6 +79,13 @@ def test_a_trailing_newline_is_refused_naming_the_key(dev, mutate, key):
     _assert_keyed(_problems(dev), key)
 
 
+def test_a_key_with_a_newline_stays_on_one_line(dev):
+    _cluster(dev, "aws")["labels"] = {"env\n": "dev"}
+    problems = _problems(dev)
+    _assert_keyed(problems, "clusters[0].labels.'env\\n'")
+    assert all("\n" not in p for p in problems)
+
+
 def test_a_huge_value_is_not_echoed_whole(dev):
     _posture(dev)["trustDomain"] = "x" * 100_000
     problems = _problems(dev)
