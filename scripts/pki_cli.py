@@ -19,9 +19,10 @@ import typer
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import TypeAdapter, ValidationError
 
 from components.pki import authority as pki
-from components.spec import PkiSettings, show
+from components.spec import DnsName, PkiSettings, show
 from scripts.errors import EXIT_FINDING, fail, one_line
 from scripts.safe_files import Output, OutputError, write_all
 from scripts.safe_files import check as check_outputs
@@ -135,10 +136,11 @@ def init_root(
     except ValueError as exc:
         problem = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
         raise fail(f"--key-algorithm/--validity-days: {problem}") from None
-    try:
-        pki.validate_trust_domain(trust_domain)
-    except pki.PkiError as exc:
-        raise fail(f"--trust-domain: {exc}") from None
+    try:  # the same rule as posture.trustDomain, which this root must equal
+        TypeAdapter(DnsName).validate_python(trust_domain)
+    except ValidationError as exc:
+        raise fail(f"--trust-domain: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") \
+            from None
     cert_path, key_path = out_dir / "root-ca.pem", out_dir / "root-ca.key.pem"
     try:  # before the passphrase prompt: nothing to type if nothing can be written
         check_outputs(
