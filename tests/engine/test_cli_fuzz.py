@@ -34,14 +34,14 @@ from scripts.pki_cli import PASSPHRASE_ENV
 
 PASSPHRASE = "correct horse battery staple"
 settings.register_profile(
-    "ci", max_examples=40, deadline=None, derandomize=True, database=None,
+    "ztc-fuzz-ci", max_examples=40, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.register_profile(
-    "long", max_examples=3000, deadline=None, database=None,
+    "ztc-fuzz-long", max_examples=3000, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-PROFILE = settings.get_profile(os.environ.get("ZTC_FUZZ_PROFILE", "ci"))
+PROFILE = settings.get_profile(f"ztc-fuzz-{os.environ.get('ZTC_FUZZ_PROFILE', 'ci')}")
 # Commands whose exit code 1 means "checked, and the check found something".
 FINDING_COMMANDS = {("preview",), ("report",), ("ledger", "verify"), ("pki", "verify")}
 
