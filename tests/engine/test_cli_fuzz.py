@@ -34,7 +34,7 @@ from scripts.pki_cli import PASSPHRASE_ENV
 
 PASSPHRASE = "correct horse battery staple"
 settings.register_profile(
-    "ztc-fuzz-ci", max_examples=40, deadline=None, derandomize=True, database=None,
+    "ztc-fuzz-ci", max_examples=120, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.register_profile(
