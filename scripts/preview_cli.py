@@ -105,6 +105,8 @@ def preview(
     try:
         capture = engine.capture_stack(stack, preview=preview_mode, root=project_dir)
     except SpecError as error:
+        if len(error.problems) == 1:  # one problem: one line
+            raise _fail(console, f"{error.problems[0]}; nothing was planned") from None
         for problem in error.problems:
             typer.echo(f"  - {one_line(problem)}", err=True)
         raise _fail(

@@ -127,6 +127,8 @@ def render(
     try:
         written = render_stack(stack, out, trust_bundle)
     except SpecError as error:
+        if len(error.problems) == 1:  # one problem: one line
+            raise fail(f"{error.problems[0]}; nothing was rendered") from None
         for problem in error.problems:
             typer.echo(f"  - {one_line(problem)}", err=True)
         raise fail(f"invalid stack config ({len(error.problems)} problem(s))") from None
