@@ -12,8 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from components.spec import SpecError
 from scripts.engine import preview as engine
 from scripts.engine.analyzer import PolicyPackError, PolicyPackProcess, load_pack_config
+from scripts.errors import fail
+from scripts.preview_cli import check_output_dir, write_outputs
 from scripts.report import (
     build_matrix,
     diff_matrices,
@@ -44,12 +47,14 @@ def _matrix(stack: str, pack_dir: Path, config: dict | None, console: Console) -
         capture = engine.capture_stack(stack)
         analysis = engine.check_policies(capture, pack_dir, config)
     except PolicyPackError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False)
-        raise typer.Exit(EXIT_ERROR) from None
+        raise fail(f"policy pack: {error}") from None
+    except SpecError as error:
+        raise fail(f"stack {stack}: {error.problems[0]}"
+                   + (f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else "")
+                   ) from None
     except Exception as error:  # noqa: BLE001 - bad config / program failure: say which stack
         first = (str(error).strip() or type(error).__name__).splitlines()[0]
-        console.print(f"[bold red]error:[/] stack {stack}: {first}", highlight=False)
-        raise typer.Exit(EXIT_ERROR) from None
+        raise fail(f"stack {stack}: {first}") from None
     return build_matrix(capture.graph.resources, analysis.diagnostics, stack)
 
 
@@ -70,25 +75,26 @@ def report(
     Exit codes: 0 every cell passes, 1 a cell fails, 2 a stack could not be planned.
     """
     if not 1 <= len(stacks) <= 2:
-        Console(stderr=True).print("[bold red]error:[/] give --stack once, or twice to compare")
-        raise typer.Exit(EXIT_ERROR)
+        raise fail("--stack: give it once, or twice to compare")
     console = Console(stderr=fmt is not Format.text)
+    if out is not None:
+        check_output_dir(out)
     try:
         config = load_pack_config(policy_pack_config)
     except PolicyPackError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False)
-        raise typer.Exit(EXIT_ERROR) from None
+        raise fail(f"--policy-pack-config: {error}") from None
     matrices = [_matrix(s, policy_pack, config, console) for s in stacks]
     rows = diff_matrices(*matrices) if len(matrices) == 2 else None
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+        files: dict[Path, str] = {}
         for m in matrices:
-            (out / f"{m.stack}.md").write_text(render_markdown(m))
-            (out / f"{m.stack}.html").write_text(render_html(m))
-            (out / f"{m.stack}.json").write_text(render_json(m))
+            files[out / f"{m.stack}.md"] = render_markdown(m)
+            files[out / f"{m.stack}.html"] = render_html(m)
+            files[out / f"{m.stack}.json"] = render_json(m)
         if rows is not None:
-            (out / "diff.md").write_text(render_diff_markdown(*matrices, rows))
-            (out / "diff.json").write_text(render_diff_json(*matrices, rows))
+            files[out / "diff.md"] = render_diff_markdown(*matrices, rows)
+            files[out / "diff.json"] = render_diff_json(*matrices, rows)
+        write_outputs(files)
     if fmt is Format.text:
         for m in matrices:
             render_terminal(m, console)

@@ -333,9 +333,19 @@ def load_pack_config(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
     try:
-        return json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise PolicyPackError(f"cannot read policy pack config {path}: {exc}") from None
+        document = json.loads(Path(path).read_text(), parse_constant=_no_constants)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise PolicyPackError(f"cannot read policy pack config {path}: {reason}") from None
+    if not isinstance(document, dict):
+        raise PolicyPackError(
+            f"policy pack config {path} must be a JSON object (policy name -> level or settings)"
+        )
+    return document
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 __all__ = [
