@@ -91,7 +91,8 @@ def preview(
         raise _fail(console, str(error)) from None
 
     plan = engine.plan_document(capture, analysis, engine.ledger_entries(capture))
-    matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack)
+    matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack,
+                                 levels=analysis.policies, settings=analysis.settings)
     reports = report.report_files(matrix)
     if out is not None:
         engine.write_json(out / "plan.json", plan)

@@ -60,7 +60,8 @@ def _matrix(stack: str, pack_dir: Path, config: dict | None, console: Console) -
         first = (str(error).strip() or type(error).__name__).splitlines()[0]
         console.print(f"[bold red]error:[/] stack {stack}: {first}", highlight=False)
         raise typer.Exit(EXIT_ERROR) from None
-    return build_matrix(capture.graph.resources, analysis.diagnostics, stack)
+    return build_matrix(capture.graph.resources, analysis.diagnostics, stack,
+                        levels=analysis.policies, settings=analysis.settings)
 
 
 @app.command("report")

@@ -10,7 +10,16 @@ from scripts.report.diff import (
     render_diff_markdown,
     render_diff_terminal,
 )
-from scripts.report.matrix import FAIL, PASS, UNVERIFIABLE, Cell, Matrix, build_matrix
+from scripts.report.matrix import (
+    EXEMPT,
+    FAIL,
+    NOT_CHECKED,
+    PASS,
+    UNVERIFIABLE,
+    Cell,
+    Matrix,
+    build_matrix,
+)
 from scripts.report.render import (
     render_html,
     render_json,
@@ -20,7 +29,7 @@ from scripts.report.render import (
 )
 
 __all__ = [
-    "FAIL", "PASS", "UNVERIFIABLE", "Cell", "Matrix", "build_matrix", "diff_matrices",
+    "EXEMPT", "FAIL", "NOT_CHECKED", "PASS", "UNVERIFIABLE", "Cell", "Matrix", "build_matrix", "diff_matrices",
     "render_diff_json", "render_diff_markdown", "render_diff_terminal", "render_html",
     "render_json", "render_markdown", "render_terminal", "report_files",
 ]

@@ -11,7 +11,9 @@ from rich.console import Console
 from ztc_policy.catalog import CONTROL_IDS
 
 from scripts.report import (
+    EXEMPT,
     FAIL,
+    NOT_CHECKED,
     PASS,
     UNVERIFIABLE,
     build_matrix,
@@ -47,7 +49,7 @@ def broken(pack):
 
 def test_clean_estate_every_cell_passes_with_its_implementers(clean):
     assert [c.name for c in clean.clusters] == ["hand-aws", "hand-azure", "hand-gcp"]
-    assert clean.counts() == {PASS: 57, FAIL: 0, UNVERIFIABLE: 0}
+    assert clean.counts() == {PASS: 57, FAIL: 0, UNVERIFIABLE: 0, NOT_CHECKED: 0, EXEMPT: 0}
     cell = clean.cell("ZT-SANDBOX", "hand-gcp")
     assert {i.name for i in cell.implemented_by} == {"hand-gcp-sandbox", "hand-gcp-sandboxed"}
     assert cell.how == "sandboxConfig GVISOR pool"
@@ -61,7 +63,8 @@ def test_failures_and_unknowns_land_in_the_right_cells(broken):
     assert broken.cell("ZT-IAM-ONLY", "hand-azure").status == UNVERIFIABLE
     sandbox = broken.cell("ZT-SANDBOX", "hand-aws")
     assert sandbox.status == FAIL and sandbox.missing
-    assert broken.counts() == {PASS: 54, FAIL: 2, UNVERIFIABLE: 1}
+    assert broken.counts() == {PASS: 54, FAIL: 2, UNVERIFIABLE: 1, NOT_CHECKED: 0,
+                               EXEMPT: 0}
 
 
 def test_markdown_html_json_terminal(broken):
@@ -74,7 +77,8 @@ def test_markdown_html_json_terminal(broken):
     assert page.count('class="fail"') == 2 and page.count('class="not-verifiable"') == 1
     assert page.count("<th>18 / 19</th>") == 3  # one cell short on each cluster
     data = json.loads(render_json(broken))
-    assert data["counts"] == {"pass": 54, "fail": 2, "not-verifiable": 1}
+    assert data["counts"] == {"pass": 54, "fail": 2, "not-verifiable": 1,
+                              "not-checked": 0, "exempt": 0}
     assert len(data["cells"]) == 3 * len(CONTROL_IDS)
     console = Console(record=True, width=120)
     render_terminal(broken, console)
