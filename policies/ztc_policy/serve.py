@@ -7,8 +7,8 @@ AnalyzeStack call: the stack policies then build the graph, ownership and postur
 (pack.py). The memo lives exactly as long as the call, so no verdict comes from another request.
 
 It also answers requests the SDK itself cannot read: protobuf's JSON conversion (run by the SDK
-on every request) raises on NaN and +-Infinity, and the SDK raises on a malformed asset, archive
-or secret object. Such a value is replaced by `values.UNREADABLE`, which every rule judges like
+on every request) raises on NaN and +-Infinity, the SDK raises on a malformed asset, archive or
+secret object, and its readers recurse past Python's limit on very deep nesting. Such a value is replaced by `values.UNREADABLE`, which every rule judges like
 an unknown value (never "set", so never passed), and the call is answered; should even that
 fail, the answer is one mandatory violation saying the request could not be read.
 
@@ -41,26 +41,38 @@ def memo() -> dict[Any, Any] | None:
     return getattr(_call, "memo", None)
 
 
-def _readable(value: struct_pb2.Value) -> None:
-    """Replace every value under `value` that the SDK cannot read by UNREADABLE."""
-    kind = value.WhichOneof("kind")
-    if kind == "number_value" and not math.isfinite(value.number_value):
-        value.string_value = UNREADABLE
-    elif kind == "struct_value":
-        _readable_struct(value.struct_value)
-        if SPECIAL_SIG_KEY in value.struct_value.fields:
-            try:
-                deserialize_properties({"v": json_format.MessageToDict(value.struct_value)})
-            except Exception:  # noqa: BLE001 - whatever the SDK refuses to read
-                value.string_value = UNREADABLE
-    elif kind == "list_value":
-        for item in value.list_value.values:
-            _readable(item)
+# Nesting the SDK reads without reaching Python's recursion limit (its readers recurse a few
+# frames per level); no provider's schema comes near it.
+MAX_DEPTH = 64
 
 
 def _readable_struct(struct: struct_pb2.Struct) -> None:
-    for value in struct.fields.values():
-        _readable(value)
+    """Replace every value under `struct` that the SDK cannot read by UNREADABLE: NaN,
+    +-Infinity, a malformed asset/archive/secret object, anything nested deeper than MAX_DEPTH.
+    Iterative, so that no nesting makes the repair itself fail."""
+    todo: list[tuple[struct_pb2.Value, int]] = [(v, 1) for v in struct.fields.values()]
+    while todo:
+        value, depth = todo.pop()
+        kind = value.WhichOneof("kind")
+        too_deep = kind in ("struct_value", "list_value") and depth >= MAX_DEPTH
+        if too_deep or (kind == "number_value" and not math.isfinite(value.number_value)):
+            value.string_value = UNREADABLE
+        elif kind == "struct_value":
+            if SPECIAL_SIG_KEY in value.struct_value.fields and not _sdk_reads(value):
+                value.string_value = UNREADABLE
+                continue
+            todo.extend((v, depth + 1) for v in value.struct_value.fields.values())
+        elif kind == "list_value":
+            todo.extend((v, depth + 1) for v in value.list_value.values)
+
+
+def _sdk_reads(value: struct_pb2.Value) -> bool:
+    """Whether the SDK deserializes this signature object (asset, archive, secret)."""
+    try:
+        deserialize_properties({"v": json_format.MessageToDict(value.struct_value)})
+    except Exception:  # noqa: BLE001 - whatever the SDK refuses to read
+        return False
+    return True
 
 
 def _readable_copy(request: Any) -> Any:
