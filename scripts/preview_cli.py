@@ -22,6 +22,7 @@ from scripts import report
 from scripts.engine import preview as engine
 from scripts.engine.analyzer import AnalysisResult, PolicyPackError, load_pack_config
 from scripts.engine.stackfile import StackFileError
+from scripts.report.matrix import message_text
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -157,7 +158,8 @@ def _print_text(
         violations = Table("level", "policy", "resource", "message", title="Policy diagnostics")
         for d in analysis.diagnostics:
             violations.add_row(
-                d.enforcement_level, d.policy_name, d.urn.rsplit("::", 1)[-1], d.message
+                d.enforcement_level, d.policy_name, d.urn.rsplit("::", 1)[-1],
+                message_text(d),
             )
         console.print(violations)
     console.print(

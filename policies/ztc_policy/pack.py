@@ -96,7 +96,7 @@ def _resource_policy(control: str) -> ResourceValidationPolicy:
 
 
 UNVERIFIABLE_POLICY = "not-verifiable-at-preview"
-# Policies spanning controls: each of their messages starts with the control's [ID].
+# Policies spanning controls: each finding names its control (its trailer, findings.py).
 MULTI_CONTROL_POLICIES = ("posture-evidence", "posture-parity", UNVERIFIABLE_POLICY,
                           "phase-elsewhere")
 

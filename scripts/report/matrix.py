@@ -136,6 +136,12 @@ def _finding(d: Any) -> Finding:
                    reported.cluster)
 
 
+def message_text(d: Any) -> str:
+    """A diagnostic's text for people: the pack's own line without the SDK's description line
+    and the structured trailer (any other pack's message as it came)."""
+    return _finding(d).message
+
+
 _PACKAGE_CLOUD = {"aws": "aws", "azure-native": "azure", "gcp": "gcp"}
 
 
