@@ -12,14 +12,16 @@ import time
 
 import grpc
 import pytest
+from google.protobuf import empty_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from policy_testkit.grpc_helpers import run
 from policy_testkit.handwritten import PROJECT, STACK, build, urn
+from pulumi.runtime.proto import analyzer_pb2
+from ztc_policy.config import EXTRA
 from ztc_policy.findings import decode
 
-from scripts.engine.analyzer import analyze_request, diagnostics_of, stack_request
-from scripts.report import policy_pass
+from scripts.engine.analyzer import _struct, analyze_request, diagnostics_of, stack_request
 
 # Every call of this file must be answered well within this (the pack judges a whole
 # three-cloud estate in a fraction of a second).
@@ -193,6 +195,25 @@ def _put(inputs: dict, path: str, value) -> None:
 EDIT = st.tuples(st.integers(0, len(BASE.resources) - 1), st.sampled_from(PATHS), JSON)
 LINK = st.tuples(st.integers(0, len(BASE.resources) - 1), st.integers(0, len(BASE.resources) - 1),
                  st.booleans())
+# Another resource's type: every rule then reads properties written for another resource.
+RETYPE = st.tuples(st.integers(0, len(BASE.resources) - 1),
+                   st.sampled_from(sorted({r.type for r in BASE.resources})))
+SETTINGS = sorted({(policy, key) for policy, keys in EXTRA.items() for key in keys})
+CONFIG = st.dictionaries(st.sampled_from(SETTINGS), JSON, max_size=3)
+
+
+def _configure(stub, config: dict) -> None:
+    """Every policy mandatory, with the drawn settings (any value, of any type)."""
+    info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=ANSWER_S)
+    props: dict[str, dict] = {}
+    for (policy, key), value in config.items():
+        props.setdefault(policy, {})[key] = value
+    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+        p.name: analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.MANDATORY,
+                                          properties=_struct(props.get(p.name, {})))
+        for p in info.policies}), timeout=ANSWER_S)
+    stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+        stack=STACK, project=PROJECT, dry_run=True), timeout=ANSWER_S)
 
 
 def _answered(response) -> None:
@@ -201,21 +222,24 @@ def _answered(response) -> None:
         assert decode(d.message, d.description) is not None, d.message  # every one structured
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(edits=st.lists(EDIT, max_size=6), links=st.lists(LINK, max_size=4))
-def test_fuzz_analyze_and_analyze_stack_always_answer(pack, edits, links):
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(edits=st.lists(EDIT, max_size=6), links=st.lists(LINK, max_size=4),
+       retypes=st.lists(RETYPE, max_size=3), config=CONFIG)
+def test_fuzz_analyze_and_analyze_stack_always_answer(pack, edits, links, retypes, config):
     resources = copy.deepcopy(BASE.resources)
     for i, path, value in edits:
         _put(resources[i].inputs, path, value)
+    for i, type_ in retypes:
+        resources[i].type = type_
     for i, j, as_parent in links:  # arbitrary parents and dependencies: cycles included
         if as_parent:
             resources[i].parent = resources[j].urn
         else:
             resources[i].dependencies = [*resources[i].dependencies, resources[j].urn]
     by_urn = {r.urn: r for r in resources}
-    policy_pass.configure(pack.stub, STACK, PROJECT)
     try:
-        for i, _, _ in edits:
+        _configure(pack.stub, config)
+        for i in dict.fromkeys([i for i, _, _ in edits] + [i for i, _ in retypes]):
             _answered(pack.stub.Analyze(analyze_request(resources[i], by_urn), timeout=ANSWER_S))
         _answered(pack.stub.AnalyzeStack(stack_request(resources), timeout=ANSWER_S))
     except grpc.RpcError as error:  # an error or a deadline: the pack did not answer
