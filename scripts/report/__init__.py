@@ -1,7 +1,7 @@
 """The control x cluster report: build the matrix, render it, compare two stacks.
 
-`ztc preview` calls `build_matrix(graph.resources, analysis.diagnostics, stack)` and the
-renderers below; `ztc report --stack A --stack B` adds `diff_matrices`.
+`ztc preview` calls `build_matrix(graph.resources, analysis.diagnostics, stack,
+levels=analysis.policies, settings=analysis.settings)` and the renderers below; `ztc report --stack A --stack B` adds `diff_matrices`.
 """
 
 from scripts.report.diff import (

@@ -3,6 +3,8 @@ and the no-op pack `ztc bench policy` compares it with."""
 
 from __future__ import annotations
 
+import re
+
 from google.protobuf import empty_pb2
 from policy_testkit.handwritten import build
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
@@ -48,3 +50,20 @@ def test_noop_pack_has_as_many_policies_of_each_kind():
     assert len(names) == len(ours)
     assert sum(n.startswith("noop-stack-") for n in names) == sum(
         isinstance(p, StackValidationPolicy) for p in ours)
+
+
+def test_bench_policy_prints_both_packs_figures_and_their_ratio():
+    import typer
+    from typer.testing import CliRunner
+
+    from scripts.report_cli import bench_policy
+
+    bench = typer.Typer()
+    bench.command()(bench_policy)
+    result = CliRunner().invoke(bench, ["--clusters", "3", "--rounds", "1"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "zero-trust" in text and "no-op" in text
+    assert re.search(r"zero-trust pack [\d.]+ ms/resource, no-op pack [\d.]+ ms/resource: "
+                     r"ratio [\d.]+x", text)
+    assert "pass" not in text.lower().replace("passes", "")  # figures, never a verdict
