@@ -26,6 +26,7 @@ from scripts.engine import schema
 from scripts.engine.analyzer import AnalysisResult, PolicyPackError, load_pack_config
 from scripts.engine.stackfile import StackFileError, load_stack_config, plaintext_secrets
 from scripts.errors import fail, one_line, warn
+from scripts.report.matrix import message_text
 from scripts.validate_cli import print_findings
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -139,7 +140,8 @@ def preview(
 
     plan = engine.plan_document(capture, analysis, engine.ledger_entries(capture))
     plan["schema"] = None if checked is None else checked.to_json()
-    matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack)
+    matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack,
+                                 levels=analysis.policies, settings=analysis.settings)
     reports = report.report_files(matrix)
     if out is not None:
         write_outputs(
@@ -217,7 +219,7 @@ def _print_text(
         for d in analysis.diagnostics:
             violations.add_row(  # messages quote config values: never read them as markup
                 *(escape(v) for v in (d.enforcement_level, d.policy_name,
-                                      d.urn.rsplit("::", 1)[-1], d.message))
+                                      d.urn.rsplit("::", 1)[-1], message_text(d)))
             )
         console.print(violations)
     console.print(
