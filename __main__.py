@@ -26,7 +26,7 @@ if phase not in PHASES:
 
 def _spec(raw: dict):
     try:
-        return load_spec(raw)
+        return load_spec(raw, project_dir=PROJECT_DIR)
     except SpecError as error:
         # A clean one-screen error naming the keys, and nothing registered.
         raise pulumi.RunError(str(error)) from None
@@ -35,9 +35,11 @@ def _spec(raw: dict):
 def cloud_phase() -> None:
     from components.estate import EstateArgs, ZeroTrustEstate
 
-    spec = _spec(
-        {key: value for key in ("posture", "clusters") if (value := config.get_object(key))}
-    )
+    spec = _spec({
+        **{k: v for k in ("posture", "clusters") if (v := config.get_object(k))},
+        # Read here only to check the offline root before anything is registered.
+        **{k: v for k in ("pkiRootKey", "pkiRootPassphrase") if (v := config.get(k))},
+    })
     offline_root_pem = None
     if spec.posture.pki.root_mode == "offline":
         root_file = PROJECT_DIR / str(spec.posture.pki.offline_root_certificate_file)
@@ -76,7 +78,9 @@ def cluster_phase() -> None:
         cloud_config, _secure = load_stack_config(stack_name, PROJECT_DIR)
     except StackFileError as error:
         raise pulumi.RunError(f"{config_key('cloudStack')}: {error}") from None
-    spec = _spec(cloud_config)
+    # The posture and clusters only: the cloud phase's secrets are none of this phase's business.
+    spec = _spec({k: v for k, v in cloud_config.items()
+                  if k.rpartition(":")[2] in ("posture", "clusters")})
     # A bare stack name is the cloud stack of this project in this organization.
     qualified = cloud_stack if "/" in cloud_stack else (
         f"{pulumi.get_organization()}/{pulumi.get_project()}/{cloud_stack}"

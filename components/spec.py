@@ -8,10 +8,14 @@ change; `config_key` builds those names for checks made outside this module.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
 import re
+import sys
 from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,6 +30,28 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.catalog import SANDBOX_RUNTIME_CLASS
+
+
+def _pack_module(name: str) -> ModuleType:
+    """A standard-library-only module of the policy pack (policies/ztc_policy/<name>.py).
+
+    One copy serves both sides: the pack runs in its own virtualenv and cannot import the
+    components, and the pack is not an installed package, so it is loaded here by path.
+    """
+    qualified = f"components._pack_{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    path = Path(__file__).resolve().parents[1] / "policies" / "ztc_policy" / f"{name}.py"
+    module_spec = importlib.util.spec_from_file_location(qualified, path)
+    assert module_spec is not None and module_spec.loader is not None, path
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[qualified] = module
+    module_spec.loader.exec_module(module)
+    return module
+
+
+# Address-set coverage (does a set of CIDRs cover the Internet?), shared with the policy pack.
+addresses = _pack_module("addresses")
 
 # Config lives in the project's own namespace, so Pulumi.yaml can declare its schema
 # (Pulumi forbids typing keys of any other namespace).
@@ -51,6 +77,8 @@ def config_key(*path: str | int) -> str:
     """The full config key for an error message: config_key("clusters", 1, "nodeCidr")."""
     key = CONFIG_NAMESPACE + ":"
     for i, part in enumerate(path):
+        if isinstance(part, str) and (not part.isprintable() or " " in part or len(part) > 80):
+            part = show(part)  # a user-supplied key ("env\n"): quoted, on one line
         key += f"[{part}]" if isinstance(part, int) else ("." if i else "") + part
     return key
 
@@ -79,11 +107,15 @@ class _Model(BaseModel):
 
 def _cidr(value: str) -> str:
     try:
-        net = ipaddress.ip_network(value, strict=True)
+        net = addresses.parse(value)
     except ValueError as exc:
+        reason = str(exc) if len(str(exc)) <= 120 else "malformed"
         raise ValueError(
-            f"{value!r} is not a valid CIDR ({exc}); write a network address such as 10.10.0.0/16"
+            f"{show(value)} is not a valid CIDR ({reason}); write a network address such as "
+            "10.10.0.0/16"
         ) from None
+    if value != value.strip():
+        raise ValueError(f"{show(value)} has surrounding whitespace; write the CIDR alone")
     return str(net)
 
 
@@ -145,10 +177,17 @@ ServiceCidr = Annotated[
 PrivateSourceNetwork = Annotated[str, AfterValidator(_private_source_network)]
 
 
+def show(value: object, limit: int = 60) -> str:
+    """`repr(value)` cut to `limit` characters, so a pasted blob never floods an error line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 12]}... ({len(text)} chars)"
+
+
 def _match(pattern: re.Pattern[str], what: str):
+    # fullmatch: `$` in re.match also accepts a trailing newline ("dev.zt.example.com\n").
     def check(value: str) -> str:
-        if not pattern.match(value):
-            raise ValueError(f"{value!r} is not {what}")
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{show(value)} is not {what}")
         return value
 
     return check
@@ -192,7 +231,7 @@ class Groups(_Model):
     def _gke_security_group_name(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("gke-security-groups@"):
             raise ValueError(
-                f"{value!r} must be named gke-security-groups@<your-domain> (GKE requirement)"
+                f"{show(value)} must be named gke-security-groups@<your-domain> (GKE requirement)"
             )
         return value
 
@@ -204,17 +243,49 @@ class Groups(_Model):
         ]
 
 
+# An egress allow names a service's ranges, never "the Internet": public space beyond a /12
+# (IPv4) or a /32 (IPv6) in one namespace is refused, and so is any set that, taken together,
+# covers every public address (the 256 /8s, 0.0.0.0/1 + 128.0.0.0/1, ::ffff:0:0/96, ...).
+MAX_EGRESS_PUBLIC_V4 = 2**20
+MAX_EGRESS_PUBLIC_V6 = 2**96
+
+
+def egress_problem(cidrs: list[str]) -> str | None:
+    """Why an egress allow-list is too wide (by coverage of the whole set), or None."""
+    found = addresses.coverage(cidrs)
+    if found.internet:
+        return (
+            f"{', '.join(cidrs[:4])}{' ...' if len(cidrs) > 4 else ''} together cover the whole "
+            "Internet, which undoes default-deny egress; list only the ranges the workloads call"
+        )
+    if found.public_v4 > MAX_EGRESS_PUBLIC_V4 or found.public_v6 > MAX_EGRESS_PUBLIC_V6:
+        return (
+            f"admits {found.public_v4:,} public IPv4 and {found.public_v6:,} public IPv6 "
+            "addresses, more than a /12 (IPv4) or a /32 (IPv6); list only the ranges the "
+            "workloads call"
+        )
+    return None
+
+
 class WorkloadNamespace(_Model):
     name: K8sName
     # Explicit allows on top of default-deny; nothing else gets through.
     ingress_from_namespaces: list[K8sName] = []
     egress_to_cidrs: list[Annotated[str, AfterValidator(_cidr)]] = []
 
+    @field_validator("egress_to_cidrs")
+    @classmethod
+    def _egress_not_the_internet(cls, value: list[str]) -> list[str]:
+        problem = egress_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("name")
     @classmethod
     def _not_reserved(cls, value: str) -> str:
         if value in _RESERVED_NAMESPACES:
-            raise ValueError(f"{value!r} is a system namespace; choose a workload namespace name")
+            raise ValueError(f"{show(value)} is a system namespace; choose a workload namespace name")
         return value
 
 
@@ -329,7 +400,7 @@ class Posture(_Model):
     def _supported_version(cls, value: str) -> str:
         if value not in SUPPORTED_KUBERNETES_VERSIONS:
             raise ValueError(
-                f"Kubernetes {value!r} is not supported; use one of "
+                f"Kubernetes {show(value)} is not supported; use one of "
                 f"{', '.join(SUPPORTED_KUBERNETES_VERSIONS)}"
             )
         return value
@@ -373,13 +444,34 @@ class NodePools(_Model):
     sandbox: NodePool
 
 
+AmiId = Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")]
+
+
+class AwsNodeImages(_Model):
+    """One trusted AMI per node pool (system/general: Bottlerocket, sandbox: AL2023 + nodeadm)."""
+
+    system: AmiId | None = None
+    general: AmiId | None = None
+    sandbox: AmiId | None = None
+
+
 class AwsSettings(_Model):
     # Role to assume for this cluster's account; ambient credentials are used when absent.
     account_role_arn: (
         Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))] | None
     ) = None
-    # A custom AMI must itself carry tpm-support v2.0 and boot-mode uefi (checked at deploy).
-    ami_id: Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")] | None = None
+    # Every image must carry tpm-support v2.0, boot-mode uefi and UEFI Secure Boot keys
+    # (uefi-data); checked at deploy. `amiId` (older form) serves the system and general pools;
+    # `amiIds.<pool>` wins over it.
+    ami_id: AmiId | None = None
+    ami_ids: AwsNodeImages | None = None
+
+    def image_for(self, pool: str) -> str | None:
+        """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
+        chosen = getattr(self.ami_ids, pool) if self.ami_ids else None
+        if chosen is None and pool in ("system", "general"):
+            chosen = self.ami_id
+        return chosen
 
 
 class AzureSettings(_Model):
@@ -555,20 +647,46 @@ def _format(error: dict[str, Any]) -> str:
     elif error["type"] == "extra_forbidden":
         msg = "is not a known setting; check its spelling (keys are camelCase)"
     elif error["type"] == "literal_error":
-        msg = f"{error.get('input')!r} is not allowed: {msg}"
-    return f"{config_key(*loc)}: {msg}"
+        msg = f"{show(error.get('input'))} is not allowed: {msg}"
+    return f"{config_key(*loc)}: {msg if len(msg) <= 400 else msg[:399] + '…'}"
 
 
-def load_spec(config: Mapping[str, Any]) -> EstateSpec:
+# Keys of the project namespace the program reads; any other is a typo that would be ignored.
+STRUCTURED_KEYS = ("posture", "clusters")
+SECRET_KEYS = ("pkiRootKey", "pkiRootPassphrase")
+# Which phase a stack runs (DEPLOYING.md): read by the program, not part of the spec.
+PHASE_KEYS = ("phase", "cloudStack")
+# What the offline engine puts in place of a `secure:` value it cannot decrypt.
+SECURE_PLACEHOLDER = "[secure value: not available offline]"
+
+
+def load_spec(config: Mapping[str, Any], *, project_dir: Path | None = None) -> EstateSpec:
     """Validate stack config (`posture`, `clusters`, with or without the namespace prefix).
 
     Values may be parsed objects or JSON strings (as Pulumi hands structured config over).
+    Everything that can be known before a resource is registered is checked here, including
+    the offline root (its certificate file, relative to `project_dir` or the working
+    directory, and `pkiRootKey` / `pkiRootPassphrase` when present), so an invalid stack
+    registers nothing.
     """
     raw: dict[str, Any] = {}
+    secrets: dict[str, Any] = {}
+    unknown: list[str] = []
     for key, value in config.items():
         namespace, _, name = key.rpartition(":")
-        if namespace not in ("", CONFIG_NAMESPACE) or name not in ("posture", "clusters"):
-            continue  # other keys (secrets, provider settings) are read where they are used
+        if namespace not in ("", CONFIG_NAMESPACE):
+            continue  # provider settings (aws:region, ...) are the providers' business
+        if name in SECRET_KEYS:
+            secrets[name] = value
+            continue
+        if name in PHASE_KEYS:
+            continue
+        if name not in STRUCTURED_KEYS:
+            unknown.append(
+                f"{config_key(name)}: is not a known setting; the project reads "
+                f"{', '.join(STRUCTURED_KEYS + SECRET_KEYS + PHASE_KEYS)} (check the spelling)"
+            )
+            continue
         if isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -578,23 +696,109 @@ def load_spec(config: Mapping[str, Any]) -> EstateSpec:
     try:
         spec = EstateSpec.model_validate(raw)
     except ValidationError as exc:
-        raise SpecError([_format(e) for e in exc.errors()]) from None
-    problems = (_cross_cluster_problems(spec) + _api_path_problems(spec) + _mesh_problems(spec)
-                + _cloud_problems(spec))
+        raise SpecError(unknown + [_format(e) for e in exc.errors()]) from None
+    problems = (
+        unknown
+        + _cross_cluster_problems(spec)
+        + _api_path_problems(spec)
+        + _mesh_problems(spec)
+        + _cloud_problems(spec)
+        + _offline_root_problems(spec, secrets, project_dir or Path.cwd())
+    )
     if problems:
         raise SpecError(problems)
     return spec
 
 
+def offline_root_path(spec: EstateSpec, project_dir: Path) -> Path:
+    """Where `posture.pki.offlineRootCertificateFile` points (relative to the project)."""
+    return project_dir / str(spec.posture.pki.offline_root_certificate_file)
+
+
+def _offline_root_problems(
+    spec: EstateSpec, secrets: Mapping[str, Any], project_dir: Path
+) -> list[str]:
+    """The offline root's certificate, key and passphrase, checked before any registration."""
+    if spec.posture.pki.root_mode != "offline":
+        return []
+    from components.pki import authority as pki  # authority imports this module
+
+    file_key = config_key("posture", "pki", "offlineRootCertificateFile")
+    path = offline_root_path(spec, project_dir)
+    try:
+        roots = pki.trust_bundle(pki.load_certificates(path.read_bytes()))
+    except OSError as exc:
+        return [(f"{file_key}: cannot read {path} ({exc.strerror or exc}); create it with "
+                "`ztc pki init-root`")]
+    except (ValueError, pki.PkiError) as exc:
+        return [(f"{file_key}: {path} holds no usable root certificate ({exc}); point it at "
+                "root-ca.pem from `ztc pki init-root`")]
+    root = roots[0]
+    problems: list[str] = []
+    expected = f"{spec.posture.trust_domain} root CA"
+    names = [a.value for a in root.subject if a.oid == pki.NameOID.COMMON_NAME]
+    if not any(isinstance(n, str) and n.startswith(expected + " G") for n in names):
+        problems.append(
+            f"{file_key}: {path} is the root of {show(names[0] if names else '(no name)')}, not "
+            f"of {config_key('posture', 'trustDomain')} {spec.posture.trust_domain}; use the "
+            "root made for this trust domain"
+        )
+    if root.not_valid_after_utc <= pki.utcnow():
+        problems.append(f"{file_key}: the root in {path} has expired; make a new one")
+    values = {}
+    for name in SECRET_KEYS:
+        value = secrets.get(name)
+        if value is None or value == "":
+            problems.append(
+                f"{config_key(name)}: is required because posture.pki.rootMode is offline; set "
+                f"it with `pulumi config set --secret {name}`"
+            )
+        elif value == SECURE_PLACEHOLDER:
+            problems.append(
+                f"{config_key(name)}: is a `secure:` value, which the offline engine cannot "
+                "decrypt, so it cannot sign the clusters' intermediates; preview an offline-root "
+                "stack with `pulumi preview`, or use rootMode managed for offline previews"
+            )
+        elif not isinstance(value, str):
+            problems.append(f"{config_key(name)}: must be a string (set it with "
+                            f"`pulumi config set --secret {name}`)")
+        else:
+            values[name] = value
+    if problems or len(values) != len(SECRET_KEYS):
+        return problems
+    key_pem, passphrase = values["pkiRootKey"], values["pkiRootPassphrase"]
+    if "-----BEGIN ENCRYPTED PRIVATE KEY-----" not in key_pem:
+        return [(f"{config_key('pkiRootKey')}: is not the encrypted PEM key written by "
+                "`ztc pki init-root` (root-ca.key.pem); set it with "
+                "`pulumi config set --secret pkiRootKey < pki/root-ca.key.pem`")]
+    try:
+        key = pki.load_private_key(key_pem, passphrase)
+    except pki.PkiError:
+        return [(f"{config_key('pkiRootPassphrase')}: does not decrypt "
+                f"{config_key('pkiRootKey')}; set the passphrase given to `ztc pki init-root`")]
+    if key.public_key() != root.public_key():
+        return [(f"{config_key('pkiRootKey')}: is not the key of the root in {path}; set the "
+                "key written next to that certificate")]
+    return []
+
+
 def _cloud_problems(spec: EstateSpec) -> list[str]:
     """What only one cloud rejects (Nitro types, Kata sizes, GKE regions...), by index."""
+    from components.aws.known import problems as aws_known
     from components.aws.validation import eks_problems
+    from components.azure.known import problems as azure_known
     from components.azure.sizes import spec_problems as aks_problems
+    from components.gcp.known import problems as gcp_known
     from components.gcp.validation import cluster_problems as gke_problems
 
     checks = {"aws": eks_problems, "azure": aks_problems, "gcp": gke_problems}
-    return [
-        problem
-        for index, cluster in enumerate(spec.clusters)
-        for problem in checks[cluster.cloud](cluster, index)
-    ]
+    # Regions, machine types, labels and derived names against the clouds' published lists.
+    known = {"aws": aws_known, "azure": azure_known, "gcp": gcp_known}
+    problems: list[str] = []
+    for index, cluster in enumerate(spec.clusters):
+        found = checks[cluster.cloud](cluster, index)
+        keys = {p.split(": ", 1)[0] for p in found}
+        # One message per key: a key the cloud's own validator already refused is not repeated.
+        found += [p for p in known[cluster.cloud](cluster, index) if p.split(": ", 1)[0] not in keys]
+        problems += found
+    return problems

@@ -5,7 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from pulumi_policy import PolicyPack
-from ztc_policy.pack import PACK_KWARGS, all_policies
+from ztc_policy.pack import PACK_KWARGS, UNVERIFIABLE_POLICY, all_policies
+from ztc_policy.serve import serve
 
-PolicyPack(policies=all_policies(), **PACK_KWARGS)
+serve(policies=all_policies(), last_resort_policy=UNVERIFIABLE_POLICY, **PACK_KWARGS)

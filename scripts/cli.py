@@ -1,10 +1,30 @@
-"""`ztc`: the Zero-Trust Clusters command line."""
+"""`ztc`: the Zero-Trust Clusters command line.
+
+Every command ends through `run`, the one error path (exit codes in scripts/errors.py): an
+expected failure is one line naming the file, key or flag, exit 2; an unexpected exception
+is one line plus the file its full trace was written to, exit 2. Exit 1 only ever means
+"the check found something" (a mandatory violation, a broken ledger, a refused chain).
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+
 import typer
 
-from scripts import ledger_cli, pki_cli, preview_cli, render_cli, report_cli, validate_cli
+# The ClickException family Typer raises for usage errors (Typer vendors Click).
+from typer._click.exceptions import ClickException
+
+from scripts import (
+    errors,
+    ledger_cli,
+    pki_cli,
+    preview_cli,
+    render_cli,
+    report_cli,
+    validate_cli,
+)
 
 app = typer.Typer(
     name="ztc",
@@ -27,8 +47,34 @@ bench.command("ledger")(ledger_cli.bench_ledger)
 bench.command("policy")(report_cli.bench_policy)
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run `ztc` with `argv` (default: the process arguments); return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = app(args=args, prog_name="ztc", standalone_mode=False)
+    except ClickException as error:  # usage: unknown option, missing value, bad choice
+        hint = "" if "--help" in args else " (see --help)"
+        errors.echo_error(f"{error.format_message()}{hint}")
+        return errors.EXIT_ERROR
+    except typer.Abort:  # end of input at a prompt
+        errors.echo_error("aborted: no input where a value was expected")
+        return errors.EXIT_ERROR
+    except OSError as error:  # the file system refused a path the user gave (too long, loop...)
+        where = error.filename if error.filename is not None else "a file"
+        errors.echo_error(f"{errors.one_line(where, 200)}: {error.strerror or error}")
+        return errors.EXIT_ERROR
+    except KeyboardInterrupt:
+        errors.echo_error("interrupted")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the one place unexpected errors end
+        errors.echo_error(errors.crash_line(error))
+        return errors.EXIT_ERROR
+    # Non-standalone Typer returns the exit code of a typer.Exit, else the command's result.
+    return result if isinstance(result, int) else errors.EXIT_OK
+
+
 def main() -> None:
-    app()
+    sys.exit(run())
 
 
 if __name__ == "__main__":

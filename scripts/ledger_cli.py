@@ -17,12 +17,15 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from components.ledger.canonical import canonical_bytes
@@ -33,6 +36,7 @@ from components.ledger.local import DirectoryStore
 from components.ledger.recording import record_stack_export
 from components.ledger.state import StackExportError
 from components.ledger.store import LedgerStore
+from scripts.errors import EXIT_FINDING, fail, one_line, warn
 
 app = typer.Typer(help="The signed, hash-chained change ledger (ZT-CHANGE-LEDGER).",
                   no_args_is_help=True)
@@ -56,18 +60,63 @@ DEFAULT_LEDGER = Path(".ztc/ledger")
 def open_store(ledger: Path, bucket: str | None, prefix: str, endpoint: str | None,
                retention_days: int = 2555) -> LedgerStore:
     if not bucket:
+        if ledger.exists() and not ledger.is_dir():
+            raise fail(f"--ledger {ledger}: is not a directory")
         return DirectoryStore(ledger)
     import boto3  # only the S3 store needs it
 
     from components.ledger.s3 import S3Store
 
-    client = boto3.client("s3", endpoint_url=endpoint) if endpoint else boto3.client("s3")
-    return S3Store(client, bucket, prefix, retention_days=retention_days)
+    try:
+        client = boto3.client("s3", endpoint_url=endpoint) if endpoint else boto3.client("s3")
+        return S3Store(client, bucket, prefix, retention_days=retention_days)
+    except ValueError as exc:  # botocore's invalid endpoint / region, S3Store's retention
+        raise fail(f"--s3-bucket/--s3-endpoint/--retention-days: {one_line(exc, 200)}") from None
+
+
+@contextmanager
+def _store_errors(store_flag: str = "--ledger/--s3-bucket") -> Iterator[None]:
+    """Storage failures (permissions, network, S3 errors) as one line naming the store flags."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (OSError, BotoCoreError, ClientError) as exc:
+        raise fail(f"{store_flag}: the ledger store failed: {one_line(exc, 300)}") from None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    return typer.Exit(2)
+    return fail(message)
+
+
+def _read_crls(paths: list[Path]) -> list:
+    from cryptography import x509
+
+    crls = []
+    for path in paths:
+        try:
+            crls.append(x509.load_pem_x509_crl(path.read_bytes()))
+        except (OSError, ValueError) as exc:
+            raise fail(f"--crl {path}: not a readable PEM CRL ({one_line(exc, 160)})") from None
+    return crls
+
+
+def _verifier(root: Path, crl_paths: list[Path]):
+    from components.ledger.identity import pki_verifier, roots_from_file
+
+    try:
+        roots = roots_from_file(root)
+    except (OSError, ValueError) as exc:
+        raise fail(f"--root {root}: {one_line(exc, 200)}") from None
+    crls = _read_crls(crl_paths)
+    try:
+        return pki_verifier(roots, crls)
+    except ValueError as exc:
+        raise fail(f"--root {root}: {one_line(exc, 200)}") from None
 
 
 @app.command()
@@ -81,6 +130,8 @@ def record(
     root: Annotated[Path, typer.Option(
         "--root", envvar="ZTC_LEDGER_ROOT",
         help="Shared root PEM: the deployer chain is checked before anything is written.")],
+    crl: Annotated[list[Path] | None, typer.Option(
+        "--crl", help="CRL PEM files: a revoked deployer certificate records nothing.")] = None,
     state: Annotated[str, typer.Option(
         "--state", help="`pulumi stack export` JSON file, or - for stdin.")] = "-",
     repo: Annotated[Path, typer.Option(
@@ -93,38 +144,39 @@ def record(
     retention_days: RetentionOpt = 2555,
 ) -> None:
     """Append a signed entry for a deployed stack (reads `pulumi stack export`)."""
-    from components.ledger.identity import pki_verifier, roots_from_file, signer_from_files
+    from components.ledger.identity import signer_from_files
 
     try:
         raw = sys.stdin.read() if state == "-" else Path(state).read_text()
-        document = json.loads(raw)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise _fail(f"cannot read the stack export from {state}: {exc}") from None
+        document = json.loads(raw, parse_constant=_reject_constant)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _fail(f"--state {state}: cannot read the stack export ({one_line(exc, 200)})") \
+            from None
+    if not isinstance(document, dict):
+        raise _fail(f"--state {state}: not a `pulumi stack export` document (not a JSON object)")
     try:
         # Deployer keys from `ztc pki issue deployer` are encrypted with ZTC_PKI_PASSPHRASE.
         passphrase = (os.environ.get("ZTC_LEDGER_KEY_PASSPHRASE")
                       or os.environ.get("ZTC_PKI_PASSPHRASE"))
         signer = signer_from_files(key, cert, passphrase)
     except (OSError, ValueError) as exc:
-        raise _fail(f"deployer identity (--key/--cert): {exc}") from None
-    try:
-        preflight = pki_verifier(roots_from_file(root))
-    except (OSError, ValueError) as exc:
-        raise _fail(f"--root: {exc}") from None
+        raise _fail(f"deployer identity (--key/--cert): {one_line(exc, 300)}") from None
+    preflight = _verifier(root, crl or [])
     store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint, retention_days)
     try:
-        entry = record_stack_export(document, stack=stack, store=store, signer=signer,
-                                    repo_dir=repo, project=project, preflight=preflight)
+        with _store_errors():
+            entry = record_stack_export(document, stack=stack, store=store, signer=signer,
+                                        repo_dir=repo, project=project, preflight=preflight)
     except (StackExportError, CodeDigestError, LedgerError) as exc:
         raise _fail(str(exc)) from None
     code = entry["code"]
-    console.print(
+    typer.echo(
         f"recorded entry {entry['seq']} in {store.location}: stack {stack}, "
         f"{entry['state']['resources']} resources, state {entry['state']['digest']}, "
         f"commit {code['commit']}{' (dirty tree ' + code['tree'] + ')' if code['dirty'] else ''}"
     )
     # The new head: keep it elsewhere (CI log, ticket) to detect truncation later.
-    console.print(f"head {entry_hash(entry)}")
+    typer.echo(f"head {entry_hash(entry)}")
 
 
 @app.command("verify")
@@ -141,40 +193,37 @@ def verify_cmd(
     s3_endpoint: EndpointOpt = None,
 ) -> None:
     """Check every hash link, signature and signer chain; report the first broken entry."""
-    from cryptography import x509
-
-    from components.ledger.identity import pki_verifier, roots_from_file
-
-    try:
-        roots = roots_from_file(root)
-        crls = [x509.load_pem_x509_crl(p.read_bytes()) for p in crl or []]
-        verifier = pki_verifier(roots, crls)
-    except (OSError, ValueError) as exc:
-        raise _fail(f"--root/--crl: {exc}") from None
+    verifier = _verifier(root, crl or [])
     store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint)
-    report = verify(store, verifier, expected_head=head)
+    with _store_errors():
+        report = verify(store, verifier, expected_head=head)
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
+        warn(warning)
     if report.broken is not None:
         b = report.broken
-        console.print(f"[red]BROKEN at entry {b.seq}[/red] ({b.location}): {b.reason}",
-                      soft_wrap=True)
-        console.print(f"{report.entries} entries before it are intact.")
-        raise typer.Exit(1)
-    console.print(f"[green]OK[/green] {report.entries} entries in {store.location}; "
-                  f"head {report.head}")
+        typer.secho(f"BROKEN at entry {b.seq} ({b.location}): {one_line(b.reason)}",
+                    fg=typer.colors.RED)
+        typer.echo(f"{report.entries} entries before it are intact.")
+        raise typer.Exit(EXIT_FINDING)
+    if report.entries == 0:
+        # Nothing to vouch for: a typo in --ledger / --s3-bucket must not read as "OK".
+        raise _fail(f"--ledger/--s3-bucket: no ledger entries in {store.location}; nothing "
+                    "was verified (check the store flags)")
+    typer.secho(f"OK {report.entries} entries in {store.location}; head {report.head}",
+                fg=typer.colors.GREEN)
 
 
 def _subject(entry: dict[str, Any]) -> str:
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
-    pems = (entry.get("signer") or {}).get("chain") or []
+    signer = entry.get("signer")
+    pems = (signer.get("chain") if isinstance(signer, dict) else None) or []
     if not pems:
         return "(unsigned)"
     try:
         cert = x509.load_pem_x509_certificate(pems[0].encode())
-    except ValueError:
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
         return "(unreadable certificate)"
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else cert.subject.rfc4514_string()
@@ -183,7 +232,8 @@ def _subject(entry: dict[str, Any]) -> str:
 @app.command()
 def show(
     stack: Annotated[str | None, typer.Option("--stack", "-s", help="Only this stack.")] = None,
-    last: Annotated[int, typer.Option("--last", help="Show the last N entries (0: all).")] = 50,
+    last: Annotated[int, typer.Option("--last", min=0,
+                                      help="Show the last N entries (0: all).")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     ledger: LedgerOpt = DEFAULT_LEDGER,
     s3_bucket: BucketOpt = None,
@@ -193,17 +243,22 @@ def show(
     """List who changed what and when (run `verify` to check the entries)."""
     store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint)
     rows: list[dict[str, Any]] = []
-    for stored in store.entries():
+    with _store_errors():
+        stored_entries = list(store.entries())
+    for stored in stored_entries:
         try:
             entry = json.loads(stored.data)
-        except ValueError:
+            if not isinstance(entry, dict):
+                raise TypeError("not an object")
+        except (ValueError, TypeError, RecursionError):
             rows.append({"seq": stored.seq, "time": "?", "stack": "?",
                          "signer": "(unreadable entry)", "digest": "", "resources": "",
                          "commit": "", "dirty": None})
             continue
         if stack and entry.get("stack") != stack:
             continue
-        code, st = entry.get("code") or {}, entry.get("state") or {}
+        code, st = entry.get("code"), entry.get("state")
+        code, st = (code if isinstance(code, dict) else {}), (st if isinstance(st, dict) else {})
         rows.append({"seq": entry.get("seq"), "time": entry.get("time"),
                      "stack": entry.get("stack"), "signer": _subject(entry),
                      "digest": st.get("digest"), "resources": st.get("resources"),
@@ -218,9 +273,10 @@ def show(
                    "resources", "commit"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        commit = (row["commit"] or "none")[:12] + (" dirty" if row["dirty"] else "")
-        table.add_row(str(row["seq"]), str(row["time"]), str(row["stack"]), row["signer"],
-                      str(row["digest"] or "")[:19], str(row["resources"]), commit)
+        commit = str(row["commit"] or "none")[:12] + (" dirty" if row["dirty"] else "")
+        cells = (str(row["seq"]), str(row["time"]), str(row["stack"]), str(row["signer"]),
+                 str(row["digest"] or "")[:19], str(row["resources"]), commit)
+        table.add_row(*(escape(one_line(c, 120)) for c in cells))
     console.print(table)
 
 

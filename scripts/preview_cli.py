@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from components.spec import SpecError
@@ -22,7 +24,9 @@ from scripts import report
 from scripts.engine import preview as engine
 from scripts.engine import schema
 from scripts.engine.analyzer import AnalysisResult, PolicyPackError, load_pack_config
-from scripts.engine.stackfile import StackFileError
+from scripts.engine.stackfile import StackFileError, load_stack_config, plaintext_secrets
+from scripts.errors import fail, one_line, warn
+from scripts.report.matrix import message_text
 from scripts.validate_cli import print_findings
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -36,14 +40,33 @@ class Format(StrEnum):
 
 
 def _fail(console: Console, reason: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {reason}", soft_wrap=True)
-    return typer.Exit(EXIT_ERROR)
+    """One line on stderr, printed as-is (no Rich markup), exit 2."""
+    return fail(reason)
 
 
 def _one_line(error: BaseException, limit: int = 600) -> str:
     """The error's message on one line (whitespace folded), cut at `limit` characters."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return one_line(error, limit) or type(error).__name__
+
+
+def check_output_dir(out: Path, flag: str = "--out") -> None:
+    """Refuse an --out that cannot take files, before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise fail(f"{flag} {out}: is not a directory")
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise fail(f"{flag} {out}: {existing} is not a writable directory")
+
+
+def write_outputs(files: dict[Path, str], flag: str = "--out") -> None:
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    except OSError as exc:
+        raise fail(f"{flag}: cannot write {exc.filename or path} ({exc.strerror or exc})") from None
 
 
 def preview(
@@ -83,11 +106,24 @@ def preview(
     program error.
     """
     console = Console(stderr=fmt is not Format.text, emoji=False, highlight=False)
+    if out is not None:
+        check_output_dir(out)
+    try:
+        for problem in plaintext_secrets(*load_stack_config(stack, project_dir)):
+            warn(problem)
+    except StackFileError:
+        pass  # capture_stack reports it
+    try:
+        config = load_pack_config(policy_pack_config)
+    except PolicyPackError as error:
+        raise _fail(console, f"--policy-pack-config: {error}") from None
     try:
         capture = engine.capture_stack(stack, preview=preview_mode, root=project_dir)
     except SpecError as error:
+        if len(error.problems) == 1:  # one problem: one line
+            raise _fail(console, f"{error.problems[0]}; nothing was planned") from None
         for problem in error.problems:
-            console.print(f"  - {problem}", soft_wrap=True)
+            typer.echo(f"  - {one_line(problem)}", err=True)
         raise _fail(
             console, f"invalid stack config ({len(error.problems)} problem(s)); nothing was planned"
         ) from None
@@ -98,19 +134,20 @@ def preview(
     # The schema stage: between the program and the policy pack (scripts/engine/schema).
     checked = None if no_schema_check else schema.check_graph(capture.graph)
     try:
-        config = load_pack_config(policy_pack_config)
         analysis = engine.check_policies(capture, policy_pack, config)
     except PolicyPackError as error:
-        raise _fail(console, str(error)) from None
+        raise _fail(console, f"policy pack: {_one_line(error)}") from None
 
     plan = engine.plan_document(capture, analysis, engine.ledger_entries(capture))
     plan["schema"] = None if checked is None else checked.to_json()
-    matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack)
+    matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics, capture.stack,
+                                 levels=analysis.policies, settings=analysis.settings)
     reports = report.report_files(matrix)
     if out is not None:
-        engine.write_json(out / "plan.json", plan)
-        for name, text in reports.items():
-            (out / name).write_text(text)
+        write_outputs(
+            {out / "plan.json": json.dumps(plan, indent=2) + "\n"}
+            | {out / name: text for name, text in reports.items()}
+        )
     if fmt is Format.json:
         typer.echo(json.dumps(plan, indent=2))
     elif fmt is Format.md:
@@ -120,7 +157,9 @@ def preview(
     else:
         _print_text(console, capture, analysis, matrix, plan)
     if out is not None:
-        console.print(f"wrote {out}/plan.json and {', '.join(sorted(reports))}")
+        console.print(
+            f"wrote {out}/plan.json and {', '.join(sorted(reports))}", markup=False
+        )
     if checked is not None:
         print_findings(console, checked)
     mandatory = analysis.mandatory
@@ -178,8 +217,9 @@ def _print_text(
     if analysis.diagnostics:
         violations = Table("level", "policy", "resource", "message", title="Policy diagnostics")
         for d in analysis.diagnostics:
-            violations.add_row(
-                d.enforcement_level, d.policy_name, d.urn.rsplit("::", 1)[-1], d.message
+            violations.add_row(  # messages quote config values: never read them as markup
+                *(escape(v) for v in (d.enforcement_level, d.policy_name,
+                                      d.urn.rsplit("::", 1)[-1], message_text(d)))
             )
         console.print(violations)
     console.print(

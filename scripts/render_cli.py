@@ -21,8 +21,10 @@ from components.kubernetes import (
     render_baseline,
     render_charts,
 )
+from components.pki.formats import trust_bundle_pem
 from components.spec import ClusterSpec, EstateSpec, SpecError, load_spec
-from scripts.engine.stackfile import StackFileError, load_stack_config
+from scripts.engine.stackfile import PROJECT_ROOT, StackFileError, load_stack_config
+from scripts.errors import fail, one_line
 
 EXIT_ERROR = 2
 TRUST_BUNDLE_PLACEHOLDER = "<shared root trust bundle: issued by `pulumi up` (or pass --trust-bundle)>"
@@ -55,13 +57,43 @@ def render_cluster(spec: EstateSpec, cluster: ClusterSpec, trust_bundle_pem: str
     return mask_secrets(objects)
 
 
+class TrustBundleError(ValueError):
+    """--trust-bundle is not a PEM file of root certificates only."""
+
+
+def read_trust_bundle(path: Path) -> str:
+    """The roots in `path`, re-encoded: a key or anything but root certificates is refused.
+
+    The bundle lands in a ConfigMap in every workload namespace, readable by every workload;
+    re-encoding the parsed certificates means nothing else in the file can travel along.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TrustBundleError(f"--trust-bundle {path}: cannot be read ({exc.strerror or exc})") \
+            from None
+    if b"PRIVATE KEY" in data:
+        raise TrustBundleError(
+            f"--trust-bundle {path}: holds a private key; a trust bundle is root certificates "
+            "only (it is published to every workload namespace). Give root-ca.pem, not a key"
+        )
+    try:
+        return trust_bundle_pem(data.decode("ascii"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TrustBundleError(
+            f"--trust-bundle {path}: not a PEM file of root certificates ({one_line(exc, 160)})"
+        ) from None
+
+
 def render_stack(stack: str, out: Path, trust_bundle: Path | None = None) -> dict[str, list[Path]]:
     """Render every cluster of `stack` into `out`; returns the files written per cluster.
 
     Raises StackFileError / SpecError for a missing stack or an invalid config."""
     config, _secure = load_stack_config(stack)
-    spec = load_spec(config)
-    bundle = trust_bundle.read_text() if trust_bundle is not None else TRUST_BUNDLE_PLACEHOLDER
+    spec = load_spec(config, project_dir=PROJECT_ROOT)
+    bundle = read_trust_bundle(trust_bundle) if trust_bundle is not None else TRUST_BUNDLE_PLACEHOLDER
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(20, "is not a directory", str(out))
     written: dict[str, list[Path]] = {}
     for cluster in spec.clusters:
         directory = out / cluster.name
@@ -101,13 +133,16 @@ def render(
     try:
         written = render_stack(stack, out, trust_bundle)
     except SpecError as error:
+        if len(error.problems) == 1:  # one problem: one line
+            raise fail(f"{error.problems[0]}; nothing was rendered") from None
         for problem in error.problems:
-            console.print(f"  - {problem}", highlight=False, soft_wrap=True)
-        console.print(f"[bold red]error:[/] invalid stack config ({len(error.problems)} problem(s))")
-        raise typer.Exit(EXIT_ERROR) from None
-    except (StackFileError, OSError) as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_ERROR) from None
+            typer.echo(f"  - {one_line(problem)}", err=True)
+        raise fail(f"invalid stack config ({len(error.problems)} problem(s))") from None
+    except (StackFileError, TrustBundleError) as error:
+        raise fail(str(error)) from None
+    except OSError as error:
+        where = error.filename or out
+        raise fail(f"--out {out}: cannot write {where} ({error.strerror or error})") from None
     table = Table("cluster", "objects", "directory", title=f"ztc render --stack {stack}")
     for cluster, files in written.items():
         table.add_row(cluster, str(len(files)), str(out / cluster))

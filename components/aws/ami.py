@@ -1,10 +1,21 @@
-"""Node images with a hardware root of trust: UEFI (Secure Boot) + NitroTPM, asserted.
+"""Node images with a hardware root of trust: UEFI Secure Boot + NitroTPM, asserted per pool.
 
 Neither the launch template nor the node group has a TPM or Secure Boot switch: both are
-attributes of the AMI (`tpmSupport`, `bootMode`, `uefiData`). EC2's DescribeImages can filter
-on `boot-mode` but has no `tpm-support` filter, so the lookup narrows by name, architecture
-and boot mode and the TPM attribute is asserted on the result. Invokes answer at run time,
-so a failed assertion surfaces as a failed preview/update carrying the message below.
+attributes the AMI was registered with, and none can be changed later
+(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/enable-nitrotpm-support-on-ami.html):
+- `tpmSupport == "v2.0"`: NitroTPM (measured boot);
+- `bootMode == "uefi"`: `uefi-preferred` falls back to legacy BIOS on an instance type without
+  UEFI and then runs with UEFI features, Secure Boot included, disabled; AWS says to use `uefi`
+  when relying on them (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-boot.html);
+- non-empty `uefiData`: UEFI boot alone is not Secure Boot; the AMI's UEFI variable store must
+  hold enrolled Secure Boot keys, or the instance starts in setup mode with Secure Boot off
+  (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/uefi-secure-boot.html).
+
+The lookup is an invoke, so a failed assertion stops `pulumi preview`/`up` with a keyed error.
+pulumi-aws's getAmi documents `uefiData`, but the provider fills it by calling
+GetInstanceUefiData with the AMI id and drops the error, so it is always empty
+(hashicorp/terraform-provider-aws#47508); an empty value is therefore read again with EC2
+DescribeImageAttribute(uefiData) through the cluster's region and account role.
 """
 
 from __future__ import annotations
@@ -15,12 +26,39 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.context import AwsContext
+from components.aws.validation import image_key
 from components.spec import SpecError
 
 ImageFamily = Literal["bottlerocket", "al2023"]
-# `uefi-preferred` boots under UEFI on every Nitro type (Bottlerocket registers its AMIs so).
-UEFI_BOOT_MODES = ("uefi", "uefi-preferred")
 REQUIRED_TPM = "v2.0"
+REQUIRED_BOOT_MODE = "uefi"
+BUILD_DOC = "components/aws/README.md (Trusted boot)"
+
+def _session(region: str, role_arn: str | None):
+    """A boto3 session like the cluster's provider: its region, its account role assumed."""
+    import boto3  # only the real preview/update needs it
+
+    session = boto3.Session(region_name=region)
+    if not role_arn:
+        return session
+    creds = session.client("sts").assume_role(
+        RoleArn=role_arn, RoleSessionName="ztc-image-check")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"], region_name=region)
+
+
+def describe_uefi_data(region: str, role_arn: str | None, image_id: str) -> str | None:
+    """EC2 DescribeImageAttribute(uefiData): the AMI's UEFI variable store, or None."""
+    answer = _session(region, role_arn).client("ec2").describe_image_attribute(
+        ImageId=image_id, Attribute="uefiData")
+    return (answer.get("UefiData") or {}).get("Value") or None
+
+
+def read_uefi_data(region: str, role_arn: str | None, image_id: str) -> str | None:
+    """The fallback for an empty getAmi `uefiData` (replaced in tests; the offline engine's
+    getAmi answers carry uefiData, so it never gets here)."""
+    return describe_uefi_data(region, role_arn, image_id)
 
 
 def image_name_pattern(family: ImageFamily, kubernetes_version: str, arch: str) -> str:
@@ -29,39 +67,47 @@ def image_name_pattern(family: ImageFamily, kubernetes_version: str, arch: str) 
     return f"amazon-eks-node-al2023-{arch}-standard-{kubernetes_version}-v*"
 
 
-def trusted_boot_problem(image: aws.ec2.GetAmiResult) -> str | None:
+def trusted_boot_problem(image: aws.ec2.GetAmiResult, arch: str) -> str | None:
+    """What the image lacks for NitroTPM + UEFI boot on this pool (Secure Boot keys aside)."""
     missing = []
+    if image.architecture and image.architecture != arch:
+        missing.append(f"architecture={image.architecture} (the pool's instances are {arch})")
     if image.tpm_support != REQUIRED_TPM:
         missing.append(f"tpmSupport={image.tpm_support or 'unset'} (needs {REQUIRED_TPM})")
-    if image.boot_mode not in UEFI_BOOT_MODES:
-        missing.append(f"bootMode={image.boot_mode or 'unset'} (needs uefi or uefi-preferred)")
+    if image.boot_mode != REQUIRED_BOOT_MODE:
+        missing.append(f"bootMode={image.boot_mode or 'unset'} (needs {REQUIRED_BOOT_MODE}; "
+                       "uefi-preferred may boot legacy BIOS)")
     if not missing:
         return None
-    return (f"{image.image_id} ({image.name}) cannot give a TPM root of trust: "
-            + ", ".join(missing))
+    return f"{image.image_id} ({image.name}) " + ", ".join(missing)
 
 
-def _assert_trusted(image: aws.ec2.GetAmiResult, key: str, fix: str) -> str:
-    problem = trusted_boot_problem(image)
+def _assert_trusted(image: aws.ec2.GetAmiResult, *, arch: str, key: str, region: str,
+                    role_arn: str | None) -> str:
+    fix = ("register an image with --tpm-support v2.0 --boot-mode uefi --uefi-data "
+           f"<Secure Boot variable store> and set {key} to it; see {BUILD_DOC}")
+    problem = trusted_boot_problem(image, arch)
     if problem:
         raise SpecError([f"{key}: {problem}; {fix}"])
+    uefi_data = image.uefi_data or read_uefi_data(region, role_arn, image.image_id)
+    if not uefi_data:
+        raise SpecError([(f"{key}: {image.image_id} ({image.name}) has no uefiData, so it "
+                          f"boots without enrolled Secure Boot keys; {fix}")])
     return image.image_id
 
 
 def trusted_image(ctx: AwsContext, family: ImageFamily, arch: str, pool: str) -> pulumi.Output[str]:
-    """The image id for a pool, verified to carry NitroTPM v2.0 and UEFI boot."""
-    custom = ctx.spec.aws.ami_id if ctx.spec.aws else None
-    if custom and family == "bottlerocket":
+    """The image id for a pool, verified for NitroTPM v2.0, UEFI boot and Secure Boot keys."""
+    configured = ctx.spec.aws.image_for(pool) if ctx.spec.aws else None
+    if configured:
         image = aws.ec2.get_ami_output(
-            filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[custom])],
+            filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[configured])],
             include_deprecated=True,
             region=ctx.region,
             opts=ctx.invoke_opts(),
         )
-        key = f"{ctx.config_key}.aws.amiId"
-        fix = ("register the image with --tpm-support v2.0 --boot-mode uefi and its --uefi-data "
-               "(Secure Boot keys), or remove amiId to use the Bottlerocket EKS AMI")
     else:
+        # No image configured: the newest EKS-published one, which must pass the same checks.
         image = aws.ec2.get_ami_output(
             owners=["amazon"],
             most_recent=True,
@@ -70,15 +116,13 @@ def trusted_image(ctx: AwsContext, family: ImageFamily, arch: str, pool: str) ->
                     name="name",
                     values=[image_name_pattern(family, ctx.posture.kubernetes_version, arch)]),
                 aws.ec2.GetAmiFilterArgs(name="architecture", values=[arch]),
-                aws.ec2.GetAmiFilterArgs(name="boot-mode", values=list(UEFI_BOOT_MODES)),
                 aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
                 aws.ec2.GetAmiFilterArgs(name="state", values=["available"]),
             ],
             region=ctx.region,
             opts=ctx.invoke_opts(),
         )
-        key = f"{ctx.config_key}.nodePools.{pool}"
-        fix = (f"set {ctx.config_key}.aws.amiId to a copy of the image registered with "
-               "--tpm-support v2.0 --boot-mode uefi" if family == "bottlerocket" else
-               "the gVisor pool needs an AL2023 EKS AMI with NitroTPM; wait for one or build it")
-    return image.apply(lambda result: _assert_trusted(result, key, fix))
+    key = image_key(ctx.spec, pool, ctx.config_key)
+    role_arn = ctx.spec.aws.account_role_arn if ctx.spec.aws else None
+    return image.apply(lambda result: _assert_trusted(result, arch=arch, key=key,
+                                                      region=ctx.region, role_arn=role_arn))

@@ -13,7 +13,6 @@ from components.aws.iam import ManagedRole
 def build_control_plane(ctx: AwsContext, *, role: ManagedRole, subnet_ids: list[pulumi.Output[str]],
                         security_group: aws.ec2.SecurityGroup, secrets_key: aws.kms.Key,
                         depends_on: list[pulumi.Resource]) -> aws.eks.Cluster:
-    authorized = list(ctx.posture.authorized_networks)
     return aws.eks.Cluster(
         ctx.name,
         aws.eks.ClusterArgs(
@@ -23,10 +22,12 @@ def build_control_plane(ctx: AwsContext, *, role: ManagedRole, subnet_ids: list[
             vpc_config=aws.eks.ClusterVpcConfigArgs(
                 subnet_ids=subnet_ids,
                 security_group_ids=[security_group.id],
+                # Private only: the API is reached over private connectivity from the
+                # posture's admitted networks, which the cluster security group lets in on 443
+                # (security_groups.py). No public endpoint, so no publicAccessCidrs either
+                # (https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html).
                 endpoint_private_access=True,
-                # Public endpoint only when the posture allow-lists networks, and then only those.
-                endpoint_public_access=bool(authorized),
-                public_access_cidrs=authorized or None,
+                endpoint_public_access=False,
             ),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",  # access entries only; no aws-auth ConfigMap

@@ -10,7 +10,6 @@ from components.aws import (
     addons,
     audit,
     control_plane,
-    eni_configs,
     iam,
     kms,
     network,
@@ -57,14 +56,14 @@ class EksCluster(HardenedCluster):
         disk_key = self.implements(kms.disk_key(ctx), C.DISK_CMK)
         trail = audit.build_audit(ctx)
         for resource in (trail.control_plane_logs, trail.bucket, trail.object_lock,
-                         trail.stream, trail.subscription):
+                         trail.stream, trail.subscription, *trail.alarms):
             self.implements(resource, C.AUDIT_IMMUTABLE)
 
         # Network.
         net = network.build_network(ctx, trail.flow_logs, trail.flow_log_role)
         self.implements(net.vpc, C.NODE_PRIVATE)
         self.implements(net.flow_log, C.NET_SEGMENT)
-        for subnet in net.private_subnets:
+        for subnet in (*net.private_subnets, *net.pod_subnets):
             self.implements(subnet, C.NODE_PRIVATE)
         sgs = build_security_groups(ctx, net.vpc.id)
         self.implements(sgs.cluster, C.NET_SEGMENT)
@@ -92,16 +91,11 @@ class EksCluster(HardenedCluster):
                                             certificate_authority=a[2], region=spec.region,
                                             role_arn=role_arn)))
 
-        # Add-ons, pod networking and nodes.
+        # Add-ons and nodes: cloud APIs only. Nothing here calls the Kubernetes API (private,
+        # unreachable from where this phase runs); the in-cluster baseline is the cluster phase.
         cluster_addons = addons.build_addons(ctx, cluster)
         self.implements(cluster_addons.pod_identity_agent, C.WORKLOAD_IDENTITY)
         self.implements(cluster_addons.vpc_cni, C.NETPOL_DEFAULT_DENY, C.WORKLOAD_IDENTITY)
-        pod_network = eni_configs.build_eni_configs(
-            ctx, kubeconfig=kubeconfig, zones=net.zones,
-            pod_subnet_ids=[s.id for s in net.pod_subnets], node_sg_id=sgs.node.id,
-            depends_on=[cluster_addons.vpc_cni, *access_entries])
-        for config in pod_network.configs:
-            self.implements(config, C.NODE_PRIVATE)
         join = nodes.ClusterEndpoint(name=cluster.name, endpoint=cluster.endpoint,
                                      certificate_authority=certificate_authority)
         pools: dict[str, nodes.NodePoolResources] = {}
@@ -111,7 +105,7 @@ class EksCluster(HardenedCluster):
                 node_role=node_role, node_sg=sgs.node, subnet_ids=private_subnet_ids,
                 disk_key=disk_key,
                 depends_on=[cluster_addons.vpc_cni, cluster_addons.pod_identity_agent,
-                            cluster_addons.kube_proxy, *pod_network.configs],
+                            cluster_addons.kube_proxy],
             )
             self.implements(pool.launch_template, C.NODE_METADATA, C.NODE_PRIVATE, C.DISK_CMK,
                             C.NODE_TRUSTED_BOOT, C.NODE_OS)
@@ -132,6 +126,8 @@ class EksCluster(HardenedCluster):
         self.sandbox = nodes.SANDBOX
         self.provider = provider
         self.audit_bucket = trail.bucket.bucket
+        # Subscribe the on-call to it: audit delivery failures alarm here (audit.py).
+        self.audit_alarm_topic = trail.alarm_topic.arn
         self.register_outputs({
             "clusterName": cluster.name,
             "endpoint": self.endpoint,
@@ -140,6 +136,7 @@ class EksCluster(HardenedCluster):
             "oidcProviderArn": self.oidc_provider_arn,
             "kubeconfig": self.kubeconfig,
             "auditBucket": self.audit_bucket,
+            "auditAlarmTopic": self.audit_alarm_topic,
             "sandboxHandler": self.sandbox.handler,
             "controls": self.controls,
         })

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.context import AwsContext
-from components.aws.policy_docs import Condition, service_trust
+from components.aws.policy_docs import Condition, Statement, document, service_trust
 
 
 @dataclass
@@ -20,6 +20,7 @@ class ManagedRole:
     # The ARN the role will have, from its fixed name and the account (both known at preview).
     declared_arn: pulumi.Output[str]
     attachments: list[aws.iam.RolePolicyAttachment] = field(default_factory=list)
+    inline: list[aws.iam.RolePolicy] = field(default_factory=list)
 
     @property
     def arn(self) -> pulumi.Output[str]:
@@ -31,7 +32,7 @@ class ManagedRole:
 
     @property
     def ready(self) -> list[pulumi.Resource]:
-        return [self.role, *self.attachments]
+        return [self.role, *self.attachments, *self.inline]
 
 
 def role(ctx: AwsContext, purpose: str, service: pulumi.Input[str], description: str, *,
@@ -67,11 +68,14 @@ def role(ctx: AwsContext, purpose: str, service: pulumi.Input[str], description:
 
 def inline_policy(ctx: AwsContext, owner: ManagedRole, purpose: str,
                   policy: pulumi.Input[str]) -> aws.iam.RolePolicy:
-    return aws.iam.RolePolicy(
+    """An inline policy of `owner`; it joins `owner.ready`, so dependents wait for it."""
+    created = aws.iam.RolePolicy(
         f"{ctx.name}-{purpose}",
         aws.iam.RolePolicyArgs(name=purpose, role=owner.name, policy=policy),
         opts=ctx.opts(),
     )
+    owner.inline.append(created)
+    return created
 
 
 def cluster_role(ctx: AwsContext) -> ManagedRole:
@@ -79,11 +83,31 @@ def cluster_role(ctx: AwsContext) -> ManagedRole:
                 managed=["AmazonEKSClusterPolicy"], tag_session=True)
 
 
+# What a node calls itself before kubelet starts: its private DNS name (the Node name) from
+# EC2. nodeadm (AL2023) waits up to 10 minutes for it and then fails, so kubelet never starts
+# (awslabs/amazon-eks-ami nodeadm/internal/api/status.go; nodeadm/doc/examples.md lists
+# ec2:DescribeInstances as a node-role permission); Bottlerocket's pluto does the same for
+# hostname-override (bottlerocket-core-kit sources/api/pluto/src/ec2.rs).
+# DescribeInstances has no resource-level permissions, so the resource is "*"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+NODE_JOIN_ACTIONS = ["ec2:DescribeInstances"]
+
+
 def node_role(ctx: AwsContext) -> ManagedRole:
-    # The *minimal* worker policy (no ec2:Describe* sweep) plus pull-only ECR access; the
-    # VPC CNI gets its ENI permissions through Pod Identity instead of the node role.
-    return role(ctx, "node", "ec2.amazonaws.com", "managed node groups",
-                managed=["AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly"])
+    # AmazonEKSWorkerNodeMinimalPolicy grants only eks-auth:AssumeRoleForPodIdentity
+    # (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonEKSWorkerNodeMinimalPolicy.html);
+    # the one EC2 call a node needs to join is added inline rather than AmazonEKSWorkerNodePolicy's
+    # wider ec2:Describe* set (route tables, security groups, subnets, volumes, VPCs) and
+    # eks:DescribeCluster, which nodes here never call: the user data carries endpoint, CA and
+    # service CIDR. Pull-only ECR access; the VPC CNI gets its ENI permissions through Pod
+    # Identity instead of the node role.
+    created = role(ctx, "node", "ec2.amazonaws.com", "managed node groups",
+                   managed=["AmazonEKSWorkerNodeMinimalPolicy",
+                            "AmazonEC2ContainerRegistryPullOnly"])
+    inline_policy(ctx, created, "node-join", document(ctx, [Statement(
+        sid="FindOwnPrivateDnsName", effect="Allow", actions=NODE_JOIN_ACTIONS,
+        resources=["*"])]))
+    return created
 
 
 def pod_identity_role(ctx: AwsContext, purpose: str, description: str,

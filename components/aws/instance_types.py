@@ -42,7 +42,7 @@ _NITRO_BEFORE_GEN5 = {
 
 
 def parse(instance_type: str) -> tuple[str, int, str, str] | None:
-    match = _TYPE.match(instance_type)
+    match = _TYPE.fullmatch(instance_type)
     if not match:
         return None
     return match["family"], int(match["gen"]), match["attrs"], match["size"]

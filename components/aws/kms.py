@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from components.aws.context import AwsContext
 from components.aws.iam import ManagedRole
-from components.aws.policy_docs import Condition, Principal, Statement, document
+from components.aws.policy_docs import Condition, Principal, Statement, document, same_account
 
 USE_KEY = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
@@ -98,8 +98,10 @@ def disk_key(ctx: AwsContext) -> aws.kms.Key:
     ])
 
 
-def logs_key(ctx: AwsContext, writers: Sequence[ManagedRole]) -> aws.kms.Key:
-    """Audit trail: CloudWatch Logs (this account's log groups only), Firehose and the bucket."""
+def logs_key(ctx: AwsContext, writers: Sequence[ManagedRole],
+             alarms: pulumi.Input[str]) -> aws.kms.Key:
+    """Audit trail: CloudWatch Logs (this account's log groups only), Firehose and the bucket,
+    and CloudWatch alarms (`alarms`: an ARN pattern) publishing to the audit alarm topic."""
     logs_service = pulumi.Output.concat("logs.", ctx.region, ".", ctx.dns_suffix)
     return customer_key(ctx, "audit", "control-plane audit logs and flow logs", [
         Statement(
@@ -117,4 +119,14 @@ def logs_key(ctx: AwsContext, writers: Sequence[ManagedRole]) -> aws.kms.Key:
         Statement(sid="AuditWritersUse", effect="Allow", actions=USE_KEY, resources=["*"],
                   principals=[Principal(type="AWS",
                                         identifiers=[w.declared_arn for w in writers])]),
+        # CloudWatch can publish to a KMS-encrypted SNS topic only with these two actions on
+        # its key (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+        # only for this account's audit alarms (confused-deputy guard).
+        Statement(
+            sid="AuditAlarmsPublish", effect="Allow",
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
+            principals=[Principal(type="Service", identifiers=["cloudwatch.amazonaws.com"])],
+            conditions=[same_account(ctx),
+                        Condition(test="ArnLike", variable="aws:SourceArn", values=[alarms])],
+        ),
     ], depends_on=[w.role for w in writers])

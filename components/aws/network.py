@@ -1,8 +1,12 @@
 """The cluster's own VPC: private node/pod subnets in 3 AZs, NAT-only public subnets, flow logs.
 
-The spec's pod CIDR becomes a secondary VPC CIDR with one pod subnet per AZ: the VPC CNI's
-custom networking (ENIConfig per zone, see addons.py) places pod IPs there, so pods never
-consume node-subnet addresses and the range matches what AKS/GKE use for pods.
+The spec's pod CIDR becomes a secondary VPC CIDR with one pod subnet per AZ. The VPC CNI's
+enhanced subnet discovery places pod IPs there from the subnet tags alone (no ENIConfig, so no
+Kubernetes API call): pod subnets carry `kubernetes.io/role/cni=1` (plus the cluster-scoped
+`cni.networking.k8s.aws/cluster/<name>`), node subnets `kubernetes.io/role/cni=0`, which
+excludes them, and the node's primary ENI in them, from pod IP allocation
+(https://docs.aws.amazon.com/eks/latest/userguide/cni-subnet-selection.html). Pods never consume
+node-subnet addresses and the range matches what AKS/GKE use for pods.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from components.aws.iam import ManagedRole
 from components.spec import SpecError
 
 AZ_COUNT = 3
+CNI_ROLE_TAG = "kubernetes.io/role/cni"  # "1": pod IPs from here; "0": never
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,8 @@ def build_network(ctx: AwsContext, flow_log_group: aws.cloudwatch.LogGroup,
                 vpc_id=vpc.id, cidr_block=plan.private[i], availability_zone=zone,
                 map_public_ip_on_launch=False, region=region,
                 tags=ctx.tags(**{"Name": f"ztc-{name}-private-{suffix}", "tier": "nodes",
-                                 cluster_tag: "shared", "kubernetes.io/role/internal-elb": "1"}),
+                                 cluster_tag: "shared", "kubernetes.io/role/internal-elb": "1",
+                                 CNI_ROLE_TAG: "0"}),
             ),
             opts=ctx.opts(),
         )
@@ -163,7 +169,8 @@ def build_network(ctx: AwsContext, flow_log_group: aws.cloudwatch.LogGroup,
                 vpc_id=vpc.id, cidr_block=plan.pods[i], availability_zone=zone,
                 map_public_ip_on_launch=False, region=region,
                 tags=ctx.tags(**{"Name": f"ztc-{name}-pods-{suffix}", "tier": "pods",
-                                 cluster_tag: "shared"}),
+                                 cluster_tag: "shared", CNI_ROLE_TAG: "1",
+                                 f"cni.networking.k8s.aws/cluster/{name}": "shared"}),
             ),
             # The secondary CIDR must be attached before a subnet can be carved from it.
             opts=ctx.opts(depends_on=[pod_range]),

@@ -1,6 +1,6 @@
 """Managed node groups on hardened launch templates (one per pool).
 
-Every pool: custom AMI verified for NitroTPM + UEFI (ami.py), IMDSv2 only with hop limit 1
+Every pool: AMI verified for NitroTPM + UEFI Secure Boot (ami.py), IMDSv2 only, hop limit 1
 (pods cannot reach node credentials; they use Pod Identity), one network interface without a
 public IP, EBS volumes encrypted with the cluster's disk key, no key pair and no
 `remote_access` (no SSH). system/general run Bottlerocket; sandbox runs AL2023 + gVisor.
@@ -83,7 +83,11 @@ def build_node_pool(ctx: AwsContext, pool_name: str, pool: NodePool, *, join: Cl
     sandboxed = pool_name == "sandbox"
     family: ami.ImageFamily = "al2023" if sandboxed else "bottlerocket"
     arch = instance_types.architecture(pool.machine_type)
-    labels = {POOL_LABEL: pool_name, **({SANDBOX_LABEL: SANDBOX_VALUE} if sandboxed else {})}
+    # The sandbox label is what the sandbox RuntimeClass selects: only a node that verified
+    # gVisor sets it (userdata.py), so it is neither in the node group's labels nor in the
+    # labels every node registers with. The NoSchedule taint keeps other pods off regardless.
+    labels = {POOL_LABEL: pool_name}
+    sandbox_labels = {SANDBOX_LABEL: SANDBOX_VALUE}
     taints = SANDBOX.tolerations if sandboxed else ()
 
     def render(args: list[str]) -> str:
@@ -91,7 +95,8 @@ def build_node_pool(ctx: AwsContext, pool_name: str, pool: NodePool, *, join: Cl
         if sandboxed:
             text = userdata.al2023_gvisor_user_data(
                 cluster_name=cluster_name, endpoint=endpoint, certificate_authority=ca,
-                service_cidr=ctx.spec.service_cidr, labels=labels, taints=taints)
+                service_cidr=ctx.spec.service_cidr, labels=labels,
+                sandbox_labels=sandbox_labels, taints=taints)
         else:
             text = userdata.bottlerocket_settings(
                 cluster_name=cluster_name, endpoint=endpoint, certificate_authority=ca,
@@ -105,7 +110,7 @@ def build_node_pool(ctx: AwsContext, pool_name: str, pool: NodePool, *, join: Cl
         f"{name}-{pool_name}",
         aws.ec2.LaunchTemplateArgs(
             name=f"ztc-{name}-{pool_name}",
-            description=f"ztc {name} {pool_name} nodes ({family}, NitroTPM + UEFI)",
+            description=f"ztc {name} {pool_name} nodes ({family}, NitroTPM + Secure Boot)",
             image_id=ami.trusted_image(ctx, family, arch, pool_name),
             instance_type=pool.machine_type,
             user_data=user_data,

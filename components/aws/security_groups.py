@@ -44,6 +44,10 @@ def _group(ctx: AwsContext, role: str, vpc_id: pulumi.Input[str], description: s
     )
 
 
+def _label(cidr: str) -> str:
+    return cidr.replace("/", "-").replace(".", "-").replace(":", "-")
+
+
 def _tcp(port: int) -> dict:
     return {"ip_protocol": "tcp", "from_port": port, "to_port": port}
 
@@ -73,6 +77,14 @@ def build_security_groups(ctx: AwsContext, vpc_id: pulumi.Input[str]) -> Securit
     # Nodes -> API server.
     ingress("cluster-in-api", cluster, "nodes to the Kubernetes API",
             referenced_security_group_id=node.id, **_tcp(443))
+    # Admitted networks -> the private API endpoint, over peering/VPN: EKS says the control
+    # plane security group must allow 443 from a connected network
+    # (https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html#private-access).
+    deployer = set(ctx.posture.deployer.networks) if ctx.posture.deployer else set()
+    for cidr in ctx.posture.api_source_networks():
+        who = "deployer (cluster phase)" if cidr in deployer else "authorized"
+        ingress(f"cluster-in-api-{_label(cidr)}", cluster,
+                f"Kubernetes API from the {who} network {cidr}", cidr_ipv4=cidr, **_tcp(443))
     egress("node-out-api", node, "nodes to the Kubernetes API",
            referenced_security_group_id=cluster.id, **_tcp(443))
     # Control plane -> kubelet (logs, exec, metrics) and -> the charts' webhooks (cert-manager's
@@ -94,8 +106,7 @@ def build_security_groups(ctx: AwsContext, vpc_id: pulumi.Input[str]) -> Securit
     # The explicit egress allows of the workload namespaces (NetworkPolicy enforces per pod).
     cidrs = sorted({c for ns in ctx.posture.workload_namespaces for c in ns.egress_to_cidrs})
     for cidr in cidrs:
-        label = cidr.replace("/", "-").replace(".", "-").replace(":", "-")
-        egress(f"node-out-{label}", node, f"workload egress allow to {cidr}",
+        egress(f"node-out-{_label(cidr)}", node, f"workload egress allow to {cidr}",
                cidr_ipv4=cidr if ":" not in cidr else None,
                cidr_ipv6=cidr if ":" in cidr else None, ip_protocol="-1")
     return SecurityGroups(cluster=cluster, node=node)

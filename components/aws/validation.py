@@ -5,25 +5,45 @@ from __future__ import annotations
 from components.aws import instance_types
 from components.spec import ClusterSpec, SpecError, cluster_key
 
+POOLS = ("system", "general", "sandbox")
+
+
+def image_key(cluster: ClusterSpec, pool: str, prefix: str) -> str:
+    """The config key that chose a pool's AMI: `aws.amiIds.<pool>`, or the older `aws.amiId`.
+
+    `prefix` is the cluster's key (components.spec.cluster_key)."""
+    settings = cluster.aws
+    if settings and settings.image_for(pool) and not (
+            settings.ami_ids and getattr(settings.ami_ids, pool)):
+        return f"{prefix}.aws.amiId"
+    return f"{prefix}.aws.amiIds.{pool}"
+
 
 def eks_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     """Config problems only EKS cares about; each names the config key and the fix."""
     prefix = cluster_key(cluster.name, index)
     problems: list[str] = []
-    for pool_name in ("system", "general", "sandbox"):
+    for pool_name in POOLS:
         pool = getattr(cluster.node_pools, pool_name)
         problem = instance_types.nitro_problem(pool.machine_type)
         if problem:
             problems.append(f"{prefix}.nodePools.{pool_name}.machineType: {problem}")
-    arches = {
-        instance_types.architecture(getattr(cluster.node_pools, p).machine_type)
-        for p in ("system", "general")
-    }
-    if cluster.aws is not None and cluster.aws.ami_id and len(arches) > 1:
-        problems.append(
-            f"{prefix}.aws.amiId: one custom AMI cannot serve both x86_64 and arm64 pools; "
-            "give nodePools.system and nodePools.general the same CPU architecture"
-        )
+    # One AMI has one CPU architecture: pools sharing an image must share it too.
+    if cluster.aws is not None:
+        served: dict[str, tuple[str, str]] = {}
+        for pool_name in POOLS:
+            image = cluster.aws.image_for(pool_name)
+            if image is None:
+                continue
+            arch = instance_types.architecture(getattr(cluster.node_pools, pool_name).machine_type)
+            first_pool, first_arch = served.setdefault(image, (pool_name, arch))
+            if arch != first_arch:
+                problems.append(
+                    f"{image_key(cluster, pool_name, prefix)}: {image} cannot serve both "
+                    f"{first_arch} (nodePools.{first_pool}) and {arch} "
+                    f"(nodePools.{pool_name}); give the pools the same CPU architecture or "
+                    "each its own image in amiIds"
+                )
     return problems
 
 

@@ -36,7 +36,7 @@ _SIZE = re.compile(
 
 
 def parse_size(size: str) -> tuple[str, str, int] | None:
-    match = _SIZE.match(size)
+    match = _SIZE.fullmatch(size)
     if not match:
         return None
     return match["family"], match["features"], int(match["version"] or 1)

@@ -35,13 +35,13 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
     problems: list[str] = []
     if cluster.cloud != "gcp":
         return [f"{key}.cloud: {cluster.cloud!r} is not gcp; GkeCluster only builds GKE clusters"]
-    zone = _ZONE.match(cluster.region)
+    zone = _ZONE.fullmatch(cluster.region)
     if zone:
         problems.append(
             f"{key}.region: {cluster.region!r} is a zone; GKE clusters here are regional "
             f"(control plane and nodes spread over zones), use the region {zone.group(1)!r}"
         )
-    elif not _REGION.match(cluster.region):
+    elif not _REGION.fullmatch(cluster.region):
         problems.append(
             f"{key}.region: {cluster.region!r} is not a Google Cloud region; use a name such "
             "as europe-west1 or us-central1"
@@ -50,7 +50,7 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
         pool = getattr(cluster.node_pools, pool_name)
         mkey = f"{key}.nodePools.{pool_name}.machineType"
         machine = pool.machine_type
-        if not _MACHINE_TYPE.match(machine):
+        if not _MACHINE_TYPE.fullmatch(machine):
             problems.append(
                 f"{mkey}: {machine!r} is not a Compute Engine machine type (this looks like "
                 "another cloud's size); use one such as n2-standard-4"
@@ -78,7 +78,7 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
             f"control plane a /28 of the upper half); use /{MAX_NODE_PREFIX} or larger"
         )
     for label, value in cluster.labels.items():
-        if not _LABEL_VALUE.match(value):
+        if not _LABEL_VALUE.fullmatch(value):
             problems.append(
                 f"{key}.labels.{label}: {value!r} is not a valid GCP label value; use at most 63 "
                 "lowercase letters, digits, '_' or '-'"

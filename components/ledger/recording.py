@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from components.ledger.chain import ChainVerifier, append, head_link
+from components.ledger.chain import ChainVerifier, LedgerError, append, head_link, verify
 from components.ledger.code import CodeDigestError, code_digest
 from components.ledger.entry import GENESIS_PREV, Signer, build_entry
 from components.ledger.state import resources_from_stack_export, state_digest
@@ -64,12 +64,22 @@ def record_stack_export(
 ) -> dict[str, Any]:
     """Append the entry for a deployed stack (`pulumi stack export` JSON) and return it.
 
-    The project defaults to the one named in the export's URNs; `preflight` checks the
-    signer's chain before anything is written (see `append`).
+    The project defaults to the one named in the export's URNs. With `preflight` (the
+    verifier `ztc ledger verify` uses, with its CRLs) nothing is written unless the signer's
+    chain verifies and is not revoked, and the ledger already stored verifies from its first
+    entry to its head (no gap, no broken link): a new entry never extends a broken record.
     """
-    project = project or project_of_export(document) or DEFAULT_PROJECT
     state = state_digest(resources_from_stack_export(document))
+    project = project or project_of_export(document) or DEFAULT_PROJECT
     code = code_digest(repo_dir)
+    if preflight is not None:
+        report = verify(store, preflight)
+        if report.broken is not None:
+            raise LedgerError(
+                f"refusing to record: the ledger in {store.location} is broken at entry "
+                f"{report.broken.seq} ({report.broken.reason}); run `ztc ledger verify` and "
+                "repair it first"
+            )
     return append(
         store, signer=signer, stack=stack, project=project,
         state=state.as_dict(), code=code.as_dict(), preflight=preflight,
@@ -78,8 +88,10 @@ def record_stack_export(
 
 def project_of_export(document: Mapping[str, Any]) -> str | None:
     """`urn:pulumi:<stack>::<project>::…` of the first resource, if any."""
-    for res in (document.get("deployment") or {}).get("resources") or []:
-        parts = str(res.get("urn", "")).split("::")
+    deployment = document.get("deployment") if isinstance(document, Mapping) else None
+    resources = deployment.get("resources") if isinstance(deployment, Mapping) else None
+    for res in resources if isinstance(resources, list) else []:
+        parts = str(res.get("urn", "") if isinstance(res, Mapping) else "").split("::")
         if len(parts) >= 3:
             return parts[1]
     return None

@@ -106,15 +106,24 @@ def resources_from_stack_export(document: Mapping[str, Any]) -> list[dict[str, A
     The name is the last `::` part of the URN; inputs are the state's recorded inputs
     (after the provider's Check, so they include defaults the provider filled in).
     """
-    deployment = document.get("deployment")
+    deployment = document.get("deployment") if isinstance(document, Mapping) else None
     if not isinstance(deployment, Mapping):
         raise StackExportError(
             "not a `pulumi stack export` document: no `deployment` object "
             "(pipe the output of `pulumi stack export -s <stack>` into `ztc ledger record`)"
         )
+    resources = deployment.get("resources") or []
+    if not isinstance(resources, list) or not all(isinstance(r, Mapping) for r in resources):
+        raise StackExportError(
+            "`deployment.resources` must be a list of objects, as `pulumi stack export` writes"
+        )
     out = []
-    for res in deployment.get("resources") or []:
+    for res in resources:
         urn = res.get("urn", "")
+        if not isinstance(urn, str) or not isinstance(res.get("type", ""), str):
+            raise StackExportError("each resource's `urn` and `type` must be strings")
+        if not isinstance(res.get("inputs") or {}, Mapping):
+            raise StackExportError(f"resource {urn[:120]}: `inputs` must be an object")
         if res.get("delete"):  # pending delete: not part of the desired state
             continue
         out.append(

@@ -18,7 +18,7 @@ def entry_name(seq: int) -> str:
 
 def seq_of(name: str) -> int | None:
     """The sequence number in an entry's name, or None for anything else (temp files)."""
-    match = ENTRY_NAME.match(name)
+    match = ENTRY_NAME.fullmatch(name)
     return int(match.group(1)) if match else None
 
 

@@ -58,9 +58,13 @@ RENEW_FRACTION = 2 / 3
 # replaces it with an OID under its own PEN before the first production deployer cert.
 ZTC_PRIVATE_ARC = "1.3.6.1.4.1.32473.7"
 CHANGE_LEDGER_SIGNING_OID = ObjectIdentifier(f"{ZTC_PRIVATE_ARC}.1.1")
+# "Change ledger" certificate policy, same placeholder arc: a ledger signing CA and its deployer
+# certificates assert it, so a ledger signer is told from a cluster intermediate by policy too.
+CHANGE_LEDGER_POLICY_OID = ObjectIdentifier(f"{ZTC_PRIVATE_ARC}.2.1")
 
-_SPIFFE_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
-_TRUST_DOMAIN = re.compile(r"^[a-z0-9._-]{1,255}$")
+# Used with fullmatch: `$` in re.match would also accept a trailing newline.
+_SPIFFE_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
+_TRUST_DOMAIN = re.compile(r"[a-z0-9._-]{1,255}")
 
 
 class PkiError(ValueError):
@@ -178,7 +182,7 @@ def load_certificate(pem: str | bytes) -> x509.Certificate:
 
 
 def validate_trust_domain(trust_domain: str) -> str:
-    if not _TRUST_DOMAIN.match(trust_domain):
+    if not _TRUST_DOMAIN.fullmatch(trust_domain):
         raise PkiError(
             f"trust domain {trust_domain!r} is invalid: use lowercase letters, digits, '.', "
             "'-' and '_' (SPIFFE)"
@@ -190,7 +194,7 @@ def spiffe_id(trust_domain: str, namespace: str, service_account: str) -> str:
     """The workload identity `spiffe://<trust-domain>/ns/<ns>/sa/<sa>` (Istio/Linkerd form)."""
     validate_trust_domain(trust_domain)
     for what, segment in (("namespace", namespace), ("service account", service_account)):
-        if not _SPIFFE_PATH_SEGMENT.match(segment) or segment in (".", ".."):
+        if not _SPIFFE_PATH_SEGMENT.fullmatch(segment) or segment in (".", ".."):
             raise PkiError(f"{what} {segment!r} is not a valid SPIFFE path segment")
     return f"spiffe://{trust_domain}/ns/{namespace}/sa/{service_account}"
 
@@ -205,7 +209,7 @@ def parse_spiffe_id(uri: str) -> tuple[str, str]:
     validate_trust_domain(parts.netloc)
     segments = parts.path.split("/")[1:]
     if not parts.path or any(
-        not _SPIFFE_PATH_SEGMENT.match(s) or s in (".", "..") for s in segments
+        not _SPIFFE_PATH_SEGMENT.fullmatch(s) or s in (".", "..") for s in segments
     ):
         raise PkiError(f"{uri!r} has an invalid SPIFFE path")
     return parts.netloc, parts.path
@@ -436,6 +440,37 @@ def issue_workload_certificate(
 # ---------------------------------------------------------------------------- change-ledger signing
 
 
+def _ledger_policy() -> x509.CertificatePolicies:
+    return x509.CertificatePolicies([x509.PolicyInformation(CHANGE_LEDGER_POLICY_OID, None)])
+
+
+def ledger_signing_ca_problem(ca: x509.Certificate) -> str | None:
+    """Why `ca` is not a ledger signing CA (from `issue_signing_intermediate`), or None.
+
+    A ledger signing CA is a CA below the root whose EKU is the ledger EKU (not
+    anyExtendedKeyUsage, not absent) and which asserts the ledger certificate policy. Cluster
+    intermediates have neither, and their keys sit in every cluster's cert-manager Secret, so
+    nothing they issue may sign the change record.
+    """
+    name = ca.subject.rfc4514_string() or "(empty subject)"
+    if ca.issuer == ca.subject:
+        return f"{name} is a root; deployer certificates come from a ledger signing CA below it"
+    try:
+        basic = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
+        eku = ca.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        policies = ca.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    except x509.ExtensionNotFound:
+        return (
+            f"{name} is not a ledger signing CA (no ledger EKU and certificate policy); only a CA "
+            "from `ztc pki issue ledger-ca` may issue deployer certificates"
+        )
+    if not basic.ca or list(eku) != [CHANGE_LEDGER_SIGNING_OID]:
+        return f"{name} is not a ledger signing CA: its EKU must be the ledger EKU alone"
+    if CHANGE_LEDGER_POLICY_OID not in [p.policy_identifier for p in policies]:
+        return f"{name} is not a ledger signing CA: it does not assert the ledger policy"
+    return None
+
+
 def issue_signing_intermediate(
     root: CertifiedKey,
     name: str = "change-ledger",
@@ -463,6 +498,7 @@ def issue_signing_intermediate(
             (x509.BasicConstraints(ca=True, path_length=0), True),
             (_ca_key_usage(), True),
             (x509.ExtendedKeyUsage([CHANGE_LEDGER_SIGNING_OID]), False),
+            (_ledger_policy(), False),
         ],
     )
     return CertifiedKey(certificate, key)
@@ -484,7 +520,7 @@ def issue_deployer_certificate(
     only (critical), key usage digitalSignature + contentCommitment (non-repudiation).
     """
     settings = settings or PkiSettings()
-    if not deployer or not _SPIFFE_PATH_SEGMENT.match(deployer):
+    if not deployer or not _SPIFFE_PATH_SEGMENT.fullmatch(deployer):
         raise PkiError(
             f"deployer name {deployer!r} is invalid: use letters, digits, '.', '-' and '_'"
         )
@@ -499,9 +535,74 @@ def issue_deployer_certificate(
             (x509.BasicConstraints(ca=False, path_length=None), True),
             (_signing_key_usage(content_commitment=True), True),
             (x509.ExtendedKeyUsage([CHANGE_LEDGER_SIGNING_OID]), True),
+            (_ledger_policy(), False),
         ],
     )
     return CertifiedKey(certificate, key, chain=(issuer.certificate, *issuer.chain))
+
+
+# ---------------------------------------------------------------------------- issuance checks
+
+IssueKind = Literal["intermediate", "workload", "ledger-ca", "deployer"]
+_ROOT_NAME = re.compile(r"(?P<domain>[a-z0-9._-]{1,255}) root CA G\d+")
+
+
+def root_trust_domain(root: x509.Certificate) -> str | None:
+    """The trust domain a root from `create_root_ca` was made for (None for other roots)."""
+    for attribute in root.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
+        match = _ROOT_NAME.fullmatch(str(attribute.value))
+        if match:
+            return match["domain"]
+    return None
+
+
+def issuance_problem(
+    issuer: x509.Certificate, kind: IssueKind, trust_domain: str | None = None
+) -> str | None:
+    """Why `issuer` must not issue a `kind` certificate (for `trust_domain`), or None.
+
+    Refuses what could never verify, before a key is written: a leaf as issuer, a CA with no
+    path length left, a workload outside the intermediate's trust domain, an intermediate
+    outside the root's trust domain, a deployer certificate from anything but a ledger
+    signing CA, a ledger signing CA from anything but the root.
+    """
+    name = issuer.subject.rfc4514_string() or "(empty subject)"
+    try:
+        basic = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value
+        usage = issuer.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return f"{name} is not a CA certificate; issue from a root or an intermediate"
+    if not basic.ca or not usage.key_cert_sign:
+        return f"{name} is a leaf certificate, which cannot issue; give a CA (--ca-cert)"
+    if kind in ("intermediate", "ledger-ca"):
+        if issuer.issuer != issuer.subject:
+            return f"{name} is not the root; {kind} certificates are issued by the root"
+        if basic.path_length is not None and basic.path_length < 1:
+            return f"{name} has path length 0, so a CA below it would not verify"
+    if kind == "intermediate":
+        domain = root_trust_domain(issuer)
+        if domain and trust_domain and not (
+            trust_domain == domain or trust_domain.endswith("." + domain)
+        ):
+            return (
+                f"trust domain {trust_domain} is outside the root's trust domain {domain}; "
+                f"use <cluster>.{domain}"
+            )
+    if kind == "workload":
+        allowed = constrained_trust_domains(issuer)
+        if not allowed:
+            return (
+                f"{name} has no name constraints; workload certificates come from a cluster "
+                "intermediate (`ztc pki issue intermediate`)"
+            )
+        if trust_domain not in allowed:
+            return (
+                f"trust domain {trust_domain} is outside the intermediate's "
+                f"{', '.join(allowed)}; the certificate would never verify"
+            )
+    if kind == "deployer":
+        return ledger_signing_ca_problem(issuer)
+    return None
 
 
 # ---------------------------------------------------------------------------- CRLs
@@ -764,6 +865,13 @@ def verify_deployer_certificate(
     usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     if not usage.digital_signature:
         raise PkiVerificationError("the deployer certificate may not sign (no digitalSignature)")
+    # Exactly root -> ledger signing CA -> deployer: a chain through a cluster intermediate, or
+    # a deployer certificate straight from the root, is never a ledger signer.
+    problem = ledger_signing_ca_problem(chain[1])
+    if problem is None and len(chain) != 3:
+        problem = "a deployer chain is the deployer, its ledger signing CA and the root only"
+    if problem is not None:
+        raise PkiVerificationError(f"not issued by a ledger signing CA: {problem}")
     return chain
 
 

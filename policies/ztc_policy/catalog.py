@@ -25,11 +25,13 @@ def _c(id_: str, title: str, principle: str, aws: str, azure: str, gcp: str) -> 
 
 
 CONTROLS: tuple[Control, ...] = (
-    _c("ZT-API-PRIVATE", "Control plane private or allow-listed, never 0.0.0.0/0",
+    _c("ZT-API-PRIVATE", "Control plane private, reached only from admitted private ranges",
        "central network control",
-       "vpcConfig endpointPublicAccess=false (or publicAccessCidrs without 0.0.0.0/0)",
-       "apiServerAccessProfile enablePrivateCluster (or authorizedIPRanges)",
-       "privateClusterConfig enablePrivateEndpoint + masterAuthorizedNetworksConfig"),
+       "vpcConfig endpointPublicAccess=false; the cluster SG admits the deployer/authorized "
+       "private ranges on 443",
+       "apiServerAccessProfile enablePrivateCluster + VNet integration; the API subnet NSG "
+       "admits the ranges",
+       "privateClusterConfig enablePrivateEndpoint + master authorized networks (private only)"),
     _c("ZT-NODE-PRIVATE", "Nodes have no public IPs", "no trust from network location",
        "launch template without public IP", "enableNodePublicIP=false",
        "privateClusterConfig enablePrivateNodes"),
@@ -38,7 +40,8 @@ CONTROLS: tuple[Control, ...] = (
        "security groups and rules", "NSG rules", "VPC firewall rules"),
     _c("ZT-NODE-TRUSTED-BOOT", "Secure boot + TPM root of trust + integrity monitoring",
        "TPM root of trust",
-       "equivalent: UEFI + NitroTPM AMI (tpmSupport v2.0, bootMode uefi)",
+       "equivalent: per-pool AMI with UEFI Secure Boot keys (uefiData) + NitroTPM "
+       "(tpmSupport v2.0, bootMode uefi), asserted at deploy",
        "Trusted Launch: enableSecureBoot + enableVTPM",
        "shielded nodes: secure boot + integrity monitoring"),
     _c("ZT-NODE-OS", "Minimal OS, auto upgrade/repair, no SSH", "minimal attack surface",

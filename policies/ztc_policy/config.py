@@ -6,6 +6,7 @@ rules always read through `settings()`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,7 +33,7 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
 # Control-specific settings beyond exemptions (policy name -> property -> JSON schema).
 EXTRA: dict[str, dict[str, dict[str, Any]]] = {
     "ZT-VERSION": {
-        "minKubernetesVersion": {"type": "string", "default": "1.32",
+        "minKubernetesVersion": {"type": "string", "default": "1.32", "pattern": r"^v?\d+\.\d+",
                                  "description": "Oldest supported Kubernetes minor version."},
     },
     "ZT-NODE-METADATA": {
@@ -74,7 +75,35 @@ def schema_properties(policy: str) -> dict[str, dict[str, Any]]:
 
 
 def settings(policy: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The policy's config with schema defaults filled in."""
-    out = {k: v.get("default") for k, v in schema_properties(policy).items() if "default" in v}
-    out.update(dict(given or {}))
+    """The policy's config with schema defaults filled in; a value of the wrong type is replaced
+    by the default (and reported by `problems`)."""
+    schema = schema_properties(policy)
+    out = {k: v.get("default") for k, v in schema.items() if "default" in v}
+    for key, value in (given.items() if isinstance(given, Mapping) else ()):
+        if key == "exemptions" or key not in schema or _fits(value, schema[key]):
+            out[key] = value  # exemptions are checked entry by entry (exemptions.py)
     return out
+
+
+def problems(policy: str, given: Mapping[str, Any] | None) -> list[str]:
+    """Config values that do not fit the policy's schema, each naming its key."""
+    schema = schema_properties(policy)
+    return [f"policy config {policy}.{key}={value!r:.80} is not {_WORDS[schema[key]['type']]}; "
+            "the default applies until it is fixed"
+            for key, value in (given.items() if isinstance(given, Mapping) else ())
+            if key != "exemptions" and key in schema and not _fits(value, schema[key])]
+
+
+_WORDS = {"integer": "an integer", "string": "a string of the documented form", "array": "a list of strings"}
+
+
+def _fits(value: Any, schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool) or (
+            isinstance(value, float) and value.is_integer())
+    if kind == "string":
+        return isinstance(value, str) and re.match(schema.get("pattern", ""), value) is not None
+    if kind == "array":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return True

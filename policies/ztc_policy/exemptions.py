@@ -19,7 +19,7 @@ def apply(findings: Iterable[Finding], cfg: Mapping[str, Any], policy: str,
 
     `names(urn)` gives every name a finding's resource answers to (URN, name, cluster).
     """
-    exemptions, problems = _parse(cfg.get("exemptions") or [], policy, control)
+    exemptions, problems = parse(cfg.get("exemptions") or [], policy, control)
     out: list[Finding] = list(problems)
     now = today()
     for f in findings:
@@ -34,20 +34,25 @@ def apply(findings: Iterable[Finding], cfg: Mapping[str, Any], policy: str,
     return out
 
 
-def _parse(raw: Any, policy: str, default: str | None) -> tuple[list[dict], list[Finding]]:
+def parse(raw: Any, policy: str, default: str | None) -> tuple[list[dict], list[Finding]]:
+    """A policy's exemptions ({resource, control, reason, expires: date}) and, for each entry
+    that is malformed, a violation naming its config key."""
     good, bad = [], []
     entries = raw if isinstance(raw, list) else [raw]
     for i, e in enumerate(entries):
         key = f"policy config {policy}.exemptions[{i}]"
         control = e.get("control") if isinstance(e, dict) else None
-        shown = control or default or "config"
-        if not isinstance(e, dict) or not e.get("resource") or not e.get("reason"):
-            bad.append(fail(shown, f"{key} needs resource, control, reason and expires"))
+        control = control if isinstance(control, str) and control else None
+        shown = control or default
+        if not isinstance(e, dict) or not isinstance(e.get("resource"), str) or not e.get(
+                "resource") or not isinstance(e.get("reason"), str) or not e.get("reason"):
+            bad.append(fail(shown, f"{key} needs resource, control, reason and expires "
+                                   "(strings)"))
             continue
         try:
             expires = dt.date.fromisoformat(str(e.get("expires")))
         except ValueError:
-            bad.append(fail(shown, f"{key}.expires={e.get('expires')!r} is not a date; "
+            bad.append(fail(shown, f"{key}.expires={e.get('expires')!r:.40} is not a date; "
                             "write YYYY-MM-DD"))
             continue
         good.append({"resource": e["resource"], "control": control, "reason": e["reason"],

@@ -1,18 +1,34 @@
-"""What a rule returns: a failed or unverifiable control, worded so the message names it."""
+"""What a rule returns (a failed or unverifiable control), and how the pack reports it.
+
+Every diagnostic the pack reports is the finding's human line, then one machine-readable
+trailer line the pack owns: `ztc-finding {"control": ..., "status": ..., "cluster": ...}`.
+`decode()` is the one place that reads it back (the report's matrix keys on its fields, never on
+the wording), so rewording a message changes no matrix cell.
+"""
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from .catalog import CONTROL_IDS
-from .values import MISSING, UNKNOWN, contains_unknown, lookup
+from .values import (
+    MISSING,
+    UNREADABLE,
+    contains_unknown,
+    contains_value,
+    is_unknown,
+    lookup_raw,
+    shape_problem,
+)
 
-# Every diagnostic of an unknown value carries this phrase; the report keys on it.
+# Every diagnostic of an unknown value carries this phrase (for people; the report reads the
+# trailer's status).
 UNVERIFIABLE_MARK = "could not be verified at preview"
-_CONTROL_RE = re.compile(r"\[(ZT-[A-Z-]+)\]")
+TRAILER = "ztc-finding "
+_SHOWN = 200  # characters of a found value or an error quoted in a message
 
 
 class Status(StrEnum):
@@ -23,7 +39,7 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Finding:
-    control: str
+    control: str | None  # None: a finding of no single control (the pack could not read it)
     status: Status
     detail: str
     urn: str | None = None  # stack rules point at the offending resource
@@ -32,16 +48,58 @@ class Finding:
     @property
     def message(self) -> str:
         where = f" (cluster {self.cluster})" if self.cluster else ""
-        return f"[{self.control}]{where} {self.detail}"
+        return f"[{self.control}]{where} {self.detail}" if self.control else (
+            f"{where.strip()} {self.detail}".strip())
+
+    @property
+    def wire(self) -> str:
+        """The reported text: the human line, then the structured trailer."""
+        fields = {"control": self.control, "status": str(self.status), "cluster": self.cluster}
+        return f"{self.message}\n{TRAILER}{json.dumps(fields, sort_keys=True)}"
 
 
-def fail(control: str, detail: str, **kw: Any) -> Finding:
+@dataclass(frozen=True)
+class Reported:
+    """A diagnostic's finding, read back from its trailer."""
+
+    control: str | None  # a catalog ID, or None (a finding of no single control)
+    status: Status
+    cluster: str | None
+    text: str  # the human text, without the SDK's description line or the trailer
+
+
+def decode(message: str, description: str = "") -> Reported | None:
+    """The finding a diagnostic carries; None when it has no valid trailer (not the pack's own
+    report, e.g. the SDK's "can't run policy" advisory)."""
+    lines = (message or "").splitlines()
+    at = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith(TRAILER)), None)
+    if at is None:
+        return None
+    try:
+        fields = json.loads(lines[at][len(TRAILER):])
+        status = Status(fields["status"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    control, cluster = fields.get("control"), fields.get("cluster")
+    body = lines[:at]
+    if description and body and body[0] == description.splitlines()[0]:
+        body = body[len(description.splitlines()):]
+    return Reported(control if control in CONTROL_IDS else None, status,
+                    cluster if isinstance(cluster, str) else None, "\n".join(body).strip())
+
+
+def fail(control: str | None, detail: str, **kw: Any) -> Finding:
     return Finding(control, Status.FAIL, detail, **kw)
 
 
 def unverifiable(control: str, what: str, why: str = "value unknown", **kw: Any) -> Finding:
     return Finding(control, Status.UNVERIFIABLE, f"{what} {UNVERIFIABLE_MARK} ({why}); "
                    "the control is not proven until it is", **kw)
+
+
+def shown(value: Any) -> str:
+    text = "unset" if value is MISSING else repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
 def expect(props: Any, path: str, ok: Any, *, control: str, default: Any = MISSING,
@@ -51,21 +109,21 @@ def expect(props: Any, path: str, ok: Any, *, control: str, default: Any = MISSI
     `why` describes the violation; `{value}` in it is replaced by what was found.
     `reference=True` marks a check that only needs the field set (a key ARN, an identity id):
     an unknown value there is a computed reference, so it is set; any other unknown value
-    could not be verified.
+    could not be verified. A value of the wrong shape is a violation naming the field, never an
+    error: the pack must answer whatever it is sent.
     """
-    value = lookup(props, path)
-    if value is UNKNOWN or contains_unknown(value):
+    value = lookup_raw(props, path)
+    if is_unknown(value) or contains_unknown(value):
+        if contains_value(value, UNREADABLE):
+            return [unverifiable(control, path, "a value the policy SDK cannot read: NaN, Infinity or a malformed asset or secret")]
         return [] if reference else [unverifiable(control, path)]
     if value is MISSING:
+        problem = shape_problem(props, path)
+        if problem:
+            return [fail(control, f"{path} cannot be read: {problem}")]
         value = default
-    shown = "unset" if value is MISSING else repr(value)
-    return [] if ok(value) else [fail(control, why.replace("{value}", shown))]
-
-
-def controls_named(text: str) -> list[str]:
-    """Control IDs a diagnostic message names, in order, catalog IDs only."""
-    seen: list[str] = []
-    for match in _CONTROL_RE.findall(text or ""):
-        if match in CONTROL_IDS and match not in seen:
-            seen.append(match)
-    return seen
+    try:
+        held = bool(ok(value))
+    except Exception:  # noqa: BLE001 - a value of a type the check cannot compare
+        return [fail(control, f"{path}={shown(value)} is of a type this check cannot judge")]
+    return [] if held else [fail(control, why.replace("{value}", shown(value)))]

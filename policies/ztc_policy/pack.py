@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,14 +20,50 @@ from pulumi_policy import (
 
 from . import exemptions
 from .catalog import BY_ID, CONTROLS
-from .config import schema_properties, settings
-from .findings import Finding, Status
+from .config import problems, schema_properties, settings
+from .findings import Finding, Status, fail
 from .rules import RULES, Resource
-from .rules.registry import judge
+from .rules.registry import cannot_judge, judge
+from .serve import memo
 from .stack import rules as stack_rules
-from .stack.graph import Ownership, nodes_from_policy_resources
+from .stack.graph import Node, Ownership, nodes_from_policy_resources
 from .stack.posture import Posture, evaluate
-from .values import raw
+from .values import forget_reads, raw
+
+Validate = Callable[[Any, ReportViolation], None]
+
+
+def _never_raises(control: str | None, validate: Validate) -> Validate:
+    """Whatever a request holds, the policy answers with violations, never a gRPC error: an
+    exception escaping the checks becomes a violation naming the field being read."""
+
+    def guarded(args: Any, report: ReportViolation) -> None:
+        forget_reads()
+        try:
+            validate(args, report)
+        except Exception as error:  # noqa: BLE001 - the input is untrusted
+            report(cannot_judge(control, error).wire, None)
+
+    return guarded
+
+
+def _config(policy: str, args: Any, control: str | None,
+            report: ReportViolation) -> dict[str, Any]:
+    """The policy's settings; each value that does not fit its schema is a violation."""
+    given = args.get_config()
+    for problem in problems(policy, given):
+        report(fail(control, problem).wire, None)
+    return settings(policy, given)
+
+
+def _props(args: ResourceValidationArgs) -> dict[str, Any]:
+    """The resource's plain properties, unwrapped once per Analyze call (serve.memo)."""
+    shared = memo()
+    if shared is None:
+        return raw(args.props)
+    if "props" not in shared:
+        shared["props"] = raw(args.props)
+    return shared["props"]
 
 PACK_NAME = "zero-trust-clusters"
 
@@ -38,19 +75,19 @@ def _resource_policy(control: str) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in types:
             return
-        cfg = settings(control, args.get_config())
-        res = Resource(args.resource_type, args.name, args.urn, raw(args.props))
+        cfg = _config(control, args, control, report)
+        res = Resource(args.resource_type, args.name, args.urn, _props(args))
         # Unknown values go to the not-verifiable policy (its own enforcement level).
         found = [f for f in judge(res, control, cfg) if f.status == Status.FAIL]
         names = {args.urn, args.name}
         for f in exemptions.apply(found, cfg, control, lambda _u: names, control):
-            report(f.message, None)
+            report(f.wire, None)
 
     notes = "; ".join(f"{cloud}: {note}" for cloud, note in meta.notes.items())
     return ResourceValidationPolicy(
         name=control,
         description=f"[{control}] {meta.title} [{meta.principle}]",
-        validate=validate,
+        validate=_never_raises(control, validate),
         config_schema=PolicyConfigSchema(properties=schema_properties(control)),
         severity=Severity.HIGH,
         tags=["zero-trust", *sorted({r.cloud for r in RULES if r.control == control})],
@@ -59,7 +96,7 @@ def _resource_policy(control: str) -> ResourceValidationPolicy:
 
 
 UNVERIFIABLE_POLICY = "not-verifiable-at-preview"
-# Policies spanning controls: each of their messages starts with the control's [ID].
+# Policies spanning controls: each finding names its control (its trailer, findings.py).
 MULTI_CONTROL_POLICIES = ("posture-evidence", "posture-parity", UNVERIFIABLE_POLICY,
                           "phase-elsewhere")
 
@@ -80,19 +117,19 @@ def _unverifiable_policy() -> ResourceValidationPolicy:
         controls = by_type.get(args.resource_type)
         if not controls:
             return
-        cfg = settings(UNVERIFIABLE_POLICY, args.get_config())
-        res = Resource(args.resource_type, args.name, args.urn, raw(args.props))
+        cfg = _config(UNVERIFIABLE_POLICY, args, None, report)
+        res = Resource(args.resource_type, args.name, args.urn, _props(args))
         found = [f for c in sorted(controls) for f in judge(res, c, {**settings(c, None), **cfg})
                  if f.status == Status.UNVERIFIABLE]
         names = {args.urn, args.name}
         for f in exemptions.apply(found, cfg, UNVERIFIABLE_POLICY, lambda _u: names):
-            report(f.message, None)
+            report(f.wire, None)
 
     return ResourceValidationPolicy(
         name=UNVERIFIABLE_POLICY,
         description="A value a zero-trust control depends on is unknown at preview, so the "
                     "control could not be verified",
-        validate=validate,
+        validate=_never_raises(None, validate),
         config_schema=PolicyConfigSchema(properties=schema_properties(UNVERIFIABLE_POLICY)),
         severity=Severity.HIGH, tags=["zero-trust", "preview"],
     )
@@ -137,26 +174,58 @@ ADVISORY_POLICIES = {"ZT-CHANGE-LEDGER-in-stack": EnforcementLevel.ADVISORY,
                      "phase-elsewhere": EnforcementLevel.ADVISORY}
 
 
+def _graph(args: StackValidationArgs) -> tuple[list[Node], Ownership]:
+    """The stack's nodes and ownership, built once per AnalyzeStack call (serve.memo)."""
+    shared = memo()
+    if shared is not None and "graph" in shared:
+        return shared["graph"]
+    nodes = nodes_from_policy_resources(args.resources)
+    graph = (nodes, Ownership(nodes))
+    if shared is not None:
+        shared["graph"] = graph
+    return graph
+
+
+def _posture(args: StackValidationArgs, control: str | None,
+             cfg: Mapping[str, Any]) -> Posture:
+    """evaluate() of the stack, once per call and distinct control setting: the stack policies
+    of one AnalyzeStack call with default settings share one posture."""
+    nodes, own = _graph(args)
+    tuned = {k: v for k, v in cfg.items() if k != "exemptions"}
+    if control is None or tuned == {k: v for k, v in settings(control, None).items()
+                                    if k != "exemptions"}:
+        key, configs = "posture", None
+    else:
+        key, configs = f"posture {control} {json.dumps(tuned, sort_keys=True, default=repr)}", \
+            {control: tuned}
+    shared = memo()
+    if shared is not None and key in shared:
+        return shared[key]
+    posture = evaluate(nodes, configs, own)
+    if shared is not None:
+        shared[key] = posture
+    return posture
+
+
 def _stack_policy(name: str, description: str, control: str | None,
                   check: StackCheck) -> StackValidationPolicy:
     schema_key = control if control else name
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        cfg = settings(schema_key, args.get_config())
-        nodes = nodes_from_policy_resources(args.resources)
-        own = Ownership(nodes)
-        posture = evaluate(nodes, {control: cfg} if control else None, own)
+        cfg = _config(schema_key, args, control, report)
+        posture = _posture(args, control, cfg)
+        own = posture.ownership
 
         def names(urn: str | None) -> set[str]:
             node = own.by_urn.get(urn or "")
             return {x for x in (urn, node.name if node else None, own.name_of(urn)) if x}
 
         for f in exemptions.apply(check(posture, cfg), cfg, name, names, control):
-            report(f.message, f.urn)
+            report(f.wire, f.urn)
 
     props = schema_properties(schema_key)
     return StackValidationPolicy(
-        name=name, description=description, validate=validate,
+        name=name, description=description, validate=_never_raises(control, validate),
         enforcement_level=ADVISORY_POLICIES.get(name),
         config_schema=PolicyConfigSchema(properties=props), severity=Severity.HIGH,
         tags=["zero-trust", "stack"],

@@ -7,6 +7,7 @@ value becomes an explicit "could not be verified" finding instead.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,8 +21,13 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
 )
 
+# What the pack (serve.py) puts where a request held a value the SDK cannot read: NaN or
+# +-Infinity (protobuf's JSON conversion refuses them), a malformed asset or secret object.
+# Judged like an unknown value: never "set", so never passed.
+UNREADABLE = "ztc:unreadable-value"
 UNKNOWN_SENTINELS = frozenset(
     {
+        UNREADABLE,
         UNKNOWN_BOOLEAN_VALUE,
         UNKNOWN_NUMBER_VALUE,
         UNKNOWN_STRING_VALUE,
@@ -54,26 +60,31 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
 
 
+def _target(proxy: Any) -> Any:
+    """What an SDK proxy wraps (it hands its target out under this key)."""
+    try:
+        return proxy["__target"]
+    except (KeyError, TypeError, IndexError):
+        return proxy
+
+
 def raw(value: Any) -> Any:
     """Plain dicts/lists from SDK proxies or captured wire values (secret wrappers removed)."""
+    if value is None or isinstance(value, (str, bytes, bool, int, float)):
+        return value
     if type(value).__name__ == "Unknown":  # pulumi.output.Unknown from an in-process capture
         return UNKNOWN_STRING_VALUE
     if isinstance(value, Mapping):
-        try:
-            target = value["__target"]  # the SDK's proxies hand out their target this way
-        except (KeyError, TypeError):
-            target = value
-        if isinstance(target, Mapping) and target.get(_SIG_KEY) == _SECRET_SIG:
+        # Only a proxy (a Mapping, never a dict) is unwrapped: a plain dict may hold any key.
+        target = value if isinstance(value, dict) else _target(value)
+        if not isinstance(target, Mapping):
+            return {}
+        if target.get(_SIG_KEY) == _SECRET_SIG:
             return raw(target.get("value"))
-        return {k: raw(target[k]) for k in target if k != "__target"}
-    if isinstance(value, (str, bytes)):
-        return value
+        return {k: raw(v) for k, v in target.items() if k != "__target"}
     if isinstance(value, Sequence):
-        try:
-            target = value["__target"]  # type: ignore[index]
-        except (KeyError, TypeError, IndexError):
-            target = value
-        return [raw(v) for v in target]
+        target = value if isinstance(value, (list, tuple)) else _target(value)
+        return [raw(v) for v in target] if isinstance(target, (list, tuple)) else []
     return value
 
 
@@ -87,23 +98,74 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
+def contains_value(value: Any, wanted: str) -> bool:
+    """Whether `wanted` (a sentinel string) is `value` or anywhere inside it."""
+    if isinstance(value, str):
+        return value == wanted
+    if isinstance(value, dict):
+        return any(contains_value(v, wanted) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_value(v, wanted) for v in value)
+    return False
+
+
+_reading = threading.local()
+
+
+def forget_reads() -> None:
+    """Start a new judgement: `last_read` names nothing until `lookup` reads again."""
+    _reading.path = None
+
+
+def last_read() -> str | None:
+    """The last path `lookup` read on this thread: the field a failing rule was looking at."""
+    return getattr(_reading, "path", None)
+
+
 def lookup(props: Any, path: str) -> Any:
     """Value at a dotted path; MISSING if absent (or null), UNKNOWN if it or a parent is unknown."""
+    value = lookup_raw(props, path)
+    return UNKNOWN if is_unknown(value) else value
+
+
+def lookup_raw(props: Any, path: str) -> Any:
+    """`lookup`, but an unknown value comes back as found (which sentinel, for the reason)."""
+    _reading.path = path
     current = props
     for key in path.split("."):
         if is_unknown(current):
-            return UNKNOWN
+            return current
         if isinstance(current, list):
             # A single-element list stands for an optional block (TF-style "max 1" lists).
             if len(current) != 1:
                 return MISSING
             current = current[0]
             if is_unknown(current):
-                return UNKNOWN
+                return current
         if not isinstance(current, dict) or key not in current or current[key] is None:
             return MISSING
         current = current[key]
-    return UNKNOWN if is_unknown(current) else current
+    return current
+
+
+def shape_problem(props: Any, path: str) -> str | None:
+    """Where a path cannot be followed because a value on the way is not an object (a string,
+    a number, a list of several blocks): "vpcConfig is a str". None if the path is only absent."""
+    current = props
+    walked: list[str] = []
+    for key in path.split("."):
+        if isinstance(current, list) and len(current) == 1:
+            current = current[0]
+        if current is None or current is MISSING:
+            return None
+        if not isinstance(current, dict):
+            where = ".".join(walked) or "the resource"
+            kind = f"a list of {len(current)}" if isinstance(current, list) else (
+                f"a {type(current).__name__}")
+            return f"{where} is {kind}, not an object"
+        walked.append(key)
+        current = current.get(key)
+    return None
 
 
 def as_bool(value: Any) -> bool | None:
@@ -134,9 +196,9 @@ def version_tuple(value: Any) -> tuple[int, ...] | None:
     if not isinstance(value, str):
         return None
     parts = []
-    for piece in value.lstrip("v").split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
+    for piece in value.lstrip("v").split(".", 2):
+        digits = "".join(ch for ch in piece[:12] if ch.isdigit())
+        if not digits:  # (a version number is short: a longer piece is cut, never parsed whole)
             break
         parts.append(int(digits))
         if len(parts) == 2:

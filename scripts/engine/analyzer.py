@@ -59,6 +59,8 @@ class AnalysisResult:
     pack_name: str
     pack_version: str
     policies: dict[str, str]  # policy name -> enforcement level in force
+    # policy name -> its properties in force (exemptions, settings), for the report
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     resources_checked: int = 0
 
@@ -119,6 +121,11 @@ class PolicyPackProcess:
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self
 
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None, "the pack is not running"
+        return self._proc.pid
+
     def _read_port(self) -> int:
         assert self._proc is not None and self._proc.stdout is not None
         line: list[bytes] = []
@@ -147,7 +154,7 @@ class PolicyPackProcess:
                 self._proc.wait()
 
 
-def _diagnostics(response: analyzer_pb2.AnalyzeResponse, urn: str = "") -> list[Diagnostic]:
+def diagnostics_of(response: analyzer_pb2.AnalyzeResponse, urn: str = "") -> list[Diagnostic]:
     """The response's diagnostics; a resource policy's belong to the analyzed resource."""
     return [
         Diagnostic(
@@ -187,6 +194,33 @@ def _common_fields(
         "options": analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
         "provider": _provider_ref(resource.provider, by_urn),
     }
+
+
+def analyze_request(
+    resource: CapturedResource, by_urn: Mapping[str, CapturedResource]
+) -> analyzer_pb2.AnalyzeRequest:
+    """One resource's Analyze request, as the CLI sends it (properties, parent, provider)."""
+    return analyzer_pb2.AnalyzeRequest(**_common_fields(resource, by_urn))
+
+
+def stack_request(resources: Iterable[CapturedResource]) -> analyzer_pb2.AnalyzeStackRequest:
+    """The AnalyzeStack request of a whole stack (parents and dependencies included)."""
+    resources = list(resources)
+    by_urn = {r.urn: r for r in resources}
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                **_common_fields(r, by_urn),
+                parent=r.parent,
+                dependencies=r.dependencies,
+                propertyDependencies={
+                    k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+                    for k, v in r.property_dependencies.items()
+                },
+            )
+            for r in resources
+        ]
+    )
 
 
 def resolve_config(
@@ -297,34 +331,16 @@ def _analyze(stub, resources, by_urn, stack, project, config, dry_run) -> Analys
         pack_name=info.name,
         pack_version=info.version,
         policies={name: level for name, (level, _) in resolved.items()},
+        settings={name: props for name, (_, props) in resolved.items()},
     )
     for resource in resources:
         if not resource.custom:
             continue  # the engine analyzes custom resources; components only in AnalyzeStack
-        response = stub.Analyze(
-            analyzer_pb2.AnalyzeRequest(**_common_fields(resource, by_urn)),
-            timeout=CALL_TIMEOUT_S,
-        )
-        result.diagnostics.extend(_diagnostics(response, resource.urn))
+        response = stub.Analyze(analyze_request(resource, by_urn), timeout=CALL_TIMEOUT_S)
+        result.diagnostics.extend(diagnostics_of(response, resource.urn))
         result.resources_checked += 1
-    stack_response = stub.AnalyzeStack(
-        analyzer_pb2.AnalyzeStackRequest(
-            resources=[
-                analyzer_pb2.AnalyzerResource(
-                    **_common_fields(r, by_urn),
-                    parent=r.parent,
-                    dependencies=r.dependencies,
-                    propertyDependencies={
-                        k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
-                        for k, v in r.property_dependencies.items()
-                    },
-                )
-                for r in resources
-            ]
-        ),
-        timeout=CALL_TIMEOUT_S,
-    )
-    result.diagnostics.extend(_diagnostics(stack_response))
+    stack_response = stub.AnalyzeStack(stack_request(resources), timeout=CALL_TIMEOUT_S)
+    result.diagnostics.extend(diagnostics_of(stack_response))
     return result
 
 
@@ -333,9 +349,19 @@ def load_pack_config(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
     try:
-        return json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise PolicyPackError(f"cannot read policy pack config {path}: {exc}") from None
+        document = json.loads(Path(path).read_text(), parse_constant=_no_constants)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise PolicyPackError(f"cannot read policy pack config {path}: {reason}") from None
+    if not isinstance(document, dict):
+        raise PolicyPackError(
+            f"policy pack config {path} must be a JSON object (policy name -> level or settings)"
+        )
+    return document
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 __all__ = [

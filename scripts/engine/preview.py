@@ -93,7 +93,7 @@ def capture_stack(
     """
     cloud_stack, cluster_stack, cluster_config = phase_stacks(stack, root)
     config, secure_keys = load_stack_config(cloud_stack, root)
-    spec = load_spec(config)
+    spec = load_spec(config, project_dir=root)
     main = program or root / "__main__.py"
 
     def run(stack_name: str, stack_config: dict[str, Any], *, preview: bool,

@@ -8,8 +8,10 @@ from typing import Any
 
 import yaml
 
+from components.spec import CONFIG_NAMESPACE, SECRET_KEYS, SECURE_PLACEHOLDER
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SECURE_PLACEHOLDER = "[secure value: not available offline]"
+__all__ = ["SECURE_PLACEHOLDER", "StackFileError", "load_stack_config", "plaintext_secrets"]
 
 
 class StackFileError(ValueError):
@@ -31,7 +33,11 @@ def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> tuple[dict[str, 
     try:
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise StackFileError(f"{path} is not valid YAML: {exc}") from None
+        raise StackFileError(f"{path}: is not valid YAML ({_yaml_reason(exc)})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StackFileError(f"{path}: cannot be read ({exc})") from None
+    if not isinstance(document, dict):
+        raise StackFileError(f"{path}: must be a mapping with a `config:` section")
     config = document.get("config") or {}
     if not isinstance(config, dict):
         raise StackFileError(f"{path}: `config` must be a mapping")
@@ -44,3 +50,23 @@ def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> tuple[dict[str, 
 def to_pulumi_config(config: dict[str, Any]) -> dict[str, str]:
     """Pulumi hands every config value to the program as a string; objects as JSON."""
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+def _yaml_reason(error: yaml.YAMLError) -> str:
+    """One line: what the parser found and where (line:column, 1-based)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return " ".join(f"{where}{problem}".split())
+
+
+def plaintext_secrets(config: dict[str, Any], secure_keys: list[str]) -> list[str]:
+    """Secret settings written in clear in the stack file (they belong in `secure:` values)."""
+    return [
+        f"{key}: is stored in plaintext in the stack file; remove it and run "
+        f"`pulumi config set --secret {key.rpartition(':')[2]}` so it is encrypted"
+        for key in config
+        if key.rpartition(":")[0] in ("", CONFIG_NAMESPACE)
+        and key.rpartition(":")[2] in SECRET_KEYS
+        and key not in secure_keys
+    ]

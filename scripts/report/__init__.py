@@ -1,7 +1,7 @@
 """The control x cluster report: build the matrix, render it, compare two stacks.
 
-`ztc preview` calls `build_matrix(graph.resources, analysis.diagnostics, stack)` and the
-renderers below; `ztc report --stack A --stack B` adds `diff_matrices`.
+`ztc preview` calls `build_matrix(graph.resources, analysis.diagnostics, stack,
+levels=analysis.policies, settings=analysis.settings)` and the renderers below; `ztc report --stack A --stack B` adds `diff_matrices`.
 """
 
 from scripts.report.diff import (
@@ -10,7 +10,16 @@ from scripts.report.diff import (
     render_diff_markdown,
     render_diff_terminal,
 )
-from scripts.report.matrix import FAIL, PASS, UNVERIFIABLE, Cell, Matrix, build_matrix
+from scripts.report.matrix import (
+    EXEMPT,
+    FAIL,
+    NOT_CHECKED,
+    PASS,
+    UNVERIFIABLE,
+    Cell,
+    Matrix,
+    build_matrix,
+)
 from scripts.report.render import (
     render_html,
     render_json,
@@ -20,7 +29,7 @@ from scripts.report.render import (
 )
 
 __all__ = [
-    "FAIL", "PASS", "UNVERIFIABLE", "Cell", "Matrix", "build_matrix", "diff_matrices",
+    "EXEMPT", "FAIL", "NOT_CHECKED", "PASS", "UNVERIFIABLE", "Cell", "Matrix", "build_matrix", "diff_matrices",
     "render_diff_json", "render_diff_markdown", "render_diff_terminal", "render_html",
     "render_json", "render_markdown", "render_terminal", "report_files",
 ]

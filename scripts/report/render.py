@@ -10,12 +10,25 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scripts.report.matrix import FAIL, PASS, UNVERIFIABLE, Cell, Matrix
-from scripts.report.rules import BY_ID
+from scripts.report.matrix import EXEMPT, FAIL, NOT_CHECKED, PASS, UNVERIFIABLE, Cell, Matrix
+from scripts.report.rules import BY_ID, EVIDENCE_POLICY
 
-SYMBOL = {PASS: "✔", FAIL: "✘ FAIL", UNVERIFIABLE: "? n/v"}
-STYLE = {PASS: "green", FAIL: "bold red", UNVERIFIABLE: "yellow"}
-WORD = {PASS: "PASS", FAIL: "**FAIL**", UNVERIFIABLE: "NOT VERIFIABLE"}
+SYMBOL = {PASS: "✔", FAIL: "✘ FAIL", UNVERIFIABLE: "? n/v", NOT_CHECKED: "- not checked",
+          EXEMPT: "✔ exempt"}
+STYLE = {PASS: "green", FAIL: "bold red", UNVERIFIABLE: "yellow", NOT_CHECKED: "dim",
+         EXEMPT: "cyan"}
+WORD = {PASS: "PASS", FAIL: "**FAIL**", UNVERIFIABLE: "NOT VERIFIABLE", NOT_CHECKED: "NOT CHECKED",
+        EXEMPT: "EXEMPT"}
+# The HTML page's word per status.
+PLAIN = {PASS: "pass", FAIL: "fail", UNVERIFIABLE: "not verifiable", NOT_CHECKED: "not checked",
+         EXEMPT: "exempt"}
+
+
+def _word(cell: Cell, words: dict[str, str]) -> str:
+    """The cell's status word; an exempt cell says until when."""
+    if cell.status == EXEMPT:
+        return f"{words[EXEMPT]} until {cell.exempt_until}"
+    return words[cell.status]
 
 
 EQUIVALENT = "≈"
@@ -28,7 +41,8 @@ def _mark(cell: Cell) -> str:
 def _headline(m: Matrix) -> str:
     c = m.counts()
     return (f"{len(m.clusters)} clusters x {len(m.controls)} controls: {c[PASS]} pass, "
-            f"{c[FAIL]} fail, {c[UNVERIFIABLE]} not verifiable")
+            f"{c[FAIL]} fail, {c[UNVERIFIABLE]} not verifiable, {c[NOT_CHECKED]} not checked, "
+            f"{c[EXEMPT]} exempt")
 
 
 def _problem_cells(m: Matrix) -> list[Cell]:
@@ -37,6 +51,12 @@ def _problem_cells(m: Matrix) -> list[Cell]:
 
 def _reasons(cell: Cell) -> list[str]:
     out = [f.message + (" (advisory)" if f.level == "advisory" else "") for f in cell.findings]
+    if cell.status == NOT_CHECKED:
+        out.append(f"not checked: policy {', '.join(cell.not_checked_by)} disabled"
+                   if cell.not_checked_by else
+                   f"not checked: not in {EVIDENCE_POLICY} requiredControls")
+    if cell.exempt_until:
+        out.append(f"exempt until {cell.exempt_until}: {cell.exemption}")
     return out or [f"no {x} in the stack" for x in cell.missing]
 
 
@@ -57,7 +77,7 @@ def render_terminal(m: Matrix, console: Console | None = None) -> None:
     console.print(Text(f"{EQUIVALENT} = the cloud has no native form; the closest real "
                        "equivalent is checked (see the HTML/Markdown report)", style="dim"))
     for cell in _problem_cells(m):
-        console.print(Text(f"{SYMBOL[cell.status]}  {cell.control} on {cell.cluster}",
+        console.print(Text(f"{_word(cell, SYMBOL)}  {cell.control} on {cell.cluster}",
                            style=STYLE[cell.status]))
         for reason in _reasons(cell):
             console.print(Text(f"    {reason}"))
@@ -74,7 +94,7 @@ def render_markdown(m: Matrix) -> str:
     header = "| Control | " + " | ".join(f"{c.name} ({c.cloud})" for c in m.clusters) + " |"
     lines += [header, "|" + "---|" * (len(m.clusters) + 1)]
     for control in m.controls:
-        cells = [WORD[m.cell(control, c.name).status] + _mark(m.cell(control, c.name))
+        cells = [_word(m.cell(control, c.name), WORD) + _mark(m.cell(control, c.name))
                  for c in m.clusters]
         lines.append(f"| `{control}` {_md(BY_ID[control].title)} | " + " | ".join(cells) + " |")
     problems = _problem_cells(m)
@@ -83,7 +103,7 @@ def render_markdown(m: Matrix) -> str:
     if not problems and not m.unattributed:
         lines.append("None: every cluster holds every control.")
     for cell in problems:
-        lines.append(f"- **{cell.control}** on `{cell.cluster}` ({WORD[cell.status]})")
+        lines.append(f"- **{cell.control}** on `{cell.cluster}` ({_word(cell, WORD)})")
         lines += [f"  - {_md(r)}" for r in _reasons(cell)]
     lines += [f"- {f.level} `{f.policy}`: {_md(f.message)}" for f in m.unattributed]
     lines += ["", "## Implemented by", ""]
@@ -110,7 +130,7 @@ def render_html(m: Matrix) -> str:
     """One self-contained page (inline CSS, no scripts or external assets)."""
     return _ENV.from_string(_HTML).render(
         m=m, by_id=BY_ID, headline=_headline(m), counts=m.counts(), problems=_problem_cells(m),
-        reasons=_reasons, word={PASS: "pass", FAIL: "fail", UNVERIFIABLE: "not verifiable"},
+        reasons=_reasons, word=lambda cell: _word(cell, PLAIN),
         held={c.name: sum(m.cell(x, c.name).status == PASS for x in m.controls)
               for c in m.clusters})
 

@@ -6,13 +6,14 @@ CLUSTER = "aws:eks/cluster:Cluster"
 KEY = "aws:kms/key:Key"
 
 
-def test_endpoint_private_and_public_only_for_the_authorized_cidrs(dev, dev_spec):
+def test_endpoint_is_private_only_whatever_the_posture_admits(dev, dev_spec):
+    """Admitted networks reach the API privately (cluster SG, test_eks_network); the public
+    endpoint stays off even when the posture lists people's networks."""
+    assert dev_spec.posture.authorized_networks == ["100.64.10.0/24"]
     vpc = dev.one(CLUSTER)["vpcConfig"]
     assert vpc["endpointPrivateAccess"] is True
-    assert dev_spec.posture.authorized_networks == ["198.51.100.0/24"]
-    assert vpc["endpointPublicAccess"] is True
-    assert vpc["publicAccessCidrs"] == ["198.51.100.0/24"]
-    assert "0.0.0.0/0" not in vpc["publicAccessCidrs"]
+    assert vpc["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in vpc
 
 
 def test_control_plane_in_private_subnets_with_its_security_group(dev):

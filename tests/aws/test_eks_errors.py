@@ -7,33 +7,8 @@ import pytest
 from components.aws import instance_types
 from components.aws.audit import cloudwatch_retention
 from components.aws.validation import eks_problems
-from components.spec import AwsSettings, SpecError, cluster_key
-from scripts.engine.fakes.aws import NON_TPM_AMI
+from components.spec import SpecError, cluster_key
 from scripts.engine.runner import ProgramError
-
-
-def test_an_ami_without_nitrotpm_or_uefi_fails_the_run_naming_ami_id(dev_spec, eks_run,
-                                                                      aws_clusters):
-    index, cluster = aws_clusters(dev_spec)
-    custom = cluster.model_copy(update={"aws": AwsSettings(ami_id=NON_TPM_AMI)})
-    with pytest.raises((ProgramError, SpecError)) as failure:
-        eks_run(dev_spec, custom, index)
-    message = str(failure.value)
-    assert cluster_key(cluster.name, index, "aws", "amiId") in message
-    assert NON_TPM_AMI in message
-    assert "tpmSupport=unset (needs v2.0)" in message
-    assert "bootMode=legacy-bios" in message
-    assert "--tpm-support v2.0" in message  # says what to change
-
-
-def test_a_custom_ami_with_nitrotpm_is_accepted_and_used(dev_spec, eks_run, aws_clusters):
-    index, cluster = aws_clusters(dev_spec)
-    custom = cluster.model_copy(update={"aws": AwsSettings(ami_id="ami-0123456789abcdef0")})
-    graph = eks_run(dev_spec, custom, index)
-    images = {r.name: r.inputs["imageId"] for r in graph.of_type(
-        "aws:ec2/launchTemplate:LaunchTemplate")}
-    assert images["dev-aws-system"] == images["dev-aws-general"] == "ami-0123456789abcdef0"
-    assert images["dev-aws-sandbox"] != "ami-0123456789abcdef0"  # gVisor pool stays on AL2023
 
 
 def test_a_non_nitro_instance_type_is_refused_before_any_resource(dev_spec, eks_run,

@@ -84,3 +84,71 @@ def test_control_plane_logs_flow_through_firehose_into_the_locked_bucket(dev):
     statement = json.loads(feed["policy"])["Statement"][0]
     assert statement["Resource"] == stream_arn
     assert statement["Action"] == ["firehose:PutRecord", "firehose:PutRecordBatch"]
+
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+STREAM = "ztc-dev-aws-control-plane-audit"
+
+
+def test_audit_delivery_failures_raise_alarms_instead_of_dropping_silently(dev, dev_graph):
+    """Whether Firehose sends the Content-MD5/checksum S3 requires for a bucket with a default
+    Object Lock retention is undocumented: failed puts, stale data and a dry stream all alarm."""
+    topic = dev.resource("aws:sns/topic:Topic", "dev-aws-audit-alarms").outputs["arn"]
+    alarms = {a["name"]: a for a in dev.of_type(ALARM)}
+    assert set(alarms) == {"ztc-dev-aws-audit-delivery-failing", "ztc-dev-aws-audit-delivery-stale",
+                           "ztc-dev-aws-audit-no-records"}
+    for alarm in alarms.values():
+        assert alarm["namespace"] == "AWS/Firehose"
+        assert alarm["dimensions"] == {"DeliveryStreamName": STREAM}
+        assert alarm["alarmActions"] == [topic] and alarm["okActions"] == [topic]
+        assert alarm["period"] == 300
+    failing = alarms["ztc-dev-aws-audit-delivery-failing"]
+    assert (failing["metricName"], failing["statistic"], failing["comparisonOperator"],
+            failing["threshold"]) == ("DeliveryToS3.Success", "Minimum", "LessThanThreshold", 1)
+    stale = alarms["ztc-dev-aws-audit-delivery-stale"]
+    assert (stale["metricName"], stale["statistic"], stale["comparisonOperator"],
+            stale["threshold"]) == ("DeliveryToS3.DataFreshness", "Maximum",
+                                    "GreaterThanThreshold", 900)
+    dry = alarms["ztc-dev-aws-audit-no-records"]
+    assert (dry["metricName"], dry["statistic"], dry["treatMissingData"],
+            dry["evaluationPeriods"]) == ("IncomingRecords", "Sum", "breaching", 6)
+    # The stream they watch is this one, and the component hands the topic out.
+    assert dev.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")["name"] == STREAM
+    component = dev_graph.of_type("ztc:aws:EksCluster")[0]
+    assert dev_graph.component_outputs[component.urn]["auditAlarmTopic"] == topic
+
+
+def test_the_alarm_topic_is_encrypted_and_only_these_alarms_may_publish(dev):
+    audit_key = dev.resource("aws:kms/key:Key", "dev-aws-audit")
+    topic = dev.inputs("aws:sns/topic:Topic", "dev-aws-audit-alarms")
+    assert topic["kmsMasterKeyId"] == audit_key.outputs["arn"]
+    alarms = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:ztc-dev-aws-audit-*"
+    guard = {"StringEquals": {"aws:SourceAccount": "111122223333"},
+             "ArnLike": {"aws:SourceArn": alarms}}
+    publish = json.loads(dev.one("aws:sns/topicPolicy:TopicPolicy")["policy"])["Statement"]
+    assert publish == [{"Sid": "AuditAlarmsPublish", "Effect": "Allow", "Action": "sns:Publish",
+                        "Resource": dev.resource("aws:sns/topic:Topic",
+                                                 "dev-aws-audit-alarms").outputs["arn"],
+                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Condition": guard}]
+    # CloudWatch needs the topic's key to publish to it (SNS key management docs).
+    statements = {s["Sid"]: s for s in json.loads(audit_key.inputs["policy"])["Statement"]}
+    assert statements["AuditAlarmsPublish"] == {
+        "Sid": "AuditAlarmsPublish", "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Condition": guard}
+
+
+def test_firehose_logs_why_a_delivery_failed(dev):
+    stream = dev.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    logging = stream["extendedS3Configuration"]["cloudwatchLoggingOptions"]
+    assert logging == {"enabled": True, "logGroupName": f"/aws/kinesisfirehose/{STREAM}",
+                       "logStreamName": "DestinationDelivery"}
+    group = dev.inputs("aws:cloudwatch/logGroup:LogGroup", "dev-aws-audit-delivery-errors")
+    assert group["kmsKeyId"] == dev.resource("aws:kms/key:Key", "dev-aws-audit").outputs["arn"]
+    writes = next(p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy")
+                  if p["role"] == "ztc-dev-aws-audit-firehose")
+    group_arn = dev.resource("aws:cloudwatch/logGroup:LogGroup",
+                             "dev-aws-audit-delivery-errors").outputs["arn"]
+    assert {"Effect": "Allow", "Action": "logs:PutLogEvents",
+            "Resource": f"{group_arn}:log-stream:*"} in json.loads(writes["policy"])["Statement"]

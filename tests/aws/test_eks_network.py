@@ -37,6 +37,19 @@ def test_three_zones_private_nodes_pod_subnets_and_nat_only_public_subnets(dev):
     assert all(s["tags"]["kubernetes.io/role/internal-elb"] == "1" for s in private)
 
 
+def test_pod_ips_come_from_the_pod_subnets_by_subnet_tags(dev):
+    """Enhanced subnet discovery (no ENIConfig, no Kubernetes API): pod subnets opt in with
+    kubernetes.io/role/cni=1 for this cluster, node subnets opt out with =0, which also keeps
+    the node's primary ENI out of pod IP allocation."""
+    for subnet in subnets(dev, "pods"):
+        assert subnet["tags"]["kubernetes.io/role/cni"] == "1"
+        assert subnet["tags"]["cni.networking.k8s.aws/cluster/dev-aws"] == "shared"
+    for subnet in subnets(dev, "private"):
+        assert subnet["tags"]["kubernetes.io/role/cni"] == "0"
+    for subnet in subnets(dev, "public"):
+        assert "kubernetes.io/role/cni" not in subnet["tags"]
+
+
 def test_private_subnets_route_to_nat_not_the_internet_gateway(dev):
     igw = dev.resource("aws:ec2/internetGateway:InternetGateway", "dev-aws-igw").id
     for suffix in "abc":
@@ -48,12 +61,31 @@ def test_private_subnets_route_to_nat_not_the_internet_gateway(dev):
     assert public["routes"] == [{"cidrBlock": "0.0.0.0/0", "gatewayId": igw}]
 
 
-def test_no_world_ingress_anywhere(dev):
+def test_no_world_ingress_anywhere(dev, dev_spec):
+    admitted = set(dev_spec.posture.api_source_networks())
     for rule in dev.of_type(INGRESS):
-        assert "cidrIpv4" not in rule and "cidrIpv6" not in rule, rule
-        assert rule["referencedSecurityGroupId"].startswith("sg-")
+        assert "cidrIpv6" not in rule, rule
+        if "cidrIpv4" in rule:  # only the networks the posture admits to the API
+            assert rule["cidrIpv4"] in admitted, rule
+        else:
+            assert rule["referencedSecurityGroupId"].startswith("sg-")
     default = dev.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert default["ingress"] == [] and default["egress"] == []
+
+
+def test_admitted_networks_reach_the_private_api_on_443_through_the_cluster_sg(dev, dev_spec):
+    """EKS: the control plane SG must allow 443 from a connected network; before, only the node
+    SG was admitted, so even the deployer's runner was refused."""
+    assert dev_spec.posture.api_source_networks() == ["10.255.0.0/24", "100.64.10.0/24"]
+    cluster_sg = dev.resource("aws:ec2/securityGroup:SecurityGroup", "dev-aws-cluster-sg").id
+    from_cidrs = {r["cidrIpv4"]: r for r in dev.of_type(INGRESS) if "cidrIpv4" in r}
+    assert sorted(from_cidrs) == ["10.255.0.0/24", "100.64.10.0/24"]
+    for cidr, rule in from_cidrs.items():
+        assert rule["securityGroupId"] == cluster_sg
+        assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", 443, 443)
+        assert cidr in rule["description"]
+    assert "deployer" in from_cidrs["10.255.0.0/24"]["description"]
+    assert "authorized" in from_cidrs["100.64.10.0/24"]["description"]
 
 
 def test_rules_are_exactly_what_eks_needs(dev):
@@ -64,7 +96,8 @@ def test_rules_are_exactly_what_eks_needs(dev):
         return {(r["ipProtocol"], r.get("fromPort"), r.get("referencedSecurityGroupId")
                  or r.get("cidrIpv4")) for r in dev.of_type(kind) if r["securityGroupId"] == sg}
 
-    assert rules(INGRESS, cluster_sg) == {("tcp", 443, node_sg)}
+    assert rules(INGRESS, cluster_sg) == {("tcp", 443, node_sg), ("tcp", 443, "10.255.0.0/24"),
+                                          ("tcp", 443, "100.64.10.0/24")}
     # The kubelet and exactly the charts' webhook ports (components/kubernetes/charts.py, the
     # one list every cloud reads): policy-controller 8443, istiod 15017, cert-manager 10250.
     assert rules(INGRESS, node_sg) == {("tcp", p, cluster_sg) for p in

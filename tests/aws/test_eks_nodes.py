@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
 import tomllib
+from pathlib import Path
 
 import pytest
+
+from components.aws import userdata
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 NG = "aws:eks/nodeGroup:NodeGroup"
@@ -92,46 +97,163 @@ def test_system_and_general_pools_run_bottlerocket_without_host_access(dev, dev_
         assert "bottlerocket" in dev.inputs(LT, f"dev-aws-{pool}")["description"]
 
 
-def test_sandbox_pool_label_and_noschedule_taint_match_the_placement(dev, dev_graph):
+def test_sandbox_pool_taint_on_the_group_label_only_from_a_verified_node(dev, dev_graph):
+    """The NoSchedule taint is on the node group and set at registration; the label the sandbox
+    RuntimeClass selects is not: only a node that verified gVisor advertises it (below)."""
     group = dev.inputs(NG, "dev-aws-sandbox")
-    assert group["labels"]["sandbox.ztc.io/runtime"] == "gvisor"
+    assert group["labels"] == {"ztc.io/pool": "sandbox"}
     assert group["taints"] == [{"key": "sandbox.ztc.io/runtime", "value": "gvisor",
                                 "effect": "NO_SCHEDULE"}]
     for pool in ("system", "general"):
         other = dev.inputs(NG, f"dev-aws-{pool}")
         assert "taints" not in other
-        assert "sandbox.ztc.io/runtime" not in other["labels"]
+        assert other["labels"] == {"ztc.io/pool": pool}
 
 
-def test_sandbox_user_data_registers_runsc_and_installs_gvisor(dev):
+def _sandbox_parts(dev) -> tuple[dict, str]:
     document = user_data(dev, "sandbox")
     assert document.startswith("MIME-Version: 1.0\nContent-Type: multipart/mixed;")
     parts = document.split("--==ZTC-BOUNDARY==")
-    node_config = json.loads(parts[1].split("\n\n", 1)[1])
+    assert "Content-Type: application/node.eks.aws" in parts[1]
+    assert 'Content-Type: text/x-shellscript; charset="us-ascii"' in parts[2]
+    return json.loads(parts[1].split("\n\n", 1)[1]), parts[2].split("\n\n", 1)[1]
+
+
+def test_sandbox_user_data_joins_tainted_without_runsc_or_the_sandbox_label(dev):
+    node_config, _script = _sandbox_parts(dev)
     assert node_config["kind"] == "NodeConfig"
     cluster = node_config["spec"]["cluster"]
     assert cluster["name"] == "dev-aws" and cluster["cidr"] == "10.11.0.0/16"
     assert cluster["apiServerEndpoint"].endswith(".gr7.eu-west-1.eks.amazonaws.com")
-    containerd = tomllib.loads(node_config["spec"]["containerd"]["config"])
-    runtimes = containerd["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]
-    assert runtimes["runsc"]["runtime_type"] == "io.containerd.runsc.v1"  # handler `runsc`
-    assert runtimes["runsc"]["options"]["ConfigPath"] == "/etc/containerd/runsc.toml"
-    assert node_config["spec"]["kubelet"]["config"] == {"maxPods": 110}
-    flags = node_config["spec"]["kubelet"]["flags"]
-    assert "--register-with-taints=sandbox.ztc.io/runtime=gvisor:NoSchedule" in flags
-    assert any(f.startswith("--node-labels=") and "sandbox.ztc.io/runtime=gvisor" in f
-               for f in flags)
-    script = parts[2]
-    assert "Content-Type: text/x-shellscript" in script
-    assert "sha512sum --check" in script
-    assert "/usr/local/bin/${binary}" in script and "containerd-shim-runsc-v1" in script
+    assert node_config["spec"]["kubelet"] == {
+        "config": {"maxPods": 110},
+        "flags": ["--node-labels=ztc.io/pool=sandbox",
+                  "--register-with-taints=sandbox.ztc.io/runtime=gvisor:NoSchedule"]}
+    assert "containerd" not in node_config["spec"]
     assert "al2023" in dev.inputs(LT, "dev-aws-sandbox")["description"]
 
 
-def test_node_role_is_minimal(dev):
+def _heredoc(script: str, marker: str) -> str:
+    return script.split(f"<<'{marker}'\n", 1)[1].split(f"\n{marker}\n", 1)[0]
+
+
+def test_the_verified_drop_in_registers_runsc_and_the_sandbox_label(dev):
+    _node_config, script = _sandbox_parts(dev)
+    dropin = json.loads(_heredoc(script, "NODECONFIG"))
+    assert dropin["kind"] == "NodeConfig"
+    assert dropin["spec"]["kubelet"] == {"flags": ["--node-labels=sandbox.ztc.io/runtime=gvisor"]}
+    containerd = tomllib.loads(dropin["spec"]["containerd"]["config"])
+    runtimes = containerd["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]
+    assert runtimes["runsc"]["runtime_type"] == "io.containerd.runsc.v1"  # handler `runsc`
+    assert runtimes["runsc"]["options"]["ConfigPath"] == "/etc/containerd/runsc.toml"
+
+
+def test_gvisor_install_is_ordered_to_fail_closed(dev):
+    """nodeadm-run.service is only After=cloud-final.service: a failed script would not stop
+    the join. So the kubelet gate comes first, the label-bearing drop-in last, under set -e."""
+    _node_config, script = _sandbox_parts(dev)
+    lines = script.splitlines()
+    assert lines[:3] == ["#!/bin/bash", lines[1], "set -euo pipefail"]
+    position = {what: script.index(what) for what in (
+        'cat > "${GATE}"', "systemctl daemon-reload", "fetch \"${URL}/${binary}\"",
+        "sha512sum --check --strict", '"${BIN_DIR}/runsc" --version',
+        'cat > "${DROPIN}.partial"', 'mv -f "${DROPIN}.partial" "${DROPIN}"')}
+    assert list(position.values()) == sorted(position.values()), position
+    gate = script.split("<<GATE_UNIT\n", 1)[1].split("\nGATE_UNIT\n", 1)[0]
+    assert gate.splitlines() == ["[Service]", "ExecStartPre=/usr/bin/test -s ${DROPIN}",
+                                 "ExecStartPre=${BIN_DIR}/runsc --version"]
+    assert "GATE=/etc/systemd/system/kubelet.service.d/90-ztc-gvisor-gate.conf" in lines
+    assert "DROPIN=/etc/eks/nodeadm.d/50-ztc-gvisor.json" in lines
+    # Nothing swallows a failure.
+    assert "|| true" not in script and "set +e" not in script
+    # gVisor's documented layout: release/<yyyymmdd>/<arch>/<binary>{,.sha512}.
+    assert ('URL="https://storage.googleapis.com/gvisor/releases/release/'
+            f'{userdata.GVISOR_RELEASE}/${{ARCH}}"') in lines
+
+
+def _fake_node(tmp_path: Path, script: str, *, bad_checksum: bool) -> subprocess.CompletedProcess:
+    """Run the rendered script against a scratch root, the network and systemd faked on PATH."""
+    root = tmp_path / "root"
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    for path in ("/etc/systemd/system/kubelet.service.d/90-ztc-gvisor-gate.conf",
+                 "/etc/eks/nodeadm.d/50-ztc-gvisor.json", "/usr/local/bin",
+                 "/etc/containerd/runsc.toml"):
+        script = script.replace(f"={path}", f"={root}{path}")
+    fakes = {
+        # curl -o <file> <url>: a runnable fake binary and its (optionally wrong) SHA-512 line.
+        "curl": f"""#!/bin/bash
+out="${{@: -2:1}}"; url="${{@: -1}}"; name="$(basename "${{url}}")"
+if [[ "${{name}}" == *.sha512 ]]; then
+  binary="${{name%.sha512}}"
+  if [[ "{int(bad_checksum)}" == 1 ]]; then echo "$(printf 0%.0s {{1..128}})  ${{binary}}" > "${{out}}"
+  else sha512sum "${{binary}}" > "${{out}}"; fi
+else
+  printf '#!/bin/sh\necho "${{name}} version fake"\n' > "${{out}}"
+fi
+""",
+        "install": """#!/bin/bash
+args=(); while [[ $# -gt 0 ]]; do case "$1" in -o|-g|-m) shift 2;; -d) dir=1; shift;;
+  *) args+=("$1"); shift;; esac; done
+if [[ -n "${dir:-}" ]]; then mkdir -p "${args[@]}"; else cp "${args[0]}" "${args[1]}";
+  chmod 0755 "${args[1]}"; fi
+""",
+        "systemctl": "#!/bin/sh\nexit 0\n",
+        "sysctl": "#!/bin/sh\necho 15000\n",
+    }
+    for name, body in fakes.items():
+        (bin_dir / name).write_text(body)
+        (bin_dir / name).chmod(0o755)
+    (root / "usr/local/bin").mkdir(parents=True)
+    path = (tmp_path / "user-data.sh")
+    path.write_text(script)
+    return subprocess.run(["bash", str(path)], check=False, capture_output=True, text=True,
+                          timeout=60,
+                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+                          cwd=tmp_path)
+
+
+@pytest.mark.parametrize("bad_checksum", [False, True])
+def test_a_failed_checksum_blocks_kubelet_and_advertises_nothing(dev, tmp_path, bad_checksum):
+    _node_config, script = _sandbox_parts(dev)
+    result = _fake_node(tmp_path, script, bad_checksum=bad_checksum)
+    root = tmp_path / "root"
+    gate = root / "etc/systemd/system/kubelet.service.d/90-ztc-gvisor-gate.conf"
+    dropin = root / "etc/eks/nodeadm.d/50-ztc-gvisor.json"
+    assert gate.read_text().splitlines() == [
+        "[Service]", f"ExecStartPre=/usr/bin/test -s {dropin}",
+        f"ExecStartPre={root}/usr/local/bin/runsc --version"]
+    if bad_checksum:
+        assert result.returncode != 0 and "FAILED" in result.stdout + result.stderr
+        # kubelet's ExecStartPre fails (`test -s` on a missing file): the node never joins,
+        # and no sandbox label or runsc handler is registered anywhere.
+        assert not dropin.exists()
+        assert list(dropin.parent.iterdir()) == [] if dropin.parent.exists() else True
+        assert not (root / "usr/local/bin/runsc").exists()
+    else:
+        assert result.returncode == 0, result.stderr
+        assert json.loads(dropin.read_text())["spec"]["kubelet"]["flags"] == [
+            "--node-labels=sandbox.ztc.io/runtime=gvisor"]
+        assert (root / "usr/local/bin/runsc").exists()
+        assert (root / "etc/containerd/runsc.toml").exists()
+
+
+def test_node_role_is_minimal_but_can_join(dev):
     attached = sorted(a["policyArn"].rsplit("/", 1)[1] for a in dev.of_type(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a["role"] == "ztc-dev-aws-node")
     assert attached == ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodeMinimalPolicy"]
+    # The minimal policy lacks ec2:DescribeInstances, which nodeadm and Bottlerocket need for
+    # the node's private DNS name; exactly that is added.
     inline = [p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy")
               if p["role"] == "ztc-dev-aws-node"]
-    assert inline == []
+    assert len(inline) == 1
+    assert json.loads(inline[0]["policy"])["Statement"] == [{
+        "Sid": "FindOwnPrivateDnsName", "Effect": "Allow", "Action": "ec2:DescribeInstances",
+        "Resource": "*"}]
+
+
+def test_node_groups_wait_for_the_node_role_policy(dev_graph):
+    policy = next(r.urn for r in dev_graph.of_type("aws:iam/rolePolicy:RolePolicy")
+                  if r.name == "dev-aws-node-join")
+    for group in dev_graph.of_type(NG):
+        assert policy in group.dependencies, group.name

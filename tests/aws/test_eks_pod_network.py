@@ -1,4 +1,5 @@
-"""Pod networking: vpc-cni configuration known at preview, one ENIConfig per zone before nodes."""
+"""Pod networking without the Kubernetes API: vpc-cni configuration known at preview, pod
+subnets chosen by subnet tags, and no Kubernetes resource anywhere in the cloud phase."""
 
 from __future__ import annotations
 
@@ -9,20 +10,15 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from scripts.engine.mocks import is_secret, unwrap
+from components.aws.addons import check_vpc_cni_version
+from components.spec import SpecError
+from scripts.engine.mocks import unwrap
 from scripts.engine.runner import Graph
 
 ADDON = "aws:eks/addon:Addon"
-ENI_CONFIG = "kubernetes:crd.k8s.amazonaws.com/v1alpha1:ENIConfig"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-SUBNET = "aws:ec2/subnet:Subnet"
-CUSTOM_NETWORKING_ENV = {
-    "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
-    "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
-    "ENABLE_PREFIX_DELEGATION": "true",
-    "WARM_PREFIX_TARGET": "1",
-}
+COMPONENT = "ztc:aws:EksCluster"
+PREFIX_DELEGATION_ENV = {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
 
 
 def _one(graph: Graph, type_: str, name: str):
@@ -39,52 +35,80 @@ def graph(request, dev_graph: Graph, dev_preview_graph: Graph) -> Graph:
 def test_vpc_cni_configuration_is_a_known_json_string(graph):
     values = unwrap(_one(graph, ADDON, "dev-aws-vpc-cni").inputs)["configurationValues"]
     assert isinstance(values, str), f"configurationValues is {values!r}, not a plain string"
-    assert json.loads(values) == {"enableNetworkPolicy": "true", "env": CUSTOM_NETWORKING_ENV}
+    # No ENIConfig / custom-networking settings: pod subnets come from subnet tags.
+    assert json.loads(values) == {"enableNetworkPolicy": "true", "env": PREFIX_DELEGATION_ENV}
 
 
-def test_one_eniconfig_per_zone_points_at_its_pod_subnet_and_the_node_sg(dev_graph):
-    pods = {unwrap(r.inputs)["availabilityZone"]: r.id
-            for r in dev_graph.of_type(SUBNET) if "-pods-" in r.name}
-    assert sorted(pods) == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-    node_sg = _one(dev_graph, "aws:ec2/securityGroup:SecurityGroup", "dev-aws-node-sg").id
-    configs = {unwrap(r.inputs)["metadata"]["name"]: unwrap(r.inputs)
-               for r in dev_graph.of_type(ENI_CONFIG)}
-    # Named after the zone: ENI_CONFIG_LABEL_DEF picks the config by topology.kubernetes.io/zone.
-    assert configs == {zone: {"apiVersion": "crd.k8s.amazonaws.com/v1alpha1", "kind": "ENIConfig",
-                              "metadata": {"name": zone},
-                              "spec": {"subnet": subnet, "securityGroups": [node_sg]}}
-                       for zone, subnet in pods.items()}
+def _is_kubernetes(type_: str) -> bool:
+    return type_.startswith("kubernetes:") or type_ == "pulumi:providers:kubernetes"
 
 
-def test_eniconfigs_go_through_the_clusters_own_kubeconfig_after_the_cni(dev_graph):
-    provider = _one(dev_graph, K8S_PROVIDER, "dev-aws-cni-k8s")
-    component = _one(dev_graph, "ztc:aws:EksCluster", "dev-aws")
-    assert provider.parent == component.urn
-    assert is_secret(provider.inputs["kubeconfig"])
-    assert unwrap(provider.inputs)["kubeconfig"] == unwrap(dev_graph.exports["kubeconfig"])
-    cluster = _one(dev_graph, "aws:eks/cluster:Cluster", "dev-aws")
-    assert provider.property_dependencies["kubeconfig"] == [cluster.urn]
-    cni = _one(dev_graph, ADDON, "dev-aws-vpc-cni")
-    entries = {r.urn for r in dev_graph.of_type("aws:eks/accessEntry:AccessEntry")}
-    for config in dev_graph.of_type(ENI_CONFIG):
-        assert config.parent == component.urn
-        assert config.provider.split("::")[:-1] == provider.urn.split("::")
-        assert {cni.urn, *entries} <= set(config.dependencies)
+def _under(graph: Graph, ancestor: str) -> list:
+    parents = {r.urn: r.parent for r in graph.resources}
+
+    def descends(urn: str) -> bool:
+        while urn:
+            urn = parents.get(urn, "")
+            if urn == ancestor:
+                return True
+        return False
+
+    return [r for r in graph.resources if descends(r.urn)]
 
 
-def test_every_node_group_waits_for_every_eniconfig(graph):
-    configs = {r.urn for r in graph.of_type(ENI_CONFIG)}
-    assert len(configs) == 3
+def _needs(graph: Graph, start) -> set[str]:
+    """Every URN `start` waits for: dependencies, property dependencies, providers, transitively."""
+    by_urn = {r.urn: r for r in graph.resources}
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        r = todo.pop()
+        edges = [*r.dependencies, *(u for us in r.property_dependencies.values() for u in us)]
+        if r.provider:
+            edges.append(r.provider.rsplit("::", 1)[0])
+        for urn in edges:
+            if urn not in seen:
+                seen.add(urn)
+                if urn in by_urn:
+                    todo.append(by_urn[urn])
+    return seen
+
+
+def test_the_cloud_phase_never_needs_the_kubernetes_api(graph):
+    """Prod API servers are private and unreachable from where the cloud phase runs: nothing
+    under an EksCluster is a Kubernetes resource or provider, and no node group waits for one."""
+    component = _one(graph, COMPONENT, "dev-aws")
+    children = _under(graph, component.urn)
+    assert len(children) > 100
+    assert [r.type for r in children if _is_kubernetes(r.type)] == []
+    kubernetes = {r.urn for r in graph.resources if _is_kubernetes(r.type)}
     groups = graph.of_type(NODE_GROUP)
-    assert sorted(g.name for g in groups) == ["dev-aws-general", "dev-aws-sandbox", "dev-aws-system"]
+    assert sorted(g.name for g in groups) == ["dev-aws-general", "dev-aws-sandbox",
+                                             "dev-aws-system"]
     for group in groups:
-        assert configs <= set(group.dependencies), group.name
+        assert _needs(graph, group) & kubernetes == set(), group.name
 
 
-def test_controls_record_cni_and_eniconfigs(dev_graph):
+def test_vpc_cni_is_pinned_to_a_release_that_excludes_node_subnets(graph):
+    """`kubernetes.io/role/cni=0` keeps the node subnets out only from v1.22.1; the newest
+    release EKS offers is looked up (an invoke, known at a first preview) and checked."""
+    cni = unwrap(_one(graph, ADDON, "dev-aws-vpc-cni").inputs)
+    assert cni["addonVersion"] == "v1.22.4-eksbuild.1"
+
+
+@pytest.mark.parametrize("version", ["v1.20.4-eksbuild.2", "v1.22.0-eksbuild.1", "garbage"])
+def test_an_older_vpc_cni_is_a_keyed_error(version):
+    with pytest.raises(SpecError) as failure:
+        check_vpc_cni_version(version, "1.35")
+    message = str(failure.value)
+    assert "zero-trust-clusters:posture.kubernetesVersion" in message
+    assert version in message and "v1.22.1" in message
+
+
+def test_controls_record_cni_and_pod_subnets(dev_graph):
     controls = dev_graph.exports["controls"]
     assert "dev-aws-vpc-cni" in controls["ZT-NETPOL-DEFAULT-DENY"]
-    assert {"dev-aws-eniconfig-a", "dev-aws-eniconfig-b", "dev-aws-eniconfig-c"} <= set(
+    assert {"dev-aws-pods-a", "dev-aws-pods-b", "dev-aws-pods-c"} <= set(
         controls["ZT-NODE-PRIVATE"])
 
 
@@ -92,15 +116,15 @@ def test_controls_record_cni_and_eniconfigs(dev_graph):
 # names the provider assigns) and documents built from them. Anything else that a control
 # depends on must be a known value, or a policy pack gating the preview cannot verify it.
 REFERENCE = re.compile(r"(Id|Ids|Arn|Arns)$|^(id|bucket|url|subnet|securityGroups|logDestination|"
-                       r"version)$")
-# Documents built from references: inline role and bucket policies name the log group, stream
-# and bucket ARNs; node user data and the kubeconfig embed the cluster endpoint and CA, which
-# exist only once the control plane does. Key policies are not among them (kms.py).
+                       r"version|arn|logGroupName|logStreamName|alarmActions|okActions)$")
+# Documents built from references: inline role, bucket and topic policies name the log group,
+# stream, bucket and topic ARNs; node user data embeds the cluster endpoint and CA, which exist only once the
+# control plane does. Key policies are not among them (kms.py).
 DOCUMENTS = {
     ("aws:iam/rolePolicy:RolePolicy", "policy"),
     ("aws:s3/bucketPolicy:BucketPolicy", "policy"),
+    ("aws:sns/topicPolicy:TopicPolicy", "policy"),
     ("aws:ec2/launchTemplate:LaunchTemplate", "userData"),
-    ("pulumi:providers:kubernetes", "kubeconfig"),
 }
 
 

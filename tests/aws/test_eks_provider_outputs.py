@@ -25,17 +25,16 @@ def test_one_explicit_provider_pinned_to_the_region(dev):
 
 def test_every_child_goes_through_the_explicit_provider_and_is_parented(dev):
     provider = dev.graph.of_type(PROVIDER)[0]
-    # The ENIConfigs go through the cluster's own kubernetes provider (test_eks_pod_network).
-    kubernetes = dev.graph.of_type("pulumi:providers:kubernetes")[0]
+    # The one provider: the cloud phase has no Kubernetes provider (test_eks_pod_network).
+    assert [p.type for p in dev.graph.resources if p.type.startswith("pulumi:providers:")] == [
+        PROVIDER]
     component = dev.graph.of_type("ztc:aws:EksCluster")[0]
     children = [r for r in dev.graph.resources
                 if r.custom and not r.type.startswith("pulumi:providers:")]
     assert len(children) > 90
     for child in children:
-        via = kubernetes if child.type.startswith("kubernetes:") else provider
-        assert child.provider == f"{via.urn}::{via.id}", child.name
+        assert child.provider == f"{provider.urn}::{provider.id}", child.name
         assert child.parent == component.urn, child.name
-    assert kubernetes.parent == component.urn
 
 
 def test_regional_children_name_their_region_and_names_are_deterministic(dev):
@@ -112,10 +111,14 @@ def test_the_deployer_role_gets_an_explicit_visible_admin_entry(prod):
         if unwrap(r.inputs)["principalArn"] == deployer]
     assert [a["policyArn"] for a in associations] == [
         "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"]
-    # prod lists no authorized networks: the API is private only.
+    # prod lists no authorized networks: the API is private only, admitted from the deployer.
     cluster = unwrap(prod.of_type("aws:eks/cluster:Cluster")[0].inputs)
     assert cluster["vpcConfig"]["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in cluster["vpcConfig"]
+    ingress = [unwrap(r.inputs) for r in prod.of_type(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")]
+    assert [(r["cidrIpv4"], r["fromPort"]) for r in ingress if "cidrIpv4" in r] == [
+        ("10.254.0.0/24", 443)]
 
 
 def test_a_first_preview_registers_the_same_children_with_unknown_outputs(dev_preview_graph,

@@ -22,7 +22,7 @@ class Token(Resource):
 class Storage(pulumi.ComponentResource):
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
         super().__init__("fixture:index:Storage", name, None, opts)
-        config = pulumi.Config()
+        config = pulumi.Config("fixture")  # not the project namespace: the spec owns that
         provider = aws.Provider(f"{name}-aws", region="eu-west-1", opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         self.token = Token(f"{name}-token", 8, pulumi.ResourceOptions(parent=self))
@@ -36,7 +36,7 @@ class Storage(pulumi.ComponentResource):
         self.register_outputs({"bucket": self.bucket.bucket})
 
 
-if pulumi.Config().get_bool("fail"):
+if pulumi.Config("fixture").get_bool("fail"):
     raise RuntimeError("fixture program failed on purpose")
 storage = Storage("store")
 pulumi.export("token", pulumi.Output.secret(storage.token.token))

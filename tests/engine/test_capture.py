@@ -67,7 +67,7 @@ def test_secrets_stay_wrapped_and_are_masked(graph):
 
 
 def test_config_reaches_the_program():
-    graph = _run({"zero-trust-clusters:forceDestroy": "true"})
+    graph = _run({"fixture:forceDestroy": "true"})
     bucket = next(r for r in graph.resources if r.name == "store-bucket")
     assert bucket.inputs["forceDestroy"] is True
 
@@ -82,7 +82,7 @@ def test_preview_mode_leaves_computed_outputs_unknown():
 
 def test_program_failure_carries_what_was_registered():
     with pytest.raises(ProgramError, match="failed on purpose") as caught:
-        _run({"zero-trust-clusters:fail": "true"})
+        _run({"fixture:fail": "true"})
     assert caught.value.graph.resources == []
 
 

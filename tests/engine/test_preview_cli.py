@@ -19,7 +19,7 @@ def _project(tmp_path: Path, **extra_config) -> Path:
     """A project dir with the fixture program and a stack holding the dev spec."""
     shutil.copy(HERE / "fixture_program.py", tmp_path / "__main__.py")
     config, _ = load_stack_config("dev")
-    config.update({f"zero-trust-clusters:{k}": v for k, v in extra_config.items()})
+    config.update({f"fixture:{k}": v for k, v in extra_config.items()})
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "Pulumi.fixture.yaml").write_text(yaml.safe_dump({"config": config}))
     return tmp_path

@@ -206,10 +206,8 @@ FAULTS: list[tuple[str, str, str | None, Mutation, str, str]] = [
     ("CRD wrong type", "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy",
      "dev-gcp-clusterimagepolicy-ztc-trusted-images",
      _set("spec.images[0].glob", 5), "spec.images[0].glob", "crd"),
-    ("CRD unknown field (add-on CRD)", "kubernetes:crd.k8s.amazonaws.com/v1alpha1:ENIConfig", None,
-     _set("spec.subnets", ["subnet-1"]), "spec.subnets", "crd"),
-    ("CRD missing required", "kubernetes:crd.k8s.amazonaws.com/v1alpha1:ENIConfig", None,
-     _set("spec.subnet", DELETE), "spec.subnet", "crd"),
+    ("CRD missing required", "kubernetes:cert-manager.io/v1:ClusterIssuer", None,
+     _set("spec.ca.secretName", DELETE), "spec.ca.secretName", "crd"),
     # Helm releases.
     ("bad Helm value type", "kubernetes:helm.sh/v3:Release", "dev-aws-release-cert-manager",
      _set("values.crds.enabled", "yes"), "values.crds.enabled", "helm"),

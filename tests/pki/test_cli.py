@@ -48,9 +48,9 @@ def test_init_root_refuses_short_passphrases_and_overwrites(offline_root, tmp_pa
         str(tmp_path / "n"),
         passphrase="short",
     )
-    assert short.exit_code == 1 and "at least 12 characters" in short.output
+    assert short.exit_code == 2 and "at least 12 characters" in short.output
     again = ztc("init-root", "--trust-domain", "dev.zt.example.com", "--out-dir", str(offline_root))
-    assert again.exit_code == 1 and "--force" in again.output
+    assert again.exit_code == 2 and "--force" in again.output
 
 
 def test_prompted_passphrase_is_confirmed(tmp_path):
@@ -138,7 +138,7 @@ def test_wrong_passphrase_is_a_clean_error(offline_root):
         str(d / "ledger"),
         passphrase="not the right one",
     )
-    assert result.exit_code == 1 and "check the passphrase" in result.output
+    assert result.exit_code == 2 and "check the passphrase" in result.output
 
 
 def test_ledger_ca_and_deployer_certificate(offline_root):

@@ -50,3 +50,13 @@ def test_one_clean_stack_exits_zero_with_markdown(planned):
 def test_three_stacks_is_a_usage_error(planned):
     result = CliRunner().invoke(report_cli.app, ["-s", "a", "-s", "b", "-s", "c"])
     assert result.exit_code == 2
+
+
+def test_every_policy_disabled_is_not_reported_as_passing(planned, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"all": "disabled"}))
+    result = CliRunner().invoke(report_cli.app, ["--stack", "hand", "--format", "md",
+                                                 "--policy-pack-config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "57 pass" not in result.output
+    assert "0 pass, 0 fail, 0 not verifiable, 57 not checked" in result.output

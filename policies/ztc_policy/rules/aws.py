@@ -22,23 +22,20 @@ LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 GOOD_AMI_PREFIXES = ("BOTTLEROCKET_", "AL2023_", "CUSTOM")
 
 
-@rule("ZT-API-PRIVATE", "aws", t.EKS_CLUSTER, summary="private endpoint or allow-listed CIDRs")
+@rule("ZT-API-PRIVATE", "aws", t.EKS_CLUSTER, summary="private endpoint only")
 def eks_api_private(r, cfg):
+    # Every API server is private: reached over private connectivity from admitted networks
+    # (the cluster security group), never through the public endpoint, whatever its CIDRs
+    # (https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html).
     c = "ZT-API-PRIVATE"
-    public = lookup(r.props, "vpcConfig.endpointPublicAccess")
-    if public is UNKNOWN:
-        return [unverifiable(c, "vpcConfig.endpointPublicAccess")]
-    out = expect(r.props, "vpcConfig.endpointPrivateAccess", lambda v: as_bool(v) is True,
-                 control=c, default=False,
-                 why="vpcConfig.endpointPrivateAccess is {value}; set it to true")
-    if public is MISSING or as_bool(public) is not False:  # AWS default: public endpoint on
-        out += expect(
-            r.props, "vpcConfig.publicAccessCidrs",
-            lambda v: bool(v) and not any(is_world(x) for x in v), control=c,
-            default=["0.0.0.0/0"],
-            why="public endpoint open to {value}; set vpcConfig.endpointPublicAccess=false "
-                "or restrict publicAccessCidrs")
-    return out
+    return expect(r.props, "vpcConfig.endpointPrivateAccess", lambda v: as_bool(v) is True,
+                  control=c, default=False,
+                  why="vpcConfig.endpointPrivateAccess is {value}; set it to true") + \
+        expect(r.props, "vpcConfig.endpointPublicAccess", lambda v: as_bool(v) is False,
+               control=c, default=True,  # AWS default: public endpoint on, open to 0.0.0.0/0
+               why="vpcConfig.endpointPublicAccess is {value} (default true): the API server "
+                   "is on the Internet; set it to false and admit networks through the cluster "
+                   "security group on 443")
 
 
 @rule("ZT-IAM-ONLY", "aws", t.EKS_CLUSTER, summary="access entries only, creator not admin")
@@ -209,7 +206,7 @@ def nodegroup_trusted_boot(r, cfg):
                   default="AL2023_x86_64_STANDARD",
                   why="amiType is {value}: an EKS-managed AMI does not prove NitroTPM + UEFI "
                       "Secure Boot; use CUSTOM with a launch template imageId registered with "
-                      "tpmSupport v2.0 and bootMode uefi")
+                      "tpmSupport v2.0, bootMode uefi and Secure Boot keys in uefiData")
 
 
 @rule("ZT-NODE-TRUSTED-BOOT", "aws", t.LAUNCH_TEMPLATE, summary="image pinned")
@@ -219,13 +216,21 @@ def lt_image(r, cfg):
                       "boot mode) is not pinned", reference=True)
 
 
-@rule("ZT-NODE-TRUSTED-BOOT", "aws", t.AMI, summary="UEFI + NitroTPM AMI")
+@rule("ZT-NODE-TRUSTED-BOOT", "aws", t.AMI, summary="NitroTPM + UEFI Secure Boot AMI")
 def ami_trusted_boot(r, cfg):
+    # UEFI boot + TPM is not Secure Boot: the AMI's UEFI variable store (uefiData) must hold the
+    # enrolled keys, and uefi-preferred may boot legacy BIOS with UEFI features off
+    # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/uefi-secure-boot.html,
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-boot.html).
     c = "ZT-NODE-TRUSTED-BOOT"
     return expect(r.props, "tpmSupport", lambda v: v == "v2.0", control=c,
                   why="AMI tpmSupport is {value}; register it with v2.0 (NitroTPM)") + \
         expect(r.props, "bootMode", lambda v: v == "uefi", control=c,
-               why="AMI bootMode is {value}; use uefi (Secure Boot needs UEFI)")
+               why="AMI bootMode is {value}; use uefi (uefi-preferred may boot legacy BIOS, "
+                   "and Secure Boot needs UEFI)") + \
+        expect(r.props, "uefiData", lambda v: isinstance(v, str) and bool(v), control=c,
+               why="AMI uefiData is {value}: without enrolled Secure Boot keys the instance "
+                   "boots with Secure Boot off; register the image with --uefi-data")
 
 
 @rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE_POLICY_ATTACHMENT, summary="no broad policies")

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..findings import Finding
+from ..findings import Finding, fail, shown
+from ..values import last_read
 
 
 @dataclass(frozen=True)
@@ -54,5 +55,15 @@ def rules_for(control: str, type_: str) -> list[ResourceRule]:
 def judge(resource: Resource, control: str, config: Mapping[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     for r in rules_for(control, resource.type):
-        out.extend(r.check(resource, config))
+        try:
+            out.extend(r.check(resource, config))
+        except Exception as error:  # noqa: BLE001 - any input must get an answer, not an error
+            out.append(cannot_judge(control, error))
     return out
+
+
+def cannot_judge(control: str | None, error: BaseException) -> Finding:
+    """A rule that raised on a malformed value: a violation naming the field it was reading."""
+    field = last_read() or "a property"
+    return fail(control, f"{field} could not be judged ({type(error).__name__}: "
+                         f"{shown(str(error))}); fix the value, the control is not proven")

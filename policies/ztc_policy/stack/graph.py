@@ -181,21 +181,29 @@ class Ownership:
         """Resources under a component whose subtree holds exactly one cluster."""
         clusters_under: dict[str, set[str]] = {}
         for c in self.clusters:
-            parent = c.parent
-            while parent and parent in self.by_urn:
+            for parent in self._ancestors(c):
                 clusters_under.setdefault(parent, set()).add(c.urn)
-                parent = self.by_urn[parent].parent
         out: dict[str, str] = {}
         for n in self.nodes:
-            parent = n.parent
-            while parent and parent in self.by_urn:
+            for parent in self._ancestors(n):
                 held = clusters_under.get(parent)
                 if held:
                     if len(held) == 1:
                         out[n.urn] = next(iter(held))
                     break
-                parent = self.by_urn[parent].parent
         return out
+
+    def _ancestors(self, node: Node) -> list[str]:
+        """The listed parents above `node`, nearest first; a parent cycle (only a malformed
+        request can hold one) ends the chain where it closes."""
+        chain: list[str] = []
+        seen = {node.urn}
+        parent = node.parent
+        while parent and parent in self.by_urn and parent not in seen:
+            chain.append(parent)
+            seen.add(parent)
+            parent = self.by_urn[parent].parent
+        return chain
 
     def _tie_break(self, urn: str, owners: set[str]) -> str | None:
         name = self.by_urn[urn].name

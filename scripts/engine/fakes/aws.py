@@ -2,9 +2,16 @@
 
 Ids, ARNs and endpoints follow the formats AWS returns, derived deterministically from
 names. The EKS cluster CA is a real X.509 certificate (deterministic key and RFC 6979
-signature), so consumers can parse it. Invokes answer like the provider: `getAmi` returns
-NitroTPM/UEFI images for the Bottlerocket and AL2023 EKS names, and the custom image
-`ami-0000000000badbad` is a legacy-BIOS image without NitroTPM (for the error path).
+signature), so consumers can parse it. Invokes answer like the provider:
+- `getAmi` by name returns the EKS-published images as AWS registers them, none of which
+  qualifies for trusted boot (Bottlerocket: uefi-preferred with Secure Boot keys but no
+  NitroTPM; AL2023: no NitroTPM and no Secure Boot keys, built without tpm_support in
+  awslabs/amazon-eks-ami templates/al2023); by id it describes the images of `CUSTOM_IMAGES`
+  (the stacks' trusted images, registered with tpm-support v2.0, boot-mode uefi and
+  uefi-data, plus error-path images) and finds no other id. Unlike the real provider, whose
+  getAmi never fills `uefiData` (hashicorp/terraform-provider-aws#47508, see
+  components/aws/ami.py), it returns `uefiData` as the schema documents.
+- `getAddonVersion` answers from `_ADDON_VERSIONS`.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -29,8 +37,6 @@ from scripts.engine.fakes import stable_digits, stable_hex
 ACCOUNT_ID = "111122223333"
 DEFAULT_REGION = "us-east-1"
 DEPLOYER_ROLE = "ztc-deployer"
-# A custom AMI the fakes describe as legacy BIOS without NitroTPM (tests the error path).
-NON_TPM_AMI = "ami-0000000000badbad"
 BOTTLEROCKET_VERSION = "1.56.0"
 AL2023_RELEASE = "v20261020"
 _CREATED = "2026-01-01T00:00:00Z"
@@ -38,10 +44,51 @@ _EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 # Zone letters per region where they differ from a, b, c (us-west-1 offers two to new accounts).
 _ZONES = {"us-east-1": "abcdef", "us-west-1": "ac", "us-west-2": "abcd", "ap-northeast-1": "acd"}
 _ADDON_VERSIONS = {
-    "vpc-cni": "v1.20.4-eksbuild.2",
+    "vpc-cni": "v1.22.4-eksbuild.1",
     "eks-pod-identity-agent": "v1.3.10-eksbuild.1",
     "kube-proxy": "v1.35.0-eksbuild.2",
     "coredns": "v1.12.4-eksbuild.1",
+}
+
+
+
+
+@dataclass(frozen=True)
+class FakeImage:
+    """An AMI as DescribeImages (+ DescribeImageAttribute uefiData) would describe it."""
+
+    name: str
+    arch: str = "x86_64"
+    boot_mode: str | None = "uefi"
+    tpm: bool = True
+    secure_boot_keys: bool = True
+    owner: str = "self"
+
+
+# Error-path images for tests.
+NON_TPM_AMI = "ami-0000000000badbad"  # legacy BIOS, no NitroTPM
+NO_SECURE_BOOT_AMI = "ami-00000000005ec0ff"  # NitroTPM + UEFI, but no Secure Boot keys
+UEFI_PREFERRED_AMI = "ami-0000000000fe2ed0"  # NitroTPM + keys, but may boot legacy BIOS
+ARM_TRUSTED_AMI = "ami-00000000000a2464"  # qualifies, for arm64 pools only
+TRUSTED_AMI = "ami-0123456789abcdef0"  # qualifies (x86_64)
+
+_BR = "ztc-bottlerocket-aws-k8s-1.35-x86_64-v1.56.0-secureboot"
+_AL = "ztc-al2023-eks-1.35-x86_64-gvisor-secureboot"
+CUSTOM_IMAGES: dict[str, FakeImage] = {
+    # stacks/Pulumi.dev.yaml, eu-west-1
+    "ami-0b07e5ec0000d0e01": FakeImage(_BR),
+    "ami-0a1202300000d0e02": FakeImage(_AL),
+    # stacks/Pulumi.prod.yaml, eu-west-1 and us-east-1
+    "ami-0b07e5ec00e0e0101": FakeImage(_BR),
+    "ami-0a12023000e0e0102": FakeImage(_AL),
+    "ami-0b07e5ec00e0e0201": FakeImage(_BR),
+    "ami-0a12023000e0e0202": FakeImage(_AL),
+    TRUSTED_AMI: FakeImage("ztc-custom-secureboot"),
+    ARM_TRUSTED_AMI: FakeImage("ztc-custom-secureboot-arm64", arch="arm64"),
+    NON_TPM_AMI: FakeImage("custom-node-image-legacy-bios", boot_mode="legacy-bios", tpm=False,
+                           secure_boot_keys=False),
+    NO_SECURE_BOOT_AMI: FakeImage("custom-uefi-tpm-no-keys", secure_boot_keys=False),
+    UEFI_PREFERRED_AMI: FakeImage("custom-uefi-preferred", boot_mode="uefi-preferred"),
 }
 
 
@@ -306,6 +353,24 @@ def _eks_pod_identity(name: str, inputs: dict[str, Any], region: str) -> dict[st
             "associationArn": _arn("eks", region, f"podidentityassociation/{cluster}/{association}")}
 
 
+def _log_stream(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    stream = _named(inputs, "name", name)
+    group = inputs.get("logGroupName", "")
+    return {"id": stream, "name": stream,
+            "arn": _arn("logs", region, f"log-group:{group}:log-stream:{stream}")}
+
+
+def _sns_topic(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    topic = _named(inputs, "name", name)
+    arn = _arn("sns", region, topic)
+    return {"id": arn, "arn": arn, "name": topic, "owner": ACCOUNT_ID}
+
+
+def _metric_alarm(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    alarm = _named(inputs, "name", name)
+    return {"id": alarm, "name": alarm, "arn": _arn("cloudwatch", region, f"alarm:{alarm}")}
+
+
 def _simple(prefix: str) -> Callable[[str, dict, str], dict]:
     return lambda name, inputs, region: {"id": _hex_id(prefix, region, name)}
 
@@ -333,6 +398,11 @@ _RESOURCES: dict[str, Callable[[str, dict, str], dict]] = {
         "id": f"{i.get('role')}-{stable_hex('rpa', n, length=20)}"},
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/logStream:LogStream": _log_stream,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
+    "aws:sns/topic:Topic": _sns_topic,
+    "aws:sns/topicPolicy:TopicPolicy": lambda n, i, r: {"id": i.get("arn") or n,
+                                                        "owner": ACCOUNT_ID},
     "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": lambda n, i, r: {
         "id": f"cwlsf-{stable_digits('cwlsf', n, length=10)}"},
     "aws:s3/bucket:Bucket": _bucket,
@@ -373,29 +443,28 @@ def _filters(args: dict[str, Any]) -> dict[str, list[str]]:
     return {f["name"]: list(f.get("values") or []) for f in args.get("filters") or []}
 
 
-def _ami(image_id: str, name: str, arch: str, region: str, *, tpm: bool,
-         owner: str = "amazon") -> dict[str, Any]:
-    owner_id = "602401143452" if owner == "amazon" else ACCOUNT_ID
-    boot_mode = ("uefi-preferred" if name.startswith("bottlerocket") else "uefi") if tpm \
-        else "legacy-bios"
+def _ami(image_id: str, region: str, image: FakeImage) -> dict[str, Any]:
+    owner_id = "602401143452" if image.owner == "amazon" else ACCOUNT_ID
+    bottlerocket = "bottlerocket" in image.name
     result = {
-        "id": image_id, "imageId": image_id, "name": name, "architecture": arch,
+        "id": image_id, "imageId": image_id, "name": image.name, "architecture": image.arch,
         "arn": _arn("ec2", region, f"image/{image_id}", account=""),
-        "bootMode": boot_mode, "creationDate": "2026-10-20T08:00:00.000Z",
-        "description": name, "enaSupport": True, "hypervisor": "xen",
-        "imageOwnerAlias": owner if owner == "amazon" else None, "imageType": "machine",
-        "imdsSupport": "v2.0", "ownerId": owner_id, "platformDetails": "Linux/UNIX",
-        "public": owner == "amazon", "rootDeviceName": "/dev/xvda", "rootDeviceType": "ebs",
+        "bootMode": image.boot_mode, "creationDate": "2026-10-20T08:00:00.000Z",
+        "description": image.name, "enaSupport": True, "hypervisor": "xen",
+        "imageOwnerAlias": "amazon" if image.owner == "amazon" else None,
+        "imageType": "machine", "imdsSupport": "v2.0", "ownerId": owner_id,
+        "platformDetails": "Linux/UNIX", "public": image.owner == "amazon",
+        "rootDeviceName": "/dev/xvda", "rootDeviceType": "ebs",
         "rootSnapshotId": _hex_id("snap", region, image_id), "sriovNetSupport": "simple",
         "state": "available", "usageOperation": "RunInstances", "virtualizationType": "hvm",
         "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {
             "encrypted": "false", "snapshot_id": _hex_id("snap", region, image_id),
-            "volume_size": "2" if name.startswith("bottlerocket") else "20",
+            "volume_size": "2" if bottlerocket else "20",
             "volume_type": "gp2", "delete_on_termination": "true"}}],
-        "tpmSupport": "v2.0" if tpm else None,
+        "tpmSupport": "v2.0" if image.tpm else None,
         # Real UEFI variable stores start with the "AMZNUEFI" magic.
-        "uefiData": base64.b64encode(b"AMZNUEFI" + hashlib.sha256(image_id.encode()).digest()).decode()
-        if tpm else None,
+        "uefiData": base64.b64encode(b"AMZNUEFI" + hashlib.sha256(image_id.encode()).digest())
+        .decode() if image.secure_boot_keys else None,
     }
     return {k: v for k, v in result.items() if v is not None}
 
@@ -405,29 +474,42 @@ def _get_ami(args: dict[str, Any]) -> dict[str, Any]:
     filters = _filters(args)
     if "image-id" in filters:
         image_id = filters["image-id"][0]
-        if image_id == NON_TPM_AMI:
-            return _ami(image_id, "custom-node-image-legacy-bios", "x86_64", region, tpm=False,
-                        owner="self")
-        return _ami(image_id, f"bottlerocket-aws-k8s-custom-{image_id}", "x86_64", region,
-                    tpm=True, owner="self")
+        if image_id not in CUSTOM_IMAGES:
+            raise LookupError("Your query returned no results. Please change your search "
+                              "criteria and try again.")
+        return _ami(image_id, region, CUSTOM_IMAGES[image_id])
     pattern = (filters.get("name") or [args.get("nameRegex") or "*"])[0]
     arch = (filters.get("architecture") or ["x86_64"])[0]
     if pattern.startswith("bottlerocket-aws-k8s-"):
         version = pattern.split("-")[3]
         name = f"bottlerocket-aws-k8s-{version}-{arch}-v{BOTTLEROCKET_VERSION}-" \
                f"{stable_hex('br', version, arch, length=8)}"
+        # Published with Secure Boot keys and uefi-preferred, without NitroTPM.
+        image = FakeImage(name, arch=arch, boot_mode="uefi-preferred", tpm=False,
+                          owner="amazon")
     elif pattern.startswith("amazon-eks-node-al2023-"):
         name = pattern.replace("-v*", f"-{AL2023_RELEASE}")
+        image = FakeImage(name, arch=arch, boot_mode="uefi-preferred", tpm=False,
+                          secure_boot_keys=False, owner="amazon")
     else:
         raise LookupError(f"Your query returned no results for name {pattern!r}. Please change "
                           "your search criteria and try again.")
     if not fnmatch.fnmatch(name, pattern):
         raise LookupError(f"Your query returned no results for name {pattern!r}.")
     boot_modes = filters.get("boot-mode")
-    image = _ami(f"ami-0{stable_hex('ami', region, name, length=16)}", name, arch, region, tpm=True)
-    if boot_modes and image["bootMode"] not in boot_modes:
+    if boot_modes and image.boot_mode not in boot_modes:
         raise LookupError("Your query returned no results. Please change your search criteria.")
-    return image
+    return _ami(f"ami-0{stable_hex('ami', region, name, length=16)}", region, image)
+
+
+def _addon_version(args: dict[str, Any]) -> dict[str, Any]:
+    addon = args.get("addonName") or ""
+    version = _ADDON_VERSIONS.get(addon)
+    if version is None:
+        raise LookupError(f"no add-on versions found for {addon!r}")
+    return {"id": addon, "addonName": addon, "kubernetesVersion": args.get("kubernetesVersion"),
+            "mostRecent": bool(args.get("mostRecent")), "version": version,
+            "region": args.get("region") or DEFAULT_REGION}
 
 
 def _policy_document(args: dict[str, Any]) -> dict[str, Any]:
@@ -510,6 +592,7 @@ def _session_context(args: dict[str, Any]) -> dict[str, Any]:
 
 _INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "aws:ec2/getAmi:getAmi": _get_ami,
+    "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,

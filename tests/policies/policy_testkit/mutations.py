@@ -120,7 +120,7 @@ def _aws() -> dict[str, Callable[[Graph], Change]]:
         "aws:eks/nodeGroup:NodeGroup"
     return {
         "ZT-API-PRIVATE": lambda g: edit(g.pick(c, eks), _set(
-            "vpcConfig.publicAccessCidrs", ["0.0.0.0/0"])),
+            "vpcConfig.endpointPublicAccess", True)),
         "ZT-NODE-PRIVATE": lambda g: edit(g.pick(c, lt, _named("-general")), _set(
             "networkInterfaces.0.associatePublicIpAddress", "true")),
         "ZT-NET-SEGMENT": lambda g: edit(g.pick(

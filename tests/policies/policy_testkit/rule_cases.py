@@ -62,8 +62,12 @@ _AKS_WRITER = ("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitio
                "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb")
 CASES: list[Case] = [
     # --- AWS ---
-    mutate("ZT-API-PRIVATE aws Cluster: private endpoint or allow-listed CIDRs", "hand-aws",
+    mutate("ZT-API-PRIVATE aws Cluster: private endpoint only", "hand-aws",
            ("vpcConfig.endpointPublicAccess", D)),  # provider default: public, 0.0.0.0/0
+    # A public endpoint is a violation even when its CIDRs are restricted.
+    mutate("ZT-API-PRIVATE aws Cluster: private endpoint only", "hand-aws",
+           ("vpcConfig.endpointPublicAccess", True),
+           ("vpcConfig.publicAccessCidrs", ["198.51.100.0/24"])),
     mutate("ZT-IAM-ONLY aws Cluster: access entries only, creator not admin", "hand-aws",
            ("accessConfig.authenticationMode", "API_AND_CONFIG_MAP")),
     mutate("ZT-SECRETS-KMS aws Cluster: secrets envelope-encrypted with KMS", "hand-aws",
@@ -97,8 +101,16 @@ CASES: list[Case] = [
            ("amiType", "AL2023_x86_64_STANDARD")),
     mutate("ZT-NODE-TRUSTED-BOOT aws LaunchTemplate: image pinned", "hand-aws-general-lt",
            ("imageId", D)),
-    fresh("ZT-NODE-TRUSTED-BOOT aws Ami: UEFI + NitroTPM AMI", "aws:ec2/ami:Ami",
-          {"tpmSupport": "v2.0", "bootMode": "uefi"}, {"bootMode": "legacy-bios"}),
+    fresh("ZT-NODE-TRUSTED-BOOT aws Ami: NitroTPM + UEFI Secure Boot AMI", "aws:ec2/ami:Ami",
+          {"tpmSupport": "v2.0", "bootMode": "uefi", "uefiData": "QU1aTlVFRkk="},
+          {"bootMode": "legacy-bios"}),
+    # UEFI + TPM without Secure Boot keys, and uefi-preferred, are not Secure Boot.
+    fresh("ZT-NODE-TRUSTED-BOOT aws Ami: NitroTPM + UEFI Secure Boot AMI", "aws:ec2/ami:Ami",
+          {"tpmSupport": "v2.0", "bootMode": "uefi", "uefiData": "QU1aTlVFRkk="},
+          {"tpmSupport": "v2.0", "bootMode": "uefi"}),
+    fresh("ZT-NODE-TRUSTED-BOOT aws Ami: NitroTPM + UEFI Secure Boot AMI", "aws:ec2/ami:Ami",
+          {"tpmSupport": "v2.0", "bootMode": "uefi", "uefiData": "QU1aTlVFRkk="},
+          {"tpmSupport": "v2.0", "bootMode": "uefi-preferred", "uefiData": "QU1aTlVFRkk="}),
     mutate("ZT-NODE-IDENTITY aws RolePolicyAttachment: no broad policies",
            "hand-aws-node-worker", ("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess")),
     mutate("ZT-NETPOL-DEFAULT-DENY aws Addon: vpc-cni enforces NetworkPolicy", "hand-aws-vpc-cni",

@@ -1,0 +1,57 @@
+"""EKS region, EC2 instance type and tag checks from data files (components/aws/data/).
+
+Regions and instance types are generated from the pinned botocore (endpoints.json and the
+EC2 API's InstanceType enum); tag rules from the AWS tagging guide. See each file's `source`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from components.datafiles import closest, load
+from components.spec import ClusterSpec, cluster_key, show
+
+
+def regions() -> dict[str, str]:
+    """region -> partition, for every region with an EKS endpoint."""
+    return load("aws", "regions")["regions"]
+
+
+def instance_types() -> frozenset[str]:
+    return frozenset(load("aws", "instance_types")["instanceTypes"])
+
+
+def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
+    """Unknown region, unknown instance types, tags AWS would refuse; keyed and with a fix."""
+    out: list[str] = []
+    known_regions = regions()
+    if cluster.region not in known_regions:
+        out.append(
+            f"{cluster_key(cluster.name, index, 'region')}: {show(cluster.region)} is not an AWS "
+            f"region with EKS{closest(cluster.region, set(known_regions))}; use one such as "
+            "eu-west-1 (components/aws/data/regions.json lists them)"
+        )
+    types = instance_types()
+    for pool in ("system", "general", "sandbox"):
+        machine = getattr(cluster.node_pools, pool).machine_type
+        if machine not in types:
+            out.append(
+                f"{cluster_key(cluster.name, index, 'nodePools', pool, 'machineType')}: "
+                f"{show(machine)} is not an EC2 instance type{closest(machine, types)}; use one "
+                "such as m7i.large (components/aws/data/instance_types.json lists them)"
+            )
+    rules = load("aws", "tags")
+    allowed = re.compile(rules["allowedPattern"])
+    for key, value in cluster.labels.items():
+        where = cluster_key(cluster.name, index, "labels", key)
+        if len(key) > rules["keyMaxLength"] or len(value) > rules["valueMaxLength"]:
+            out.append(
+                f"{where}: AWS tags allow keys of {rules['keyMaxLength']} and values of "
+                f"{rules['valueMaxLength']} characters; shorten it"
+            )
+        elif not allowed.fullmatch(value) or value.lower().startswith(rules["reservedPrefix"]):
+            out.append(
+                f"{where}: {show(value)} is not a valid AWS tag value (letters, digits, spaces "
+                f"and _ . : / = + - @ only, not starting with {rules['reservedPrefix']})"
+            )
+    return out
