@@ -198,11 +198,16 @@ def test_verify_checks_uri_constrained_chains_with_openssl(offline_root):
                  "--uri-name-constraint")
     assert issued.exit_code == 0, issued.output
     gcp_args = ["--ca-cert", str(d / "dev-gcp.pem"), "--ca-key", str(d / "dev-gcp.key.pem")]
-    for name, domain in (("ledger", "dev-gcp.dev.zt.example.com"),
-                         ("forged", "dev-aws.dev.zt.example.com")):
-        result = ztc("issue", "workload", *gcp_args, "--out", str(d / name), "--trust-domain",
-                     domain, "--namespace", "payments", "--service-account", name)
-        assert result.exit_code == 0, result.output
+    result = ztc("issue", "workload", *gcp_args, "--out", str(d / "ledger"), "--trust-domain",
+                 "dev-gcp.dev.zt.example.com", "--namespace", "payments",
+                 "--service-account", "ledger")
+    assert result.exit_code == 0, result.output
+    # The CLI refuses to issue outside the intermediate's trust domain; a stolen key would not.
+    gcp = pki.CertifiedKey(pki.load_certificate((d / "dev-gcp.pem").read_text()),
+                           pki.load_private_key((d / "dev-gcp.key.pem").read_text(), PASSPHRASE))
+    forged = pki.issue_workload_certificate(
+        gcp, pki.spiffe_id("dev-aws.dev.zt.example.com", "payments", "forged"))
+    (d / "forged.pem").write_text(forged.chain_pem())
 
     ok = ztc("verify", str(d / "ledger.pem"), "--roots", str(d / "root-ca.pem"))
     forged = ztc("verify", str(d / "forged.pem"), "--roots", str(d / "root-ca.pem"))

@@ -187,7 +187,8 @@ def test_one_disabled_policy_leaves_its_control_not_checked(pack):
     m = _with_config(pack, build(), {"ZT-API-PRIVATE": "disabled"})
     cell = m.cell("ZT-API-PRIVATE", "hand-aws")
     assert cell.status == NOT_CHECKED and cell.not_checked_by == ["ZT-API-PRIVATE"]
-    assert m.counts()[NOT_CHECKED] == 3 and m.counts()[PASS] == 54
+    # 51: ZT-MTLS-SHARED-ROOT is not verifiable on every cluster (the sandbox/mesh gap).
+    assert m.counts()[NOT_CHECKED] == 3 and m.counts()[PASS] == 51
 
 
 def test_a_failure_another_enabled_policy_reports_still_fails_the_cell(pack):
