@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from components import clouds
 from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
 from components.cluster import ClusterArgs, HardenedCluster
 from components.ledger.bucket import LedgerBucket, LedgerBucketArgs
@@ -22,18 +23,9 @@ from components.spec import Cloud, EstateSpec
 
 
 def cluster_component(cloud: Cloud) -> type[HardenedCluster]:
-    """The hardened cluster component for `cloud` (imported lazily: one SDK per cloud)."""
-    if cloud == "aws":
-        from components.aws import EksCluster
-
-        return EksCluster
-    if cloud == "azure":
-        from components.azure import AksCluster
-
-        return AksCluster
-    from components.gcp import GkeCluster
-
-    return GkeCluster
+    """The hardened cluster component for `cloud`, from the cloud registry (imported lazily:
+    one SDK per cloud; an unknown cloud is an error)."""
+    return clouds.get(cloud).load_component()
 
 
 @dataclass(frozen=True)

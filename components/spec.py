@@ -23,8 +23,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -60,8 +63,8 @@ CONFIG_NAMESPACE = "zero-trust-clusters"
 # Versions in standard support on all three managed services (EKS, AKS, GKE) as of 2026-11.
 SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.34", "1.35", "1.36")
 
-Cloud = Literal["aws", "azure", "gcp"]
-CLOUDS: tuple[Cloud, ...] = ("aws", "azure", "gcp")
+# A registered cloud's name (components/clouds.py: the built-in ones are aws, azure, gcp).
+Cloud = str
 
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
 _DNS_NAME = re.compile(r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -444,49 +447,6 @@ class NodePools(_Model):
     sandbox: NodePool
 
 
-AmiId = Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")]
-
-
-class AwsNodeImages(_Model):
-    """One trusted AMI per node pool (system/general: Bottlerocket, sandbox: AL2023 + nodeadm)."""
-
-    system: AmiId | None = None
-    general: AmiId | None = None
-    sandbox: AmiId | None = None
-
-
-class AwsSettings(_Model):
-    # Role to assume for this cluster's account; ambient credentials are used when absent.
-    account_role_arn: (
-        Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))] | None
-    ) = None
-    # Every image must carry tpm-support v2.0, boot-mode uefi and UEFI Secure Boot keys
-    # (uefi-data); checked at deploy. `amiId` (older form) serves the system and general pools;
-    # `amiIds.<pool>` wins over it.
-    ami_id: AmiId | None = None
-    ami_ids: AwsNodeImages | None = None
-
-    def image_for(self, pool: str) -> str | None:
-        """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
-        chosen = getattr(self.ami_ids, pool) if self.ami_ids else None
-        if chosen is None and pool in ("system", "general"):
-            chosen = self.ami_id
-        return chosen
-
-
-class AzureSettings(_Model):
-    subscription_id: Annotated[str, AfterValidator(_match(_UUID, "a subscription id (a UUID)"))]
-    tenant_id: Annotated[str, AfterValidator(_match(_UUID, "a tenant id (a UUID)"))]
-    # An existing resource group to deploy into; one is created when absent.
-    resource_group: Annotated[str, Field(pattern=r"^[\w.()-]{1,89}[\w()-]$")] | None = None
-
-
-class GcpSettings(_Model):
-    project: Annotated[
-        str, AfterValidator(_match(_GCP_PROJECT, "a GCP project id (6-30 lowercase chars)"))
-    ]
-
-
 class ClusterSpec(_Model):
     name: Annotated[
         str,
@@ -503,23 +463,79 @@ class ClusterSpec(_Model):
     pod_cidr: PodCidr
     service_cidr: ServiceCidr
     node_pools: NodePools
-    aws: AwsSettings | None = None
-    azure: AzureSettings | None = None
-    gcp: GcpSettings | None = None
     labels: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")], str] = {}
+    # The cluster's cloud block (`aws:` / `azure:` / `gcp:` in the stack file), validated by the
+    # cloud's registered settings model (components/<cloud>/cloud.py); None when the cloud needs
+    # none and the stack gives none.
+    settings: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cloud_block_is_settings(cls, data: Any) -> Any:
+        """`aws: {...}` in the stack file is the settings of a cluster on aws; another cloud's
+        block on it is a mistake."""
+        from components import clouds  # the registry imports this module
+
+        if not isinstance(data, dict) or not isinstance(data.get("cloud"), str):
+            return data
+        data = dict(data)
+        cloud = data["cloud"]
+        if cloud not in clouds.names():
+            return data  # the cloud itself is refused, naming the known ones
+        if "settings" in data:
+            raise ValueError("`settings` is not a known setting; a cluster's cloud settings go "
+                             f"under the cloud's name (`{cloud}:`)")
+        for name in clouds.names():
+            if name in data and name != cloud:
+                raise ValueError(f"cluster is on {cloud} but has an `{name}` block; remove it")
+        if cloud in data:
+            data["settings"] = data.pop(cloud)
+        return data
+
+    @field_validator("cloud")
+    @classmethod
+    def _registered_cloud(cls, value: str) -> str:
+        from components import clouds
+
+        if value not in clouds.names():
+            raise ValueError(f"{show(value)} is not allowed: use {clouds.describe(clouds.names())}")
+        return value
+
+    @field_validator("settings")
+    @classmethod
+    def _cloud_settings(cls, value: Any, info: ValidationInfo) -> Any:
+        from components import clouds
+
+        cloud = info.data.get("cloud")
+        if cloud is None or value is None:
+            return value
+        model = clouds.get(cloud).settings
+        if model is None:
+            raise ValueError(f"{cloud} clusters take no `{cloud}` block; remove it")
+        return value if isinstance(value, model) else model.model_validate(value)
 
     @model_validator(mode="after")
-    def _cloud_settings(self) -> ClusterSpec:
-        if self.cloud == "azure" and self.azure is None:
-            raise ValueError("cloud azure needs an `azure` block with subscriptionId and tenantId")
-        if self.cloud == "gcp" and self.gcp is None:
-            raise ValueError("cloud gcp needs a `gcp` block with project")
-        for other in CLOUDS:
-            if other != self.cloud and getattr(self, other) is not None:
-                raise ValueError(
-                    f"cluster is on {self.cloud} but has an `{other}` block; remove it"
-                )
+    def _required_settings(self) -> ClusterSpec:
+        from components import clouds
+
+        model = clouds.get(self.cloud).settings
+        if self.settings is None and model is not None and clouds.get(
+                self.cloud).settings_required:
+            required = [f.alias or name for name, f in model.model_fields.items()
+                        if f.is_required()]
+            raise ValueError(f"cloud {self.cloud} needs a `{self.cloud}` block with "
+                             f"{' and '.join(required)}")
         return self
+
+    @model_serializer(mode="wrap")
+    def _settings_under_the_cloud_name(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Dumped like the stack file (`aws: {...}`), so a dump loads back with `load_spec`."""
+        data = handler(self)
+        if isinstance(data, dict):
+            settings = data.pop("settings", None)
+            if settings is not None:
+                data[self.cloud] = settings
+        return data
 
     def cidrs(self) -> dict[str, ipaddress.IPv4Network]:
         return {
@@ -569,29 +585,11 @@ def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
                 f"{config_key('posture', 'pki', 'intermediateRotations', name)}: no cluster is "
                 f"named {name!r}; use one of {', '.join(sorted(names))}"
             )
-    groups = spec.posture.groups
-    for cloud, field, what in (
-        ("azure", "azure_group_object_id", "azureGroupObjectId"),
-        ("gcp", "gcp_group_email", "gcpGroupEmail"),
-    ):
-        if any(c.cloud == cloud for c in spec.clusters):
-            for role, group in groups.items():
-                if getattr(group, field) is None:
-                    problems.append(
-                        f"{config_key('posture', 'groups', role, what)}: required because the "
-                        f"stack has "
-                        f"a {cloud} cluster; set the group's {cloud} identity"
-                    )
-    if any(c.cloud == "gcp" for c in spec.clusters) and groups.gcp_security_group is None:
-        problems.append(
-            f"{config_key('posture', 'groups', 'gcpSecurityGroup')}: required because the stack has a gcp "
-            "cluster; set it to gke-security-groups@<your-domain>"
-        )
-    if any(c.cloud == "aws" for c in spec.clusters) and not groups.admins.aws_role_arns:
-        problems.append(
-            f"{config_key('posture', 'groups', 'admins', 'awsRoleArns')}: required because the stack has an aws "
-            "cluster (EKS bootstrap admin rights are off); list at least one IAM role ARN"
-        )
+    from components import clouds
+
+    for cloud in dict.fromkeys(c.cloud for c in spec.clusters):
+        for check in clouds.get(cloud).estate_checks:
+            problems += check(spec)
     return problems
 
 
@@ -639,7 +637,19 @@ def _mesh_problems(spec: EstateSpec) -> list[str]:
     return []
 
 
-def _format(error: dict[str, Any]) -> str:
+def _cloud_named(error: Any, raw: Mapping[str, Any]) -> Any:
+    """An error inside a cluster's settings, keyed as the stack file spells it (`azure.…`)."""
+    loc = tuple(error["loc"])
+    if len(loc) > 2 and loc[0] == "clusters" and loc[2] == "settings":
+        try:
+            cloud = raw["clusters"][loc[1]]["cloud"]
+        except (KeyError, IndexError, TypeError):
+            return error
+        return {**error, "loc": (*loc[:2], cloud, *loc[3:])}
+    return error
+
+
+def _format(error: Any) -> str:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] == "missing":
@@ -696,7 +706,7 @@ def load_spec(config: Mapping[str, Any], *, project_dir: Path | None = None) -> 
     try:
         spec = EstateSpec.model_validate(raw)
     except ValidationError as exc:
-        raise SpecError(unknown + [_format(e) for e in exc.errors()]) from None
+        raise SpecError(unknown + [_format(_cloud_named(e, raw)) for e in exc.errors()]) from None
     problems = (
         unknown
         + _cross_cluster_problems(spec)
@@ -783,22 +793,22 @@ def _offline_root_problems(
 
 
 def _cloud_problems(spec: EstateSpec) -> list[str]:
-    """What only one cloud rejects (Nitro types, Kata sizes, GKE regions...), by index."""
-    from components.aws.known import problems as aws_known
-    from components.aws.validation import eks_problems
-    from components.azure.known import problems as azure_known
-    from components.azure.sizes import spec_problems as aks_problems
-    from components.gcp.known import problems as gcp_known
-    from components.gcp.validation import cluster_problems as gke_problems
+    """What only one cloud rejects (Nitro types, Kata sizes, GKE regions...), by index: the
+    checks each cloud registers (components/<cloud>/cloud.py), in order."""
+    from components import clouds
 
-    checks = {"aws": eks_problems, "azure": aks_problems, "gcp": gke_problems}
-    # Regions, machine types, labels and derived names against the clouds' published lists.
-    known = {"aws": aws_known, "azure": azure_known, "gcp": gcp_known}
     problems: list[str] = []
     for index, cluster in enumerate(spec.clusters):
-        found = checks[cluster.cloud](cluster, index)
-        keys = {p.split(": ", 1)[0] for p in found}
-        # One message per key: a key the cloud's own validator already refused is not repeated.
-        found += [p for p in known[cluster.cloud](cluster, index) if p.split(": ", 1)[0] not in keys]
+        found: list[str] = []
+        for check in clouds.get(cluster.cloud).checks:
+            refused = {p.split(": ", 1)[0] for p in found}
+            # One message per key: a key an earlier check already refused is not repeated.
+            found += [p for p in check(cluster, index) if p.split(": ", 1)[0] not in refused]
         problems += found
     return problems
+
+
+# What the clouds' settings models (components/<cloud>/cloud.py) build on.
+SpecModel = _Model
+AWS_ROLE_ARN, UUID_PATTERN, GCP_PROJECT = _AWS_ROLE_ARN, _UUID, _GCP_PROJECT
+match_pattern = _match

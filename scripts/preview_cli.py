@@ -236,7 +236,7 @@ def synthetic_config(clusters: int, base_stack: str = "dev") -> dict[str, Any]:
     template = {c["cloud"]: c for c in config[f"{engine.CONFIG_NAMESPACE}:clusters"]}
     generated = []
     for i in range(clusters):
-        cloud = ("aws", "azure", "gcp")[i % 3]
+        cloud = list(template)[i % len(template)]  # the base stack's clouds in turn
         cluster = dict(template[cloud])
         cluster.update(
             name=f"c{i:03d}-{cloud}",

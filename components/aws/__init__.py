@@ -1,6 +1,16 @@
-"""The hardened EKS cluster component (pulumi-aws v7)."""
+"""The hardened EKS cluster (pulumi-aws v7). `cloud.py` registers it; `component.py` builds it.
 
-from components.aws.eks_cluster import EksCluster
-from components.aws.validation import eks_problems, validate_eks_cluster
+Importing the package loads no SDK: `EksCluster` is imported on first use.
+"""
 
-__all__ = ["EksCluster", "eks_problems", "validate_eks_cluster"]
+from typing import Any
+
+__all__ = ["EksCluster"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EksCluster":
+        from components.aws.component import EksCluster
+
+        return EksCluster
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,7 +35,7 @@ def _principals(ctx: AwsContext) -> list[tuple[str, str, str]]:
     groups = ctx.posture.groups
     principals = [(name, group.kubernetes_group, arn)
                   for name, group in groups.items() for arn in group.aws_role_arns]
-    deployer = ctx.spec.aws.account_role_arn if ctx.spec.aws else None
+    deployer = ctx.spec.settings.account_role_arn if ctx.spec.settings else None
     if deployer and deployer not in groups.admins.aws_role_arns:
         principals.append(("admins", groups.admins.kubernetes_group, deployer))
     return principals

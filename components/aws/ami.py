@@ -98,7 +98,7 @@ def _assert_trusted(image: aws.ec2.GetAmiResult, *, arch: str, key: str, region:
 
 def trusted_image(ctx: AwsContext, family: ImageFamily, arch: str, pool: str) -> pulumi.Output[str]:
     """The image id for a pool, verified for NitroTPM v2.0, UEFI boot and Secure Boot keys."""
-    configured = ctx.spec.aws.image_for(pool) if ctx.spec.aws else None
+    configured = ctx.spec.settings.image_for(pool) if ctx.spec.settings else None
     if configured:
         image = aws.ec2.get_ami_output(
             filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[configured])],
@@ -123,6 +123,6 @@ def trusted_image(ctx: AwsContext, family: ImageFamily, arch: str, pool: str) ->
             opts=ctx.invoke_opts(),
         )
     key = image_key(ctx.spec, pool, ctx.config_key)
-    role_arn = ctx.spec.aws.account_role_arn if ctx.spec.aws else None
+    role_arn = ctx.spec.settings.account_role_arn if ctx.spec.settings else None
     return image.apply(lambda result: _assert_trusted(result, arch=arch, key=key,
                                                       region=ctx.region, role_arn=role_arn))

@@ -14,7 +14,7 @@ def make_provider(parent: pulumi.Resource, name: str, cluster: ClusterSpec) -> a
         parent,
         name,
         region=cluster.region,
-        role_arn=cluster.aws.account_role_arn if cluster.aws else None,
+        role_arn=cluster.settings.account_role_arn if cluster.settings else None,
         tags={"ztc:cluster": name, **cluster.labels},
     )
 

@@ -12,14 +12,14 @@ def image_key(cluster: ClusterSpec, pool: str, prefix: str) -> str:
     """The config key that chose a pool's AMI: `aws.amiIds.<pool>`, or the older `aws.amiId`.
 
     `prefix` is the cluster's key (components.spec.cluster_key)."""
-    settings = cluster.aws
+    settings = cluster.settings
     if settings and settings.image_for(pool) and not (
             settings.ami_ids and getattr(settings.ami_ids, pool)):
         return f"{prefix}.aws.amiId"
     return f"{prefix}.aws.amiIds.{pool}"
 
 
-def eks_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
+def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     """Config problems only EKS cares about; each names the config key and the fix."""
     prefix = cluster_key(cluster.name, index)
     problems: list[str] = []
@@ -29,10 +29,10 @@ def eks_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
         if problem:
             problems.append(f"{prefix}.nodePools.{pool_name}.machineType: {problem}")
     # One AMI has one CPU architecture: pools sharing an image must share it too.
-    if cluster.aws is not None:
+    if cluster.settings is not None:
         served: dict[str, tuple[str, str]] = {}
         for pool_name in POOLS:
-            image = cluster.aws.image_for(pool_name)
+            image = cluster.settings.image_for(pool_name)
             if image is None:
                 continue
             arch = instance_types.architecture(getattr(cluster.node_pools, pool_name).machine_type)
@@ -47,8 +47,8 @@ def eks_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     return problems
 
 
-def validate_eks_cluster(cluster: ClusterSpec, index: int | None = None) -> None:
+def check_cluster(cluster: ClusterSpec, index: int | None = None) -> None:
     """Raise SpecError when the cluster cannot be built on EKS as specified."""
-    problems = eks_problems(cluster, index)
+    problems = cluster_problems(cluster, index)
     if problems:
         raise SpecError(problems)

@@ -1,9 +1,17 @@
-"""The hardened AKS cluster (pulumi-azure-native v3)."""
+"""The hardened AKS cluster (pulumi-azure-native v3). `cloud.py` registers it; `component.py`
+builds it.
 
-from components.azure.component import AksCluster
-from components.azure.sizes import kata_capable, spec_problems
+Importing the package loads no SDK: `AksCluster` is imported on first use.
+"""
 
-# Same name shape as the other clouds' checks (`eks_problems`): run it before registering.
-aks_problems = spec_problems
+from typing import Any
 
-__all__ = ["AksCluster", "aks_problems", "kata_capable", "spec_problems"]
+__all__ = ["AksCluster"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AksCluster":
+        from components.azure.component import AksCluster
+
+        return AksCluster
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,13 +9,13 @@ import pulumi
 from components.azure import naming
 from components.azure.audit import build_audit_store, build_diagnostic_setting
 from components.azure.catalog import SANDBOX_PLACEMENT
-from components.azure.cluster import build_cluster
 from components.azure.context import AksContext, make_provider
+from components.azure.control_plane import build_cluster
 from components.azure.identity import build_identities
 from components.azure.keyvault import build_keys
 from components.azure.kubeconfig import fetch_certificate_authority, render
 from components.azure.network import build_network, resource_group
-from components.azure.sizes import spec_problems
+from components.azure.validation import cluster_problems
 from components.cluster import ClusterArgs, HardenedCluster
 from components.spec import SpecError
 
@@ -27,16 +27,16 @@ class AksCluster(HardenedCluster):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         spec = args.cluster
-        if spec.cloud != "azure" or spec.azure is None:
+        if spec.cloud != "azure" or spec.settings is None:
             raise SpecError([f"cluster {spec.name!r} is on {spec.cloud}, not azure"])
-        problems = spec_problems(spec)
+        problems = cluster_problems(spec)
         if problems:
             raise SpecError(problems)
         super().__init__(TYPE_TOKEN, name, args, opts)
         self.cloud = "azure"
         provider = make_provider(self, spec)
 
-        existing_rg = spec.azure.resource_group
+        existing_rg = spec.settings.resource_group
         rg_name = existing_rg or naming.resource_group(name)
         ctx = AksContext(name=name, cluster=spec, posture=args.posture, component=self,
                          provider=provider, resource_group_name=rg_name, resource_group=rg_name)

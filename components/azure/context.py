@@ -25,13 +25,13 @@ class AksContext:
 
     @property
     def subscription_id(self) -> str:
-        assert self.cluster.azure is not None
-        return self.cluster.azure.subscription_id
+        assert self.cluster.settings is not None
+        return self.cluster.settings.subscription_id
 
     @property
     def tenant_id(self) -> str:
-        assert self.cluster.azure is not None
-        return self.cluster.azure.tenant_id
+        assert self.cluster.settings is not None
+        return self.cluster.settings.tenant_id
 
     @property
     def location(self) -> str:
@@ -39,7 +39,7 @@ class AksContext:
 
     @property
     def resource_group_id(self) -> str:
-        rg = (self.cluster.azure and self.cluster.azure.resource_group) or naming.resource_group(
+        rg = (self.cluster.settings and self.cluster.settings.resource_group) or naming.resource_group(
             self.name
         )
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{rg}"
@@ -61,12 +61,12 @@ class AksContext:
 
 def make_provider(parent: pulumi.Resource, cluster: ClusterSpec) -> azure_native.Provider:
     """Pin subscription, tenant and location so no ambient `az` default is ever used."""
-    assert cluster.azure is not None
+    assert cluster.settings is not None
     return azure_native.Provider(
         f"{cluster.name}-azure",
         azure_native.ProviderArgs(
-            subscription_id=cluster.azure.subscription_id,
-            tenant_id=cluster.azure.tenant_id,
+            subscription_id=cluster.settings.subscription_id,
+            tenant_id=cluster.settings.tenant_id,
             location=cluster.region,
         ),
         opts=pulumi.ResourceOptions(parent=parent),

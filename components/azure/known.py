@@ -23,13 +23,13 @@ def vm_sizes() -> frozenset[str]:
 
 
 def _derived_names(cluster: ClusterSpec) -> dict[str, str]:
-    subscription = cluster.azure.subscription_id if cluster.azure else ""
+    subscription = cluster.settings.subscription_id if cluster.settings else ""
     names = {
         "keyVault": naming.key_vault(subscription, cluster.name),
         "storageAccount": naming.storage_account(subscription, cluster.name),
         "managedCluster": cluster.name,
     }
-    if not (cluster.azure and cluster.azure.resource_group):
+    if not (cluster.settings and cluster.settings.resource_group):
         names["resourceGroup"] = naming.resource_group(cluster.name)
     return names
 

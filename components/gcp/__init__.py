@@ -1,7 +1,21 @@
-"""Hardened GKE: `GkeCluster` implements the zero-trust control catalog on Google Cloud."""
+"""The hardened GKE cluster (pulumi-gcp v10). `cloud.py` registers it; `component.py` builds it.
 
-from components.gcp.gke import GkeCluster
-from components.gcp.project import ProjectGuardrails
-from components.gcp.validation import validate
+Importing the package loads no SDK: `GkeCluster` and `ProjectGuardrails` are imported on first
+use.
+"""
 
-__all__ = ["GkeCluster", "ProjectGuardrails", "validate"]
+from typing import Any
+
+__all__ = ["GkeCluster", "ProjectGuardrails"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GkeCluster":
+        from components.gcp.component import GkeCluster
+
+        return GkeCluster
+    if name == "ProjectGuardrails":
+        from components.gcp.project import ProjectGuardrails
+
+        return ProjectGuardrails
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,16 +15,10 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.catalog import ControlId
-from components.cluster import HardenedCluster, SandboxPlacement, Toleration
+from components.cluster import HardenedCluster
 from components.gcp.node_config import NODE_POOL_TYPES, hardened_node_config
 from components.spec import NodePool, NodePools
 
-SANDBOX_LABEL = "sandbox.gke.io/runtime"
-SANDBOX_PLACEMENT = SandboxPlacement(
-    handler="gvisor",
-    node_selector={SANDBOX_LABEL: "gvisor"},
-    tolerations=(Toleration(key=SANDBOX_LABEL, value="gvisor"),),
-)
 POOL_LABEL = "ztc.io/pool"
 
 

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
+from components import clouds
 from components.catalog import ControlId
 from components.kubernetes.names import meta
 from components.spec import Cloud, PortableGroup, Posture, config_key
 
 _C = ControlId.IAM_ONLY
-_CONFIG_KEY = {"azure": "azureGroupObjectId", "gcp": "gcpGroupEmail"}
 
 
 def group_subject(cloud: Cloud, role: str, group: PortableGroup) -> dict:
-    """The RBAC subject the cloud's authenticator puts in the user's groups claim.
-
-    aws: EKS access entries map the IAM roles to `kubernetesGroup`; azure: Entra ID group
-    object id; gcp: Google Group e-mail (Google Groups for RBAC)."""
-    name = {
-        "aws": group.kubernetes_group,
-        "azure": group.azure_group_object_id,
-        "gcp": group.gcp_group_email,
-    }[cloud]
+    """The RBAC subject the cloud's authenticator puts in the user's groups claim (each cloud's
+    registry entry says which of the group's identities that is: EKS access entries map the IAM
+    roles to `kubernetesGroup`, AKS the Entra ID object id, GKE the Google Group e-mail)."""
+    entry = clouds.get(cloud)
+    name = entry.group_identity(group)
     if name is None:
         raise ValueError(
-            f"{config_key('posture', 'groups', role, _CONFIG_KEY[cloud])}: required for a "
-            f"{cloud} cluster; "
-            f"set the group's {cloud} identity"
+            f"{config_key('posture', 'groups', role, entry.group_identity_key)}: required for a "
+            f"{cloud} cluster; set the group's {cloud} identity"
         )
     return {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": name}
 

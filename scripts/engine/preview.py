@@ -17,6 +17,7 @@ from typing import Any
 
 from pulumi.output import Unknown
 
+from components import clouds
 from components.ledger.recording import preview_entry
 from components.spec import CONFIG_NAMESPACE, EstateSpec, load_spec
 from scripts.engine.analyzer import AnalysisResult, analyze_stacks
@@ -33,10 +34,7 @@ from scripts.engine.stackfile import (
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
 POLICY_PACK_DIR = PROJECT_ROOT / "policies"
-CLUSTER_COMPONENT_TYPES = frozenset(
-    {"ztc:aws:EksCluster", "ztc:azure:AksCluster", "ztc:gcp:GkeCluster",
-     "ztc:kubernetes:ClusterBaseline"}
-)
+BASELINE_TYPE = "ztc:kubernetes:ClusterBaseline"
 CLOUD_PHASE, CLUSTER_PHASE = "cloud", "cluster"
 PHASE_KEY = f"{CONFIG_NAMESPACE}:phase"
 CLOUD_STACK_KEY = f"{CONFIG_NAMESPACE}:cloudStack"
@@ -144,19 +142,24 @@ def mask(value: Any) -> Any:
 def cluster_of(resource: CapturedResource, by_urn: dict[str, CapturedResource]) -> str | None:
     """The cluster a resource belongs to: the cluster component (cloud phase) or the
     cluster's baseline (cluster phase) it sits under, by its parent chain."""
+    cluster_types = {e.component_type for e in clouds.entries()} | {BASELINE_TYPE}
     current: CapturedResource | None = resource
-    while current is not None:
-        if current.type in CLUSTER_COMPONENT_TYPES:
+    seen: set[str] = set()
+    while current is not None and current.urn not in seen:
+        if current.type in cluster_types:
             return current.name.removesuffix("-baseline")
+        seen.add(current.urn)
         current = by_urn.get(current.parent)
     return None
 
 
 def cloud_of(resource: CapturedResource) -> str:
+    """The column a resource is counted in: its cloud, or k8s / dynamic / its package."""
     package = resource.type.removeprefix("pulumi:providers:").split(":")[0]
-    return {"azure-native": "azure", "kubernetes": "k8s", "pulumi-python": "dynamic"}.get(
-        package, package
-    )
+    entry = clouds.by_package(package)
+    if entry is not None:
+        return entry.name
+    return {"kubernetes": "k8s", "pulumi-python": "dynamic"}.get(package, package)
 
 
 def summarize(graph: Graph) -> dict[str, Any]:

@@ -8,11 +8,11 @@ from dataclasses import asdict, dataclass
 from rich.console import Console
 from rich.table import Table
 
+from components import clouds
 from scripts.report.matrix import FAIL, PASS, UNVERIFIABLE, Matrix
 from scripts.report.rules import CONTROL_IDS
 
 _ORDER = {PASS: 0, UNVERIFIABLE: 1, FAIL: 2}
-CLOUDS = ("aws", "azure", "gcp")
 
 
 @dataclass
@@ -42,7 +42,7 @@ def _side(m: Matrix, control: str, cloud: str) -> Side:
 def diff_matrices(a: Matrix, b: Matrix) -> list[DiffRow]:
     rows = []
     for control in CONTROL_IDS:
-        for cloud in CLOUDS:
+        for cloud in clouds.names():
             sa, sb = _side(a, control, cloud), _side(b, control, cloud)
             if "absent" in (sa.status, sb.status):
                 if sa.status != sb.status:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from components import clouds
 from scripts.report.rules import (
     BY_ID,
     CONTROL_IDS,
@@ -142,13 +143,11 @@ def message_text(d: Any) -> str:
     return _finding(d).message
 
 
-_PACKAGE_CLOUD = {"aws": "aws", "azure-native": "azure", "gcp": "gcp"}
-
-
 def _sharers(urn: str, own: Ownership, clusters: list[Column]) -> list[str]:
     """Clusters a shared resource's finding concerns: those of its cloud, else all of them."""
     node = own.by_urn.get(urn)
-    cloud = _PACKAGE_CLOUD.get(node.type.split(":")[0]) if node else None
+    entry = clouds.by_package(node.type.split(":")[0]) if node else None
+    cloud = entry.name if entry else None
     return [c.name for c in clusters if cloud is None or c.cloud == cloud]
 
 

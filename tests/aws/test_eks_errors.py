@@ -6,7 +6,7 @@ import pytest
 
 from components.aws import instance_types
 from components.aws.audit import cloudwatch_retention
-from components.aws.validation import eks_problems
+from components.aws.validation import cluster_problems
 from components.spec import SpecError, cluster_key
 from scripts.engine.runner import ProgramError
 
@@ -51,7 +51,7 @@ def test_problems_name_the_cluster_when_the_index_is_unknown(dev_spec, aws_clust
     _, cluster = aws_clusters(dev_spec)
     pools = cluster.node_pools.model_copy(update={
         "sandbox": cluster.node_pools.sandbox.model_copy(update={"machine_type": "t2.large"})})
-    problems = eks_problems(cluster.model_copy(update={"node_pools": pools}))
+    problems = cluster_problems(cluster.model_copy(update={"node_pools": pools}))
     key = cluster_key("dev-aws", None, "nodePools", "sandbox", "machineType")
     assert key.endswith(":clusters[name=dev-aws].nodePools.sandbox.machineType")
     assert problems == [(

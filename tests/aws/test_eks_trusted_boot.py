@@ -12,7 +12,8 @@ import pytest
 from botocore.stub import Stubber
 
 from components.aws import ami
-from components.spec import AwsNodeImages, AwsSettings, SpecError, cluster_key, load_spec
+from components.aws.cloud import AwsNodeImages, AwsSettings
+from components.spec import SpecError, cluster_key, load_spec
 from scripts.engine.fakes.aws import (
     ARM_TRUSTED_AMI,
     NO_SECURE_BOOT_AMI,
@@ -26,7 +27,7 @@ LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
 def _with_images(cluster, **settings):
-    return cluster.model_copy(update={"aws": AwsSettings(**settings)})
+    return cluster.model_copy(update={"settings": AwsSettings(**settings)})
 
 
 def _failure(eks_run, spec, cluster, index) -> str:
@@ -44,7 +45,7 @@ def test_the_stacks_run_their_own_trusted_image_per_pool(dev):
 
 def test_an_ami_without_nitrotpm_or_uefi_fails_naming_its_key(dev_spec, eks_run, aws_clusters):
     index, cluster = aws_clusters(dev_spec)
-    images = cluster.aws.ami_ids.model_copy(update={"general": NON_TPM_AMI})
+    images = cluster.settings.ami_ids.model_copy(update={"general": NON_TPM_AMI})
     message = _failure(eks_run, dev_spec, _with_images(cluster, ami_ids=images), index)
     assert cluster_key(cluster.name, index, "aws", "amiIds", "general") in message
     assert NON_TPM_AMI in message
@@ -55,7 +56,7 @@ def test_an_ami_without_nitrotpm_or_uefi_fails_naming_its_key(dev_spec, eks_run,
 
 def test_the_older_ami_id_key_is_named_when_it_chose_the_image(dev_spec, eks_run, aws_clusters):
     index, cluster = aws_clusters(dev_spec)
-    images = cluster.aws.ami_ids.model_copy(update={"system": None, "general": None})
+    images = cluster.settings.ami_ids.model_copy(update={"system": None, "general": None})
     message = _failure(eks_run, dev_spec,
                        _with_images(cluster, ami_id=NON_TPM_AMI, ami_ids=images), index)
     assert cluster_key(cluster.name, index, "aws", "amiId") + ":" in message
@@ -69,7 +70,7 @@ def test_uefi_and_tpm_without_secure_boot_keys_is_refused(dev_spec, eks_run, aws
     monkeypatch.setattr(ami, "read_uefi_data",
                         lambda region, role, image: asked.append((region, role, image)))
     index, cluster = aws_clusters(dev_spec)
-    images = cluster.aws.ami_ids.model_copy(update={"sandbox": NO_SECURE_BOOT_AMI})
+    images = cluster.settings.ami_ids.model_copy(update={"sandbox": NO_SECURE_BOOT_AMI})
     message = _failure(eks_run, dev_spec, _with_images(cluster, ami_ids=images), index)
     assert cluster_key(cluster.name, index, "aws", "amiIds", "sandbox") in message
     assert f"{NO_SECURE_BOOT_AMI} (custom-uefi-tpm-no-keys) has no uefiData" in message
@@ -80,7 +81,7 @@ def test_keys_read_through_describe_image_attribute_are_accepted(dev_spec, eks_r
                                                                  monkeypatch):
     monkeypatch.setattr(ami, "read_uefi_data", lambda region, role, image: "QU1aTlVFRkk=")
     index, cluster = aws_clusters(dev_spec)
-    images = cluster.aws.ami_ids.model_copy(update={"sandbox": NO_SECURE_BOOT_AMI})
+    images = cluster.settings.ami_ids.model_copy(update={"sandbox": NO_SECURE_BOOT_AMI})
     graph = eks_run(dev_spec, _with_images(cluster, ami_ids=images), index)
     sandbox = next(r for r in graph.of_type(LT) if r.name == "dev-aws-sandbox")
     assert sandbox.inputs["imageId"] == NO_SECURE_BOOT_AMI
@@ -90,7 +91,7 @@ def test_uefi_preferred_is_refused(dev_spec, eks_run, aws_clusters):
     """AWS: a uefi-preferred AMI boots legacy BIOS on an instance type without UEFI, with UEFI
     features (Secure Boot) disabled; rely on them only with bootMode uefi."""
     index, cluster = aws_clusters(dev_spec)
-    images = cluster.aws.ami_ids.model_copy(update={"system": UEFI_PREFERRED_AMI})
+    images = cluster.settings.ami_ids.model_copy(update={"system": UEFI_PREFERRED_AMI})
     message = _failure(eks_run, dev_spec, _with_images(cluster, ami_ids=images), index)
     assert "bootMode=uefi-preferred (needs uefi" in message
     assert cluster_key(cluster.name, index, "aws", "amiIds", "system") in message
@@ -98,7 +99,7 @@ def test_uefi_preferred_is_refused(dev_spec, eks_run, aws_clusters):
 
 def test_an_image_of_the_wrong_architecture_is_refused(dev_spec, eks_run, aws_clusters):
     index, cluster = aws_clusters(dev_spec)
-    images = cluster.aws.ami_ids.model_copy(update={"general": ARM_TRUSTED_AMI})
+    images = cluster.settings.ami_ids.model_copy(update={"general": ARM_TRUSTED_AMI})
     message = _failure(eks_run, dev_spec, _with_images(cluster, ami_ids=images), index)
     assert "architecture=arm64 (the pool's instances are x86_64)" in message
 
@@ -107,7 +108,7 @@ def test_eks_published_images_do_not_qualify(dev_spec, eks_run, aws_clusters):
     """Without amiIds the newest EKS image is looked up and must pass the same checks; as AWS
     publishes them (no NitroTPM), none does, and the error says which key to set."""
     index, cluster = aws_clusters(dev_spec)
-    message = _failure(eks_run, dev_spec, cluster.model_copy(update={"aws": None}), index)
+    message = _failure(eks_run, dev_spec, cluster.model_copy(update={"settings": None}), index)
     assert "tpmSupport=unset (needs v2.0)" in message
     assert any(cluster_key(cluster.name, index, "aws", "amiIds", pool) in message
                for pool in ("system", "general", "sandbox"))
@@ -115,7 +116,7 @@ def test_eks_published_images_do_not_qualify(dev_spec, eks_run, aws_clusters):
 
 def test_one_pool_can_take_another_trusted_image(dev_spec, eks_run, aws_clusters):
     index, cluster = aws_clusters(dev_spec)
-    images = cluster.aws.ami_ids.model_copy(update={"general": TRUSTED_AMI})
+    images = cluster.settings.ami_ids.model_copy(update={"general": TRUSTED_AMI})
     graph = eks_run(dev_spec, _with_images(cluster, ami_ids=images), index)
     used = {r.name: r.inputs["imageId"] for r in graph.of_type(LT)}
     assert used == {"dev-aws-system": "ami-0b07e5ec0000d0e01", "dev-aws-general": TRUSTED_AMI,
@@ -134,7 +135,7 @@ def test_ami_ids_parse_from_camel_case_config(dev_spec):
     raw = dev_spec.model_dump(by_alias=True, mode="json")
     raw["clusters"][0]["aws"] = {"amiIds": {"sandbox": TRUSTED_AMI, "system": "ami-12345678"}}
     spec = load_spec(raw)
-    assert spec.clusters[0].aws.ami_ids == AwsNodeImages(system="ami-12345678",
+    assert spec.clusters[0].settings.ami_ids == AwsNodeImages(system="ami-12345678",
                                                          sandbox=TRUSTED_AMI)
     raw["clusters"][0]["aws"] = {"amiIds": {"gpu": TRUSTED_AMI}}
     with pytest.raises(SpecError) as failure:

@@ -36,7 +36,7 @@ def test_entra_id_and_azure_rbac_are_the_only_way_in(dev):
     aad = inputs["aadProfile"]
     assert aad["managed"] is True
     assert aad["enableAzureRBAC"] is True
-    assert aad["tenantID"] == dev.cluster_spec.azure.tenant_id
+    assert aad["tenantID"] == dev.cluster_spec.settings.tenant_id
     assert aad["adminGroupObjectIDs"] == [dev.spec.posture.groups.admins.azure_group_object_id]
     assert inputs["disableLocalAccounts"] is True
     assert inputs["enableRBAC"] is True
@@ -45,7 +45,7 @@ def test_entra_id_and_azure_rbac_are_the_only_way_in(dev):
 
 def _group_grants(dev) -> dict[str, set[tuple[str, str]]]:
     """principal -> {(role GUID, scope)} of every assignment to a group."""
-    sub = dev.cluster_spec.azure.subscription_id
+    sub = dev.cluster_spec.settings.subscription_id
     prefix = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/"
     out: dict[str, set[tuple[str, str]]] = {}
     for assignment in dev.of_type("azure-native:authorization:RoleAssignment"):

@@ -23,7 +23,7 @@ def test_one_explicit_provider_pinned_to_the_spec(dev):
     providers = dev.of_type("pulumi:providers:azure-native")
     assert len(providers) == 1
     inputs = dev.inputs(providers[0])
-    azure = dev.cluster_spec.azure
+    azure = dev.cluster_spec.settings
     assert inputs["subscriptionId"] == azure.subscription_id
     assert inputs["tenantId"] == azure.tenant_id
     assert inputs["location"] == dev.cluster_spec.region == "westeurope"
@@ -40,7 +40,7 @@ def test_every_child_is_parented_and_goes_through_the_provider(dev):
 
 
 def test_ids_are_arm_ids_in_the_spec_subscription(dev):
-    prefix = f"/subscriptions/{dev.cluster_spec.azure.subscription_id}/resourceGroups/rg-dev-azure"
+    prefix = f"/subscriptions/{dev.cluster_spec.settings.subscription_id}/resourceGroups/rg-dev-azure"
     for resource in dev.graph.resources:
         if resource.type.startswith("azure-native:"):
             assert resource.id.startswith(prefix), (resource.name, resource.id)
@@ -56,7 +56,7 @@ def test_kubeconfig_is_a_secret_exec_kubeconfig_without_static_credentials(dev):
     args = exec_["args"]
     assert args[0] == "get-token"
     assert args[args.index("--server-id") + 1] == "6dae42f8-4368-4678-94ff-3960e28e3630"
-    assert args[args.index("--tenant-id") + 1] == dev.cluster_spec.azure.tenant_id
+    assert args[args.index("--tenant-id") + 1] == dev.cluster_spec.settings.tenant_id
     (cluster,) = document["clusters"]
     fqdn = dev.cluster.outputs["privateFQDN"]
     assert ".privatelink.westeurope.azmk8s.io" in fqdn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.azure import kata_capable, spec_problems
+from components.azure.validation import cluster_problems, kata_capable
 from components.cluster import ClusterArgs
 from components.spec import SpecError, config_key
 from scripts.engine.runner import ProgramError, run_program
@@ -38,12 +38,12 @@ def _with_sandbox_size(dev, size: str):
 
 def test_spec_problem_names_the_config_key_and_the_fix(dev):
     index = next(i for i, c in enumerate(dev.spec.clusters) if c.name == "dev-azure")
-    problems = spec_problems(_with_sandbox_size(dev, "Standard_B4ms"), index)
+    problems = cluster_problems(_with_sandbox_size(dev, "Standard_B4ms"), index)
     assert len(problems) == 1
     key = config_key("clusters", index, "nodePools", "sandbox", "machineType")
     assert problems[0].startswith(f"{key}: 'Standard_B4ms' cannot run AKS Pod Sandboxing")
     assert "Standard_D4s_v5" in problems[0]
-    assert spec_problems(dev.cluster_spec, index) == []
+    assert cluster_problems(dev.cluster_spec, index) == []
 
 
 def test_component_refuses_a_bad_sandbox_size_before_registering_anything(dev):
@@ -69,7 +69,7 @@ def test_trusted_launch_pools_refuse_arm64_sizes(dev, pool):
     pools = dev.cluster_spec.node_pools.model_copy(
         update={pool: getattr(dev.cluster_spec.node_pools, pool).model_copy(
             update={"machine_type": "Standard_D4ps_v5"})})
-    problems = spec_problems(dev.cluster_spec.model_copy(update={"node_pools": pools}), index)
+    problems = cluster_problems(dev.cluster_spec.model_copy(update={"node_pools": pools}), index)
     assert len(problems) == 1
     key = config_key("clusters", index, "nodePools", pool, "machineType")
     assert problems[0].startswith(f"{key}: 'Standard_D4ps_v5' is an Arm64 size")

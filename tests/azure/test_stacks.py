@@ -45,8 +45,8 @@ def test_prod_regions_each_get_their_own_provider_and_a_closed_api_server():
 
 
 def test_an_existing_resource_group_is_used_not_created(dev):
-    azure = dev.cluster_spec.azure.model_copy(update={"resource_group": "rg-platform-shared"})
-    cluster = dev.cluster_spec.model_copy(update={"azure": azure})
+    azure = dev.cluster_spec.settings.model_copy(update={"resource_group": "rg-platform-shared"})
+    cluster = dev.cluster_spec.model_copy(update={"settings": azure})
 
     def program() -> None:
         from components.azure import AksCluster

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from components.catalog import ControlId
-from components.gcp.pools import SANDBOX_PLACEMENT
+from components.gcp.cloud import SANDBOX_PLACEMENT
 from components.kubernetes.charts import POLICY_CONTROLLER_IMAGE, chart_releases, image_references
 from components.spec import PRIVATE_SOURCE_RANGES
 from scripts.engine.mocks import is_secret, unwrap

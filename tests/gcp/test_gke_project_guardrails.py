@@ -15,7 +15,7 @@ def prod(gke_runner):
 def test_one_binauthz_policy_and_audit_config_per_project(prod) -> None:
     spec, graph = prod
     gke = [c for c in spec.clusters if c.cloud == "gcp"]
-    assert len(gke) == 2 and gke[0].gcp.project == gke[1].gcp.project
+    assert len(gke) == 2 and gke[0].settings.project == gke[1].settings.project
     assert len(graph.of_type("ztc:gcp:GkeCluster")) == 2
     for singleton in (
         "ztc:gcp:ProjectGuardrails",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.cluster import ClusterArgs
-from components.gcp import validate
-from components.gcp.validation import cluster_problems
+from components.gcp.validation import cluster_problems, validate
 from components.spec import ClusterSpec, EstateSpec, SpecError, load_spec
 from scripts.engine.runner import ProgramError, run_program
 from scripts.engine.stackfile import load_stack_config

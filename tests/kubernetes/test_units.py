@@ -31,7 +31,7 @@ def test_default_placements_are_what_the_cloud_pools_carry():
     for placement in placements.values():
         ((key, value),) = placement.node_selector.items()
         assert placement.tolerations == (Toleration(key=key, value=value, effect="NoSchedule"),)
-    with pytest.raises(ValueError, match="aws, azure or gcp"):
+    with pytest.raises(ValueError, match="'aws', 'azure' or 'gcp'"):
         default_sandbox_placement("oci")  # type: ignore[arg-type]
 
 

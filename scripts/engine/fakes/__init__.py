@@ -11,7 +11,10 @@ Values must be deterministic (derived from names, never random) so runs are repr
 from __future__ import annotations
 
 import hashlib
+import importlib
 from types import ModuleType
+
+from components import clouds
 
 
 def stable_hex(*parts: str, length: int = 17) -> str:
@@ -24,7 +27,11 @@ def stable_digits(*parts: str, length: int = 12) -> str:
 
 
 def for_package(package: str) -> ModuleType | None:
-    """The fake module for a provider package token prefix (aws, azure-native, gcp, kubernetes)."""
-    from scripts.engine.fakes import aws, azure, gcp, kubernetes
+    """The fake module for a provider package token prefix: each cloud's comes from its registry
+    entry (components/clouds.py); Kubernetes is common to all."""
+    if package == "kubernetes":
+        from scripts.engine.fakes import kubernetes
 
-    return {"aws": aws, "azure-native": azure, "gcp": gcp, "kubernetes": kubernetes}.get(package)
+        return kubernetes
+    entry = clouds.by_package(package)
+    return importlib.import_module(entry.fakes_module) if entry and entry.fakes_module else None

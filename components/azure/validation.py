@@ -53,7 +53,7 @@ def _series_names() -> str:
     )
 
 
-def spec_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
+def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     """Config errors only an AKS cluster can have; empty when the cluster is valid.
 
     `index` is the cluster's position in `clusters` (when the caller knows it).

@@ -17,12 +17,13 @@ from components.catalog import ControlId
 from components.cluster import ClusterArgs, HardenedCluster
 from components.gcp import addressing
 from components.gcp.audit import build_audit
-from components.gcp.cluster import build_cluster, workload_pool
+from components.gcp.cloud import SANDBOX_PLACEMENT
+from components.gcp.control_plane import build_cluster, workload_pool
 from components.gcp.identity import build_node_identity
 from components.gcp.kms import build_keys
 from components.gcp.kubeconfig import kubeconfig
 from components.gcp.network import build_network
-from components.gcp.pools import SANDBOX_PLACEMENT, build_pools
+from components.gcp.pools import build_pools
 from components.gcp.project import guardrails_for
 from components.gcp.service_agents import service_agents
 from components.gcp.validation import check_cluster
@@ -51,11 +52,11 @@ class GkeCluster(HardenedCluster):
     ) -> None:
         spec, posture = args.cluster, args.posture
         check_cluster(spec)  # before anything is registered
-        if spec.gcp is None:  # load_spec already requires it for cloud gcp
+        if spec.settings is None:  # load_spec already requires it for cloud gcp
             raise SpecError([f"{cluster_key(spec.name, None, 'gcp')}: add a gcp block with project"])
         super().__init__(TYPE_TOKEN, name, args, opts)
         self.cloud = "gcp"
-        self.project = project = spec.gcp.project
+        self.project = project = spec.settings.project
         region = spec.region
         cname = spec.name
 

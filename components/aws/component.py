@@ -13,13 +13,14 @@ from components.aws import (
     iam,
     kms,
     network,
-    nodes,
+    pools,
 )
+from components.aws.cloud import ENTRY
 from components.aws.context import AwsContext
 from components.aws.kubeconfig import render_kubeconfig
 from components.aws.provider import make_provider
 from components.aws.security_groups import build_security_groups
-from components.aws.validation import validate_eks_cluster
+from components.aws.validation import check_cluster
 from components.catalog import ControlId as C
 from components.cluster import ClusterArgs, HardenedCluster
 from components.spec import cluster_key
@@ -34,7 +35,7 @@ class EksCluster(HardenedCluster):
                  opts: pulumi.ResourceOptions | None = None, *, config_index: int | None = None):
         spec = args.cluster
         # Config errors first, before any resource is registered.
-        validate_eks_cluster(spec, config_index)
+        check_cluster(spec, config_index)
         super().__init__(TYPE_TOKEN, name, args, opts)
         self.cloud = "aws"
         provider = make_provider(self, name, spec)
@@ -84,7 +85,7 @@ class EksCluster(HardenedCluster):
         for resource in access_entries:
             self.implements(resource, C.IAM_ONLY)
         certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
-        role_arn = spec.aws.account_role_arn if spec.aws else None
+        role_arn = spec.settings.account_role_arn if spec.settings else None
         kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, certificate_authority).apply(
                 lambda a: render_kubeconfig(cluster_name=a[0], endpoint=a[1],
@@ -96,11 +97,11 @@ class EksCluster(HardenedCluster):
         cluster_addons = addons.build_addons(ctx, cluster)
         self.implements(cluster_addons.pod_identity_agent, C.WORKLOAD_IDENTITY)
         self.implements(cluster_addons.vpc_cni, C.NETPOL_DEFAULT_DENY, C.WORKLOAD_IDENTITY)
-        join = nodes.ClusterEndpoint(name=cluster.name, endpoint=cluster.endpoint,
+        join = pools.ClusterEndpoint(name=cluster.name, endpoint=cluster.endpoint,
                                      certificate_authority=certificate_authority)
-        pools: dict[str, nodes.NodePoolResources] = {}
+        node_pools: dict[str, pools.NodePoolResources] = {}
         for pool_name in ("system", "general", "sandbox"):
-            pool = nodes.build_node_pool(
+            pool = pools.build_node_pool(
                 ctx, pool_name, getattr(spec.node_pools, pool_name), join=join,
                 node_role=node_role, node_sg=sgs.node, subnet_ids=private_subnet_ids,
                 disk_key=disk_key,
@@ -113,8 +114,8 @@ class EksCluster(HardenedCluster):
             if pool_name == "sandbox":
                 self.implements(pool.launch_template, C.SANDBOX)
                 self.implements(pool.node_group, C.SANDBOX)
-            pools[pool_name] = pool
-        addons.build_coredns(ctx, cluster, [p.node_group for p in pools.values()])
+            node_pools[pool_name] = pool
+        addons.build_coredns(ctx, cluster, [p.node_group for p in node_pools.values()])
 
         # The contract every cluster component fulfils.
         self.cluster_name = cluster.name
@@ -123,7 +124,7 @@ class EksCluster(HardenedCluster):
         self.oidc_issuer = issuer
         self.oidc_provider_arn = oidc.arn
         self.kubeconfig = kubeconfig
-        self.sandbox = nodes.SANDBOX
+        self.sandbox = ENTRY.sandbox
         self.provider = provider
         self.audit_bucket = trail.bucket.bucket
         # Subscribe the on-call to it: audit delivery failures alarm here (audit.py).

@@ -15,19 +15,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws import ami, instance_types, userdata
+from components.aws.cloud import SANDBOX, SANDBOX_LABEL, SANDBOX_VALUE
 from components.aws.context import AwsContext
 from components.aws.iam import ManagedRole
-from components.cluster import SandboxPlacement, Toleration
 from components.spec import NodePool
 
-SANDBOX_LABEL = "sandbox.ztc.io/runtime"
-SANDBOX_VALUE = "gvisor"
 POOL_LABEL = "ztc.io/pool"
-SANDBOX = SandboxPlacement(
-    handler=userdata.RUNSC_HANDLER,
-    node_selector={SANDBOX_LABEL: SANDBOX_VALUE},
-    tolerations=(Toleration(key=SANDBOX_LABEL, value=SANDBOX_VALUE),),
-)
 IMDS_HOP_LIMIT = 1
 
 

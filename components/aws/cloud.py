@@ -1,0 +1,103 @@
+"""AWS in the cloud registry (components/clouds.py): EKS. Imports no provider SDK."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from components.aws.userdata import RUNSC_HANDLER
+from components.clouds import CloudEntry
+from components.cluster import HardenedCluster, SandboxPlacement, Toleration
+from components.spec import (
+    AWS_ROLE_ARN,
+    ClusterSpec,
+    EstateSpec,
+    SpecModel,
+    config_key,
+    match_pattern,
+)
+
+AmiId = Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")]
+
+
+class AwsNodeImages(SpecModel):
+    """One trusted AMI per node pool (system/general: Bottlerocket, sandbox: AL2023 + nodeadm)."""
+
+    system: AmiId | None = None
+    general: AmiId | None = None
+    sandbox: AmiId | None = None
+
+
+class AwsSettings(SpecModel):
+    # Role to assume for this cluster's account; ambient credentials are used when absent.
+    account_role_arn: (
+        Annotated[str, AfterValidator(match_pattern(AWS_ROLE_ARN, "an IAM role ARN"))] | None
+    ) = None
+    # Every image must carry tpm-support v2.0, boot-mode uefi and UEFI Secure Boot keys
+    # (uefi-data); checked at deploy. `amiId` (older form) serves the system and general pools;
+    # `amiIds.<pool>` wins over it.
+    ami_id: AmiId | None = None
+    ami_ids: AwsNodeImages | None = None
+
+    def image_for(self, pool: str) -> str | None:
+        """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
+        chosen = getattr(self.ami_ids, pool) if self.ami_ids else None
+        if chosen is None and pool in ("system", "general"):
+            chosen = self.ami_id
+        return chosen
+
+
+# EKS has no managed VM sandbox: the sandbox node group installs gVisor (`runsc`) and carries
+# our own label and taint (components/aws/pools.py, userdata.py).
+SANDBOX_LABEL = "sandbox.ztc.io/runtime"
+SANDBOX_VALUE = "gvisor"
+SANDBOX = SandboxPlacement(
+    handler=RUNSC_HANDLER,
+    node_selector={SANDBOX_LABEL: SANDBOX_VALUE},
+    tolerations=(Toleration(key=SANDBOX_LABEL, value=SANDBOX_VALUE),),
+)
+
+
+def _component() -> type[HardenedCluster]:
+    from components.aws.component import EksCluster
+
+    return EksCluster
+
+
+def _cluster_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
+    from components.aws.validation import cluster_problems
+
+    return cluster_problems(cluster, index)
+
+
+def _published_lists(cluster: ClusterSpec, index: int | None) -> list[str]:
+    from components.aws.known import problems
+
+    return problems(cluster, index)
+
+
+def _admins_have_roles(spec: EstateSpec) -> list[str]:
+    if spec.posture.groups.admins.aws_role_arns:
+        return []
+    return [(f"{config_key('posture', 'groups', 'admins', 'awsRoleArns')}: required because the "
+            "stack has an aws cluster (EKS bootstrap admin rights are off); list at least one "
+            "IAM role ARN")]
+
+
+ENTRY = CloudEntry(
+    name="aws",
+    title="EKS",
+    provider_package="aws",
+    component_type="ztc:aws:EksCluster",
+    settings=AwsSettings,
+    settings_required=False,
+    sandbox=SANDBOX,
+    # EKS access entries map the group's IAM roles to its Kubernetes group.
+    group_identity=lambda group: group.kubernetes_group,
+    group_identity_key="kubernetesGroup",
+    load_component=_component,
+    checks=(_cluster_checks, _published_lists),
+    estate_checks=(_admins_have_roles,),
+    fakes_module="scripts.engine.fakes.aws",
+)
