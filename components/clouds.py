@@ -48,8 +48,9 @@ class CloudEntry:
     # The RBAC subject name of a portable group on this cloud, and the posture key holding it.
     group_identity: Callable[[PortableGroup], str | None]
     group_identity_key: str
-    # The HardenedCluster subclass (imports the provider SDK: called only to build).
-    load_component: Callable[[], type[HardenedCluster]]
+    # The HardenedCluster subclass as "module:Class", imported (with its provider SDK) only when
+    # a cluster is built: the entry itself never imports the component.
+    component: str
     # Checks of one cluster that only this cloud makes (regions, sizes, names), by index; run
     # in order, a later check's problem on a key an earlier one refused is dropped.
     checks: tuple[Callable[[ClusterSpec, int | None], list[str]], ...] = ()
@@ -58,6 +59,10 @@ class CloudEntry:
     # The offline engine's fake answers for this provider package (scripts/engine/fakes).
     fakes_module: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def load_component(self) -> type[HardenedCluster]:
+        module, _, name = self.component.partition(":")
+        return getattr(importlib.import_module(module), name)
 
 
 _entries: dict[str, CloudEntry] = {}

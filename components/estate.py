@@ -17,7 +17,6 @@ import pulumi
 from components import clouds
 from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
 from components.cluster import ClusterArgs, HardenedCluster
-from components.ledger.bucket import LedgerBucket, LedgerBucketArgs
 from components.pki import SharedPki, SharedPkiArgs
 from components.spec import Cloud, EstateSpec
 
@@ -43,7 +42,7 @@ class ZeroTrustEstate(pulumi.ComponentResource):
 
     clusters: dict[str, HardenedCluster]
     pki: SharedPki
-    ledger: LedgerBucket | None
+    ledger: pulumi.ComponentResource | None
 
     def __init__(self, name: str, args: EstateArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("ztc:estate:ZeroTrustEstate", name, None, opts)
@@ -111,12 +110,16 @@ class ZeroTrustEstate(pulumi.ComponentResource):
         )
 
 
-def _ledger_bucket(name: str, spec: EstateSpec, parent: pulumi.Resource) -> LedgerBucket | None:
-    """The change ledger's Object Lock bucket (ZT-CHANGE-LEDGER), when the posture asks."""
+def _ledger_bucket(
+    name: str, spec: EstateSpec, parent: pulumi.Resource
+) -> pulumi.ComponentResource | None:
+    """The change ledger's Object Lock bucket (ZT-CHANGE-LEDGER), when the posture asks (the
+    AWS SDK is imported only then)."""
     settings = spec.posture.ledger
     if settings.bucket_name is None:
         return None
     from components.aws.provider import regional_provider
+    from components.ledger.bucket import LedgerBucket, LedgerBucketArgs
 
     provider = regional_provider(
         parent,

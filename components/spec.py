@@ -21,7 +21,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     ValidationError,
@@ -30,9 +29,10 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
-from pydantic.alias_generators import to_camel
 
 from components.catalog import SANDBOX_RUNTIME_CLASS
+from components.model import SpecModel
+from components.pki.settings import PkiSettings
 
 
 def _pack_module(name: str) -> ModuleType:
@@ -103,9 +103,9 @@ class SpecError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
-    )
+    # SpecModel's configuration (components/model.py), on a class defined here so linters see
+    # a pydantic model.
+    model_config = SpecModel.model_config
 
 
 def _cidr(value: str) -> str:
@@ -306,38 +306,6 @@ class ImageProvenance(_Model):
 
 class SandboxSettings(_Model):
     runtime_class_name: Literal["sandboxed"] = SANDBOX_RUNTIME_CLASS
-
-
-class PkiSettings(_Model):
-    """Where the shared root comes from: issued by `pulumi up` (managed) or kept offline."""
-
-    root_mode: Literal["managed", "offline"] = "managed"
-    # For root_mode offline: the PEM written by `ztc pki init-root`; its key is the secret
-    # config `pkiRootKey` (encrypted PEM) with passphrase `pkiRootPassphrase`.
-    offline_root_certificate_file: str | None = None
-    key_algorithm: Literal["ecdsa-p256", "ecdsa-p384"] = "ecdsa-p256"
-    root_validity_days: Annotated[int, Field(ge=365, le=7300)] = 3650
-    intermediate_validity_days: Annotated[int, Field(ge=30, le=1095)] = 365
-    leaf_validity_hours: Annotated[int, Field(ge=1, le=720)] = 24
-    # Change to rotate the managed root; both roots stay in the trust bundle meanwhile.
-    root_rotation: Annotated[str, Field(min_length=1, max_length=64)] = "0"
-    # cluster name -> token; change one to reissue that cluster's intermediate.
-    intermediate_rotations: dict[str, Annotated[str, Field(min_length=1, max_length=64)]] = {}
-    # URI name constraints on intermediates (the trust domain as a URI subtree). The mesh's
-    # proxies (Envoy/BoringSSL) and Go enforce them, and they are the only thing confining each
-    # cluster's intermediate to its own SPIFFE trust domain in the data plane, so the mesh
-    # requires them (`_mesh_problems`). `cryptography`'s verifier refuses
-    # such chains (`ztc pki verify` falls back to OpenSSL, see components/pki/README.md).
-    uri_name_constraints: bool = True
-
-    @model_validator(mode="after")
-    def _offline_needs_file(self) -> PkiSettings:
-        if self.root_mode == "offline" and not self.offline_root_certificate_file:
-            raise ValueError(
-                "rootMode offline needs offlineRootCertificateFile (the PEM written by "
-                "`ztc pki init-root`)"
-            )
-        return self
 
 
 class LedgerSettings(_Model):
@@ -809,6 +777,5 @@ def _cloud_problems(spec: EstateSpec) -> list[str]:
 
 
 # What the clouds' settings models (components/<cloud>/cloud.py) build on.
-SpecModel = _Model
 AWS_ROLE_ARN, UUID_PATTERN, GCP_PROJECT = _AWS_ROLE_ARN, _UUID, _GCP_PROJECT
 match_pattern = _match

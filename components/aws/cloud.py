@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field
 
 from components.aws.userdata import RUNSC_HANDLER
 from components.clouds import CloudEntry
-from components.cluster import HardenedCluster, SandboxPlacement, Toleration
+from components.cluster import SandboxPlacement, Toleration
 from components.spec import (
     AWS_ROLE_ARN,
     ClusterSpec,
@@ -59,11 +59,6 @@ SANDBOX = SandboxPlacement(
 )
 
 
-def _component() -> type[HardenedCluster]:
-    from components.aws.component import EksCluster
-
-    return EksCluster
-
 
 def _cluster_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
     from components.aws.validation import cluster_problems
@@ -96,7 +91,7 @@ ENTRY = CloudEntry(
     # EKS access entries map the group's IAM roles to its Kubernetes group.
     group_identity=lambda group: group.kubernetes_group,
     group_identity_key="kubernetesGroup",
-    load_component=_component,
+    component="components.aws.component:EksCluster",
     checks=(_cluster_checks, _published_lists),
     estate_checks=(_admins_have_roles,),
     fakes_module="scripts.engine.fakes.aws",

@@ -8,7 +8,6 @@ from pydantic import AfterValidator, Field
 
 from components.azure.catalog import SANDBOX_PLACEMENT
 from components.clouds import CloudEntry
-from components.cluster import HardenedCluster
 from components.spec import (
     UUID_PATTERN,
     ClusterSpec,
@@ -27,11 +26,6 @@ class AzureSettings(SpecModel):
     # An existing resource group to deploy into; one is created when absent.
     resource_group: Annotated[str, Field(pattern=r"^[\w.()-]{1,89}[\w()-]$")] | None = None
 
-
-def _component() -> type[HardenedCluster]:
-    from components.azure.component import AksCluster
-
-    return AksCluster
 
 
 def _cluster_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
@@ -66,7 +60,7 @@ ENTRY = CloudEntry(
     # Managed Entra ID puts the group's object id in the user's groups claim.
     group_identity=lambda group: group.azure_group_object_id,
     group_identity_key="azureGroupObjectId",
-    load_component=_component,
+    component="components.azure.component:AksCluster",
     checks=(_cluster_checks, _published_lists),
     estate_checks=(_groups_have_entra_ids,),
     fakes_module="scripts.engine.fakes.azure",

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 from components.clouds import CloudEntry
-from components.cluster import HardenedCluster, SandboxPlacement, Toleration
+from components.cluster import SandboxPlacement, Toleration
 from components.spec import (
     GCP_PROJECT,
     ClusterSpec,
@@ -33,11 +33,6 @@ SANDBOX_PLACEMENT = SandboxPlacement(
     tolerations=(Toleration(key=SANDBOX_LABEL, value="gvisor"),),
 )
 
-
-def _component() -> type[HardenedCluster]:
-    from components.gcp.component import GkeCluster
-
-    return GkeCluster
 
 
 def _cluster_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
@@ -78,7 +73,7 @@ ENTRY = CloudEntry(
     # Google Groups for RBAC puts the group's e-mail in the user's groups.
     group_identity=lambda group: group.gcp_group_email,
     group_identity_key="gcpGroupEmail",
-    load_component=_component,
+    component="components.gcp.component:GkeCluster",
     checks=(_cluster_checks, _published_lists),
     estate_checks=(_groups_have_google_groups,),
     fakes_module="scripts.engine.fakes.gcp",

@@ -13,7 +13,7 @@ import pulumi
 from components.pki import authority
 from components.pki.formats import spiffe_bundle_json, trust_bundle_pem
 from components.pki.resources import IntermediateCaResource, OfflineRootCa, RootCa
-from components.spec import PkiSettings
+from components.pki.settings import PkiSettings
 
 __all__ = ["IntermediateCa", "SharedPki", "SharedPkiArgs", "authority"]
 

@@ -42,7 +42,7 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from components.spec import PkiSettings
+from components.pki.settings import PkiSettings
 
 KeyAlgorithm = Literal["ecdsa-p256", "ecdsa-p384"]
 Usage = Literal["client", "server"]

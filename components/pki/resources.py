@@ -26,7 +26,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from components.pki import authority as pki
-from components.spec import PkiSettings
+from components.pki.settings import PkiSettings
 
 ROOT_KIND = "pki-root"
 INTERMEDIATE_KIND = "pki-intermediate"

@@ -10,28 +10,19 @@ Values must be deterministic (derived from names, never random) so runs are repr
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from types import ModuleType
 
 from components import clouds
+from scripts.engine.fakes.ids import stable_digits, stable_hex
 
-
-def stable_hex(*parts: str, length: int = 17) -> str:
-    """A deterministic hex string derived from `parts` (fake ids that never churn)."""
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
-
-
-def stable_digits(*parts: str, length: int = 12) -> str:
-    return str(int(stable_hex(*parts, length=24), 16))[:length].rjust(length, "1")
+__all__ = ["for_package", "stable_digits", "stable_hex"]
 
 
 def for_package(package: str) -> ModuleType | None:
     """The fake module for a provider package token prefix: each cloud's comes from its registry
     entry (components/clouds.py); Kubernetes is common to all."""
     if package == "kubernetes":
-        from scripts.engine.fakes import kubernetes
-
-        return kubernetes
+        return importlib.import_module("scripts.engine.fakes.kubernetes")
     entry = clouds.by_package(package)
     return importlib.import_module(entry.fakes_module) if entry and entry.fakes_module else None

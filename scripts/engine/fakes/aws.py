@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from scripts.engine.fakes import stable_digits, stable_hex
+from scripts.engine.fakes.ids import stable_digits, stable_hex
 
 ACCOUNT_ID = "111122223333"
 DEFAULT_REGION = "us-east-1"

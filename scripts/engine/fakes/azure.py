@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 
-from scripts.engine.fakes import stable_hex
+from scripts.engine.fakes.ids import stable_hex
 
 _NS = uuid.UUID("1d5f3a8e-7f0b-4c55-9d2a-6b8e0c4f2a90")
 _CONFIG_KEYS = ("zero-trust-clusters:clusters",)

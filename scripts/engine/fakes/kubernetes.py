@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from scripts.engine.fakes import stable_digits, stable_hex
+from scripts.engine.fakes.ids import stable_digits, stable_hex
 
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 # A fixed instant: outputs must not change between runs.
