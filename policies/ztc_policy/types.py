@@ -67,7 +67,6 @@ AUTHORIZATION_POLICY_TYPES = (K8S_AUTHORIZATION_POLICY, K8S_AUTHORIZATION_POLICY
 LEDGER_BUCKET = "ztc:ledger:LedgerBucket"
 DYNAMIC = "pulumi-python:dynamic:Resource"
 
-CLUSTER_TYPES = {EKS_CLUSTER: "aws", AKS_CLUSTER: "azure", GKE_CLUSTER: "gcp"}
 
 
 def _declared() -> frozenset[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from .. import types as t
+from ..clouds import PackCloud
 from ..findings import expect, fail, unverifiable
+from ..stack.evidence import Node, R, aks_audit_setting, azure_immutable_blob, of
 from ..values import UNKNOWN, as_bool, as_list, contains_unknown, is_world, lookup, version_tuple
 from .registry import rule
 
@@ -249,3 +251,35 @@ def aks_writer_namespaced(r, cfg):
     return [fail(c, f"Azure Kubernetes Service RBAC Writer is assigned at scope {scope!r}: "
                     "write access to every namespace, kube-system included; assign it per "
                     "workload namespace (scope <cluster id>/namespaces/<namespace>)")]
+
+
+# ----------------------------------------------------------------- this cloud in the registry
+# (ztc_policy/clouds.py): what stands for a cluster, its sandbox, its evidence per control.
+def aks_sandbox_pool(n: Node, cfg) -> bool:
+    if n.type == t.AKS_POOL:
+        return lookup(n.props, "workloadRuntime") == "KataVmIsolation"
+    if n.type == t.AKS_CLUSTER:
+        return any(isinstance(p, dict) and p.get("workloadRuntime") == "KataVmIsolation"
+                   for p in as_list(lookup(n.props, "agentPoolProfiles")))
+    return False
+
+
+
+CLOUD = PackCloud(
+    name="azure",
+    cluster_type=t.AKS_CLUSTER,
+    sandbox_pool=aks_sandbox_pool,
+    sandbox_handlers=("kata", "kata-vm-isolation", "kata-mshv-vm-isolation"),
+    evidence={
+
+    **{c: [R("AKS cluster", of(t.AKS_CLUSTER))] for c in (
+        "ZT-API-PRIVATE", "ZT-NODE-PRIVATE", "ZT-NODE-TRUSTED-BOOT", "ZT-NODE-OS",
+        "ZT-NODE-METADATA", "ZT-IAM-ONLY", "ZT-WORKLOAD-IDENTITY", "ZT-NODE-IDENTITY",
+        "ZT-SECRETS-KMS", "ZT-DISK-CMK", "ZT-NETPOL-DEFAULT-DENY", "ZT-IMAGE-PROVENANCE",
+        "ZT-VERSION")},
+    "ZT-NET-SEGMENT": [R("network security group", of(t.NSG, t.NSG_RULE))],
+    "ZT-AUDIT-IMMUTABLE": [R("kube-audit diagnostic setting", aks_audit_setting),
+                           R("immutable blob storage", azure_immutable_blob, shared_ok=True)],
+    "ZT-SANDBOX": [R("KataVmIsolation pool", aks_sandbox_pool)],
+    },
+)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 
 from .. import types as t
+from ..clouds import PackCloud
 from ..findings import expect, fail, unverifiable
+from ..stack.evidence import Node, R, gcp_locked_store, of
 from ..values import (
     MISSING,
     UNKNOWN,
@@ -272,3 +274,37 @@ def firewall_world(r, cfg):
     if world:
         return [fail(c, f"ingress allow rule admits {', '.join(world)}")]
     return []
+
+
+# ----------------------------------------------------------------- this cloud in the registry
+# (ztc_policy/clouds.py): what stands for a cluster, its sandbox, its evidence per control.
+def gke_sandbox_pool(n: Node, cfg) -> bool:
+    return n.type == t.GKE_NODE_POOL and (
+        str(lookup(n.props, "nodeConfig.sandboxConfig.type")).upper() == "GVISOR"
+        or str(lookup(n.props, "nodeConfig.sandboxConfig.sandboxType")).lower() == "gvisor")
+
+
+
+CLOUD = PackCloud(
+    name="gcp",
+    cluster_type=t.GKE_CLUSTER,
+    sandbox_pool=gke_sandbox_pool,
+    sandbox_handlers=("gvisor", "runsc"),
+    evidence={
+
+    **{c: [R("GKE cluster", of(t.GKE_CLUSTER))] for c in (
+        "ZT-API-PRIVATE", "ZT-IAM-ONLY", "ZT-WORKLOAD-IDENTITY", "ZT-NETPOL-DEFAULT-DENY",
+        "ZT-IMAGE-PROVENANCE", "ZT-VERSION")},
+    **{c: [R("GKE node pool", of(t.GKE_NODE_POOL))] for c in (
+        "ZT-NODE-TRUSTED-BOOT", "ZT-NODE-OS", "ZT-NODE-METADATA", "ZT-NODE-IDENTITY",
+        "ZT-DISK-CMK")},
+    "ZT-NODE-PRIVATE": [R("GKE cluster", of(t.GKE_CLUSTER)),
+                        R("GKE node pool", of(t.GKE_NODE_POOL))],
+    "ZT-NET-SEGMENT": [R("VPC firewall rule", of(t.FIREWALL))],
+    "ZT-SECRETS-KMS": [R("GKE cluster", of(t.GKE_CLUSTER)),
+                       R("Cloud KMS key", of(t.CRYPTO_KEY), shared_ok=True)],
+    "ZT-AUDIT-IMMUTABLE": [R("GKE cluster", of(t.GKE_CLUSTER)),
+                           R("locked log bucket", gcp_locked_store, shared_ok=True)],
+    "ZT-SANDBOX": [R("GKE Sandbox (gVisor) node pool", gke_sandbox_pool)],
+    },
+)

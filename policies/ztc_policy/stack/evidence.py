@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import clouds
 from .. import types as t
-from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
+from ..catalog import SANDBOX_RUNTIME_CLASS
 from ..rules.kubernetes import (
     MESH_ROOT_NAMESPACE,
     is_default_deny,
@@ -37,37 +38,6 @@ class Requirement:
 
 def of(*types: str) -> Callable[[Node, dict], bool]:
     return lambda n, cfg: n.type in types
-
-
-def _addon(name: str):
-    return lambda n, cfg: n.type == t.EKS_ADDON and lookup(n.props, "addonName") == name
-
-
-def _labels_taints_mention_sandbox(n: Node) -> bool:
-    labels = lookup(n.props, "labels")
-    taints = as_list(lookup(n.props, "taints"))
-    text = " ".join([str(labels)] + [str(x) for x in taints]).lower()
-    return "sandbox" in text or "gvisor" in text or "runsc" in text
-
-
-def eks_sandbox_pool(n: Node, cfg) -> bool:
-    return (n.type == t.EKS_NODE_GROUP and _labels_taints_mention_sandbox(n)) or \
-        n.type == t.EKS_FARGATE
-
-
-def aks_sandbox_pool(n: Node, cfg) -> bool:
-    if n.type == t.AKS_POOL:
-        return lookup(n.props, "workloadRuntime") == "KataVmIsolation"
-    if n.type == t.AKS_CLUSTER:
-        return any(isinstance(p, dict) and p.get("workloadRuntime") == "KataVmIsolation"
-                   for p in as_list(lookup(n.props, "agentPoolProfiles")))
-    return False
-
-
-def gke_sandbox_pool(n: Node, cfg) -> bool:
-    return n.type == t.GKE_NODE_POOL and (
-        str(lookup(n.props, "nodeConfig.sandboxConfig.type")).upper() == "GVISOR"
-        or str(lookup(n.props, "nodeConfig.sandboxConfig.sandboxType")).lower() == "gvisor")
 
 
 def sandbox_runtime_class(n: Node, cfg) -> bool:
@@ -146,72 +116,10 @@ COMMON = {
                                  **IN_CLUSTER)],
 }
 
-EVIDENCE: dict[str, dict[str, list[Requirement]]] = {
-    "aws": {
-        "ZT-API-PRIVATE": [R("EKS cluster", of(t.EKS_CLUSTER))],
-        "ZT-NODE-PRIVATE": [R("node launch template", of(t.LAUNCH_TEMPLATE))],
-        "ZT-NET-SEGMENT": [R("security group", of(t.SECURITY_GROUP, t.SG_INGRESS_RULE, t.SG_RULE))],
-        "ZT-NODE-TRUSTED-BOOT": [R("node group on a CUSTOM image", of(t.EKS_NODE_GROUP)),
-                                 R("launch template or AMI pinning the image",
-                                   of(t.LAUNCH_TEMPLATE, t.AMI))],
-        "ZT-NODE-OS": [R("managed node group", of(t.EKS_NODE_GROUP))],
-        "ZT-NODE-METADATA": [R("node launch template", of(t.LAUNCH_TEMPLATE))],
-        "ZT-IAM-ONLY": [R("EKS cluster", of(t.EKS_CLUSTER)),
-                        R("EKS access entry", of(t.EKS_ACCESS_ENTRY))],
-        "ZT-WORKLOAD-IDENTITY": [R("eks-pod-identity-agent add-on or IRSA OIDC provider",
-                                   lambda n, c: _addon("eks-pod-identity-agent")(n, c)
-                                   or n.type == t.IAM_OIDC_PROVIDER)],
-        "ZT-NODE-IDENTITY": [R("node IAM role", of(t.IAM_ROLE))],
-        "ZT-SECRETS-KMS": [R("EKS cluster", of(t.EKS_CLUSTER)), R("KMS key", of(t.KMS_KEY))],
-        "ZT-DISK-CMK": [R("node launch template", of(t.LAUNCH_TEMPLATE))],
-        "ZT-AUDIT-IMMUTABLE": [R("EKS cluster", of(t.EKS_CLUSTER)),
-                               R("Object Lock bucket", s3_locked_bucket, shared_ok=True),
-                               R("Object Lock configuration",
-                                 of(t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2), shared_ok=True)],
-        "ZT-SANDBOX": [R("sandbox node group (gVisor) or Fargate profile", eks_sandbox_pool)],
-        "ZT-NETPOL-DEFAULT-DENY": [R("vpc-cni add-on", _addon("vpc-cni"))],
-        "ZT-IMAGE-PROVENANCE": [R("admission policy for images", admission_policy,
-                                  **IN_CLUSTER)],
-        "ZT-VERSION": [R("EKS cluster", of(t.EKS_CLUSTER))],
-    },
-    "azure": {
-        **{c: [R("AKS cluster", of(t.AKS_CLUSTER))] for c in (
-            "ZT-API-PRIVATE", "ZT-NODE-PRIVATE", "ZT-NODE-TRUSTED-BOOT", "ZT-NODE-OS",
-            "ZT-NODE-METADATA", "ZT-IAM-ONLY", "ZT-WORKLOAD-IDENTITY", "ZT-NODE-IDENTITY",
-            "ZT-SECRETS-KMS", "ZT-DISK-CMK", "ZT-NETPOL-DEFAULT-DENY", "ZT-IMAGE-PROVENANCE",
-            "ZT-VERSION")},
-        "ZT-NET-SEGMENT": [R("network security group", of(t.NSG, t.NSG_RULE))],
-        "ZT-AUDIT-IMMUTABLE": [R("kube-audit diagnostic setting", aks_audit_setting),
-                               R("immutable blob storage", azure_immutable_blob, shared_ok=True)],
-        "ZT-SANDBOX": [R("KataVmIsolation pool", aks_sandbox_pool)],
-    },
-    "gcp": {
-        **{c: [R("GKE cluster", of(t.GKE_CLUSTER))] for c in (
-            "ZT-API-PRIVATE", "ZT-IAM-ONLY", "ZT-WORKLOAD-IDENTITY", "ZT-NETPOL-DEFAULT-DENY",
-            "ZT-IMAGE-PROVENANCE", "ZT-VERSION")},
-        **{c: [R("GKE node pool", of(t.GKE_NODE_POOL))] for c in (
-            "ZT-NODE-TRUSTED-BOOT", "ZT-NODE-OS", "ZT-NODE-METADATA", "ZT-NODE-IDENTITY",
-            "ZT-DISK-CMK")},
-        "ZT-NODE-PRIVATE": [R("GKE cluster", of(t.GKE_CLUSTER)),
-                            R("GKE node pool", of(t.GKE_NODE_POOL))],
-        "ZT-NET-SEGMENT": [R("VPC firewall rule", of(t.FIREWALL))],
-        "ZT-SECRETS-KMS": [R("GKE cluster", of(t.GKE_CLUSTER)),
-                           R("Cloud KMS key", of(t.CRYPTO_KEY), shared_ok=True)],
-        "ZT-AUDIT-IMMUTABLE": [R("GKE cluster", of(t.GKE_CLUSTER)),
-                               R("locked log bucket", gcp_locked_store, shared_ok=True)],
-        "ZT-SANDBOX": [R("GKE Sandbox (gVisor) node pool", gke_sandbox_pool)],
-    },
-}
-
-for _cloud, _table in EVIDENCE.items():
-    for _control, _reqs in COMMON.items():
-        _table[_control] = _table.get(_control, []) + _reqs
-    assert set(_table) == set(CONTROL_IDS), (_cloud, set(CONTROL_IDS) ^ set(_table))
-
-
 def requirements(cloud: str, control: str) -> list[Requirement]:
-    """What `control` needs on `cloud`; a cluster of unknown cloud (a cluster-phase stack whose
-    identity ConfigMap names none) needs at least the in-cluster evidence every cloud needs."""
-    if cloud not in EVIDENCE:
-        return COMMON.get(control, [])
-    return EVIDENCE[cloud].get(control, [])
+    """What `control` needs on `cloud`: the cloud's own evidence (its registry entry,
+    ztc_policy/clouds.py) and what every cloud needs; a cluster of unknown cloud (a
+    cluster-phase stack whose identity ConfigMap names none) needs the common part at least."""
+    entry = clouds.find(cloud)
+    own = list(entry.evidence.get(control, [])) if entry else []
+    return own + COMMON.get(control, [])

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import clouds
 from .. import types as t
 from ..values import lookup, raw
 
@@ -99,8 +100,10 @@ class Ownership:
         self.nodes = nodes
         self._by_owner: dict[str | None, list[Node]] | None = None
         self.by_urn = {n.urn: n for n in nodes}
-        self.clusters = [n for n in nodes if n.type in t.CLUSTER_TYPES]
-        self.cloud = {c.urn: t.CLUSTER_TYPES[c.type] for c in self.clusters}
+        cluster_types = clouds.cluster_types()
+        self._cluster_types = cluster_types
+        self.clusters = [n for n in nodes if n.type in cluster_types]
+        self.cloud = {c.urn: cluster_types[c.type] for c in self.clusters}
         self.display = {c.urn: _cluster_display_name(c, self.by_urn) for c in self.clusters}
         # Which phases of each cluster this stack holds (cloud resources, in-cluster objects).
         self.phases: dict[str, set[str]] = {c.urn: {CLOUD_PHASE} for c in self.clusters}
@@ -159,7 +162,7 @@ class Ownership:
                 continue
             self.clusters.append(provider)
             self.cloud[provider.urn] = data.get("cloud") if data.get("cloud") in (
-                t.CLUSTER_TYPES.values()) else UNKNOWN_CLOUD
+                self._cluster_types.values()) else UNKNOWN_CLOUD
             self.display[provider.urn] = name
             self.phases[provider.urn] = set()  # filled in from what it owns
             by_display[name] = provider.urn
@@ -253,7 +256,7 @@ class Ownership:
         while queue:
             u = queue.popleft()
             n = self.by_urn[u]
-            if n.type in t.CLUSTER_TYPES:
+            if n.type in self._cluster_types:
                 return u
             for d in n.deps:
                 if d in self.by_urn and d not in seen:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from .. import clouds
 from .. import types as t
 from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 from ..config import SYSTEM_NAMESPACES
@@ -14,21 +15,17 @@ from ..rules.kubernetes import MESH_ROOT_NAMESPACE, PRINCIPAL, allow_sources, k8
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
 from ..values import MISSING, as_list, is_unknown, lookup
 from .evidence import (
-    aks_sandbox_pool,
     default_deny_policy,
-    eks_sandbox_pool,
-    gke_sandbox_pool,
     mesh_wide_strict,
     workload_namespace,
 )
 from .graph import CLOUD_PHASE, CLUSTER_PHASE, cluster_identity
 from .posture import Posture
 
-SANDBOX_POOL = {"aws": eks_sandbox_pool, "azure": aks_sandbox_pool, "gcp": gke_sandbox_pool}
-SANDBOX_HANDLERS = {"aws": ("runsc",), "gcp": ("gvisor", "runsc"),
-                    "azure": ("kata", "kata-vm-isolation", "kata-mshv-vm-isolation")}
-# A cluster-phase stack that does not name its cloud: any VM-sandbox handler will do.
-ANY_SANDBOX_HANDLER = tuple(dict.fromkeys(h for hs in SANDBOX_HANDLERS.values() for h in hs))
+
+def _any_sandbox_handler() -> tuple[str, ...]:
+    """A cluster-phase stack that does not name its cloud: any VM-sandbox handler will do."""
+    return tuple(dict.fromkeys(h for e in clouds.entries() for h in e.sandbox_handlers))
 
 
 def posture_evidence(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
@@ -72,7 +69,8 @@ def sandbox_everywhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
         cloud, name, owned = own.cloud[cluster.urn], own.display[cluster.urn], \
             own.owned(cluster.urn)
         phases = own.phases[cluster.urn]
-        if CLOUD_PHASE in phases and not any(SANDBOX_POOL[cloud](n, cfg) for n in owned):
+        entry = clouds.find(cloud)
+        if CLOUD_PHASE in phases and entry and not any(entry.sandbox_pool(n, cfg) for n in owned):
             out.append(fail(c, "no VM-sandbox node pool", urn=cluster.urn, cluster=name))
         if CLUSTER_PHASE not in phases:
             continue  # the RuntimeClass is checked in the cluster-phase stack
@@ -81,7 +79,7 @@ def sandbox_everywhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
         if not classes:
             out.append(fail(c, f"no RuntimeClass {SANDBOX_RUNTIME_CLASS!r}", urn=cluster.urn,
                             cluster=name))
-        handlers = SANDBOX_HANDLERS.get(cloud, ANY_SANDBOX_HANDLER)
+        handlers = entry.sandbox_handlers if entry else _any_sandbox_handler()
         for rc in classes:
             handler = lookup(rc.props, "handler")
             if handler not in handlers:
