@@ -30,6 +30,7 @@ NSG = "azure-native:network:NetworkSecurityGroup"
 NSG_RULE = "azure-native:network:SecurityRule"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 DIAGNOSTIC_SETTING_INSIGHTS = "azure-native:insights:DiagnosticSetting"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_CONTAINER = "azure-native:storage:BlobContainer"
 BLOB_IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
@@ -57,8 +58,12 @@ K8S_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissio
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 
 # PKI / ledger (resources of this project's components)
-LEDGER_BUCKET = "ztc:ledger:LedgerBucket"
+LEDGER_BUCKET = "ztc:ledger:LedgerBucket"  # S3 (components/ledger/bucket.py)
+LEDGER_CONTAINER = "ztc:ledger:LedgerContainer"  # Azure Blob (components/ledger/azure_container.py)
+LEDGER_GCS_BUCKET = "ztc:ledger:LedgerGcsBucket"  # Cloud Storage (components/ledger/gcs_bucket.py)
 DYNAMIC = "pulumi-python:dynamic:Resource"
+# The change ledger's WORM store component on each cloud.
+LEDGER_STORES = {LEDGER_BUCKET: "aws", LEDGER_CONTAINER: "azure", LEDGER_GCS_BUCKET: "gcp"}
 
 CLUSTER_TYPES = {EKS_CLUSTER: "aws", AKS_CLUSTER: "azure", GKE_CLUSTER: "gcp"}
 
