@@ -7,10 +7,10 @@
 - The bucket's retention policy is locked (`components.ledger.provisioning`, GCP): no object
   can be deleted or replaced until it is older than the retention period, and the policy can
   neither be removed nor shortened (https://cloud.google.com/storage/docs/bucket-lock).
-- The client retries an upload that carries a generation precondition
-  (https://cloud.google.com/storage/docs/retry-strategy): if the first attempt was stored but
-  its answer lost, the retry gets 412. So a 412 whose object holds exactly our bytes is our
-  own write, not a lost race.
+- The client retries uploads (`upload_from_string(retry=DEFAULT_RETRY)` in
+  google-cloud-storage 3.17; https://cloud.google.com/storage/docs/retry-strategy): if the
+  first attempt was stored but its answer lost, the retry gets 412. So a 412 whose object
+  holds exactly our bytes is our own write, not a lost race.
 """
 
 from __future__ import annotations
