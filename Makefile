@@ -3,19 +3,25 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+# Azurite, the Azure Storage emulator the ledger's Azure Blob store is tested against (npm).
+AZURITE_VERSION := 3.37.0
+AZURITE := .tools/node_modules/.bin/azurite-blob
 
 .PHONY: preview test lint bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[test]"
+	$(VENV)/bin/pip install --quiet -e ".[test,ledger-azure,ledger-gcp]"
 	touch $(STAMP)
+
+$(AZURITE):
+	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
 
 preview: $(STAMP)
 	$(VENV)/bin/ztc preview --stack dev
 
-test: $(STAMP)
+test: $(STAMP) $(AZURITE)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -n 2
 

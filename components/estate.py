@@ -17,6 +17,7 @@ import pulumi
 from components import clouds
 from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
 from components.cluster import ClusterArgs, HardenedCluster
+from components.ledger.provisioning import ledger_store
 from components.pki import SharedPki, SharedPkiArgs
 from components.spec import Cloud, EstateSpec
 
@@ -42,6 +43,7 @@ class ZeroTrustEstate(pulumi.ComponentResource):
 
     clusters: dict[str, HardenedCluster]
     pki: SharedPki
+    # The ledger's WORM store (S3, Azure Blob or GCS, per posture.ledger), or None.
     ledger: pulumi.ComponentResource | None
 
     def __init__(self, name: str, args: EstateArgs, opts: pulumi.ResourceOptions | None = None):
@@ -86,7 +88,7 @@ class ZeroTrustEstate(pulumi.ComponentResource):
                 for cluster_name, cluster in self.clusters.items()
             },
         })
-        self.ledger = _ledger_bucket(name, spec, self)
+        self.ledger = ledger_store(name, spec.posture.ledger, self)
         self.cluster_outputs = {
             cluster_name: {
                 "cloud": cluster.spec.cloud,
@@ -105,37 +107,10 @@ class ZeroTrustEstate(pulumi.ComponentResource):
                 "clusters": self.cluster_outputs,
                 "posture": self.posture_summary,
                 "rootCertificatePem": self.pki.root_certificate_pem,
-                "ledgerBucket": self.ledger.bucket_name if self.ledger else None,
+                # The URL `ztc ledger` takes (s3://, https://<account>.blob..., gs://).
+                "ledgerStore": self.ledger.location if self.ledger else None,
             }
         )
-
-
-def _ledger_bucket(
-    name: str, spec: EstateSpec, parent: pulumi.Resource
-) -> pulumi.ComponentResource | None:
-    """The change ledger's Object Lock bucket (ZT-CHANGE-LEDGER), when the posture asks (the
-    AWS SDK is imported only then)."""
-    settings = spec.posture.ledger
-    if settings.bucket_name is None:
-        return None
-    from components.aws.provider import regional_provider
-    from components.ledger.bucket import LedgerBucket, LedgerBucketArgs
-
-    provider = regional_provider(
-        parent,
-        f"{name}-ledger",
-        region=str(settings.region),
-        role_arn=settings.account_role_arn,
-        tags={"ztc:control": ControlId.CHANGE_LEDGER.value},  # default tags of every child
-    )
-    return LedgerBucket(
-        f"{name}-ledger",
-        LedgerBucketArgs(
-            bucket_name=settings.bucket_name,
-            retention_days=settings.retention_days,
-        ),
-        pulumi.ResourceOptions(parent=parent, providers=[provider]),
-    )
 
 
 def spec_digest(spec: EstateSpec) -> str:
@@ -159,7 +134,5 @@ def posture_summary(spec: EstateSpec) -> dict[str, Any]:
         "privateOnlyApi": True,
         "auditRetentionDays": posture.audit_retention_days,
         "pkiRootMode": posture.pki.root_mode,
-        "ledger": f"s3://{posture.ledger.bucket_name}"
-        if posture.ledger.bucket_name
-        else "directory",
+        "ledger": posture.ledger.store_url() or "directory",
     }

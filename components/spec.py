@@ -308,22 +308,98 @@ class SandboxSettings(_Model):
     runtime_class_name: Literal["sandboxed"] = SANDBOX_RUNTIME_CLASS
 
 
-class LedgerSettings(_Model):
-    """Where `ztc ledger record` appends: a local directory, or an S3 Object Lock bucket
-    that the estate provisions (COMPLIANCE retention, conditional writes only)."""
+_AZURE_STORAGE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
+# Container names: 3-63 of lowercase letters, digits and single hyphens, letter/digit at each end.
+_AZURE_CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
+
+class LedgerSettings(_Model):
+    """Where `ztc ledger record` appends: a local directory (nothing set), or a WORM store the
+    estate provisions on one cloud (`cloud`, default aws when `bucketName` is set):
+    - aws: an S3 Object Lock bucket (`bucketName`, `region`, `accountRoleArn`);
+    - azure: a blob container in a storage account with a locked version-level immutability
+      policy (`storageAccount`, `container`, `subscriptionId`, `tenantId`, `location`,
+      `resourceGroup` to use an existing group);
+    - gcp: a Cloud Storage bucket with a locked retention policy (`bucketName`, `project`,
+      `location`).
+    Which keys each cloud takes is `LEDGER_KEYS`; `_ledger_problems` checks them by name."""
+
+    # The clouds with a ledger store (components/ledger/provisioning.py STORE_BUILDERS).
+    cloud: Literal["aws", "azure", "gcp"] | None = None
     bucket_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
     region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] | None = None
     account_role_arn: (
         Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))] | None
     ) = None
+    storage_account: (
+        Annotated[str, AfterValidator(_match(
+            _AZURE_STORAGE_ACCOUNT, "a storage account name (3-24 lowercase letters and digits)"))]
+        | None
+    ) = None
+    container: (
+        Annotated[str, AfterValidator(_match(
+            _AZURE_CONTAINER, "a blob container name (3-63 lowercase letters, digits, single "
+            "hyphens)"))] | None
+    ) = None
+    resource_group: Annotated[str, Field(pattern=r"^[\w.()-]{1,89}[\w()-]$")] | None = None
+    subscription_id: (
+        Annotated[str, AfterValidator(_match(_UUID, "a subscription id (a UUID)"))] | None
+    ) = None
+    tenant_id: Annotated[str, AfterValidator(_match(_UUID, "a tenant id (a UUID)"))] | None = None
+    # An Azure region (westeurope) or a Cloud Storage location (EU, europe-west1).
+    location: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{2,40}$")] | None = None
+    project: (
+        Annotated[str, AfterValidator(_match(_GCP_PROJECT, "a GCP project id (6-30 lowercase "
+                                                           "chars)"))] | None
+    ) = None
     retention_days: Annotated[int, Field(ge=1, le=36500)] = 2555
 
-    @model_validator(mode="after")
-    def _bucket_needs_region(self) -> LedgerSettings:
-        if self.bucket_name and not self.region:
-            raise ValueError("bucketName needs region (the AWS region of the ledger bucket)")
-        return self
+    def store_cloud(self) -> Cloud | None:
+        """The cloud of the ledger's store; None: the local directory store."""
+        return self.cloud or ("aws" if self.bucket_name else None)
+
+    def store_url(self) -> str | None:
+        """The store as `ztc ledger` names it (public-cloud Azure endpoint), or None."""
+        cloud = self.store_cloud()
+        urls = {"aws": f"s3://{self.bucket_name}",
+                "azure": f"https://{self.storage_account}.blob.core.windows.net/{self.container}",
+                "gcp": f"gs://{self.bucket_name}"}
+        return urls[cloud] if cloud else None
+
+
+# Per store cloud: (required keys, optional keys), camelCase as in the stack file.
+LEDGER_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "aws": (("bucketName", "region"), ("accountRoleArn",)),
+    "azure": (("storageAccount", "container", "subscriptionId", "tenantId", "location"),
+              ("resourceGroup",)),
+    "gcp": (("bucketName", "project", "location"), ()),
+}
+_LEDGER_STORE_KEYS = tuple(dict.fromkeys(
+    k for required, optional in LEDGER_KEYS.values() for k in (*required, *optional)))
+
+
+def _ledger_problems(spec: EstateSpec) -> list[str]:
+    """posture.ledger: the keys of the chosen store's cloud, and no other cloud's."""
+    ledger = spec.posture.ledger
+    given = {k for k in _LEDGER_STORE_KEYS
+             if getattr(ledger, _snake(k)) is not None}
+    cloud = ledger.store_cloud()
+    if cloud is None:
+        return [f"{config_key('posture', 'ledger', k)}: set only with a ledger store; add "
+                "cloud (aws, azure or gcp) and that cloud's keys, or remove it"
+                for k in sorted(given)]
+    required, optional = LEDGER_KEYS[cloud]
+    takes = ", ".join((*required, *optional))
+    problems = [f"{config_key('posture', 'ledger', k)}: is required for a ledger store on "
+                f"{cloud}; add it" for k in required if k not in given]
+    problems += [f"{config_key('posture', 'ledger', k)}: is not used by a ledger store on "
+                 f"{cloud} (it takes {takes}); remove it"
+                 for k in sorted(given - set(required) - set(optional))]
+    return problems
+
+
+def _snake(camel: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", camel).lower()
 
 
 class DeployerSettings(_Model):
@@ -681,6 +757,7 @@ def load_spec(config: Mapping[str, Any], *, project_dir: Path | None = None) -> 
         + _api_path_problems(spec)
         + _mesh_problems(spec)
         + _cloud_problems(spec)
+        + _ledger_problems(spec)
         + _offline_root_problems(spec, secrets, project_dir or Path.cwd())
     )
     if problems:

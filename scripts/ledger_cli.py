@@ -7,7 +7,8 @@ Deploy path (README): after `pulumi up -s <stack>` succeeds,
 The deployer key and certificate chain come from `--key/--cert` (or ZTC_LEDGER_KEY /
 ZTC_LEDGER_CERT); `record` (pre-flight) and `verify` trust the root in `--root` (or
 ZTC_LEDGER_ROOT).
-The store is the directory `--ledger` (default .ztc/ledger) unless `--s3-bucket` is set.
+The store is the directory `--ledger` (default .ztc/ledger) unless one cloud store is named:
+`--s3-bucket`, `--azure-container` or `--gcs-bucket` (components/ledger/README.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,7 +48,17 @@ LedgerOpt = Annotated[Path, typer.Option("--ledger", envvar="ZTC_LEDGER_DIR",
 BucketOpt = Annotated[str | None, typer.Option(
     "--s3-bucket", envvar="ZTC_LEDGER_BUCKET",
     help="Use the S3 store in this bucket (Object Lock enabled).")]
-PrefixOpt = Annotated[str, typer.Option("--s3-prefix", envvar="ZTC_LEDGER_PREFIX")]
+AzureOpt = Annotated[str | None, typer.Option(
+    "--azure-container", envvar="ZTC_LEDGER_AZURE_CONTAINER",
+    help="Use the Azure Blob store in this container URL (https://<account>.blob.core.windows"
+         ".net/<container>); Entra ID credentials, or the account key in AZURE_STORAGE_KEY.")]
+GcsOpt = Annotated[str | None, typer.Option(
+    "--gcs-bucket", envvar="ZTC_LEDGER_GCS_BUCKET",
+    help="Use the Cloud Storage store in this bucket (locked retention policy); "
+         "application default credentials.")]
+PrefixOpt = Annotated[str, typer.Option(
+    "--prefix", "--s3-prefix", envvar="ZTC_LEDGER_PREFIX",
+    help="Key / blob / object name prefix of the entries in a cloud store.")]
 EndpointOpt = Annotated[str | None, typer.Option(
     "--s3-endpoint", envvar="ZTC_LEDGER_S3_ENDPOINT",
     help="Endpoint URL of an S3-compatible service.")]
@@ -57,12 +68,26 @@ RetentionOpt = Annotated[int, typer.Option(
 DEFAULT_LEDGER = Path(".ztc/ledger")
 
 
+STORE_FLAGS = "--ledger/--s3-bucket/--azure-container/--gcs-bucket"
+
+
 def open_store(ledger: Path, bucket: str | None, prefix: str, endpoint: str | None,
-               retention_days: int = 2555) -> LedgerStore:
-    if not bucket:
+               retention_days: int = 2555, *, azure_container: str | None = None,
+               gcs_bucket: str | None = None) -> LedgerStore:
+    chosen = {flag: value for flag, value in (("--s3-bucket", bucket),
+              ("--azure-container", azure_container), ("--gcs-bucket", gcs_bucket)) if value}
+    if len(chosen) > 1:
+        raise fail(f"{'/'.join(chosen)}: name one ledger store, not {len(chosen)}")
+    if not chosen:
         if ledger.exists() and not ledger.is_dir():
             raise fail(f"--ledger {ledger}: is not a directory")
         return DirectoryStore(ledger)
+    [(flag, value)] = chosen.items()
+    return CLOUD_STORES[flag](value, prefix, endpoint, retention_days)
+
+
+def _s3_store(bucket: str, prefix: str, endpoint: str | None,
+              retention_days: int) -> LedgerStore:
     import boto3  # only the S3 store needs it
 
     from components.ledger.s3 import S3Store
@@ -74,14 +99,84 @@ def open_store(ledger: Path, bucket: str | None, prefix: str, endpoint: str | No
         raise fail(f"--s3-bucket/--s3-endpoint/--retention-days: {one_line(exc, 200)}") from None
 
 
-@contextmanager
-def _store_errors(store_flag: str = "--ledger/--s3-bucket") -> Iterator[None]:
-    """Storage failures (permissions, network, S3 errors) as one line naming the store flags."""
-    from botocore.exceptions import BotoCoreError, ClientError
+def _azure_store(url: str, prefix: str, _endpoint: str | None,
+                 _retention_days: int) -> LedgerStore:
+    # Retention comes from the account's locked immutability policy, not from the writer.
+    try:
+        from azure.storage.blob import ContainerClient
+
+        from components.ledger.azure_blob import AzureBlobStore
+    except ImportError:
+        raise fail("--azure-container: the Azure Blob store needs the ledger-azure extra "
+                   "(pip install 'zero-trust-clusters[ledger-azure]')") from None
+    key = os.environ.get("AZURE_STORAGE_KEY")
+    try:
+        if key:
+            credential: Any = key
+        else:
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential()
+        container = ContainerClient.from_container_url(url, credential=credential)
+    except (ValueError, ImportError) as exc:
+        raise fail(f"--azure-container {url}: {one_line(exc, 200)}; give the container URL, "
+                   "https://<account>.blob.core.windows.net/<container>") from None
+    return AzureBlobStore(container, prefix)
+
+
+def _gcs_store(bucket: str, prefix: str, _endpoint: str | None,
+               _retention_days: int) -> LedgerStore:
+    # Retention comes from the bucket's locked retention policy, not from the writer.
+    try:
+        from google.cloud import storage
+
+        from components.ledger.gcs import GcsStore
+    except ImportError:
+        raise fail("--gcs-bucket: the Cloud Storage store needs the ledger-gcp extra "
+                   "(pip install 'zero-trust-clusters[ledger-gcp]')") from None
+    from google.auth.exceptions import GoogleAuthError
 
     try:
+        # STORAGE_EMULATOR_HOST (the client's own setting) points it at an emulator.
+        return GcsStore(storage.Client().bucket(bucket), prefix)
+    except (ValueError, GoogleAuthError) as exc:
+        raise fail(f"--gcs-bucket {bucket}: {one_line(exc, 200)}") from None
+
+
+CloudStore = Callable[[str, str, str | None, int], LedgerStore]
+CLOUD_STORES: dict[str, CloudStore] = {"--s3-bucket": _s3_store,
+                                       "--azure-container": _azure_store,
+                                       "--gcs-bucket": _gcs_store}
+
+
+def _store_failures() -> tuple[type[BaseException], ...]:
+    """The exceptions a store raises when the service or the network fails (SDKs that are
+    not installed raise nothing)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    found: list[type[BaseException]] = [OSError, BotoCoreError, ClientError]
+    try:
+        from azure.core.exceptions import AzureError
+
+        found.append(AzureError)
+    except ImportError:
+        pass
+    try:
+        from google.api_core.exceptions import GoogleAPIError
+        from google.auth.exceptions import GoogleAuthError
+
+        found += [GoogleAPIError, GoogleAuthError]
+    except ImportError:
+        pass
+    return tuple(found)
+
+
+@contextmanager
+def _store_errors(store_flag: str = STORE_FLAGS) -> Iterator[None]:
+    """Storage failures (permissions, network, service errors) as one line naming the flags."""
+    try:
         yield
-    except (OSError, BotoCoreError, ClientError) as exc:
+    except _store_failures() as exc:
         raise fail(f"{store_flag}: the ledger store failed: {one_line(exc, 300)}") from None
 
 
@@ -139,6 +234,8 @@ def record(
     project: Annotated[str | None, typer.Option("--project")] = None,
     ledger: LedgerOpt = DEFAULT_LEDGER,
     s3_bucket: BucketOpt = None,
+    azure_container: AzureOpt = None,
+    gcs_bucket: GcsOpt = None,
     s3_prefix: PrefixOpt = "ledger/",
     s3_endpoint: EndpointOpt = None,
     retention_days: RetentionOpt = 2555,
@@ -162,7 +259,8 @@ def record(
     except (OSError, ValueError) as exc:
         raise _fail(f"deployer identity (--key/--cert): {one_line(exc, 300)}") from None
     preflight = _verifier(root, crl or [])
-    store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint, retention_days)
+    store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint, retention_days,
+                       azure_container=azure_container, gcs_bucket=gcs_bucket)
     try:
         with _store_errors():
             entry = record_stack_export(document, stack=stack, store=store, signer=signer,
@@ -189,12 +287,15 @@ def verify_cmd(
         "--head", help="Expected head hash (detects removed last entries).")] = None,
     ledger: LedgerOpt = DEFAULT_LEDGER,
     s3_bucket: BucketOpt = None,
+    azure_container: AzureOpt = None,
+    gcs_bucket: GcsOpt = None,
     s3_prefix: PrefixOpt = "ledger/",
     s3_endpoint: EndpointOpt = None,
 ) -> None:
     """Check every hash link, signature and signer chain; report the first broken entry."""
     verifier = _verifier(root, crl or [])
-    store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint)
+    store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint,
+                       azure_container=azure_container, gcs_bucket=gcs_bucket)
     with _store_errors():
         report = verify(store, verifier, expected_head=head)
     for warning in report.warnings:
@@ -207,8 +308,8 @@ def verify_cmd(
         raise typer.Exit(EXIT_FINDING)
     if report.entries == 0:
         # Nothing to vouch for: a typo in --ledger / --s3-bucket must not read as "OK".
-        raise _fail(f"--ledger/--s3-bucket: no ledger entries in {store.location}; nothing "
-                    "was verified (check the store flags)")
+        raise _fail(f"{STORE_FLAGS}: no ledger entries in {store.location}; nothing was "
+                    "verified (check the store flags)")
     typer.secho(f"OK {report.entries} entries in {store.location}; head {report.head}",
                 fg=typer.colors.GREEN)
 
@@ -237,11 +338,14 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     ledger: LedgerOpt = DEFAULT_LEDGER,
     s3_bucket: BucketOpt = None,
+    azure_container: AzureOpt = None,
+    gcs_bucket: GcsOpt = None,
     s3_prefix: PrefixOpt = "ledger/",
     s3_endpoint: EndpointOpt = None,
 ) -> None:
     """List who changed what and when (run `verify` to check the entries)."""
-    store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint)
+    store = open_store(ledger, s3_bucket, s3_prefix, s3_endpoint,
+                       azure_container=azure_container, gcs_bucket=gcs_bucket)
     rows: list[dict[str, Any]] = []
     with _store_errors():
         stored_entries = list(store.entries())

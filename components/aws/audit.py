@@ -26,6 +26,7 @@ import pulumi_aws as aws
 from components.aws import iam, kms
 from components.aws.context import AwsContext
 from components.aws.policy_docs import Condition, Principal, Statement, document, same_account
+from components.aws.worm_bucket import WormBucketArgs, worm_bucket
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 # The only values CloudWatch Logs accepts for retention_in_days.
@@ -133,79 +134,24 @@ def build_audit(ctx: AwsContext) -> AuditTrail:
         resources=[flow_logs.arn, pulumi.Output.concat(flow_logs.arn, ":*")],
     )]))
 
-    bucket = aws.s3.Bucket(
-        f"{name}-audit",
-        aws.s3.BucketArgs(
-            bucket=pulumi.Output.concat("ztc-", name, "-audit-", ctx.account_id, "-", region),
-            object_lock_enabled=True,  # only settable at creation
-            force_destroy=False,
+    # The shared WORM builder (also the change ledger's); every child keeps its `<name>-audit`
+    # name. Only the Firehose role may write: any other writer could fill the audit trail with
+    # objects nobody can delete for the whole retention.
+    worm = worm_bucket(
+        lambda role: f"{name}-audit",
+        WormBucketArgs(
+            bucket_name=pulumi.Output.concat("ztc-", name, "-audit-", ctx.account_id, "-", region),
+            retention_days=days,
+            kms_key_arn=key.arn,
+            partition=ctx.partition,
+            writer_arns=[firehose_role.declared_arn],
             region=region,
             tags=ctx.tags(purpose="audit-worm"),
         ),
-        # A locked bucket cannot be emptied; `pulumi destroy` leaves it (and its evidence) alone.
-        opts=ctx.opts(retain_on_delete=True),
+        ctx.opts(),
     )
-    aws.s3.BucketVersioning(
-        f"{name}-audit",
-        aws.s3.BucketVersioningInitArgs(
-            bucket=bucket.id, region=region,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"),
-        ),
-        opts=ctx.opts(),
-    )
-    object_lock = aws.s3.BucketObjectLockConfiguration(
-        f"{name}-audit",
-        aws.s3.BucketObjectLockConfigurationInitArgs(
-            bucket=bucket.id,
-            object_lock_enabled="Enabled",
-            rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
-                default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
-                    mode="COMPLIANCE", days=days),
-            ),
-            region=region,
-        ),
-        opts=ctx.opts(),
-    )
-    aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{name}-audit",
-        aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
-            bucket=bucket.id, region=region,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3.
-                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=key.arn),
-                bucket_key_enabled=True,
-            )],
-        ),
-        opts=ctx.opts(),
-    )
-    aws.s3.BucketPublicAccessBlock(
-        f"{name}-audit",
-        aws.s3.BucketPublicAccessBlockArgs(bucket=bucket.id, block_public_acls=True,
-                                           block_public_policy=True, ignore_public_acls=True,
-                                           restrict_public_buckets=True, region=region),
-        opts=ctx.opts(),
-    )
-    aws.s3.BucketOwnershipControls(
-        f"{name}-audit",
-        aws.s3.BucketOwnershipControlsArgs(
-            bucket=bucket.id, region=region,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced")),
-        opts=ctx.opts(),
-    )
+    bucket, object_lock = worm.bucket, worm.object_lock
     objects = pulumi.Output.concat(bucket.arn, "/*")
-    aws.s3.BucketPolicy(
-        f"{name}-audit",
-        aws.s3.BucketPolicyArgs(bucket=bucket.id, region=region, policy=document(ctx, [
-            Statement(sid="DenyInsecureTransport", effect="Deny", actions=["s3:*"],
-                      resources=[bucket.arn, objects],
-                      principals=[Principal(type="*", identifiers=["*"])],
-                      conditions=[Condition(test="Bool", variable="aws:SecureTransport",
-                                            values=["false"])]),
-        ])),
-        opts=ctx.opts(depends_on=[object_lock]),
-    )
 
     stream_name = f"ztc-{name}-control-plane-audit"
     delivery_errors = _log_group(ctx, "audit-delivery-errors",

@@ -26,6 +26,7 @@ from pulumi_azure_native import monitor, operationalinsights, storage
 from components.azure import naming
 from components.azure.catalog import AUDIT_LOG_CATEGORIES
 from components.azure.context import AksContext
+from components.azure.immutability import account_policy_state
 from components.catalog import ControlId
 
 # Log Analytics interactive retention is capped at 730 days; the WORM copy keeps the rest.
@@ -34,24 +35,9 @@ _LA_MAX_RETENTION = 730
 
 def immutability_state(ctx: AksContext, account_name: str) -> storage.AccountImmutabilityPolicyState:
     """Unlocked when the account does not exist yet (ARM's rule), Locked from then on."""
-    try:
-        existing = storage.get_storage_account(
-            account_name=account_name,
-            resource_group_name=ctx.resource_group,
-            opts=pulumi.InvokeOptions(parent=ctx.component, provider=ctx.provider),
-        )
-    except Exception as exc:
-        if "NotFound" not in str(exc):  # ResourceNotFound / ResourceGroupNotFound
-            raise
-        return storage.AccountImmutabilityPolicyState.UNLOCKED
-    worm = existing.immutable_storage_with_versioning
-    if worm is None or not worm.enabled:
-        # Account-level immutability can only be switched on at creation time.
-        raise RuntimeError(
-            f"storage account {account_name} exists without version-level immutability; "
-            "it cannot be enabled afterwards: delete it or give the cluster another name"
-        )
-    return storage.AccountImmutabilityPolicyState.LOCKED
+    return account_policy_state(
+        account_name, ctx.resource_group,
+        pulumi.InvokeOptions(parent=ctx.component, provider=ctx.provider))
 
 
 @dataclass(frozen=True)

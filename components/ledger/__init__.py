@@ -3,7 +3,8 @@
 Every deployment of a stack appends one entry: the canonical digest of the desired
 state, the git commit/tree of the program and policy code, the stack and time, the hash
 of the previous entry, and a signature by a deployer certificate from the shared PKI.
-Stores: a local directory (default) and S3 with Object Lock; see `store.LedgerStore`.
+Stores: a local directory (default), S3 (Object Lock), Azure Blob (locked version-level
+immutability) and Cloud Storage (locked retention); see `store.LedgerStore`.
 """
 
 from components.ledger.canonical import canonical_bytes, digest

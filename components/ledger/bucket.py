@@ -1,5 +1,6 @@
 """`LedgerBucket`: the S3 bucket the S3 store writes to, immutable by construction.
 
+Built by the shared WORM builder (components/aws/worm_bucket.py, also the EKS audit bucket's):
 - Object Lock enabled at creation with a default COMPLIANCE retention (no one, not even
   the account root, can shorten it or delete a locked version), versioning on.
 - SSE-KMS with a customer key (rotation on) or one you pass in; bucket keys on.
@@ -17,11 +18,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.worm_bucket import WormBucketArgs, worm_bucket
 from components.catalog import ControlId
-from components.ledger.s3 import LOCK_MODE
 
 TYPE = "ztc:ledger:LedgerBucket"
-SseByDefault = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
 
 
 @dataclass
@@ -45,37 +45,6 @@ class LedgerBucketArgs:
             )
         if not self.prefix.endswith("/"):
             raise ValueError(f"ledger prefix {self.prefix!r} must end with '/'")
-
-
-def bucket_policy(bucket_arn: str, prefix: str) -> str:
-    """The bucket policy document (JSON) for `bucket_arn`."""
-    objects = f"{bucket_arn}/{prefix}*"
-    statements = [
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },
-        {
-            "Sid": "DenyLedgerDeletes",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
-            "Resource": objects,
-        },
-        {
-            "Sid": "DenyUnconditionalLedgerWrites",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"Null": {"s3:if-none-match": "true"}},
-        },
-    ]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
 def access_policy(bucket_arn: str, prefix: str, kms_key_arn: str, *, write: bool) -> str:
@@ -107,7 +76,9 @@ class LedgerBucket(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LedgerBucketArgs, opts: pulumi.ResourceOptions | None = None
     ):
-        super().__init__(TYPE, name, None, opts)
+        # `retentionDays` is the posture's: the pack checks the lock covers it (ledger_worm).
+        super().__init__(TYPE, name, {"retentionDays": args.retention_days, "cloud": "aws"},
+                         opts)
         child = pulumi.ResourceOptions(parent=self)
         arn = f"arn:{args.partition}:s3:::{args.bucket_name}"
 
@@ -126,81 +97,20 @@ class LedgerBucket(pulumi.ComponentResource):
         else:
             key_arn = args.kms_key_arn
 
-        bucket = aws.s3.Bucket(
-            f"{name}-bucket",
-            aws.s3.BucketArgs(
-                bucket=args.bucket_name,
-                object_lock_enabled=True,
-                force_destroy=False,
+        # The shared WORM builder (also the EKS audit bucket's); names as registered before.
+        worm = worm_bucket(
+            lambda role: f"{name}-{role}",
+            WormBucketArgs(
+                bucket_name=args.bucket_name,
+                retention_days=args.retention_days,
+                kms_key_arn=key_arn,
+                partition=args.partition,
+                protected_prefix=args.prefix,
+                # Writers are whoever holds `writer_policy`; how they write is fixed here.
+                conditional_writes_only=True,
                 tags=args.tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
-        )
-        on_bucket = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            aws.s3.BucketOwnershipControlsArgs(
-                bucket=bucket.bucket,
-                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            ),
-            opts=on_bucket,
-        )
-        public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            aws.s3.BucketPublicAccessBlockArgs(
-                bucket=bucket.bucket,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-            ),
-            opts=on_bucket,
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            aws.s3.BucketVersioningInitArgs(
-                bucket=bucket.bucket,
-                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                    status="Enabled"
-                ),
-            ),
-            opts=on_bucket,
-        )
-        # The resource's args class is `…InitArgs` (as for versioning and encryption):
-        # `BucketObjectLockConfigurationArgs` is the legacy inline block on `s3.Bucket`.
-        lock = aws.s3.BucketObjectLockConfiguration(
-            f"{name}-object-lock",
-            aws.s3.BucketObjectLockConfigurationInitArgs(
-                bucket=bucket.bucket,
-                object_lock_enabled="Enabled",
-                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
-                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
-                        mode=LOCK_MODE, days=args.retention_days
-                    )
-                ),
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
-        )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
-                bucket=bucket.bucket,
-                rules=[
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=SseByDefault(
-                            sse_algorithm="aws:kms", kms_master_key_id=key_arn
-                        ),
-                        bucket_key_enabled=True,
-                    )
-                ],
-            ),
-            opts=on_bucket,
-        )
-        policy = aws.s3.BucketPolicy(
-            f"{name}-policy",
-            aws.s3.BucketPolicyArgs(bucket=bucket.bucket, policy=bucket_policy(arn, args.prefix)),
-            # After the public access block, so S3 judges the policy with the block in place.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_block, ownership]),
+            child,
         )
 
         self.bucket_name = pulumi.Output.from_input(args.bucket_name)
@@ -213,18 +123,17 @@ class LedgerBucket(pulumi.ComponentResource):
             lambda k: access_policy(arn, args.prefix, k, write=True))
         self.reader_policy = self.kms_key_arn.apply(
             lambda k: access_policy(arn, args.prefix, k, write=False))
-        self.children = {
-            "bucket": bucket, "ownership": ownership, "public_access": public_block,
-            "versioning": versioning, "object_lock": lock, "encryption": encryption,
-            "policy": policy,
-        }
+        self.children = worm.children()
+        self.location = f"s3://{args.bucket_name}/{args.prefix}"
         self.register_outputs(
             {
+                "cloud": "aws",
                 "bucketName": self.bucket_name,
                 "bucketArn": self.bucket_arn,
                 "kmsKeyArn": self.kms_key_arn,
                 "retentionDays": args.retention_days,
                 "prefix": args.prefix,
+                "location": self.location,
                 "writerPolicy": self.writer_policy,
                 "readerPolicy": self.reader_policy,
                 "controls": [str(ControlId.CHANGE_LEDGER)],

@@ -1,4 +1,4 @@
-"""The storage interface every ledger backend implements (directory, S3; Azure/GCS later)."""
+"""The storage interface every ledger backend implements (directory, S3, Azure Blob, GCS)."""
 
 from __future__ import annotations
 

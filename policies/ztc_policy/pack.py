@@ -139,7 +139,9 @@ StackCheck = Callable[[Posture, Mapping[str, Any]], list[Finding]]
 
 STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
     ("ZT-CHANGE-LEDGER-worm", ("[ZT-CHANGE-LEDGER] A change-ledger store in the stack is "
-     "write-once (Object Lock COMPLIANCE)"), "ZT-CHANGE-LEDGER", stack_rules.ledger_worm),
+     "write-once for the posture's retention (S3 Object Lock COMPLIANCE, a Locked Azure "
+     "immutability policy, a locked GCS retention policy)"), "ZT-CHANGE-LEDGER",
+     stack_rules.ledger_worm),
     ("ZT-CHANGE-LEDGER-in-stack", ("[ZT-CHANGE-LEDGER] The change ledger's store is part of "
      "the stack (advisory: otherwise verify it with ztc ledger verify)"), "ZT-CHANGE-LEDGER",
      stack_rules.ledger_in_stack),

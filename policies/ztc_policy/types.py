@@ -30,6 +30,7 @@ NSG = "azure-native:network:NetworkSecurityGroup"
 NSG_RULE = "azure-native:network:SecurityRule"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 DIAGNOSTIC_SETTING_INSIGHTS = "azure-native:insights:DiagnosticSetting"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_CONTAINER = "azure-native:storage:BlobContainer"
 BLOB_IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
@@ -64,8 +65,12 @@ PEER_AUTHENTICATION_TYPES = (K8S_PEER_AUTHENTICATION, K8S_PEER_AUTHENTICATION_BE
 AUTHORIZATION_POLICY_TYPES = (K8S_AUTHORIZATION_POLICY, K8S_AUTHORIZATION_POLICY_BETA)
 
 # PKI / ledger (resources of this project's components)
-LEDGER_BUCKET = "ztc:ledger:LedgerBucket"
+LEDGER_BUCKET = "ztc:ledger:LedgerBucket"  # S3 (components/ledger/bucket.py)
+LEDGER_CONTAINER = "ztc:ledger:LedgerContainer"  # Azure Blob (components/ledger/azure_container.py)
+LEDGER_GCS_BUCKET = "ztc:ledger:LedgerGcsBucket"  # Cloud Storage (components/ledger/gcs_bucket.py)
 DYNAMIC = "pulumi-python:dynamic:Resource"
+# The change ledger's WORM store component on each cloud.
+LEDGER_STORES = {LEDGER_BUCKET: "aws", LEDGER_CONTAINER: "azure", LEDGER_GCS_BUCKET: "gcp"}
 
 
 

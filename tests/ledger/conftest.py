@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from components.ledger.entry import Signer
 from components.ledger.identity import pki_verifier, signer_from_certified
 from components.pki import authority as pki
 
+from .azurite import run_azurite
 from .support import git
 
 STATE = {"digest": "sha256:" + "ab" * 32, "resources": 3, "secrets": 1}
@@ -64,3 +66,10 @@ def repo(tmp_path: Path) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")
     return root
+
+
+@pytest.fixture(scope="module")
+def azurite(tmp_path_factory) -> Iterator[str]:
+    """The blob endpoint of an Azurite on 127.0.0.1 (its development account)."""
+    with run_azurite(tmp_path_factory.mktemp("azurite")) as endpoint:
+        yield endpoint

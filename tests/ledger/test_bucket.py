@@ -76,9 +76,9 @@ def test_bucket_policy_tls_only_no_deletes_conditional_writes_only(graph):
     assert all(s["Effect"] == "Deny" for s in policy["Statement"])
     assert by_sid["DenyInsecureTransport"]["Condition"] == {
         "Bool": {"aws:SecureTransport": "false"}}
-    assert set(by_sid["DenyLedgerDeletes"]["Action"]) == {"s3:DeleteObject",
-                                                          "s3:DeleteObjectVersion"}
-    unconditional = by_sid["DenyUnconditionalLedgerWrites"]
+    assert set(by_sid["DenyDeletes"]["Action"]) == {"s3:DeleteObject", "s3:DeleteObjectVersion"}
+    assert by_sid["DenyDeletes"]["Resource"] == "arn:aws:s3:::acme-ztc-ledger/ledger/*"
+    unconditional = by_sid["DenyUnconditionalWrites"]
     assert unconditional["Resource"] == "arn:aws:s3:::acme-ztc-ledger/ledger/*"
     assert unconditional["Condition"] == {"Null": {"s3:if-none-match": "true"}}
 

@@ -150,3 +150,55 @@ def test_record_and_verify_against_an_s3_endpoint(files, monkeypatch):
         assert ok.exit_code == 0 and "OK 2 entries" in ok.output
     finally:
         server.stop()
+
+
+def test_record_verify_show_against_cloud_storage(files, monkeypatch):
+    from .fake_gcs import serve
+
+    with serve() as (state, endpoint):
+        state.create_bucket("ztc-ledger-cli", retention_seconds=86400)
+        monkeypatch.setenv("STORAGE_EMULATOR_HOST", endpoint)  # the client's own setting
+        for _ in range(2):
+            result = record(files, **{"gcs-bucket": "ztc-ledger-cli"})
+            assert result.exit_code == 0, result.output
+        assert "gs://ztc-ledger-cli/ledger/" in result.output
+        ok = verify(files, "--gcs-bucket", "ztc-ledger-cli")
+        assert ok.exit_code == 0 and "OK 2 entries" in ok.output, ok.output
+        shown = runner.invoke(ztc, ["ledger", "show", "--json", "--gcs-bucket", "ztc-ledger-cli"])
+        assert [json.loads(line)["seq"] for line in shown.output.splitlines()] == [0, 1]
+        missing = verify(files, "--gcs-bucket", "no-such-bucket")
+        assert missing.exit_code == 2
+        [line] = [x for x in missing.output.splitlines() if x.strip()]
+        assert line.startswith("error: --ledger/--s3-bucket/--azure-container/--gcs-bucket:")
+
+
+def test_record_verify_show_against_azure_blob(files, monkeypatch, azurite):
+    from azure.storage.blob import BlobServiceClient
+
+    from .azurite import ACCOUNT, KEY
+
+    BlobServiceClient(azurite, credential={"account_name": ACCOUNT, "account_key": KEY}) \
+        .get_container_client("ledger-cli").create_container()
+    monkeypatch.setenv("AZURE_STORAGE_KEY", KEY)
+    url = f"{azurite}/ledger-cli"
+    for _ in range(2):
+        result = record(files, **{"azure-container": url})
+        assert result.exit_code == 0, result.output
+    assert f"{url}/ledger/" in result.output
+    ok = verify(files, "--azure-container", url)
+    assert ok.exit_code == 0 and "OK 2 entries" in ok.output, ok.output
+    shown = runner.invoke(ztc, ["ledger", "show", "--json", "--azure-container", url])
+    assert [json.loads(line)["seq"] for line in shown.output.splitlines()] == [0, 1]
+    missing = verify(files, "--azure-container", f"{azurite}/no-such-container")
+    assert missing.exit_code == 2
+    [line] = [x for x in missing.output.splitlines() if x.strip()]
+    assert line.startswith("error: --ledger/--s3-bucket/--azure-container/--gcs-bucket:")
+
+
+def test_one_store_at_a_time_and_a_bad_container_url(files):
+    both = verify(files, "--s3-bucket", "a-bucket", "--gcs-bucket", "b-bucket")
+    assert both.exit_code == 2 and "--s3-bucket/--gcs-bucket: name one ledger store" in \
+        both.output
+    bad = verify(files, "--azure-container", "not a url")
+    assert bad.exit_code == 2 and "--azure-container" in bad.output
+    assert len([x for x in bad.output.splitlines() if x.strip()]) == 1

@@ -66,7 +66,7 @@ def pki_intermediate(n: Node, cfg) -> bool:
 
 def change_ledger(n: Node, cfg) -> bool:
     kind = lookup(n.props, "ztcKind") if n.type == t.DYNAMIC else None
-    return (isinstance(kind, str) and kind.startswith("ledger")) or n.type == t.LEDGER_BUCKET
+    return (isinstance(kind, str) and kind.startswith("ledger")) or n.type in t.LEDGER_STORES
 
 
 def admission_policy(n: Node, cfg) -> bool:

@@ -13,7 +13,7 @@ from ..config import SYSTEM_NAMESPACES
 from ..findings import Finding, Status, fail, unverifiable
 from ..rules.kubernetes import MESH_ROOT_NAMESPACE, PRINCIPAL, allow_sources, k8s_name
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
-from ..values import MISSING, as_list, is_unknown, lookup
+from ..values import MISSING, as_bool, as_list, is_unknown, lookup
 from .evidence import (
     default_deny_policy,
     mesh_wide_strict,
@@ -172,35 +172,124 @@ def namespaces_default_deny(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]
     return out
 
 
+SECONDS_PER_DAY = 86400
+# A problem of a ledger store: (the value it rests on is unknown at preview, what is wrong).
+Problem = tuple[bool, str]
+
+
+def _shorter(found: Any, want: int | None, what: str) -> list[Problem]:
+    """`found` days of `what` against the posture's `want` days."""
+    if is_unknown(found):
+        return [(True, what)]
+    if not isinstance(found, int | float) or isinstance(found, bool) or found < 1:
+        return [(False, f"{what} is {found!r}, not a positive number of days")]
+    if want is not None and found < want:
+        return [(False, (f"{what} is {found:g} days, shorter than the posture's {want} "
+                        "(posture.ledger.retentionDays)"))]
+    return []
+
+
+def _s3_worm(kids: list, want: int | None) -> list[Problem]:
+    buckets = [n for n in kids if n.type in (t.S3_BUCKET, t.S3_BUCKET_V2)]
+    locks = [n for n in kids if n.type in (t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2)]
+    out: list[Problem] = []
+    if not buckets or any(lookup(b.props, "objectLockEnabled") is not True for b in buckets):
+        out.append((False, "bucket without Object Lock"))
+    if not locks or any(lookup(x.props, "rule.defaultRetention.mode") != "COMPLIANCE"
+                        for x in locks):
+        out.append((False, ("entries are not locked in COMPLIANCE mode, so they could be "
+                           "deleted or rewritten")))
+    for lock in locks:
+        days, years = (lookup(lock.props, f"rule.defaultRetention.{k}") for k in ("days", "years"))
+        if days is MISSING and isinstance(years, int | float) and not isinstance(years, bool):
+            days = years * 365
+        out += _shorter(days, want, "Object Lock default retention")
+    return out
+
+
+def _azure_worm(kids: list, want: int | None) -> list[Problem]:
+    accounts = [n for n in kids if n.type == t.STORAGE_ACCOUNT]
+    out: list[Problem] = []
+    if not accounts:
+        return [(False, "no storage account")]
+    if not any(n.type == t.BLOB_CONTAINER for n in kids):
+        out.append((False, "no blob container"))
+    for account in accounts:
+        worm = "immutableStorageWithVersioning"
+        if as_bool(lookup(account.props, f"{worm}.enabled")) is not True:
+            out.append((False, "storage account without version-level immutability"))
+            continue
+        state = lookup(account.props, f"{worm}.immutabilityPolicy.state")
+        if is_unknown(state):
+            out.append((True, "immutability policy state"))
+        elif state != "Locked":
+            out.append((False, (
+                f"immutability policy is {'unset' if state is MISSING else state}, not Locked: "
+                "until it is locked an account owner can shorten or disable it (ARM creates "
+                "it Unlocked and the next `pulumi up` locks it; deploy the first time with a "
+                "time-boxed exemption of this policy)")))
+        out += _shorter(lookup(account.props,
+                               f"{worm}.immutabilityPolicy.immutabilityPeriodSinceCreationInDays"),
+                        want, "immutability period")
+    return out
+
+
+def _gcs_worm(kids: list, want: int | None) -> list[Problem]:
+    buckets = [n for n in kids if n.type == t.GCS_BUCKET]
+    out: list[Problem] = []
+    if not buckets:
+        return [(False, "no Cloud Storage bucket")]
+    for bucket in buckets:
+        locked = lookup(bucket.props, "retentionPolicy.isLocked")
+        if is_unknown(locked):
+            out.append((True, "retentionPolicy.isLocked"))
+        elif as_bool(locked) is not True:
+            out.append((False, ("retention policy is not locked, so it can be shortened or "
+                               "removed and the entries deleted")))
+        period = lookup(bucket.props, "retentionPolicy.retentionPeriod")
+        try:  # seconds, as a string (pulumi-gcp 10 BucketRetentionPolicyArgs)
+            days: Any = int(period) / SECONDS_PER_DAY if not is_unknown(period) else period
+        except (TypeError, ValueError):
+            days = period
+        out += _shorter(days, want, "retention period")
+    return out
+
+
+WORM_CHECKS = {"aws": _s3_worm, "azure": _azure_worm, "gcp": _gcs_worm}
+
+
 def ledger_worm(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """A change-ledger store in the stack is WORM: Object Lock COMPLIANCE, deletes denied."""
+    """A change-ledger store in the stack is WORM for at least the posture's retention: S3
+    Object Lock COMPLIANCE, a Locked Azure immutability policy, a locked GCS retention policy."""
     c = "ZT-CHANGE-LEDGER"
     own = p.ownership
     out = []
-    for store in (n for n in own.nodes if n.type == t.LEDGER_BUCKET):
+    for store in (n for n in own.nodes if n.type in t.LEDGER_STORES):
         kids = [n for n in own.nodes if n.parent == store.urn]
-        buckets = [n for n in kids if n.type in (t.S3_BUCKET, t.S3_BUCKET_V2)]
-        locks = [n for n in kids if n.type in (t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2)]
-        if not buckets or any(lookup(b.props, "objectLockEnabled") is not True for b in buckets):
-            out.append(fail(c, f"ledger store {store.name}: bucket without Object Lock",
+        want = lookup(store.props, "retentionDays")  # Pulumi sends numbers as doubles
+        if isinstance(want, float) and want.is_integer():
+            want = int(want)
+        if not isinstance(want, int) or isinstance(want, bool) or want < 1:
+            out.append(fail(c, f"ledger store {store.name}: declares no retentionDays (the "
+                               "posture's retention), so its lock cannot be checked against it",
                             urn=store.urn))
-        if not locks or any(lookup(x.props, "rule.defaultRetention.mode") != "COMPLIANCE"
-                            for x in locks):
-            out.append(fail(c, f"ledger store {store.name}: entries are not locked in "
-                            "COMPLIANCE mode, so they could be deleted or rewritten",
-                            urn=store.urn))
+            want = None
+        for unknown, problem in WORM_CHECKS[t.LEDGER_STORES[store.type]](kids, want):
+            out.append(unverifiable(c, f"ledger store {store.name}: {problem}", urn=store.urn)
+                       if unknown else fail(c, f"ledger store {store.name}: {problem}",
+                                            urn=store.urn))
     return out
 
 
 def ledger_in_stack(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     """Say (advisory) when the ledger's store is not part of the stack the pack can see."""
     own = p.ownership
-    if any(n.type == t.LEDGER_BUCKET for n in own.nodes) or not any(
+    if any(n.type in t.LEDGER_STORES for n in own.nodes) or not any(
             CLOUD_PHASE in own.phases[c.urn] for c in own.clusters):
         return []  # the ledger store belongs to the cloud phase
     return [unverifiable("ZT-CHANGE-LEDGER", "the change ledger",
-                         why="its WORM store, a ztc:ledger:LedgerBucket, is not in this stack; "
-                             "check the ledger with `ztc ledger verify`")]
+                         why="its WORM store (a ztc:ledger store component) is not in this "
+                             "stack; check the ledger with `ztc ledger verify`")]
 
 
 def phase_elsewhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:

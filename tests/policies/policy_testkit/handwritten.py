@@ -252,7 +252,7 @@ def build() -> Estate:
     root = e.add("pulumi-python:dynamic:Resource", "root-ca", {
         "ztcKind": "pki-root", "clusterName": "", "trustDomain": "hand.example.com",
         "fingerprintSha256": FP})
-    ledger = e.add("ztc:ledger:LedgerBucket", "ledger", {}, custom=False)
+    ledger = e.add("ztc:ledger:LedgerBucket", "ledger", {"retentionDays": 2555}, custom=False)
     lb = e.add("aws:s3/bucket:Bucket", "ledger-bucket", {"objectLockEnabled": True},
                parent=ledger)
     e.add("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
