@@ -58,6 +58,8 @@ class CloudEntry:
     estate_checks: tuple[Callable[[EstateSpec], list[str]], ...] = ()
     # The offline engine's fake answers for this provider package (scripts/engine/fakes).
     fakes_module: str | None = None
+    # The kubeconfig exec plugin users and the cluster-phase runner need (DEPLOYING.md).
+    exec_plugin: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def load_component(self) -> type[HardenedCluster]:

@@ -95,4 +95,5 @@ ENTRY = CloudEntry(
     checks=(_cluster_checks, _published_lists),
     estate_checks=(_admins_have_roles,),
     fakes_module="scripts.engine.fakes.aws",
+    exec_plugin="aws",
 )

@@ -64,4 +64,5 @@ ENTRY = CloudEntry(
     checks=(_cluster_checks, _published_lists),
     estate_checks=(_groups_have_entra_ids,),
     fakes_module="scripts.engine.fakes.azure",
+    exec_plugin="kubelogin",
 )

@@ -77,4 +77,5 @@ ENTRY = CloudEntry(
     checks=(_cluster_checks, _published_lists),
     estate_checks=(_groups_have_google_groups,),
     fakes_module="scripts.engine.fakes.gcp",
+    exec_plugin="gke-gcloud-auth-plugin",
 )
