@@ -26,7 +26,7 @@ from pulumi_azure_native import monitor, operationalinsights, storage
 from components.azure import naming
 from components.azure.catalog import AUDIT_LOG_CATEGORIES
 from components.azure.context import AksContext
-from components.azure.immutability import account_policy_state
+from components.azure.immutability import account_policy_state, worm_account_args
 from components.catalog import ControlId
 
 # Log Analytics interactive retention is capped at 730 days; the WORM copy keeps the rest.
@@ -72,36 +72,21 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
     account_name = naming.storage_account(ctx.subscription_id, ctx.name)
     account = storage.StorageAccount(
         f"{ctx.name}-audit",
-        storage.StorageAccountArgs(
+        worm_account_args(
             resource_group_name=ctx.resource_group_name,
             account_name=account_name,
             location=ctx.location,
-            kind=storage.Kind.STORAGE_V2,
-            sku=storage.SkuArgs(name=storage.SkuName.STANDARD_GZRS),
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,
-            default_to_o_auth_authentication=True,
-            allow_cross_tenant_replication=False,
-            enable_https_traffic_only=True,
-            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+            sku=storage.SkuName.STANDARD_GZRS,
+            retention_days=retention,
+            state=immutability_state(ctx, account_name),
+            # Diagnostic settings append to blobs (append blobs) while they are retained.
+            allow_protected_append_writes=True,
+            tags=ctx.tags,
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action=storage.DefaultAction.DENY,
                 # Azure Monitor writes diagnostic logs as a trusted Microsoft service.
                 bypass=storage.Bypass.AZURE_SERVICES,
             ),
-            encryption=storage.EncryptionArgs(
-                key_source=storage.KeySource.MICROSOFT_STORAGE,
-                require_infrastructure_encryption=True,
-            ),
-            immutable_storage_with_versioning=storage.ImmutableStorageAccountArgs(
-                enabled=True,
-                immutability_policy=storage.AccountImmutabilityPolicyPropertiesArgs(
-                    immutability_period_since_creation_in_days=retention,
-                    state=immutability_state(ctx, account_name),
-                    allow_protected_append_writes=True,
-                ),
-            ),
-            tags=ctx.tags,
         ),
         # A locked WORM store outlives the stack: Pulumi must never try to delete it.
         opts=ctx.opts(retain_on_delete=True),

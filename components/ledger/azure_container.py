@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import resources, storage
 
-from components.azure.immutability import account_policy_state
+from components.azure.immutability import account_policy_state, worm_account_args
 from components.catalog import ControlId
 
 TYPE = "ztc:ledger:LedgerContainer"
@@ -70,30 +70,15 @@ class LedgerContainer(pulumi.ComponentResource):
             pulumi.InvokeOptions(parent=self))
         account = storage.StorageAccount(
             f"{name}-account",
-            storage.StorageAccountArgs(
+            worm_account_args(
                 resource_group_name=group_name,
                 account_name=args.storage_account,
                 location=args.location,
-                kind=storage.Kind.STORAGE_V2,
-                sku=storage.SkuArgs(name=storage.SkuName.STANDARD_ZRS),
-                allow_blob_public_access=False,
-                allow_shared_key_access=False,
-                default_to_o_auth_authentication=True,
-                allow_cross_tenant_replication=False,
-                enable_https_traffic_only=True,
-                minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
-                encryption=storage.EncryptionArgs(
-                    key_source=storage.KeySource.MICROSOFT_STORAGE,
-                    require_infrastructure_encryption=True,
-                ),
-                immutable_storage_with_versioning=storage.ImmutableStorageAccountArgs(
-                    enabled=True,
-                    immutability_policy=storage.AccountImmutabilityPolicyPropertiesArgs(
-                        immutability_period_since_creation_in_days=args.retention_days,
-                        state=state,
-                        allow_protected_append_writes=False,
-                    ),
-                ),
+                sku=storage.SkuName.STANDARD_ZRS,
+                retention_days=args.retention_days,
+                state=state,
+                # Ledger entries are whole blobs written once: no appends either.
+                allow_protected_append_writes=False,
                 tags=args.tags,
             ),
             opts=kept,
