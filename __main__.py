@@ -24,9 +24,9 @@ if phase not in PHASES:
     raise pulumi.RunError(f"{config_key('phase')}: {phase!r} is not a phase; use cloud or cluster")
 
 
-def _spec(raw: dict):
+def _spec(raw: dict, *, check_offline_root: bool = True):
     try:
-        return load_spec(raw, project_dir=PROJECT_DIR)
+        return load_spec(raw, project_dir=PROJECT_DIR, check_offline_root=check_offline_root)
     except SpecError as error:
         # A clean one-screen error naming the keys, and nothing registered.
         raise pulumi.RunError(str(error)) from None
@@ -79,8 +79,9 @@ def cluster_phase() -> None:
     except StackFileError as error:
         raise pulumi.RunError(f"{config_key('cloudStack')}: {error}") from None
     # The posture and clusters only: the cloud phase's secrets are none of this phase's business.
+    # The root signs nothing here: its key and passphrase belong to the cloud phase.
     spec = _spec({k: v for k, v in cloud_config.items()
-                  if k.rpartition(":")[2] in ("posture", "clusters")})
+                  if k.rpartition(":")[2] in ("posture", "clusters")}, check_offline_root=False)
     # A bare stack name is the cloud stack of this project in this organization.
     qualified = cloud_stack if "/" in cloud_stack else (
         f"{pulumi.get_organization()}/{pulumi.get_project()}/{cloud_stack}"

@@ -8,6 +8,7 @@ as one secret value, `cluster_phase_inputs` (see components/cluster_phase.py, DE
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -116,7 +117,10 @@ class ZeroTrustEstate(pulumi.ComponentResource):
 def spec_digest(spec: EstateSpec) -> str:
     """A fingerprint of the validated config: the cluster phase refuses to apply a baseline
     rendered from a config other than the one the cloud phase was deployed with."""
-    return hashlib.sha256(spec.model_dump_json(by_alias=True).encode()).hexdigest()
+    # Keys sorted: the CLI hands the cloud phase its objects with sorted keys (Go maps), while the
+    # cluster phase reads the stack file in its own order.
+    canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def posture_summary(spec: EstateSpec) -> dict[str, Any]:

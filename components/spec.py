@@ -714,14 +714,20 @@ PHASE_KEYS = ("phase", "cloudStack")
 SECURE_PLACEHOLDER = "[secure value: not available offline]"
 
 
-def load_spec(config: Mapping[str, Any], *, project_dir: Path | None = None) -> EstateSpec:
+def load_spec(
+    config: Mapping[str, Any],
+    *,
+    project_dir: Path | None = None,
+    check_offline_root: bool = True,
+) -> EstateSpec:
     """Validate stack config (`posture`, `clusters`, with or without the namespace prefix).
 
     Values may be parsed objects or JSON strings (as Pulumi hands structured config over).
     Everything that can be known before a resource is registered is checked here, including
     the offline root (its certificate file, relative to `project_dir` or the working
     directory, and `pkiRootKey` / `pkiRootPassphrase` when present), so an invalid stack
-    registers nothing.
+    registers nothing. The cluster phase, which never signs with the root, reads the spec with
+    `check_offline_root=False` (it has neither the key nor its passphrase).
     """
     raw: dict[str, Any] = {}
     secrets: dict[str, Any] = {}
@@ -758,7 +764,8 @@ def load_spec(config: Mapping[str, Any], *, project_dir: Path | None = None) -> 
         + _mesh_problems(spec)
         + _cloud_problems(spec)
         + _ledger_problems(spec)
-        + _offline_root_problems(spec, secrets, project_dir or Path.cwd())
+        + (_offline_root_problems(spec, secrets, project_dir or Path.cwd())
+           if check_offline_root else [])
     )
     if problems:
         raise SpecError(problems)

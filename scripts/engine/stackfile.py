@@ -22,6 +22,17 @@ def stack_path(stack: str, root: Path = PROJECT_ROOT) -> Path:
     return root / "stacks" / f"Pulumi.{stack}.yaml"
 
 
+class StackFileLoader(yaml.SafeLoader):
+    """YAML as the Pulumi CLI hands config to a program: an unquoted date stays the string it
+    is written as (PyYAML would make it a `datetime.date`, which no config value may be)."""
+
+
+StackFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> tuple[dict[str, Any], list[str]]:
     """The stack's config map and the keys that were `secure:` (replaced by placeholders)."""
     path = stack_path(stack, root)
@@ -31,7 +42,7 @@ def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> tuple[dict[str, 
         )
         raise StackFileError(f"no stack file {path}; known stacks: {', '.join(known) or 'none'}")
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = yaml.load(path.read_text(), Loader=StackFileLoader) or {}
     except yaml.YAMLError as exc:
         raise StackFileError(f"{path}: is not valid YAML ({_yaml_reason(exc)})") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -4,6 +4,8 @@ and each stack passes the pack on its own as `pulumi preview --policy-pack` woul
 
 from __future__ import annotations
 
+import json
+import runpy
 import shutil
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from components.estate import spec_digest
 from scripts.cli import app
 from scripts.engine import preview as engine
 from scripts.engine.analyzer import analyze
-from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config
+from scripts.engine.runner import ORGANIZATION, PROJECT, run_program
+from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
 
 NODE_POOL_TYPES = {
     "aws:eks/nodeGroup:NodeGroup",
@@ -139,3 +142,66 @@ def test_either_stack_of_an_environment_previews_both_phases():
     assert (cloud, cluster) == ("dev", "dev-cluster")
     assert engine.phase_stacks("dev")[:2] == ("dev", "dev-cluster")
     assert config[engine.PHASE_KEY] == "cluster"
+
+
+# ------------------------------------------------- what the real CLI does with these files
+
+def test_every_stack_sets_every_config_key_pulumi_yaml_requires():
+    """The CLI refuses a stack that lacks a project key declared in Pulumi.yaml without a
+    default (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig ->
+    missingStackConfigurationKeysError): every shipped stack, both phases, must set them all."""
+    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
+    required = {f"{project['name']}:{key}" for key, decl in (project.get("config") or {}).items()
+                if not (isinstance(decl, dict) and "default" in decl)}
+    for path in sorted((PROJECT_ROOT / "stacks").glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi."):-len(".yaml")]
+        config, _ = load_stack_config(stack)
+        assert required <= set(config), (stack, sorted(required - set(config)))
+
+
+def test_the_spec_digest_ignores_the_order_keys_are_written_in():
+    """The CLI hands the cloud phase its objects with sorted keys (Go maps); the cluster phase
+    reads the file's order. Both phases must fingerprint the same spec the same way."""
+    from components.spec import load_spec
+
+    config, _ = load_stack_config("dev")
+    config = json.loads(json.dumps(config))
+    cluster = config["zero-trust-clusters:clusters"][0]
+    cluster["labels"] = {"team": "payments", "env": "dev"}
+    as_written = load_spec(config)
+    cluster["labels"] = dict(sorted(cluster["labels"].items()))
+    as_sorted = load_spec(config)
+    assert spec_digest(as_written) == spec_digest(as_sorted)
+
+
+def test_an_unquoted_date_in_a_stack_file_stays_a_string(tmp_path):
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.d.yaml").write_text(
+        "config:\n  zero-trust-clusters:x:\n    rotation: 2026-01-15\n")
+    config, _ = load_stack_config("d", tmp_path)
+    assert config["zero-trust-clusters:x"] == {"rotation": "2026-01-15"}
+
+
+def test_the_cluster_phase_of_an_offline_root_estate_needs_no_root_secret(tmp_path, capture):
+    """The cluster phase signs nothing with the root: an offline-root estate's cluster stack
+    runs without pkiRootKey / pkiRootPassphrase (only the cloud phase has them)."""
+    if capture.stack != "dev":
+        pytest.skip("one estate is enough")
+    shutil.copy(PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
+    shutil.copytree(PROJECT_ROOT / "stacks", tmp_path / "stacks")
+    path = tmp_path / "stacks" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["config"]["zero-trust-clusters:posture"]["pki"] = {
+        "rootMode": "offline", "offlineRootCertificateFile": "pki/root-ca.pem"}
+    path.write_text(yaml.safe_dump(document))
+    from components.spec import load_spec
+
+    offline = load_spec(document["config"], check_offline_root=False)
+    exports = json.loads(json.dumps(capture.phases[engine.CLOUD_PHASE].exports))
+    exports["clusterPhase"]["value"]["specDigest"] = spec_digest(offline)
+    cluster_config, _ = load_stack_config("dev-cluster", tmp_path)
+    graph = run_program(
+        lambda: runpy.run_path(str(tmp_path / "__main__.py"), run_name="__main__"),
+        config=to_pulumi_config(cluster_config), stack="dev-cluster",
+        stack_outputs={f"{ORGANIZATION}/{PROJECT}/dev": exports})
+    assert len(graph.of_type("ztc:kubernetes:ClusterBaseline")) == len(offline.clusters)
