@@ -56,8 +56,8 @@ def _pack_module(name: str) -> ModuleType:
 # Address-set coverage (does a set of CIDRs cover the Internet?), shared with the policy pack.
 addresses = _pack_module("addresses")
 
-# Config lives in the project's own namespace, so Pulumi.yaml can declare its schema
-# (Pulumi forbids typing keys of any other namespace).
+# Config lives in the project's own namespace (zero-trust-clusters:posture, ...); this module,
+# not Pulumi.yaml, declares and validates it (see the comment in Pulumi.yaml).
 CONFIG_NAMESPACE = "zero-trust-clusters"
 
 # Versions in standard support on all three managed services (EKS, AKS, GKE) as of 2026-11.
