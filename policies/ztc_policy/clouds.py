@@ -30,6 +30,8 @@ class PackCloud:
     sandbox_pool: Callable[[Any, Mapping[str, Any]], bool]
     # CRI handlers of the common RuntimeClass that reach that sandbox.
     sandbox_handlers: tuple[str, ...]
+    # Every source address a firewalling resource of this cloud admits inbound (type, props).
+    ingress_sources: Callable[[str, dict], list]
     # control -> the cloud's own evidence (stack/evidence.py Requirement); the common,
     # in-cluster part every cloud needs is added by `stack.evidence.requirements`.
     evidence: Mapping[str, Sequence[Any]]

@@ -21,6 +21,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
 )
 
+from . import addresses
+
 # What the pack (serve.py) puts where a request held a value the SDK cannot read: NaN or
 # +-Infinity (protobuf's JSON conversion refuses them), a malformed asset or secret object.
 # Judged like an unknown value: never "set", so never passed.
@@ -188,8 +190,36 @@ WORLD_V6 = "::/0"
 WORLD_WORDS = frozenset({WORLD_V4, WORLD_V6, "*", "Internet", "any", "Any", "0.0.0.0", "::"})
 
 
+_WORLD_WORDS_FOLDED = frozenset(w.casefold() for w in WORLD_WORDS)
+# A source set reaching more public addresses than a /8 of IPv4 (or a /32 of IPv6) is as good as
+# the Internet for ingress to a cluster: no office, VPN or partner range is that large.
+MAX_PUBLIC_V4, MAX_PUBLIC_V6 = 2**24, 2**96
+
+
 def is_world(cidr: Any) -> bool:
-    return isinstance(cidr, str) and cidr.strip() in WORLD_WORDS
+    return isinstance(cidr, str) and cidr.strip().casefold() in _WORLD_WORDS_FOLDED
+
+
+def world_sources(values: Any) -> list[str]:
+    """The entries through which a set of sources admits the Internet, judged together: a word
+    meaning "anywhere" (0.0.0.0/0, ::/0, *, Internet, any; any case), or CIDRs that together
+    cover every public address or more than a /8 of them, however they are split
+    (0.0.0.0/1 + 128.0.0.0/1, the 256 /8s, ::ffff:0:0/96: ztc_policy/addresses.py)."""
+    texts = [v.strip() for v in as_list(values) if isinstance(v, str)]
+    words = [v for v in texts if is_world(v)]
+    if words:
+        return words
+    cidrs = []
+    for text in texts:
+        try:
+            addresses.parse(text)
+        except ValueError:
+            continue
+        cidrs.append(text)
+    if cidrs and (addresses.covers_internet(cidrs) or addresses.exceeds(
+            cidrs, max_public_v4=MAX_PUBLIC_V4, max_public_v6=MAX_PUBLIC_V6)):
+        return cidrs
+    return []
 
 
 def version_tuple(value: Any) -> tuple[int, ...] | None:

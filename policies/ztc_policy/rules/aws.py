@@ -14,9 +14,9 @@ from ..values import (
     as_bool,
     as_list,
     contains_unknown,
-    is_world,
     lookup,
     version_tuple,
+    world_sources,
 )
 from .registry import rule
 
@@ -274,8 +274,8 @@ def _sg_world(entries, c, what):
         cidrs = as_list(e.get("cidrBlocks")) + as_list(e.get("ipv6CidrBlocks"))
         if contains_unknown(cidrs):
             out.append(unverifiable(c, f"{what}[{i}] CIDRs"))
-        elif any(is_world(x) for x in cidrs):
-            out.append(fail(c, f"{what}[{i}] admits {', '.join(x for x in cidrs if is_world(x))} "
+        elif world := world_sources(cidrs):
+            out.append(fail(c, f"{what}[{i}] admits {', '.join(world)} "
                             f"on ports {e.get('fromPort')}-{e.get('toPort')}"))
     return out
 
@@ -296,10 +296,25 @@ def sg_rule_world(r, cfg):
 @rule("ZT-NET-SEGMENT", "aws", t.SG_INGRESS_RULE, summary="no world ingress rule")
 def sg_ingress_world(r, cfg):
     c = "ZT-NET-SEGMENT"
-    return expect(r.props, "cidrIpv4", lambda v: not is_world(v), control=c,
+    return expect(r.props, "cidrIpv4", lambda v: not world_sources(v), control=c,
                   why="ingress rule admits {value}") + \
-        expect(r.props, "cidrIpv6", lambda v: not is_world(v), control=c,
+        expect(r.props, "cidrIpv6", lambda v: not world_sources(v), control=c,
                why="ingress rule admits {value}")
+
+
+def ingress_sources(type_: str, props: dict) -> list:
+    """Every source an SG, SG rule or ingress rule admits (cidrs of ingress, not egress)."""
+    if type_ == t.SG_INGRESS_RULE:
+        return [v for v in (lookup(props, "cidrIpv4"), lookup(props, "cidrIpv6"))
+                if isinstance(v, str)]
+    if type_ == t.SG_RULE:
+        entries = [] if lookup(props, "type") == "egress" else [props]
+    elif type_ == t.SECURITY_GROUP:
+        entries = as_list(lookup(props, "ingress"))
+    else:
+        return []
+    return [x for e in entries if isinstance(e, dict)
+            for x in as_list(e.get("cidrBlocks")) + as_list(e.get("ipv6CidrBlocks"))]
 
 
 # ----------------------------------------------------------------- this cloud in the registry
@@ -326,6 +341,7 @@ CLOUD = PackCloud(
     cluster_type=t.EKS_CLUSTER,
     sandbox_pool=eks_sandbox_pool,
     sandbox_handlers=("runsc",),
+    ingress_sources=ingress_sources,
     evidence={
 
     "ZT-API-PRIVATE": [R("EKS cluster", of(t.EKS_CLUSTER))],

@@ -8,7 +8,15 @@ from .. import types as t
 from ..clouds import PackCloud
 from ..findings import expect, fail, unverifiable
 from ..stack.evidence import Node, R, aks_audit_setting, azure_immutable_blob, of
-from ..values import UNKNOWN, as_bool, as_list, contains_unknown, is_world, lookup, version_tuple
+from ..values import (
+    UNKNOWN,
+    as_bool,
+    as_list,
+    contains_unknown,
+    lookup,
+    version_tuple,
+    world_sources,
+)
 from .registry import rule
 
 GOOD_OS_SKUS = ("AzureLinux", "AzureLinux3", "Mariner", "CBLMariner")
@@ -30,7 +38,7 @@ def aks_api(r, cfg):
                       lambda v: as_bool(v) is not True, control=c, default=False,
                       why="enablePrivateClusterPublicFQDN is {value}; keep the API FQDN private")
     return expect(r.props, "apiServerAccessProfile.authorizedIPRanges",
-                  lambda v: bool(v) and not any(is_world(x) for x in v), control=c, default=[],
+                  lambda v: bool(v) and not world_sources(v), control=c, default=[],
                   why="public API server with authorizedIPRanges {value}; set "
                       "apiServerAccessProfile.enablePrivateCluster=true or allow-list ranges")
 
@@ -195,11 +203,8 @@ def _nsg_rule_world(rule_props, c, where):
         keys = ("direction", "access", "sourceAddressPrefix", "sourceAddressPrefixes")
         if any(contains_unknown(props.get(k)) for k in keys):
             return [unverifiable(c, f"{where} source/direction")]
-    if (props.get("direction") or "Inbound") != "Inbound" or props.get("access") != "Allow":
-        return []
-    sources = as_list(props.get("sourceAddressPrefix")) + as_list(
-        props.get("sourceAddressPrefixes"))
-    world = [s for s in sources if is_world(s)]
+    # ARM reads enum values case-insensitively: "inbound"/"allow" are Inbound/Allow.
+    world = world_sources(_inbound_allow_sources(props))
     if world:
         return [fail(c, f"{where} allows inbound from {', '.join(world)} to ports "
                      f"{props.get('destinationPortRange') or props.get('destinationPortRanges')}")]
@@ -253,6 +258,25 @@ def aks_writer_namespaced(r, cfg):
                     "workload namespace (scope <cluster id>/namespaces/<namespace>)")]
 
 
+def _inbound_allow_sources(rule_props: object) -> list:
+    props = rule_props.get("properties", rule_props) if isinstance(rule_props, dict) else {}
+    direction, access = (str(props.get(k) or d).casefold() for k, d in (
+        ("direction", "Inbound"), ("access", "")))
+    if direction != "inbound" or access != "allow":
+        return []
+    return as_list(props.get("sourceAddressPrefix")) + as_list(props.get("sourceAddressPrefixes"))
+
+
+def ingress_sources(type_: str, props: dict) -> list:
+    """Every source an NSG or NSG rule admits inbound."""
+    if type_ == t.NSG_RULE:
+        return _inbound_allow_sources(props)
+    if type_ == t.NSG:
+        return [x for sr in as_list(lookup(props, "securityRules"))
+                for x in _inbound_allow_sources(sr)]
+    return []
+
+
 # ----------------------------------------------------------------- this cloud in the registry
 # (ztc_policy/clouds.py): what stands for a cluster, its sandbox, its evidence per control.
 def aks_sandbox_pool(n: Node, cfg) -> bool:
@@ -270,6 +294,7 @@ CLOUD = PackCloud(
     cluster_type=t.AKS_CLUSTER,
     sandbox_pool=aks_sandbox_pool,
     sandbox_handlers=("kata", "kata-vm-isolation", "kata-mshv-vm-isolation"),
+    ingress_sources=ingress_sources,
     evidence={
 
     **{c: [R("AKS cluster", of(t.AKS_CLUSTER))] for c in (

@@ -14,9 +14,9 @@ from ..values import (
     as_bool,
     as_list,
     contains_unknown,
-    is_world,
     lookup,
     version_tuple,
+    world_sources,
 )
 from .registry import rule
 
@@ -262,7 +262,8 @@ def firewall_world(r, cfg):
             "disabled")
     if any(contains_unknown(r.props.get(k)) for k in keys):
         return [unverifiable(c, "firewall direction/sources")]
-    if (r.props.get("direction") or "INGRESS") != "INGRESS" or as_bool(r.props.get("disabled")):
+    if str(r.props.get("direction") or "INGRESS").upper() != "INGRESS" or as_bool(
+            r.props.get("disabled")):
         return []
     if not as_list(r.props.get("allows")):
         return []  # a deny rule never admits anything
@@ -270,10 +271,22 @@ def firewall_world(r, cfg):
     if not ranges and not as_list(r.props.get("sourceTags")) and not as_list(
             r.props.get("sourceServiceAccounts")):
         return [fail(c, "ingress allow rule has no sources, which GCP reads as 0.0.0.0/0")]
-    world = [x for x in ranges if is_world(x)]
+    world = world_sources(ranges)
     if world:
         return [fail(c, f"ingress allow rule admits {', '.join(world)}")]
     return []
+
+
+def ingress_sources(type_: str, props: dict) -> list:
+    """Every source an enabled ingress allow firewall rule admits (none given: anywhere)."""
+    if type_ != t.FIREWALL or str(props.get("direction") or "INGRESS").upper() != "INGRESS" \
+            or as_bool(props.get("disabled")) or not as_list(props.get("allows")):
+        return []
+    ranges = as_list(props.get("sourceRanges"))
+    if not ranges and not as_list(props.get("sourceTags")) and not as_list(
+            props.get("sourceServiceAccounts")):
+        return ["0.0.0.0/0"]  # GCP reads an allow rule without sources as 0.0.0.0/0
+    return ranges
 
 
 # ----------------------------------------------------------------- this cloud in the registry
@@ -290,6 +303,7 @@ CLOUD = PackCloud(
     cluster_type=t.GKE_CLUSTER,
     sandbox_pool=gke_sandbox_pool,
     sandbox_handlers=("gvisor", "runsc"),
+    ingress_sources=ingress_sources,
     evidence={
 
     **{c: [R("GKE cluster", of(t.GKE_CLUSTER))] for c in (

@@ -13,7 +13,7 @@ from ..config import SYSTEM_NAMESPACES
 from ..findings import Finding, Status, fail, unverifiable
 from ..rules.kubernetes import MESH_ROOT_NAMESPACE, PRINCIPAL, allow_sources, k8s_name
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
-from ..values import MISSING, as_bool, as_list, is_unknown, lookup
+from ..values import MISSING, as_bool, as_list, is_unknown, lookup, world_sources
 from .evidence import (
     default_deny_policy,
     mesh_wide_strict,
@@ -316,13 +316,22 @@ def phase_elsewhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 
 
 def no_world_to_clusters(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """No SG / NSG / firewall rule that belongs to a cluster admits 0.0.0.0/0 or ::/0."""
+    """The SG / NSG / firewall rules of a cluster do not admit the Internet, alone or together:
+    every inbound source of every rule the cluster owns is judged as one set (256 rules of one
+    /8 each are the Internet too)."""
+    own = p.ownership
     out = []
-    for cell in p.cells.values():
-        if cell.control == "ZT-NET-SEGMENT":
-            out.extend(f for f in cell.findings if f.status == Status.FAIL
-                       and ("0.0.0.0/0" in f.detail or "::/0" in f.detail or "*" in f.detail
-                            or "Internet" in f.detail))
+    for cluster in own.clusters:
+        entry = clouds.find(own.cloud[cluster.urn])
+        if entry is None:
+            continue
+        sources = [x for n in own.owned(cluster.urn) for x in entry.ingress_sources(n.type, n.props)]
+        world = world_sources(sources)
+        if world:
+            shown = ", ".join(world[:6]) + (f" and {len(world) - 6} more" if len(world) > 6 else "")
+            out.append(fail("ZT-NET-SEGMENT", f"the cluster's firewalling rules together admit the "
+                            f"Internet from {shown}", urn=cluster.urn,
+                            cluster=own.display[cluster.urn]))
     return out
 
 
