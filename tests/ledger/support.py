@@ -36,3 +36,35 @@ def append_worker(ledger_dir: str, key_pem: str, chain_pem: str, name: str, coun
         append(store, signer=signer, stack=name, project="p", state=state, code={})
         written += 1
     done.put((name, written))
+
+
+def race_writers(make_store, pki, *, writers: int, per_writer: int):
+    """`writers` threads, each with its own store (own head cache, as separate hosts would
+    have), append `per_writer` entries at once; the ledger they leave must verify whole, with
+    every entry of every writer. Returns a fresh store over it."""
+    import json
+    import threading
+
+    from components.ledger.chain import append, verify
+
+    from .conftest import CODE, STATE
+
+    barrier = threading.Barrier(writers)
+
+    def writer(name: str) -> None:
+        store = make_store()
+        barrier.wait()
+        for _ in range(per_writer):
+            append(store, signer=pki.signer, stack=name, project="p", state=STATE, code=CODE)
+
+    threads = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    store = make_store()
+    report = verify(store, pki.verifier)
+    assert report.ok and report.entries == per_writer * writers
+    stacks = sorted(json.loads(s.data)["stack"] for s in store.entries())
+    assert stacks == sorted(f"w{i}" for i in range(writers) for _ in range(per_writer))
+    return store

@@ -10,7 +10,6 @@ settings themselves are the provisioning's (tests/ledger/test_provisioning.py).
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +22,7 @@ from components.ledger.store import LedgerStore
 
 from .azurite import ACCOUNT, KEY
 from .conftest import CODE, STATE
+from .support import race_writers
 
 
 @pytest.fixture
@@ -68,29 +68,8 @@ def test_a_retried_write_of_our_own_bytes_is_not_a_lost_race(container):
 
 
 def test_two_writers_racing_through_azure_lose_nothing(container, shared_pki):
-    per_writer, writers = 4, 4
-    barrier = threading.Barrier(writers)
+    race_writers(lambda: AzureBlobStore(container), shared_pki, writers=4, per_writer=4)
 
-    def writer(name: str) -> None:
-        store = AzureBlobStore(container)
-        barrier.wait()
-        for _ in range(per_writer):
-            append(store, signer=shared_pki.signer, stack=name, project="p", state=STATE,
-                   code=CODE)
-
-    threads = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    store = AzureBlobStore(container)
-    report = verify(store, shared_pki.verifier)
-    assert report.ok and report.entries == per_writer * writers
-    stacks = sorted(json.loads(s.data)["stack"] for s in store.entries())
-    assert stacks == sorted(f"w{i}" for i in range(writers) for _ in range(per_writer))
-
-
-# --- versions, as a versioned account lists them (Azurite has no versioning) -------------
 
 @dataclass
 class Version:

@@ -5,7 +5,6 @@ says why not the PyPI emulator). Loopback only."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +18,7 @@ from components.ledger.store import LedgerStore
 
 from .conftest import CODE, STATE
 from .fake_gcs import FakeGcs, serve
+from .support import race_writers
 
 
 @pytest.fixture(scope="module")
@@ -88,32 +88,4 @@ def test_the_retention_policy_refuses_deletes_and_replacements(gcs):
 
 def test_two_writers_racing_through_gcs_lose_nothing(gcs, shared_pki):
     _state, bucket = gcs
-    per_writer, writers = 4, 4
-    lost = []
-
-    class Counting(GcsStore):
-        def put_new(self, seq, data):
-            won = super().put_new(seq, data)
-            if not won:
-                lost.append(seq)
-            return won
-
-    barrier = threading.Barrier(writers)
-
-    def writer(name: str) -> None:
-        store = Counting(bucket)
-        barrier.wait()
-        for _ in range(per_writer):
-            append(store, signer=shared_pki.signer, stack=name, project="p", state=STATE,
-                   code=CODE)
-
-    threads = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    store = GcsStore(bucket)
-    report = verify(store, shared_pki.verifier)
-    assert report.ok and report.entries == per_writer * writers
-    stacks = sorted(json.loads(s.data)["stack"] for s in store.entries())
-    assert stacks == sorted(f"w{i}" for i in range(writers) for _ in range(per_writer))
+    race_writers(lambda: GcsStore(bucket), shared_pki, writers=4, per_writer=4)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +16,7 @@ from components.ledger.s3 import S3Store
 from components.ledger.store import LedgerStore
 
 from .conftest import CODE, STATE
+from .support import race_writers
 
 
 @pytest.fixture(scope="module")
@@ -91,35 +91,8 @@ def test_entries_carry_compliance_retention_and_cannot_be_deleted(s3):
 def test_two_writers_racing_through_s3_lose_nothing(s3, shared_pki):
     client, bucket = s3
     per_writer, writers = 5, 4
-    lost_races = []
-
-    class Counting(S3Store):
-        def put_new(self, seq, data):
-            won = super().put_new(seq, data)
-            if not won:
-                lost_races.append(seq)
-            return won
-
-    barrier = threading.Barrier(writers)
-
-    def writer(name: str) -> None:
-        # Each writer has its own store object (own head cache), as separate hosts would.
-        store = Counting(client, bucket)
-        barrier.wait()
-        for _ in range(per_writer):
-            append(store, signer=shared_pki.signer, stack=name, project="p", state=STATE,
-                   code=CODE)
-
-    threads = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    store = S3Store(client, bucket)
-    report = verify(store, shared_pki.verifier)
-    assert report.ok and report.entries == per_writer * writers
-    stacks = sorted(json.loads(s.data)["stack"] for s in store.entries())
-    assert stacks == sorted(f"w{i}" for i in range(writers) for _ in range(per_writer))
+    race_writers(lambda: S3Store(client, bucket), shared_pki, writers=writers,
+                 per_writer=per_writer)
     # Every lost race was retried on a new head; none left a second version behind.
     versions = client.list_object_versions(Bucket=bucket)["Versions"]
     assert len(versions) == per_writer * writers
