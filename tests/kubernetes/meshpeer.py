@@ -29,6 +29,7 @@ from cryptography import x509
 
 from components.pki import authority as pki
 from components.pki.tls import _pem_file, mtls_context, peer_chain
+from tests.pki.tlspeer import Outcome  # the same handshake verdict as the PKI tests
 
 TIMEOUT = 5.0
 SPIFFE = "spiffe://"
@@ -137,23 +138,6 @@ def authorize(policies: tuple[dict, ...], namespace: str, principal: str) -> str
         return None
     names = ", ".join(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in allows)
     return f"RBAC: access denied ({principal} matches none of {names})"
-
-
-@dataclass
-class Outcome:
-    server_saw: str | None = None
-    client_saw: str | None = None
-    server_error: str | None = None
-    client_error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.server_saw is not None and self.client_saw is not None and not (
-            self.server_error or self.client_error)
-
-    @property
-    def errors(self) -> str:
-        return f"server: {self.server_error} | client: {self.client_error}"
 
 
 def call(server: Workload, client: Workload | None, *, plaintext: bool = False,
