@@ -139,14 +139,20 @@ def mask(value: Any) -> Any:
     return str(value)
 
 
-def cluster_of(resource: CapturedResource, by_urn: dict[str, CapturedResource]) -> str | None:
+def cluster_types() -> frozenset[str]:
+    """Component types that stand for a cluster: each cloud's component and the baseline."""
+    return frozenset({e.component_type for e in clouds.entries()} | {BASELINE_TYPE})
+
+
+def cluster_of(resource: CapturedResource, by_urn: dict[str, CapturedResource],
+               types: frozenset[str]) -> str | None:
     """The cluster a resource belongs to: the cluster component (cloud phase) or the
-    cluster's baseline (cluster phase) it sits under, by its parent chain."""
-    cluster_types = {e.component_type for e in clouds.entries()} | {BASELINE_TYPE}
+    cluster's baseline (cluster phase) of `types` (`cluster_types()`) it sits under, by its
+    parent chain."""
     current: CapturedResource | None = resource
     seen: set[str] = set()
     while current is not None and current.urn not in seen:
-        if current.type in cluster_types:
+        if current.type in types:
             return current.name.removesuffix("-baseline")
         seen.add(current.urn)
         current = by_urn.get(current.parent)
@@ -165,9 +171,10 @@ def cloud_of(resource: CapturedResource) -> str:
 def summarize(graph: Graph) -> dict[str, Any]:
     """Resource counts per cluster and per provider package."""
     by_urn = {r.urn: r for r in graph.resources}
+    types = cluster_types()
     per_cluster: dict[str, Counter[str]] = defaultdict(Counter)
     for resource in graph.resources:
-        per_cluster[cluster_of(resource, by_urn) or "(shared)"][cloud_of(resource)] += 1
+        per_cluster[cluster_of(resource, by_urn, types) or "(shared)"][cloud_of(resource)] += 1
     return {
         "resources": len(graph.resources),
         "custom": sum(r.custom for r in graph.resources),
