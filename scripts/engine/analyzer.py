@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -284,6 +284,7 @@ def analyze_stacks(
     project: str,
     config: Mapping[str, Any] | None = None,
     dry_run: bool = True,
+    on_stack: Callable[[str], None] | None = None,
 ) -> AnalysisResult:
     """`analyze` for several stacks (an environment's cloud and cluster phases) through one
     pack process, each stack configured and judged on its own as the CLI would; the result
@@ -291,6 +292,8 @@ def analyze_stacks(
     merged: AnalysisResult | None = None
     with PolicyPackProcess(pack_dir) as pack:
         for stack, resources in stacks:
+            if on_stack is not None:
+                on_stack(stack)
             resources = list(resources)
             by_urn = {r.urn: r for r in resources}
             try:

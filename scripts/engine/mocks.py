@@ -119,6 +119,9 @@ class CapturedResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    # A multi-language component (registered with remote=True): its provider plugin builds its
+    # children in the real engine; under mocks it has none.
+    remote: bool = False
 
 
 def _mark_secret_outputs(response, names: list[str]):
@@ -167,6 +170,7 @@ class CapturingMonitor(MockMonitor):
             inputs=inputs,
             outputs=outputs,
             id=response.id,
+            remote=request.remote,
         )
         return response
 
