@@ -143,10 +143,17 @@ class CapturingMonitor(MockMonitor):
         self.component_outputs: dict[str, dict[str, Any]] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The root stack is not part of a child's qualified type, as in the real engine.
-        if parent.split("::")[-2:-1] == ["pulumi:pulumi:Stack"]:
-            parent = ""
-        return super().make_urn(parent, type_, name)
+        """The URN the engine gives: the qualified type is the parent's whole qualified type
+        (every ancestor component's type, `a$b$c`) then the resource's own, the root stack
+        left out (resource.NewURN(stack, project, parent.QualifiedType(), type, name):
+        https://github.com/pulumi/pulumi/blob/master/sdk/go/common/resource/urn.go). The SDK's
+        MockMonitor keeps only the parent's last type, so a grandchild's URN would differ
+        from the real one (and exemptions by URN would not match)."""
+        qualified = parent.split("::")[2] if parent else ""
+        if qualified and qualified != "pulumi:pulumi:Stack":
+            type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join(
+            [pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
