@@ -349,20 +349,44 @@ def synthetic_config(clusters: int, base_stack: str = "dev") -> dict[str, Any]:
     return {**config, f"{engine.CONFIG_NAMESPACE}:clusters": generated}
 
 
+def _write_environment(root: Path, name: str, config: dict[str, Any]) -> None:
+    """Both phases' stack files of environment `name` in `root`/stacks."""
+    (root / "stacks").mkdir(exist_ok=True)
+    (root / "stacks" / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}))
+    (root / "stacks" / f"Pulumi.{name}-cluster.yaml").write_text(yaml.safe_dump({"config": {
+        engine.PHASE_KEY: engine.CLUSTER_PHASE, engine.CLOUD_STACK_KEY: name}}))
+
+
 @contextlib.contextmanager
 def bench_project(clusters: int) -> Iterator[Path]:
     """A throw-away project holding a `bench` environment of `clusters` clusters: both phases'
     stack files and the real program (which reads stacks/ next to itself)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "stacks").mkdir()
-        (root / "stacks" / "Pulumi.bench.yaml").write_text(
-            yaml.safe_dump({"config": synthetic_config(clusters)})
-        )
-        (root / "stacks" / "Pulumi.bench-cluster.yaml").write_text(yaml.safe_dump({"config": {
-            engine.PHASE_KEY: engine.CLUSTER_PHASE, engine.CLOUD_STACK_KEY: "bench"}}))
+        _write_environment(root, "bench", synthetic_config(clusters))
         shutil.copy(engine.PROJECT_ROOT / "__main__.py", root / "__main__.py")
         yield root
+
+
+@contextlib.contextmanager
+def bench_fleet_project(clusters: int, stacks: int) -> Iterator[tuple[Path, list[str]]]:
+    """A throw-away project holding a fleet: `clusters` clusters (the same generated estate as
+    `bench_project`, so CIDRs and names stay distinct) split into `stacks` environments of
+    nearly equal size, `fleet-1` ... `fleet-<stacks>`, each with both phases' stack files."""
+    config = synthetic_config(clusters)
+    key = f"{engine.CONFIG_NAMESPACE}:clusters"
+    every = config[key]
+    stacks = max(1, min(stacks, clusters))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        names = []
+        for k in range(stacks):
+            name = f"fleet-{k + 1}"
+            share = every[k * len(every) // stacks:(k + 1) * len(every) // stacks]
+            _write_environment(root, name, {**config, key: share})
+            names.append(name)
+        shutil.copy(engine.PROJECT_ROOT / "__main__.py", root / "__main__.py")
+        yield root, names
 
 
 def _timed_preview(clusters: int) -> tuple[int, float, float, float]:
@@ -380,10 +404,22 @@ def _timed_preview(clusters: int) -> tuple[int, float, float, float]:
 
 
 def bench_preview(
-    sizes: Annotated[list[int] | None, typer.Option("--clusters", help="Estate sizes")] = None,
+    sizes: Annotated[list[int] | None, typer.Option(
+        "--clusters", help="Estate sizes (with --fleet: the fleet's size, default 30)")] = None,
+    fleet: Annotated[bool, typer.Option(
+        "--fleet", help="A fleet split into stacks: one process, then parallel processes")
+    ] = False,
+    stacks: Annotated[int, typer.Option(
+        "--stacks", min=1, help="With --fleet: how many environments the fleet is split into")
+    ] = 6,
+    jobs: options.Jobs = None,
 ) -> None:
     """Wall time of the offline preview (program under mocks + schema stage + policy gRPC)
-    per estate size, with the schema stage's share next to the preview's."""
+    per estate size, with the schema stage's share next to the preview's; with --fleet, the
+    wall time of a fleet previewed in one process next to parallel processes."""
+    if fleet:
+        _bench_fleet((sizes or [30])[0], stacks, jobs or fleet_engine.default_jobs())
+        return
     sizes = sizes or [3, 30, 90]
     console = Console()
     table = Table(
@@ -432,3 +468,45 @@ def bench_preview(
     console.print(
         "A steady marginal cost per cluster means the preview grows linearly with the estate."
     )
+
+
+def _bench_fleet(clusters: int, stacks: int, jobs: int) -> None:
+    """The same fleet previewed twice: every stack in this process one after the other, then
+    the stacks in `jobs` parallel processes (`ztc preview --stack ... --jobs N`)."""
+    console = Console()
+    with bench_fleet_project(clusters, stacks) as (root, names):
+        settings = fleet_engine.PreviewOptions(project_dir=root)
+        # Warm-up, not timed: this process's imports and caches would otherwise bill the
+        # single-process run only (each parallel worker pays its own start-up, timed).
+        fleet_engine.run_stack(names[0], settings)
+        started = time.perf_counter()
+        single = fleet_engine.run_fleet(names, settings, jobs=1)
+        single_s = time.perf_counter() - started
+        started = time.perf_counter()
+        parallel = fleet_engine.run_fleet(names, settings, jobs=jobs)
+        parallel_s = time.perf_counter() - started
+    failed = [run for run in single + parallel if run.error is not None]
+    if failed:
+        raise fail(f"stack {failed[0].stack}: {failed[0].error}")
+    workers = len({run.pid for run in parallel})
+    resources = sum(run.plan["summary"]["resources"] for run in single)
+    table = Table("clusters", "stacks", "resources", "1 process s",
+                  f"{jobs} processes s", "parallel / single", "speed-up",
+                  title=f"ztc bench preview --fleet ({os.cpu_count()} CPUs)")
+    table.add_row(str(clusters), str(len(names)), str(resources), f"{single_s:.2f}",
+                  f"{parallel_s:.2f}", f"{parallel_s / single_s:.2f}",
+                  f"{single_s / parallel_s:.2f}x")
+    console.print(table)
+    console.print(
+        f"{clusters} clusters in {len(names)} stacks: 1 process {single_s:.2f} s, {jobs} "
+        f"processes {parallel_s:.2f} s: parallel / single {parallel_s / single_s:.2f} "
+        f"(speed-up {single_s / parallel_s:.2f}x)", highlight=False)
+    console.print(
+        f"{workers} worker processes ran the {len(names)} stacks; the parallel time includes "
+        "their start-up (spawned interpreters import the SDKs again). The same plans and "
+        "verdicts either way: "
+        f"{'yes' if _verdicts(single) == _verdicts(parallel) else 'NO'}", highlight=False)
+
+
+def _verdicts(runs: list[fleet_engine.StackRun]) -> list[tuple[str, int, int]]:
+    return [(run.stack, run.plan["summary"]["resources"], run.exit_code) for run in runs]

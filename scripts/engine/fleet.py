@@ -49,6 +49,7 @@ class StackRun:
 
     stack: str
     seconds: float = 0.0
+    pid: int = field(default_factory=os.getpid)  # the process that ran it
     error: str | None = None  # nothing was planned or checked (exit 2)
     problems: list[str] = field(default_factory=list)  # the config problems behind `error`
     capture: engine.Capture | None = None
@@ -91,6 +92,14 @@ def run_stack(stack: str, options: PreviewOptions,
     policy pack over gRPC, and build its matrix."""
     started = time.perf_counter()
     result = StackRun(stack)
+    _run_into(result, options, on_stage)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_into(result: StackRun, options: PreviewOptions,
+              on_stage: engine.StageCallback) -> None:
+    stack = result.stack
     try:
         capture = engine.capture_stack(stack, preview=options.preview_mode,
                                        root=options.project_dir, on_stage=on_stage)
@@ -99,13 +108,13 @@ def run_stack(stack: str, options: PreviewOptions,
         result.error = (f"{error.problems[0]}; nothing was planned" if len(error.problems) == 1
                         else f"invalid stack config ({len(error.problems)} problem(s)); "
                              "nothing was planned")
-        return result
+        return
     except StackFileError as error:
         result.error = str(error)
-        return result
+        return
     except Exception as error:  # noqa: BLE001 - any program failure is exit 2 with its reason
         result.error = f"the program failed: {one_line(error) or type(error).__name__}"
-        return result
+        return
     result.capture = capture
     if options.schema_check:
         on_stage("schema")
@@ -115,7 +124,7 @@ def run_stack(stack: str, options: PreviewOptions,
                                          options.policy_pack_config, on_stage=on_stage)
     except PolicyPackError as error:
         result.error = f"policy pack: {one_line(error)}"
-        return result
+        return
     result.analysis = analysis
     result.plan = engine.plan_document(
         capture, analysis, engine.ledger_entries(capture, options.project_dir))
@@ -123,8 +132,6 @@ def run_stack(stack: str, options: PreviewOptions,
     result.matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics,
                                         capture.stack, levels=analysis.policies,
                                         settings=analysis.settings)
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def _worker(stack: str, options: PreviewOptions, events: Any) -> StackRun:

@@ -152,8 +152,7 @@ class CapturingMonitor(MockMonitor):
         qualified = parent.split("::")[2] if parent else ""
         if qualified and qualified != "pulumi:pulumi:Stack":
             type_ = f"{qualified}${type_}"
-        return "urn:pulumi:" + "::".join(
-            [pulumi.get_stack(), pulumi.get_project(), type_, name])
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
