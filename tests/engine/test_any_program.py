@@ -13,6 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from scripts import version
 from scripts.cli import app
 from scripts.engine import preview as engine
 from scripts.engine.stackfile import StackFileError, load_project, load_stack_config
@@ -56,6 +57,7 @@ def test_third_party_component_children_reach_the_pack(staging):
         "acme:eks:Cluster$acme:eks:NodeGroupSet$aws:eks/nodeGroup:NodeGroup::"
         "payments-pools-general")
     assert plan["policy"]["resourcesChecked"] == 4  # two roles, the cluster, the node group
+    assert plan["policy"]["pack"] == f"zero-trust-clusters@{version()}"
     judged = {d["urn"] for d in plan["policy"]["diagnostics"]
               if d["enforcementLevel"] == "mandatory"}
     # The pack judged the component's children: the public endpoint and the node group.
