@@ -144,7 +144,8 @@ def preview(
         project_dir=project_dir, preview_mode=preview_mode, policy_pack=policy_pack,
         policy_pack_config=config, schema_check=not no_schema_check)
     with progress.StageProgress(names, enabled=progress.wanted(quiet)) as shown:
-        runs = fleet_engine.run_fleet(names, settings, jobs, on_event=shown.event)
+        runs = fleet_engine.run_fleet(names, settings, jobs,
+                                      on_event=shown.event if shown.enabled else None)
     if len(runs) == 1:
         _report_one(console, runs[0], fmt, out)
     else:
@@ -255,6 +256,7 @@ def _report_fleet(console: Console, runs: list[fleet_engine.StackRun], fmt: Form
         if run.error is not None:
             errors.echo_error(f"stack {run.stack}: {run.error}")
             continue
+        console.print(f"[bold]stack {escape(run.stack)}[/]:")
         _print_verdict(console, run)
 
 
