@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
+import multiprocessing
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -473,41 +476,49 @@ def bench_preview(
 
 
 def _bench_fleet(clusters: int, stacks: int, jobs: int) -> None:
-    """The same fleet previewed twice: every stack in this process one after the other, then
-    the stacks in `jobs` parallel processes (`ztc preview --stack ... --jobs N`)."""
+    """The same fleet previewed twice, each time as a fresh `ztc preview` would run it: every
+    stack one after the other in one new process (`--jobs 1`), then the stacks in `jobs`
+    parallel processes (`--jobs N`). Both pay their processes' start-up (imports, the schema
+    stage's first loads), so neither is timed warm. CPU seconds (every process, the packs
+    included) are printed too: on a loaded machine they tell work from waiting."""
     console = Console()
     with bench_fleet_project(clusters, stacks) as (root, names):
         settings = fleet_engine.PreviewOptions(project_dir=root)
-        # Warm-up, not timed: this process's imports and caches would otherwise bill the
-        # single-process run only (each parallel worker pays its own start-up, timed).
-        fleet_engine.run_stack(names[0], settings)
-        started = time.perf_counter()
-        single = fleet_engine.run_fleet(names, settings, jobs=1)
-        single_s = time.perf_counter() - started
-        started = time.perf_counter()
+        context = multiprocessing.get_context("spawn")
+        cpu, started = _children_cpu(), time.perf_counter()
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as one:
+            single = one.submit(fleet_engine.run_fleet, names, settings, 1).result()
+        single_s, single_cpu = time.perf_counter() - started, _children_cpu() - cpu
+        cpu, started = _children_cpu(), time.perf_counter()
         parallel = fleet_engine.run_fleet(names, settings, jobs=jobs)
-        parallel_s = time.perf_counter() - started
+        parallel_s, parallel_cpu = time.perf_counter() - started, _children_cpu() - cpu
     failed = [run for run in single + parallel if run.error is not None]
     if failed:
         raise fail(f"stack {failed[0].stack}: {failed[0].error}")
     workers = len({run.pid for run in parallel})
     resources = sum(run.plan["summary"]["resources"] for run in single)
-    table = Table("clusters", "stacks", "resources", "1 process s",
-                  f"{jobs} processes s", "parallel / single", "speed-up",
+    table = Table("clusters", "stacks", "resources", "1 process s", f"{jobs} processes s",
+                  "parallel / single", "speed-up", "CPU s (1 / parallel)",
                   title=f"ztc bench preview --fleet ({os.cpu_count()} CPUs)")
     table.add_row(str(clusters), str(len(names)), str(resources), f"{single_s:.2f}",
                   f"{parallel_s:.2f}", f"{parallel_s / single_s:.2f}",
-                  f"{single_s / parallel_s:.2f}x")
+                  f"{single_s / parallel_s:.2f}x", f"{single_cpu:.1f} / {parallel_cpu:.1f}")
     console.print(table)
     console.print(
         f"{clusters} clusters in {len(names)} stacks: 1 process {single_s:.2f} s, {jobs} "
         f"processes {parallel_s:.2f} s: parallel / single {parallel_s / single_s:.2f} "
-        f"(speed-up {single_s / parallel_s:.2f}x)", highlight=False)
+        f"(speed-up {single_s / parallel_s:.2f}x); CPU {single_cpu:.1f} s / "
+        f"{parallel_cpu:.1f} s", highlight=False)
     console.print(
-        f"{workers} worker processes ran the {len(names)} stacks; the parallel time includes "
-        "their start-up (spawned interpreters import the SDKs again). The same plans and "
-        "verdicts either way: "
+        f"{workers} worker processes ran the {len(names)} stacks; every process pays its own "
+        "start-up. The same plans and verdicts either way: "
         f"{'yes' if _verdicts(single) == _verdicts(parallel) else 'NO'}", highlight=False)
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished children (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _verdicts(runs: list[fleet_engine.StackRun]) -> list[tuple[str, int, int]]:

@@ -146,6 +146,7 @@ def test_the_fleet_bench_prints_both_times_side_by_side(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     flat = " ".join(result.output.split())
     assert re.search(r"2 clusters in 2 stacks: 1 process [0-9.]+ s, 2 processes [0-9.]+ s: "
-                     r"parallel / single [0-9.]+ \(speed-up [0-9.]+x\)", flat), flat
+                     r"parallel / single [0-9.]+ \(speed-up [0-9.]+x\); CPU [0-9.]+ s / [0-9.]+ s",
+                     flat), flat
     assert "ztc bench preview --fleet" in flat
     assert "The same plans and verdicts either way: yes" in flat
