@@ -54,7 +54,8 @@ def load_project(root: Path = PROJECT_ROOT) -> Project:
     root = Path(root)
     path = next((root / name for name in PROJECT_FILES if (root / name).is_file()), None)
     if path is None:
-        return Project(root, CONFIG_NAMESPACE, root, root / DEFAULT_STACKS_DIR)
+        # Resolved: the program runs with its own directory as the working directory.
+        return Project(root, CONFIG_NAMESPACE, root.resolve(), root / DEFAULT_STACKS_DIR)
     document = _read_yaml(path)
     if not isinstance(document, dict):
         raise StackFileError(f"{path}: must be a mapping (name, runtime, ...)")

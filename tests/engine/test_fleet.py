@@ -91,6 +91,16 @@ def test_parallel_processes_give_the_in_process_results(tmp_path):
         assert "schema" in stages and f"policy {stack}" in stages
 
 
+def test_a_relative_project_dir_runs(tmp_path, monkeypatch):
+    """The program runs in its own directory: a relative --project-dir still finds it."""
+    (tmp_path / "project").mkdir()
+    _project(tmp_path / "project", {"blue": {}})
+    monkeypatch.chdir(tmp_path)
+    result = _preview(Path("project"), "--stack", "blue", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["policy"]["resourcesChecked"] == 4
+
+
 def test_a_stack_given_twice_is_refused(tmp_path):
     result = _preview(_project(tmp_path, {"a": {}}), "--stack", "a", "--stack", "a")
     assert result.exit_code == 2 and "--stack a: given more than once" in result.output
