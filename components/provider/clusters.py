@@ -7,7 +7,7 @@ cluster's name, exactly as `ZeroTrustEstate` builds it. No shared PKI: use `Zero
 for clusters that trust each other.
 """
 
-from typing import Optional, TypedDict
+from typing import TypedDict
 
 import pulumi
 
@@ -48,7 +48,7 @@ class ZeroTrustCluster(pulumi.ComponentResource):
     """Control ID -> the resources implementing it."""
 
     def __init__(self, name: str, args: ZeroTrustClusterArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         # Validated as a one-cluster stack before anything is registered.
         spec = load(f"ZeroTrustCluster {name!r}", args.get("posture"), [args.get("cluster")],
                     builds_pki=False, renames={"clusters[0]": "cluster"})

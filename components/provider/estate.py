@@ -5,7 +5,7 @@ validated like a stack, building components/estate.py `ZeroTrustEstate` as the o
 outputs are the program's exports, per cluster name.
 """
 
-from typing import Any, Optional, TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 
@@ -46,13 +46,13 @@ class ZeroTrustEstate(pulumi.ComponentResource):
     """The shared root certificate (PEM)."""
     trust_bundle_pem: pulumi.Output[str]
     """Every trusted root (PEM), the current one and any being rotated out."""
-    ledger_store: pulumi.Output[Optional[str]]
+    ledger_store: pulumi.Output[str | None]
     """The ledger store's URL for `ztc ledger` (s3://, https://, gs://); none: a directory."""
     cluster_phase: pulumi.Output[dict[str, Any]]
     """The cluster phase's input (a secret): kubeconfigs, issuer material, trust bundle."""
 
     def __init__(self, name: str, args: ZeroTrustEstateArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         # Validated before anything is registered: invalid inputs register nothing.
         spec = load(f"ZeroTrustEstate {name!r}", args.get("posture"), args.get("clusters") or [],
                     builds_pki=True)

@@ -14,9 +14,8 @@ from typing import Any, get_args, get_origin, get_type_hints, is_typeddict
 import pulumi
 from pulumi.provider.experimental.util import camel_case
 
-from components.spec import CONFIG_NAMESPACE, EstateSpec, SpecError, load_spec
-
 from components.provider.config import Cluster, Posture
+from components.spec import CONFIG_NAMESPACE, EstateSpec, SpecError, load_spec
 
 
 class InputError(pulumi.InputPropertiesError):
@@ -39,7 +38,7 @@ def to_config(value: Any, typ: Any, path: str) -> Any:
     if isinstance(value, pulumi.Output):
         # A secret or a value known only after deployment: the config decides which resources
         # exist, so it must be a plain value at preview.
-        raise ValueError(f"{path}: is an Output (a secret or a value unknown until deployment); "
+        raise TypeError(f"{path}: is an Output (a secret or a value unknown until deployment); "
                          "pass a plain value")
     if isinstance(value, Enum):
         return value.value
@@ -82,15 +81,15 @@ def load(component: str, posture: Any, clusters: list[Any], *, builds_pki: bool,
             "posture": to_config(posture, Posture, "posture"),
             "clusters": [to_config(c, Cluster, f"clusters[{i}]") for i, c in enumerate(clusters)],
         }
-    except ValueError as error:
+    except TypeError as error:
         raise InputError(component, [_input_key(str(error), renames)]) from None
     try:
         spec = load_spec(config, check_offline_root=False)
     except SpecError as error:
         raise InputError(component, [_input_key(p, renames) for p in error.problems]) from None
     if builds_pki and spec.posture.pki.root_mode == "offline":
-        raise InputError(component, [
+        raise InputError(component, [(
             "posture.pki.rootMode: offline is not available through the component provider "
             "(the root's key and passphrase are secrets of the Python program); use managed, or "
-            "the Python ZeroTrustEstate (components/estate.py)"])
+            "the Python ZeroTrustEstate (components/estate.py)")])
     return spec
