@@ -5,7 +5,9 @@ them through the Python SDK's component provider host, which infers their schema
 annotations here. Each facade takes the stack config's shape (config.py), validates it with
 components/spec.py and builds the real component as its child:
 - `ZeroTrustEstate` (estate.py): the cloud phase, components/estate.py `ZeroTrustEstate`;
-- `ZeroTrustCluster` (clusters.py): one cluster with a posture, the cloud's `HardenedCluster`.
+- `ZeroTrustCluster` (clusters.py): one cluster with a posture, the cloud's `HardenedCluster`;
+- `ZeroTrustClusterPhase` (cluster_phase.py): the cluster phase, components/cluster_phase.py
+  `ClusterPhase`, from the cloud phase's `clusterPhase` output.
 """
 
 # The package name of the schema: types are `zero-trust-clusters:index:<Class>` (the host looks

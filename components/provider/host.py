@@ -5,11 +5,12 @@ from importlib.metadata import version
 from pulumi.provider.experimental import component_provider_host
 
 from components.provider import PACKAGE_NAME
+from components.provider.cluster_phase import ZeroTrustClusterPhase
 from components.provider.clusters import ZeroTrustCluster
 from components.provider.estate import ZeroTrustEstate
 
 # Every facade the provider serves; tests/provider checks the schema of each.
-COMPONENTS = [ZeroTrustEstate, ZeroTrustCluster]
+COMPONENTS = [ZeroTrustEstate, ZeroTrustCluster, ZeroTrustClusterPhase]
 # The package's version (pyproject.toml), so the schema and the SDKs carry it.
 VERSION = version("zero-trust-clusters")
 

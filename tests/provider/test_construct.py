@@ -15,6 +15,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.runtime import rpc
 
 from components import clouds
+from components.cluster_phase import ClusterPhase, ClusterPhaseArgs
 from components.estate import EstateArgs, ZeroTrustEstate, spec_digest
 from components.provider import PACKAGE_NAME, type_token
 from components.provider.config import Cluster, Posture
@@ -26,6 +27,7 @@ from scripts.engine.runner import Graph, ProgramError, run_program
 from scripts.engine.stackfile import load_stack_config, to_pulumi_config
 
 ESTATE_TYPE = "ztc:estate:ZeroTrustEstate"
+CLUSTER_PHASE_TYPE = "ztc:estate:ClusterPhase"
 
 
 def _dev() -> dict[str, Any]:
@@ -42,16 +44,21 @@ def _wire(inputs: dict[str, Any]) -> dict[str, Any]:
     return rpc.deserialize_properties(struct, keep_unknowns=True)
 
 
-def _construct(component: str, name: str, inputs: dict[str, Any]) -> Graph:
-    config, _ = load_stack_config("dev")
+def _construct(component: str, name: str, inputs: dict[str, Any], *, stack: str = "dev",
+               secrets: dict[str, Any] | None = None) -> Graph:
+    """Construct `component` as the provider server would; `secrets` are top-level inputs
+    that arrive secret (the server hands those over as secret Outputs)."""
+    config, _ = load_stack_config(stack)
 
     def program() -> None:
         provider = ComponentProvider(COMPONENTS, PACKAGE_NAME, None, VERSION)
-        result = provider.construct(name, type_token(component), _wire(inputs), None)
+        wired = _wire(inputs)
+        wired.update({k: pulumi.Output.secret(v) for k, v in (secrets or {}).items()})
+        result = provider.construct(name, type_token(component), wired, None)
         for key, value in result.state.items():
             pulumi.export(key, value)
 
-    return run_program(program, config=to_pulumi_config(config))
+    return run_program(program, config=to_pulumi_config(config), stack=stack)
 
 
 def _descendants(graph: Graph, urn: str) -> list:
@@ -214,3 +221,33 @@ def test_an_output_in_the_config_is_refused_by_key():
     posture = {"trust_domain": pulumi.Output.from_input("x.example.com")}
     with pytest.raises(TypeError, match=r"^posture\.trustDomain: is an Output"):
         to_config(posture, Posture, "posture")
+
+
+def test_the_cluster_phase_facade_applies_the_baseline_from_the_cloud_phase(estate):
+    """The cloud phase's `clusterPhase` output (from the estate facade), passed as a secret:
+    the real ClusterPhase is the child and builds what the Python program's cluster phase
+    builds from the same output."""
+    dev = _dev()
+    cloud_phase = unwrap(estate.exports["clusterPhase"])
+    graph = _construct("ZeroTrustClusterPhase", "dev-cluster",
+                       {**dev, "cloudStack": "dev"}, stack="dev-cluster",
+                       secrets={"cloudPhase": cloud_phase})
+    (facade,) = graph.of_type(type_token("ZeroTrustClusterPhase"))
+    (real,) = graph.of_type(CLUSTER_PHASE_TYPE)
+    assert real.parent == facade.urn
+    assert set(graph.exports["controls"]) == {c["name"] for c in dev["clusters"]}
+    assert all(graph.exports["controls"].values())
+
+    config, _ = load_stack_config("dev")
+    spec = load_spec(config)
+
+    def program() -> None:
+        ClusterPhase("dev-cluster", ClusterPhaseArgs(
+            spec=spec, cloud_phase=pulumi.Output.secret(cloud_phase), cloud_stack="dev"))
+
+    direct = run_program(program, stack="dev-cluster")
+    (direct_real,) = direct.of_type(CLUSTER_PHASE_TYPE)
+    facade_children = sorted((r.type, r.name) for r in _descendants(graph, real.urn))
+    assert len(facade_children) > 50
+    assert facade_children == sorted(
+        (r.type, r.name) for r in _descendants(direct, direct_real.urn))
