@@ -3,7 +3,7 @@
 The host (pulumi.provider.experimental.component) hands a facade plain dicts with the Python
 field names of the TypedDicts in config.py (`node_cidr`), enum members for enum fields, and
 integers as floats (3.0). `to_config` turns them back into the stack file's shape (camelCase,
-enum values), guided by the TypedDicts, and `load` validates that with `load_spec`, the same
+enum values, integers), guided by the TypedDicts, and `load` validates that with `load_spec`, the same
 checks a stack gets. Errors name the input property (`clusters[0].nodeCidr`) and the fix.
 """
 
@@ -42,6 +42,8 @@ def to_config(value: Any, typ: Any, path: str) -> Any:
                          "pass a plain value")
     if isinstance(value, Enum):
         return value.value
+    if typ is int and isinstance(value, float) and value.is_integer():
+        return int(value)  # numbers cross the wire as floats; a fraction is left to the model
     if is_typeddict(typ) and isinstance(value, Mapping):
         hints = get_type_hints(typ)
         return {

@@ -86,8 +86,11 @@ def test_the_hosts_mapping_comes_back_as_the_stack_files_config(stack):
     provider = ComponentProvider(COMPONENTS, PACKAGE_NAME, None, VERSION)
     mapped = provider.map_inputs(_wire(raw), provider._component_defs["ZeroTrustEstate"])
     assert isinstance(mapped["posture"]["pki"]["key_algorithm"], Enum)  # as the host passes it
-    assert to_config(mapped["posture"], Posture, "posture") == raw["posture"]
-    assert [to_config(c, Cluster, "c") for c in mapped["clusters"]] == raw["clusters"]
+    posture = to_config(mapped["posture"], Posture, "posture")
+    clusters = [to_config(c, Cluster, "c") for c in mapped["clusters"]]
+    assert posture == raw["posture"] and clusters == raw["clusters"]
+    assert type(clusters[0]["nodePools"]["system"]["maxSize"]) is int
+    assert type(posture["auditRetentionDays"]) is int
 
 
 def test_wire_form_numbers_are_floats():

@@ -17,13 +17,14 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pydantic import BaseModel
 
+import components.provider
 from components import clouds
 from components.provider import PACKAGE_NAME, type_token
 from components.provider.host import COMPONENTS, VERSION
 from components.spec import ClusterSpec, EstateSpec, Posture
 
 ROOT = Path(__file__).resolve().parents[2]
-FACADES = ROOT / "components" / "provider"
+FACADES = Path(components.provider.__file__).parent
 PLUGIN = ROOT / "provider"
 
 # Each component's inputs -> the config model each one mirrors.
