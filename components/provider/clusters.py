@@ -17,6 +17,11 @@ from components.provider import type_token
 from components.provider.config import Cluster, Posture
 from components.provider.inputs import load
 
+# The attributes a cloud's HardenedCluster sets beyond the contract (components/aws/component.py,
+# components/gcp/component.py), each an output of the facade; None where the cloud has none.
+CLOUD_EXTRAS = ("cluster_name", "oidc_provider_arn", "audit_bucket", "audit_alarm_topic",
+                "workload_pool")
+
 
 class ZeroTrustClusterArgs(TypedDict):
     posture: Posture
@@ -46,6 +51,17 @@ class ZeroTrustCluster(pulumi.ComponentResource):
     """The CRI handler behind the `sandboxed` RuntimeClass (runsc, kata, gvisor)."""
     controls: pulumi.Output[dict[str, list[str]]]
     """Control ID -> the resources implementing it."""
+    # What one cloud's component registers beyond the contract; none on the other clouds.
+    cluster_name: pulumi.Output[str | None]
+    """EKS: the EKS cluster's name."""
+    oidc_provider_arn: pulumi.Output[str | None]
+    """EKS: the IAM OIDC provider's ARN, for IAM roles for service accounts."""
+    audit_bucket: pulumi.Output[str | None]
+    """EKS: the S3 bucket the control-plane audit trail lands in."""
+    audit_alarm_topic: pulumi.Output[str | None]
+    """EKS: the SNS topic of the audit trail's alarms."""
+    workload_pool: pulumi.Output[str | None]
+    """GKE: the workload identity pool (<project>.svc.id.goog)."""
 
     def __init__(self, name: str, args: ZeroTrustClusterArgs,
                  opts: pulumi.ResourceOptions | None = None):
@@ -69,6 +85,13 @@ class ZeroTrustCluster(pulumi.ComponentResource):
         self.oidc_issuer = cluster.oidc_issuer
         self.sandbox_handler = pulumi.Output.from_input(cluster.sandbox.handler)
         self.controls = pulumi.Output.from_input(cluster.controls)
+        extras = {attribute: pulumi.Output.from_input(getattr(cluster, attribute, None))
+                  for attribute in CLOUD_EXTRAS}
+        self.cluster_name = extras["cluster_name"]
+        self.oidc_provider_arn = extras["oidc_provider_arn"]
+        self.audit_bucket = extras["audit_bucket"]
+        self.audit_alarm_topic = extras["audit_alarm_topic"]
+        self.workload_pool = extras["workload_pool"]
         self.register_outputs({
             "cloud": self.cloud,
             "region": self.region,
@@ -79,4 +102,9 @@ class ZeroTrustCluster(pulumi.ComponentResource):
             "oidcIssuer": self.oidc_issuer,
             "sandboxHandler": self.sandbox_handler,
             "controls": self.controls,
+            "clusterName": self.cluster_name,
+            "oidcProviderArn": self.oidc_provider_arn,
+            "auditBucket": self.audit_bucket,
+            "auditAlarmTopic": self.audit_alarm_topic,
+            "workloadPool": self.workload_pool,
         })

@@ -176,6 +176,16 @@ def test_the_cluster_facade_builds_the_clouds_cluster(cloud):
     assert exports["sandboxHandler"] == clouds.get(cloud).sandbox.handler
     assert exports["trustDomain"] == f"{cluster['name']}.dev.zt.example.com"
     assert exports["controls"] and all(exports["controls"].values())
+    # What each cloud registers beyond the contract, and nothing from another cloud.
+    extras = {"aws": {"clusterName", "oidcProviderArn", "auditBucket", "auditAlarmTopic"},
+              "azure": set(), "gcp": {"workloadPool"}}[cloud]
+    present = {k for k in ("clusterName", "oidcProviderArn", "auditBucket", "auditAlarmTopic",
+                           "workloadPool") if exports.get(k) is not None}
+    assert present == extras
+    if cloud == "aws":
+        assert exports["oidcProviderArn"].startswith("arn:aws:iam::")
+    if cloud == "gcp":
+        assert exports["workloadPool"] == "acme-zt-dev.svc.id.goog"
 
 
 def _refused(component: str, inputs: dict[str, Any]) -> tuple[str, Graph]:

@@ -43,7 +43,9 @@ OUTPUTS: dict[str, set[str]] = {
                         "kubeconfigs", "controls", "postureSummary", "rootCertificatePem",
                         "trustBundlePem", "ledgerStore", "clusterPhase"},
     "ZeroTrustCluster": {"cloud", "region", "trustDomain", "endpoint", "certificateAuthority",
-                         "kubeconfig", "oidcIssuer", "sandboxHandler", "controls"},
+                         "kubeconfig", "oidcIssuer", "sandboxHandler", "controls",
+                         "clusterName", "oidcProviderArn", "auditBucket", "auditAlarmTopic",
+                         "workloadPool"},
     "ZeroTrustClusterPhase": {"controls"},
 }
 
