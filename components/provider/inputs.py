@@ -3,8 +3,9 @@
 The host (pulumi.provider.experimental.component) hands a facade plain dicts with the Python
 field names of the TypedDicts in config.py (`node_cidr`), enum members for enum fields, and
 integers as floats (3.0). `to_config` turns them back into the stack file's shape (camelCase,
-enum values, integers), guided by the TypedDicts, and `load` validates that with `load_spec`, the same
-checks a stack gets. Errors name the input property (`clusters[0].nodeCidr`) and the fix.
+enum values, integers), guided by the TypedDicts, and `load` validates that with `load_spec`,
+the same checks a stack gets. Errors name the input property (`clusters[0].nodeCidr`) and the
+fix.
 """
 
 from collections.abc import Mapping
@@ -31,7 +32,8 @@ class InputError(pulumi.InputPropertiesError):
 
 
 def to_config(value: Any, typ: Any, path: str) -> Any:
-    """`value` (Python field names) in the stack file's shape (camelCase keys, enum values).
+    """`value` (Python field names) in the stack file's shape (camelCase keys, enum values,
+    integers).
 
     Keys of maps the user names (labels, intermediateRotations) are kept as given; a key no
     TypedDict declares is passed on unchanged, so the model refuses it by name."""
@@ -46,11 +48,14 @@ def to_config(value: Any, typ: Any, path: str) -> Any:
         return int(value)  # numbers cross the wire as floats; a fraction is left to the model
     if is_typeddict(typ) and isinstance(value, Mapping):
         hints = get_type_hints(typ)
-        return {
-            camel_case(key) if key in hints else key:
-                to_config(item, hints[key], f"{path}.{camel_case(key)}") if key in hints else item
-            for key, item in value.items()
-        }
+        shaped = {}
+        for key, item in value.items():
+            if key in hints:
+                name = camel_case(key)
+                shaped[name] = to_config(item, hints[key], f"{path}.{name}")
+            else:
+                shaped[key] = item
+        return shaped
     origin = get_origin(typ)
     if origin is list and isinstance(value, list):
         (item_type,) = get_args(typ)
