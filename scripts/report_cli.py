@@ -62,7 +62,6 @@ def report(
     policy_pack_config: options.PolicyPackConfig = None,
     project_dir: options.ProjectDir = engine.PROJECT_ROOT,
     preview_mode: options.PreviewMode = False,
-    jobs: options.Jobs = None,
 ) -> None:
     """The control x cluster matrix of one stack, or where two stacks' postures differ.
 
@@ -79,8 +78,8 @@ def report(
         raise fail(f"--policy-pack-config: {error}") from None
     settings = fleet.PreviewOptions(
         project_dir=project_dir, preview_mode=preview_mode, policy_pack=policy_pack,
-        policy_pack_config=config, schema_check=False)  # the schema stage is `ztc preview`'s
-    runs = fleet.run_fleet(stacks, settings, jobs)
+        policy_pack_config=config, schema_check=False, plan=False)  # `ztc preview`'s work
+    runs = fleet.run_fleet(stacks, settings, jobs=1)  # in this process (`ztc preview` fans out)
     for run in runs:
         if run.error is not None:
             more = f" (and {len(run.problems) - 1} more)" if len(run.problems) > 1 else ""

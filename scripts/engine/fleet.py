@@ -41,6 +41,7 @@ class PreviewOptions:
     policy_pack: Path = engine.POLICY_PACK_DIR
     policy_pack_config: dict[str, Any] | None = None
     schema_check: bool = True
+    plan: bool = True  # the plan document and ledger entries (`ztc report` needs neither)
 
 
 @dataclass
@@ -126,9 +127,10 @@ def _run_into(result: StackRun, options: PreviewOptions,
         result.error = f"policy pack: {one_line(error)}"
         return
     result.analysis = analysis
-    result.plan = engine.plan_document(
-        capture, analysis, engine.ledger_entries(capture, options.project_dir))
-    result.plan["schema"] = None if result.checked is None else result.checked.to_json()
+    if options.plan:
+        result.plan = engine.plan_document(
+            capture, analysis, engine.ledger_entries(capture, options.project_dir))
+        result.plan["schema"] = None if result.checked is None else result.checked.to_json()
     result.matrix = report.build_matrix(capture.graph.resources, analysis.diagnostics,
                                         capture.stack, levels=analysis.policies,
                                         settings=analysis.settings)
