@@ -73,6 +73,18 @@ DYNAMIC = "pulumi-python:dynamic:Resource"
 LEDGER_STORES = {LEDGER_BUCKET: "aws", LEDGER_CONTAINER: "azure", LEDGER_GCS_BUCKET: "gcp"}
 
 
+# Admission engines judged by content (ZT-IMAGE-PROVENANCE), logging and the audit chain
+# (ZT-AUDIT-IMMUTABLE-chain), the policy-controller chart's settings.
+KYVERNO_CLUSTER_POLICY = "kubernetes:kyverno.io/v1:ClusterPolicy"
+KYVERNO_POLICY = "kubernetes:kyverno.io/v1:Policy"
+KYVERNO_POLICY_TYPES = (KYVERNO_CLUSTER_POLICY, KYVERNO_POLICY)
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+LOG_SUBSCRIPTION = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
+PROJECT_SINK = "gcp:logging/projectSink:ProjectSink"
+BINAUTHZ_POLICY = "gcp:binaryauthorization/policy:Policy"
+
 
 def _declared() -> frozenset[str]:
     return frozenset(v for k, v in globals().items()
@@ -85,3 +97,4 @@ JUDGED_TYPES = _declared()
 
 def props_needed(type_: str) -> bool:
     return type_ in JUDGED_TYPES or type_.endswith(":ClusterImagePolicy")
+

@@ -11,11 +11,24 @@ from .. import types as t
 from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 from ..config import SYSTEM_NAMESPACES
 from ..findings import Finding, Status, fail, unverifiable
-from ..rules.kubernetes import MESH_ROOT_NAMESPACE, PRINCIPAL, allow_sources, k8s_name
+from ..rules.kubernetes import (
+    MESH_ROOT_NAMESPACE,
+    PRINCIPAL,
+    allow_sources,
+    k8s_name,
+    namespace_isolation,
+)
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
-from ..values import MISSING, as_bool, as_list, is_unknown, lookup, world_sources
+from ..values import (
+    MISSING,
+    as_bool,
+    as_list,
+    contains_unknown,
+    is_unknown,
+    lookup,
+    world_sources,
+)
 from .evidence import (
-    default_deny_policy,
     mesh_wide_strict,
     workload_namespace,
 )
@@ -156,19 +169,34 @@ def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 
 
 def namespaces_default_deny(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """Every workload namespace of every cluster has a default-deny NetworkPolicy."""
+    """Every workload namespace of every cluster denies by default in both directions, judged
+    by the effect of all its NetworkPolicies together (they are additive: an allow-all rule in
+    any policy selecting every pod reopens that direction; a narrowed podSelector isolates only
+    some pods). https://kubernetes.io/docs/concepts/services-networking/network-policies/"""
     c = "ZT-NETPOL-DEFAULT-DENY"
     own = p.ownership
     out = []
     for cluster in own.clusters:
         owned = own.owned(cluster.urn)
-        covered = {lookup(n.props, "metadata.namespace") for n in owned
-                   if default_deny_policy(n, cfg)}
+        by_namespace: dict[str, list] = {}
+        for n in owned:
+            if n.type == t.K8S_NETPOL:
+                ns = lookup(n.props, "metadata.namespace")
+                # The provider puts an object without a namespace in "default".
+                by_namespace.setdefault(ns if isinstance(ns, str) else "default", []).append(n)
         for ns in owned:
-            if workload_namespace(ns, cfg) and k8s_name(ns) not in covered:
-                out.append(fail(c, f"workload namespace {k8s_name(ns)!r} has no default-deny "
-                                "NetworkPolicy (podSelector {}, Ingress+Egress, no rules)",
-                                urn=ns.urn, cluster=own.display[cluster.urn]))
+            if not workload_namespace(ns, cfg):
+                continue
+            name, where = k8s_name(ns), {"urn": ns.urn, "cluster": own.display[cluster.urn]}
+            policies = by_namespace.get(name, [])
+            if any(contains_unknown(lookup(n.props, "spec")) for n in policies):
+                out.append(unverifiable(c, f"NetworkPolicies of workload namespace {name!r}",
+                                        **where))
+                continue
+            problems = namespace_isolation(policies)
+            if problems:
+                out.append(fail(c, f"workload namespace {name!r} is not denied by default: "
+                                + "; ".join(problems), **where))
     return out
 
 

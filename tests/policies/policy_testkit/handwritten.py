@@ -70,7 +70,10 @@ def baseline(e: Estate, cluster: str, cluster_urn: str, handler: str, selector: 
     e.add("kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy", f"{cluster}-images", {
         "metadata": {"name": "ztc-trusted-images"},
         "spec": {"images": [{"glob": "ghcr.io/acme/**"}],
-                 "authorities": [{"keyless": {"url": "https://fulcio.sigstore.dev"}}]}},
+                 "authorities": [{"keyless": {"url": "https://fulcio.sigstore.dev", "identities": [
+                     {"issuer": "https://token.actions.githubusercontent.com",
+                      "subject": "https://github.com/acme/release/.github/workflows/sign.yml"
+                                 "@refs/heads/main"}]}}]}},
         provider=ref)
 
 
