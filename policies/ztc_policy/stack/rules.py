@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .. import clouds
@@ -14,9 +18,12 @@ from ..findings import Finding, Status, fail, unverifiable
 from ..rules.kubernetes import (
     MESH_ROOT_NAMESPACE,
     PRINCIPAL,
+    SelectorError,
     allow_sources,
+    broad_registry,
     k8s_name,
     namespace_isolation,
+    selects,
 )
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
 from ..values import (
@@ -28,6 +35,7 @@ from ..values import (
     lookup,
     world_sources,
 )
+from . import audit_chain as chain
 from .evidence import (
     mesh_wide_strict,
     workload_namespace,
@@ -510,4 +518,354 @@ def sandbox_outside_mesh(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                 "sidecar.istio.io/inject=false it is outside the mesh, refused by meshed "
                 "servers (STRICT) and reached under NetworkPolicy only",
             urn=classes[0].urn, cluster=own.display[cluster.urn]))
+    return out
+
+
+# --- the audit chain (ZT-AUDIT-IMMUTABLE), judged link by link against the posture ------------
+DEFAULT_AUDIT_DAYS = 90
+
+
+def _audit_problems(p: Posture, cfg: Mapping[str, Any]
+                    ) -> list[tuple[Any, str, chain.Problem]]:
+    own = p.ownership
+    want = cfg.get("minRetentionDays")
+    want = int(want) if isinstance(want, int | float) and not isinstance(want, bool) \
+        else DEFAULT_AUDIT_DAYS
+    out = []
+    for cluster in own.clusters:
+        check = chain.CHAINS.get(cluster.type)
+        if check is None or CLOUD_PHASE not in own.phases[cluster.urn]:
+            continue  # audit is a cloud-phase control; unknown clouds have no chain to follow
+        out.extend((cluster, own.display[cluster.urn], problem)
+                   for problem in check(cluster, own.nodes, want))
+    return out
+
+
+def audit_chain(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Every cluster's audit source reaches a locked sink, every link present and every
+    retention at least the posture's (stack/audit_chain.py)."""
+    c = "ZT-AUDIT-IMMUTABLE"
+    out = []
+    for cluster, name, problem in _audit_problems(p, cfg):
+        where = {"urn": cluster.urn, "cluster": name}
+        if problem.kind == chain.FAIL:
+            out.append(fail(c, f"audit chain broken: {problem.text}", **where))
+        elif problem.kind == chain.UNKNOWN:
+            out.append(unverifiable(c, f"audit chain: {problem.text}", **where))
+    return out
+
+
+def audit_lock_pending(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Say (advisory) that an Azure immutability policy is still Unlocked: ARM creates it so,
+    and the next `pulumi up` locks it; until then the cell is not verifiable, never passed."""
+    return [unverifiable("ZT-AUDIT-IMMUTABLE", f"audit chain: {problem.text}",
+                         why="the lock is applied by the next deployment",
+                         urn=cluster.urn, cluster=name)
+            for cluster, name, problem in _audit_problems(p, cfg) if problem.kind == chain.PENDING]
+
+
+# --- RBAC: cloud settings that re-enable bindings to everyone (ZT-IAM-ONLY) -------------------
+# GKE refuses bindings to system:anonymous / system:unauthenticated / system:authenticated only
+# when rbacBindingConfig sets both flags false (pulumi-gcp ClusterRbacBindingConfigArgs; GKE
+# https://cloud.google.com/kubernetes-engine/docs/how-to/hardening-your-cluster
+# #restrict-insecure-bindings). GKE's default when unset is not documented in the API reference:
+# unset is refused (fail closed). EKS and AKS have no such setting; the bindings themselves are
+# judged on every cloud (rules/kubernetes.py no_anonymous_bindings).
+INSECURE_BINDING_FLAGS = ("enableInsecureBindingSystemUnauthenticated",
+                          "enableInsecureBindingSystemAuthenticated")
+
+
+def insecure_binding_settings(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    c = "ZT-IAM-ONLY"
+    own = p.ownership
+    out = []
+    for cluster in own.clusters:
+        if cluster.type != t.GKE_CLUSTER:
+            continue
+        where = {"urn": cluster.urn, "cluster": own.display[cluster.urn]}
+        for flag in INSECURE_BINDING_FLAGS:
+            value = lookup(cluster.props, f"rbacBindingConfig.{flag}")
+            if is_unknown(value):
+                out.append(unverifiable(c, f"rbacBindingConfig.{flag}", **where))
+            elif as_bool(value) is not False:
+                out.append(fail(c, f"rbacBindingConfig.{flag} is "
+                                f"{'unset' if value is MISSING else repr(value)}: the cluster "
+                                "accepts RBAC bindings that grant roles to every (un)authenticated "
+                                "caller; set it to false", **where))
+    return out
+
+
+# --- admission by effect (ZT-IMAGE-PROVENANCE) -------------------------------------------------
+POLICY_CONTROLLER_CHART = "policy-controller"
+# The chart's default webhook namespaceSelector: only namespaces that opt in are checked
+# (https://docs.sigstore.dev/policy-controller/overview/, chart values.yaml
+# webhook.namespaceSelector, vendored in scripts/engine/schema/data/charts/policy-controller).
+SIGSTORE_NAMESPACE_SELECTOR = {"matchExpressions": [
+    {"key": "policy.sigstore.dev/include", "operator": "In", "values": ["true"]}]}
+# What the webhook does with an image no ClusterImagePolicy matches: configData
+# `no-match-policy` (deny | warn | allow). Only an explicit deny is accepted (fail closed).
+NO_MATCH_KEY = "no-match-policy"
+
+
+def _chart(n) -> object:
+    chart = lookup(n.props, "chart")
+    return chart.rsplit("/", 1)[-1] if isinstance(chart, str) else chart
+
+
+def admission_effect(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """The image admission a cluster really enforces: the Sigstore policy-controller checks every
+    workload namespace and denies unmatched images; a GKE Binary Authorization policy blocks
+    unattested images by default, for this cluster, with no registry-wide exemption."""
+    own = p.ownership
+    ns_cfg = {"systemNamespaces": SYSTEM_NAMESPACES, **cfg}
+    out = []
+    for cluster in own.clusters:
+        name = own.display[cluster.urn]
+        owned = own.owned(cluster.urn)
+        where = {"urn": cluster.urn, "cluster": name}
+        images = [n for n in owned if n.type.endswith(":ClusterImagePolicy")]
+        if images and CLUSTER_PHASE in own.phases[cluster.urn]:
+            out += _policy_controller(owned, ns_cfg, where)
+        if cluster.type == t.GKE_CLUSTER:
+            out += _binauthz(cluster, own.nodes, own.display[cluster.urn], where)
+    return out
+
+
+def _policy_controller(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Finding]:
+    c = "ZT-IMAGE-PROVENANCE"
+    releases = [n for n in owned if n.type == t.HELM_RELEASE
+                and _chart(n) == POLICY_CONTROLLER_CHART]
+    if not releases:
+        return [unverifiable(c, "the policy-controller's no-match policy and namespace selector",
+                             why="its Helm release is not in this stack", **where)]
+    out = []
+    for rel in releases:
+        values = lookup(rel.props, "values")
+        if contains_unknown(values):
+            out.append(unverifiable(c, f"Helm release {rel.name} values", **where))
+            continue
+        policy = lookup(values, f"webhook.configData.{NO_MATCH_KEY}")
+        if policy != "deny":
+            out.append(fail(c, f"policy-controller webhook.configData.{NO_MATCH_KEY} is "
+                            f"{'unset' if policy is MISSING else repr(policy)}: an image no "
+                            "ClusterImagePolicy matches would not be denied; set it to deny",
+                            **where))
+        selector = lookup(values, "webhook.namespaceSelector")
+        selector = SIGSTORE_NAMESPACE_SELECTOR if selector is MISSING else selector
+        for ns in (n for n in owned if workload_namespace(n, cfg)):
+            labels = lookup(ns.props, "metadata.labels")
+            if contains_unknown(labels):
+                out.append(unverifiable(c, f"labels of namespace {k8s_name(ns)!r}", **where))
+                continue
+            try:
+                checked = selects(selector, labels)
+            except SelectorError as error:
+                out.append(fail(c, f"policy-controller webhook.namespaceSelector: {error}",
+                                **where))
+                break
+            if not checked:
+                out.append(fail(c, f"workload namespace {k8s_name(ns)!r} is outside the "
+                                "policy-controller's namespaceSelector (label it "
+                                "policy.sigstore.dev/include=true): its images are not checked",
+                                urn=ns.urn, cluster=where["cluster"]))
+    return out
+
+
+# Binary Authorization: a project without a policy resource has the default policy, which
+# allows every image; ALWAYS_ALLOW and DRYRUN_AUDIT_LOG_ONLY admit unattested images
+# (https://cloud.google.com/binary-authorization/docs/policy-yaml-reference).
+BINAUTHZ_BLOCK = "ENFORCED_BLOCK_AND_AUDIT_LOG"
+
+
+def _binauthz_rule(rule_: object, where: str) -> list[str]:
+    if not isinstance(rule_, dict):
+        return [f"{where} is {rule_!r}, not a rule"]
+    out = []
+    mode, enforce = rule_.get("evaluationMode"), rule_.get("enforcementMode")
+    if mode not in ("REQUIRE_ATTESTATION", "ALWAYS_DENY"):
+        out.append(f"{where}.evaluationMode is {mode!r}: unattested images are admitted")
+    if mode != "ALWAYS_DENY" and enforce != BINAUTHZ_BLOCK:
+        out.append(f"{where}.enforcementMode is {enforce!r}, not {BINAUTHZ_BLOCK}: violations "
+                   "are only logged")
+    return out
+
+
+def _binauthz(cluster, nodes: list, name: str, where: dict) -> list[Finding]:
+    c = "ZT-IMAGE-PROVENANCE"
+    policies = [n for n in nodes if n.type == t.BINAUTHZ_POLICY]
+    if not policies:
+        return [fail(c, "no Binary Authorization policy in the stack: the project's default "
+                        "policy admits every image", **where)]
+    out = []
+    cluster_name = lookup(cluster.props, "name")
+    cluster_name = cluster_name if isinstance(cluster_name, str) else cluster.name
+    for pol in policies:
+        if contains_unknown(pol.props):
+            out.append(unverifiable(c, f"Binary Authorization policy {pol.name}", **where))
+            continue
+        problems = _binauthz_rule(lookup(pol.props, "defaultAdmissionRule"),
+                                  "defaultAdmissionRule")
+        for i, rule_ in enumerate(as_list(lookup(pol.props, "clusterAdmissionRules"))):
+            target = rule_.get("cluster") if isinstance(rule_, dict) else None
+            if isinstance(target, str) and target.rsplit(".", 1)[-1] == cluster_name:
+                problems += _binauthz_rule(rule_, f"clusterAdmissionRules[{i}] ({target})")
+        for i, pattern in enumerate(as_list(lookup(pol.props, "admissionWhitelistPatterns"))):
+            glob = pattern.get("namePattern") if isinstance(pattern, dict) else pattern
+            if broad_registry(glob) or (isinstance(glob, str) and glob.rstrip("*/") == (
+                    glob.split("/", 1)[0])):
+                problems.append(f"admissionWhitelistPatterns[{i}] {glob!r} exempts a whole "
+                                "registry (or every registry) from attestation")
+        out += [fail(c, f"Binary Authorization policy {pol.name}: {x}", **where)
+                for x in problems]
+    return out
+
+
+# --- the sandbox RuntimeClass lands on sandbox pools (ZT-SANDBOX) ------------------------------
+# GKE Sandbox nodes carry the label and taint sandbox.gke.io/runtime=gvisor
+# (https://cloud.google.com/kubernetes-engine/docs/how-to/sandbox-pods); GKE and AKS label each
+# node with its pool name (cloud.google.com/gke-nodepool, kubernetes.azure.com/agentpool).
+GKE_SANDBOX_LABEL = {"sandbox.gke.io/runtime": "gvisor"}
+GKE_SANDBOX_TAINT = ("sandbox.gke.io/runtime", "gvisor", "NoSchedule")
+TAINT_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute",
+                 "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+_NODE_LABELS_FLAG = re.compile(r"--node-labels=([^\s\"']+)")
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    labels: dict
+    taints: list  # (key, value, effect)
+    sandbox: bool
+
+
+def _user_data_labels(n, nodes_by_urn: Mapping[str, Any]) -> dict:
+    """Labels an EKS node sets itself: kubelet --node-labels in its launch template's user data
+    (components/aws/userdata.py sets the sandbox label once gVisor is verified)."""
+    labels: dict = {}
+    for dep in n.deps:
+        lt = nodes_by_urn.get(dep)
+        data = lookup(lt.props, "userData") if lt is not None and lt.type == t.LAUNCH_TEMPLATE \
+            else None
+        if not isinstance(data, str) or is_unknown(data):
+            continue
+        try:
+            text = base64.b64decode(data, validate=True).decode("utf-8", "replace")
+        except (ValueError, binascii.Error):
+            text = data
+        for flag in _NODE_LABELS_FLAG.findall(text):
+            for pair in flag.split(","):
+                key, _, value = pair.partition("=")
+                labels[key] = value
+    return labels
+
+
+def _pools(cluster, owned: list, nodes_by_urn: Mapping[str, Any], cfg) -> list[Pool]:
+    entry = clouds.find(p_cloud(cluster))
+    sandbox = (lambda n: entry.sandbox_pool(n, cfg)) if entry else (lambda n: False)
+    out = []
+    for n in owned:
+        if n.type == t.EKS_NODE_GROUP:
+            labels = {**(lookup(n.props, "labels") or {}), **_user_data_labels(n, nodes_by_urn)}
+            taints = [(x.get("key"), x.get("value"), TAINT_EFFECTS.get(x.get("effect"),
+                                                                       x.get("effect")))
+                      for x in as_list(lookup(n.props, "taints")) if isinstance(x, dict)]
+            out.append(Pool(n.name, labels, taints, sandbox(n)))
+        elif n.type == t.GKE_NODE_POOL:
+            labels = {**(lookup(n.props, "nodeConfig.labels") or {}),
+                      "cloud.google.com/gke-nodepool": lookup(n.props, "name") or n.name}
+            taints = [(x.get("key"), x.get("value"), TAINT_EFFECTS.get(x.get("effect"),
+                                                                       x.get("effect")))
+                      for x in as_list(lookup(n.props, "nodeConfig.taints"))
+                      if isinstance(x, dict)]
+            if sandbox(n):
+                labels.update(GKE_SANDBOX_LABEL)
+                taints.append(GKE_SANDBOX_TAINT)
+            out.append(Pool(n.name, labels, taints, sandbox(n)))
+        elif n.type == t.AKS_POOL:
+            out.append(_aks_pool(n.props, lookup(n.props, "agentPoolName") or n.name,
+                                 sandbox(n)))
+        elif n.type == t.AKS_CLUSTER:
+            for prof in as_list(lookup(n.props, "agentPoolProfiles")):
+                if isinstance(prof, dict):
+                    kata = str(prof.get("workloadRuntime")).casefold() == "katavmisolation"
+                    out.append(_aks_pool(prof, prof.get("name") or n.name, kata))
+    return out
+
+
+def _aks_pool(props: Mapping[str, Any], name: str, sandbox: bool) -> Pool:
+    labels = {**(props.get("nodeLabels") or {}), "kubernetes.azure.com/agentpool": name}
+    taints = []
+    for text in as_list(props.get("nodeTaints")):  # "key=value:Effect"
+        if isinstance(text, str):
+            kv, _, effect = text.partition(":")
+            key, _, value = kv.partition("=")
+            taints.append((key, value, effect))
+    return Pool(name, labels, taints, sandbox)
+
+
+def p_cloud(cluster) -> str:
+    return clouds.cluster_types().get(cluster.type, "")
+
+
+def _tolerates(tolerations: list, taint: tuple) -> bool:
+    key, value, effect = taint
+    for tol in tolerations:
+        if not isinstance(tol, dict):
+            continue
+        if tol.get("effect") not in (None, "", effect):
+            continue
+        if tol.get("operator") == "Exists":
+            if tol.get("key") in (None, "", key):
+                return True
+        elif tol.get("key") == key and tol.get("value") == value:
+            return True
+    return False
+
+
+def sandbox_scheduling(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """The sandboxed RuntimeClass's scheduling.nodeSelector selects only pools that run the VM
+    sandbox, at least one, whose taints its tolerations admit
+    (https://kubernetes.io/docs/concepts/containers/runtime-class/#scheduling). Judged where
+    the stack holds both phases of a cluster; in a one-phase stack the pools or the class are
+    in the other stack, and the ZT-SANDBOX cell is already deferred ("not verifiable")."""
+    c = "ZT-SANDBOX"
+    own = p.ownership
+    out = []
+    for cluster in own.clusters:
+        if own.phases[cluster.urn] != {CLOUD_PHASE, CLUSTER_PHASE} or \
+                cluster.type not in clouds.cluster_types():
+            continue
+        owned = own.owned(cluster.urn)
+        name = own.display[cluster.urn]
+        pools = _pools(cluster, owned, own.by_urn, cfg)
+        for rc in (n for n in owned if n.type == t.K8S_RUNTIME_CLASS
+                   and k8s_name(n) == SANDBOX_RUNTIME_CLASS):
+            where = {"urn": rc.urn, "cluster": name}
+            scheduling = lookup(rc.props, "scheduling")
+            if contains_unknown(scheduling):
+                out.append(unverifiable(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} scheduling",
+                                        **where))
+                continue
+            selector = lookup(rc.props, "scheduling.nodeSelector")
+            if not isinstance(selector, dict) or not selector:
+                continue  # sandbox_everywhere reports a missing selector
+            hits = [pl for pl in pools
+                    if all(pl.labels.get(k) == v for k, v in selector.items())]
+            off = [pl.name for pl in hits if not pl.sandbox]
+            if not hits:
+                out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} nodeSelector "
+                                f"{selector} matches no node pool of the cluster: sandboxed "
+                                "pods cannot be scheduled", **where))
+            elif off:
+                out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} nodeSelector "
+                                f"{selector} also matches {', '.join(off)}, which do not run "
+                                "the VM sandbox", **where))
+            else:
+                tolerations = as_list(lookup(rc.props, "scheduling.tolerations"))
+                if not any(all(_tolerates(tolerations, x) for x in pl.taints
+                               if x[2] in ("NoSchedule", "NoExecute")) for pl in hits):
+                    out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} does not "
+                                    f"tolerate the taints of {', '.join(pl.name for pl in hits)}"
+                                    ": sandboxed pods cannot be scheduled", **where))
     return out
