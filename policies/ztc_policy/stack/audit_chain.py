@@ -78,7 +78,7 @@ def days_at_least(found: Any, want: int, what: str, *, zero_means: str | None = 
         return []
     if found < want:
         return [Problem(FAIL, f"{what} is {found:g} days, shorter than the posture's {want} "
-                        "(ZT-AUDIT-IMMUTABLE.minRetentionDays)")]
+                        "(policy config ZT-AUDIT-IMMUTABLE-chain.minRetentionDays)")]
     return []
 
 
