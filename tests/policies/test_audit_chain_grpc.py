@@ -90,8 +90,8 @@ def test_removing_or_redirecting_one_link_breaks_the_chain(pack, cluster, change
     ("hand-aws-audit-lock", "rule.defaultRetention", {"mode": "GOVERNANCE", "days": 90}, "mode"),
     ("hand-aws-audit-lock", "rule.defaultRetention", {"mode": "compliance", "days": 90}, "mode"),
     ("hand-aws-logs", "retentionInDays", 30, "days"),
-    ("hand-azure-audit-account", "immutableStorageWithVersioning.immutabilityPolicy."
-     "immutabilityPeriodSinceCreationInDays", 7, "days"),
+    ("hand-azure-audit-account", ("immutableStorageWithVersioning.immutabilityPolicy."
+                                  "immutabilityPeriodSinceCreationInDays"), 7, "days"),
     # GCS counts seconds: 89 days is 7689600 s.
     ("hand-gcp-audit", "retentionPolicy.retentionPeriod", "7689600", "seconds"),
 ])
@@ -145,3 +145,23 @@ def test_unknown_link_is_followed_through_its_property_dependency(pack):
     assert _chain(pack, e) == []
     e.named("hand-aws-audit-sub").property_dependencies = {}
     assert any("(cluster hand-aws)" in m for m in _chain(pack, e))
+
+
+# --- the change ledger's WORM store: the same coercions and units ------------------------------
+LEDGER = "ZT-CHANGE-LEDGER-worm"
+
+
+def _ledger(pack, estate) -> list[str]:
+    return [d.message for d in run(pack, estate.resources).mandatory if d.policy_name == LEDGER]
+
+
+def test_ledger_lock_read_as_the_provider_coerces_it_and_years_count_as_days(pack):
+    """pulumi-aws takes objectLockEnabled "true" as true; 7 years cover 2555 days."""
+    e = _set(build(), "ledger-bucket", "objectLockEnabled", "true")
+    e = _set(e, "ledger-object-lock", "rule.defaultRetention", {"mode": "COMPLIANCE", "years": 7})
+    assert _ledger(pack, e) == []
+    e = _set(e, "ledger-object-lock", "rule.defaultRetention", {"mode": "COMPLIANCE", "years": 6})
+    assert any("2190 days, shorter than the posture's 2555" in m for m in _ledger(pack, e))
+    e = _set(e, "ledger-object-lock", "rule.defaultRetention",
+             {"mode": "COMPLIANCE", "days": 2555, "years": 7})
+    assert any("both days and years" in m for m in _ledger(pack, e))
