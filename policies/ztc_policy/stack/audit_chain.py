@@ -52,6 +52,8 @@ def points_to(src: Node, field: str, target: Node,
     """`src.<field>` refers to `target`: a known string `match`es it (None: the target's own
     name is not known, so it cannot be compared), else a property dependency on it."""
     value = lookup(src.props, field)
+    if value is MISSING or not (is_unknown(value) or isinstance(value, str)):
+        return False  # no reference at all
     if isinstance(value, str) and not is_unknown(value):
         same = match(value, target)
         if same is not None:
@@ -59,8 +61,11 @@ def points_to(src: Node, field: str, target: Node,
     return target.urn in src.prop_deps.get(field.split(".", 1)[0], [])
 
 
-def days_at_least(found: Any, want: int, what: str, *, zero_means: str | None = None,
-                  default: Any = MISSING) -> Problems:
+CHAIN_SETTING = "policy config ZT-AUDIT-IMMUTABLE-chain.minRetentionDays"
+
+
+def days_at_least(found: Any, want: int | None, what: str, *, zero_means: str | None = None,
+                  default: Any = MISSING, source: str = CHAIN_SETTING) -> Problems:
     """`found` days of `what` against the posture's `want` (numbers travel as doubles; a
     numeric string is read as the provider would read it)."""
     if is_unknown(found):
@@ -76,9 +81,11 @@ def days_at_least(found: Any, want: int, what: str, *, zero_means: str | None = 
         return [Problem(FAIL, f"{what} is {found!r}, not a number of days")]
     if found == 0 and zero_means == "forever":
         return []
-    if found < want:
+    if found < 1 and zero_means is None:
+        return [Problem(FAIL, f"{what} is {found!r}, not a positive number of days")]
+    if want is not None and found < want:
         return [Problem(FAIL, f"{what} is {found:g} days, shorter than the posture's {want} "
-                        "(policy config ZT-AUDIT-IMMUTABLE-chain.minRetentionDays)")]
+                        f"({source})")]
     return []
 
 
@@ -95,7 +102,8 @@ def _locked(value: Any, what: str) -> Problems:
 # DefaultRetention: mode GOVERNANCE | COMPLIANCE and exactly one of Days / Years
 # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DefaultRetention.html); GOVERNANCE can be
 # bypassed with s3:BypassGovernanceRetention. A year is counted as 365 days (a lower bound).
-def object_lock_problems(lock: Node, want: int) -> Problems:
+def object_lock_problems(lock: Node, want: int | None,
+                         source: str = CHAIN_SETTING) -> Problems:
     rule = "rule.defaultRetention"
     mode = lookup(lock.props, f"{rule}.mode")
     out: Problems = []
@@ -105,20 +113,26 @@ def object_lock_problems(lock: Node, want: int) -> Problems:
         out.append(Problem(FAIL, f"Object Lock {rule}.mode is "
                            f"{'unset' if mode is MISSING else repr(mode)}, not COMPLIANCE, so "
                            "locked objects can be deleted or rewritten"))
+    return out + lock_retention_problems(lock, want, source)
+
+
+def lock_retention_problems(lock: Node, want: int | None,
+                            source: str = CHAIN_SETTING) -> Problems:
+    """The default retention's Days, or Years counted as 365 days, against `want`."""
+    rule = "rule.defaultRetention"
     days, years = lookup(lock.props, f"{rule}.days"), lookup(lock.props, f"{rule}.years")
     if days is not MISSING and years is not MISSING:
-        return out + [Problem(FAIL, f"Object Lock {rule} sets both days and years (S3 "
-                              "refuses it)")]
+        return [Problem(FAIL, f"Object Lock {rule} sets both days and years (S3 refuses it)")]
     if years is not MISSING and not is_unknown(years):
         try:
             days = float(years) * 365
         except (TypeError, ValueError):
-            return out + [Problem(FAIL, f"Object Lock {rule}.years is {years!r}, not a number")]
+            return [Problem(FAIL, f"Object Lock {rule}.years is {years!r}, not a number")]
     elif years is not MISSING:
         days = years
     if days is MISSING:
-        return out + [Problem(FAIL, f"Object Lock {rule} has no days or years")]
-    return out + days_at_least(days, want, "Object Lock default retention")
+        return [Problem(FAIL, f"Object Lock {rule} has no days or years")]
+    return days_at_least(days, want, "Object Lock default retention", source=source)
 
 
 # --- EKS ----------------------------------------------------------------------------------------

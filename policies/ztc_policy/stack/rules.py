@@ -226,20 +226,22 @@ def _shorter(found: Any, want: int | None, what: str) -> list[Problem]:
 
 
 def _s3_worm(kids: list, want: int | None) -> list[Problem]:
+    """Object Lock on every bucket (a boolean the provider also takes as "true") and a
+    COMPLIANCE default retention of at least `want` days (Days, or Years counted as 365 days:
+    stack/audit_chain.py lock_retention_problems)."""
     buckets = [n for n in kids if n.type in (t.S3_BUCKET, t.S3_BUCKET_V2)]
     locks = [n for n in kids if n.type in (t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2)]
     out: list[Problem] = []
-    if not buckets or any(lookup(b.props, "objectLockEnabled") is not True for b in buckets):
+    if not buckets or any(as_bool(lookup(b.props, "objectLockEnabled")) is not True
+                          for b in buckets):
         out.append((False, "bucket without Object Lock"))
     if not locks or any(lookup(x.props, "rule.defaultRetention.mode") != "COMPLIANCE"
                         for x in locks):
         out.append((False, ("entries are not locked in COMPLIANCE mode, so they could be "
                            "deleted or rewritten")))
     for lock in locks:
-        days, years = (lookup(lock.props, f"rule.defaultRetention.{k}") for k in ("days", "years"))
-        if days is MISSING and isinstance(years, int | float) and not isinstance(years, bool):
-            days = years * 365
-        out += _shorter(days, want, "Object Lock default retention")
+        out += [(p.kind == chain.UNKNOWN, p.text) for p in chain.lock_retention_problems(
+            lock, want, "posture.ledger.retentionDays")]
     return out
 
 
@@ -258,7 +260,7 @@ def _azure_worm(kids: list, want: int | None) -> list[Problem]:
         state = lookup(account.props, f"{worm}.immutabilityPolicy.state")
         if is_unknown(state):
             out.append((True, "immutability policy state"))
-        elif state != "Locked":
+        elif not (isinstance(state, str) and state.casefold() == "locked"):  # ARM: any case
             out.append((False, (
                 f"immutability policy is {'unset' if state is MISSING else state}, not Locked: "
                 "until it is locked an account owner can shorten or disable it (ARM creates "
