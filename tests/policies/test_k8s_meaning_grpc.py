@@ -228,3 +228,11 @@ def test_the_eks_sandbox_label_set_by_user_data_counts(pack):
     lt.inputs = {**lt.inputs, "userData": base64.b64encode(
         b'#!/bin/sh\nFLAGS="--node-labels=sandbox.ztc.io/runtime=gvisor"\n').decode()}
     assert _violations(pack, e, SCHED) == []
+
+
+def test_unknown_pool_labels_make_a_mismatch_not_verifiable_never_a_pass(pack):
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    e = _set(build(), "hand-azure-sandbox", "nodeLabels", unknown)
+    messages = _violations(pack, e, SCHED)
+    assert any("(cluster hand-azure)" in m and "could not be verified" in m
+               for m in messages), messages

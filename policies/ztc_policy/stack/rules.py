@@ -739,6 +739,18 @@ class Pool:
     labels: dict
     taints: list  # (key, value, effect)
     sandbox: bool
+    unknown: bool = False  # labels or taints still unknown at preview
+
+
+def _mapping(value: object) -> dict:
+    """A label map as given; anything else (unknown, wrong shape) is no labels: the caller
+    marks the pool unknown, so a mismatch is "not verifiable", never a pass."""
+    return value if isinstance(value, dict) else {}
+
+
+def _taints(values: object) -> list:
+    return [(x.get("key"), x.get("value"), TAINT_EFFECTS.get(x.get("effect"), x.get("effect")))
+            for x in as_list(values) if isinstance(x, dict)]
 
 
 def _user_data_labels(n, nodes_by_urn: Mapping[str, Any]) -> dict:
@@ -768,22 +780,22 @@ def _pools(cluster, owned: list, nodes_by_urn: Mapping[str, Any], cfg) -> list[P
     out = []
     for n in owned:
         if n.type == t.EKS_NODE_GROUP:
-            labels = {**(lookup(n.props, "labels") or {}), **_user_data_labels(n, nodes_by_urn)}
-            taints = [(x.get("key"), x.get("value"), TAINT_EFFECTS.get(x.get("effect"),
-                                                                       x.get("effect")))
-                      for x in as_list(lookup(n.props, "taints")) if isinstance(x, dict)]
-            out.append(Pool(n.name, labels, taints, sandbox(n)))
+            labels, taints = lookup(n.props, "labels"), lookup(n.props, "taints")
+            out.append(Pool(n.name, {**_mapping(labels), **_user_data_labels(n, nodes_by_urn)},
+                            _taints(taints), sandbox(n),
+                            contains_unknown(labels) or contains_unknown(taints)))
         elif n.type == t.GKE_NODE_POOL:
-            labels = {**(lookup(n.props, "nodeConfig.labels") or {}),
-                      "cloud.google.com/gke-nodepool": lookup(n.props, "name") or n.name}
-            taints = [(x.get("key"), x.get("value"), TAINT_EFFECTS.get(x.get("effect"),
-                                                                       x.get("effect")))
-                      for x in as_list(lookup(n.props, "nodeConfig.taints"))
-                      if isinstance(x, dict)]
+            labels, taints = lookup(n.props, "nodeConfig.labels"), \
+                lookup(n.props, "nodeConfig.taints")
+            pool_name = lookup(n.props, "name")
+            merged = {**_mapping(labels), "cloud.google.com/gke-nodepool":
+                      pool_name if isinstance(pool_name, str) else n.name}
+            merged_taints = _taints(taints)
             if sandbox(n):
-                labels.update(GKE_SANDBOX_LABEL)
-                taints.append(GKE_SANDBOX_TAINT)
-            out.append(Pool(n.name, labels, taints, sandbox(n)))
+                merged.update(GKE_SANDBOX_LABEL)
+                merged_taints.append(GKE_SANDBOX_TAINT)
+            out.append(Pool(n.name, merged, merged_taints, sandbox(n),
+                            contains_unknown(labels) or contains_unknown(taints)))
         elif n.type == t.AKS_POOL:
             out.append(_aks_pool(n.props, lookup(n.props, "agentPoolName") or n.name,
                                  sandbox(n)))
@@ -796,14 +808,16 @@ def _pools(cluster, owned: list, nodes_by_urn: Mapping[str, Any], cfg) -> list[P
 
 
 def _aks_pool(props: Mapping[str, Any], name: str, sandbox: bool) -> Pool:
-    labels = {**(props.get("nodeLabels") or {}), "kubernetes.azure.com/agentpool": name}
+    labels = {**_mapping(props.get("nodeLabels")), "kubernetes.azure.com/agentpool": name}
     taints = []
     for text in as_list(props.get("nodeTaints")):  # "key=value:Effect"
         if isinstance(text, str):
             kv, _, effect = text.partition(":")
             key, _, value = kv.partition("=")
             taints.append((key, value, effect))
-    return Pool(name, labels, taints, sandbox)
+    unknown = contains_unknown(props.get("nodeLabels")) or contains_unknown(
+        props.get("nodeTaints"))
+    return Pool(str(name), labels, taints, sandbox, unknown)
 
 
 def p_cloud(cluster) -> str:
@@ -855,7 +869,12 @@ def sandbox_scheduling(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
             hits = [pl for pl in pools
                     if all(pl.labels.get(k) == v for k, v in selector.items())]
             off = [pl.name for pl in hits if not pl.sandbox]
-            if not hits:
+            unsure = [pl.name for pl in pools if pl.unknown]
+            if unsure and (not hits or off):
+                out.append(unverifiable(c, f"the pools the RuntimeClass {SANDBOX_RUNTIME_CLASS!r}"
+                                        f" lands on ({', '.join(unsure)} labels or taints)",
+                                        **where))
+            elif not hits:
                 out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} nodeSelector "
                                 f"{selector} matches no node pool of the cluster: sandboxed "
                                 "pods cannot be scheduled", **where))
