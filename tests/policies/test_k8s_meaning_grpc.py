@@ -236,3 +236,20 @@ def test_unknown_pool_labels_make_a_mismatch_not_verifiable_never_a_pass(pack):
     messages = _violations(pack, e, SCHED)
     assert any("(cluster hand-azure)" in m and "could not be verified" in m
                for m in messages), messages
+
+
+def test_a_denying_binding_that_opts_workload_namespaces_out(pack):
+    e = build()
+    provider = e.named("hand-aws-images").provider
+    binding = e.add("kubernetes:admissionregistration.k8s.io/v1:"
+                    "ValidatingAdmissionPolicyBinding", "hand-aws-vap-binding", {
+                        "metadata": {"name": "images"}, "spec": {
+                            "policyName": "images", "validationActions": ["Deny"],
+                            "matchResources": {"namespaceSelector": {"matchExpressions": [
+                                {"key": "kubernetes.io/metadata.name", "operator": "NotIn",
+                                 "values": ["payments"]}]}}}}, provider=provider)
+    messages = _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect")
+    assert any("'payments' out" in m for m in messages), messages
+    assert not any("'frontend'" in m for m in messages)
+    e.named(binding.rsplit("::", 1)[-1]).inputs["spec"].pop("matchResources")
+    assert _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect") == []

@@ -628,6 +628,7 @@ def admission_effect(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
         images = [n for n in owned if n.type.endswith(":ClusterImagePolicy")]
         if images and CLUSTER_PHASE in own.phases[cluster.urn]:
             out += _policy_controller(owned, ns_cfg, where)
+        out += _vap_bindings(owned, ns_cfg, where)
         if cluster.type == t.GKE_CLUSTER:
             out += _binauthz(cluster, own.nodes, own.display[cluster.urn], where)
     return out
@@ -655,7 +656,7 @@ def _policy_controller(owned: list, cfg: Mapping[str, Any], where: dict) -> list
         selector = lookup(values, "webhook.namespaceSelector")
         selector = SIGSTORE_NAMESPACE_SELECTOR if selector is MISSING else selector
         for ns in (n for n in owned if workload_namespace(n, cfg)):
-            labels = lookup(ns.props, "metadata.labels")
+            labels = _namespace_labels(ns)
             if contains_unknown(labels):
                 out.append(unverifiable(c, f"labels of namespace {k8s_name(ns)!r}", **where))
                 continue
@@ -670,6 +671,44 @@ def _policy_controller(owned: list, cfg: Mapping[str, Any], where: dict) -> list
                                 "policy-controller's namespaceSelector (label it "
                                 "policy.sigstore.dev/include=true): its images are not checked",
                                 urn=ns.urn, cluster=where["cluster"]))
+    return out
+
+
+def _namespace_labels(ns) -> object:
+    """A namespace's labels as the API server holds them: it sets kubernetes.io/metadata.name
+    to the name on every namespace (https://kubernetes.io/docs/reference/labels-annotations-
+    taints/#kubernetes-io-metadata-name)."""
+    labels = lookup(ns.props, "metadata.labels")
+    if contains_unknown(labels):
+        return labels
+    return {**(labels if isinstance(labels, dict) else {}), NAMESPACE_NAME_LABEL: k8s_name(ns)}
+
+
+def _vap_bindings(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Finding]:
+    """A denying ValidatingAdmissionPolicyBinding whose matchResources.namespaceSelector leaves
+    a workload namespace out does not check it (https://kubernetes.io/docs/reference/
+    access-authn-authz/validating-admission-policy/#binding; an absent selector matches all)."""
+    c = "ZT-IMAGE-PROVENANCE"
+    out = []
+    namespaces = [n for n in owned if workload_namespace(n, cfg)]
+    for b in (n for n in owned if n.type == t.K8S_VAP_BINDING):
+        if "Deny" not in as_list(lookup(b.props, "spec.validationActions")):
+            continue  # judged by the resource rule
+        selector = lookup(b.props, "spec.matchResources.namespaceSelector")
+        if contains_unknown(selector):
+            out.append(unverifiable(c, f"binding {k8s_name(b)} namespaceSelector", **where))
+            continue
+        for ns in namespaces:
+            try:
+                checked = selects(selector, _namespace_labels(ns))
+            except SelectorError as error:
+                out.append(fail(c, f"ValidatingAdmissionPolicyBinding {k8s_name(b)} "
+                                f"namespaceSelector: {error}", **where))
+                break
+            if not checked:
+                out.append(fail(c, f"ValidatingAdmissionPolicyBinding {k8s_name(b)} leaves "
+                                f"workload namespace {k8s_name(ns)!r} out of its "
+                                "namespaceSelector: its images are not checked", **where))
     return out
 
 
