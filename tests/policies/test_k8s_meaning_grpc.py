@@ -253,3 +253,29 @@ def test_a_denying_binding_that_opts_workload_namespaces_out(pack):
     assert not any("'frontend'" in m for m in messages)
     e.named(binding.rsplit("::", 1)[-1]).inputs["spec"].pop("matchResources")
     assert _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect") == []
+
+
+def _cluster_phase_only(cloud: str):
+    """A cluster-phase stack: a provider that reaches no cloud cluster, named by its
+    kube-system/ztc-cluster ConfigMap, and the sandbox RuntimeClass."""
+    from policy_testkit.handwritten import Estate
+    e = Estate()
+    prov = e.add("pulumi:providers:kubernetes", "solo-k8s", {"kubeconfig": "{}"})
+    ref = f"{prov}::solo-k8s-id"
+    e.add("kubernetes:core/v1:ConfigMap", "solo-identity", {
+        "metadata": {"namespace": "kube-system", "name": "ztc-cluster"},
+        "data": {"cluster": "solo", "cloud": cloud}}, provider=ref)
+    e.add("kubernetes:node.k8s.io/v1:RuntimeClass", "solo-sandboxed", {
+        "metadata": {"name": "sandboxed"}, "handler": "gvisor",
+        "scheduling": {"nodeSelector": {"sandbox.gke.io/runtime": "gvisor"}}}, provider=ref)
+    return e
+
+
+def test_a_cluster_phase_of_no_known_cloud_cannot_prove_its_sandbox_pools(pack):
+    messages = _violations(pack, _cluster_phase_only(""), SCHED)
+    assert any("(cluster solo)" in m and "could not be verified" in m for m in messages)
+    # A known cloud defers the pools to its cloud-phase stack (the cell is not verifiable).
+    result = run(pack, _cluster_phase_only("gcp").resources)
+    assert [d for d in result.mandatory if d.policy_name == SCHED] == []
+    assert any(d.policy_name == "phase-elsewhere" and "ZT-SANDBOX" in d.message
+               for d in result.diagnostics)

@@ -40,7 +40,7 @@ from .evidence import (
     mesh_wide_strict,
     workload_namespace,
 )
-from .graph import CLOUD_PHASE, CLUSTER_PHASE, cluster_identity
+from .graph import CLOUD_PHASE, CLUSTER_PHASE, UNKNOWN_CLOUD, cluster_identity
 from .posture import Posture
 
 
@@ -888,6 +888,13 @@ def sandbox_scheduling(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     own = p.ownership
     out = []
     for cluster in own.clusters:
+        if own.cloud[cluster.urn] == UNKNOWN_CLOUD and CLUSTER_PHASE in own.phases[cluster.urn]:
+            # No cloud named, so no cloud evidence is deferred: say what cannot be seen.
+            out.append(unverifiable(c, f"the pools the RuntimeClass {SANDBOX_RUNTIME_CLASS!r} "
+                                    "lands on", why="the cluster's identity ConfigMap names no "
+                                    "known cloud and its pools are in no stack in view",
+                                    urn=cluster.urn, cluster=own.display[cluster.urn]))
+            continue
         if own.phases[cluster.urn] != {CLOUD_PHASE, CLUSTER_PHASE} or \
                 cluster.type not in clouds.cluster_types():
             continue
