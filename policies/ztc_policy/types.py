@@ -83,6 +83,8 @@ LOG_SUBSCRIPTION = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
 PROJECT_SINK = "gcp:logging/projectSink:ProjectSink"
+FOLDER_SINK = "gcp:logging/folderSink:FolderSink"
+ORGANIZATION_SINK = "gcp:logging/organizationSink:OrganizationSink"
 BINAUTHZ_POLICY = "gcp:binaryauthorization/policy:Policy"
 
 

@@ -165,3 +165,14 @@ def test_ledger_lock_read_as_the_provider_coerces_it_and_years_count_as_days(pac
     e = _set(e, "ledger-object-lock", "rule.defaultRetention",
              {"mode": "COMPLIANCE", "days": 2555, "years": 7})
     assert any("both days and years" in m for m in _ledger(pack, e))
+
+
+def test_an_organization_sink_counts_only_with_include_children(pack):
+    e = build()
+    sink = e.named("hand-gcp-audit-sink")
+    sink.type = "gcp:logging/organizationSink:OrganizationSink"
+    sink.urn = sink.urn.replace("gcp:logging/projectSink:ProjectSink",
+                                "gcp:logging/organizationSink:OrganizationSink")
+    assert any("(cluster hand-gcp)" in m and "includeChildren" in m for m in _chain(pack, e))
+    _set(e, "hand-gcp-audit-sink", "includeChildren", True)
+    assert _chain(pack, e) == []

@@ -355,10 +355,16 @@ def _log_bucket_match(value: str, bucket: Node) -> bool | None:
 
 def gke_chain(cluster: Node, nodes: list[Node], want: int) -> Problems:
     cluster_name = _name(cluster) or cluster.name
-    sinks = [n for n in nodes if n.type == t.PROJECT_SINK]
+    sinks = [n for n in nodes if n.type in (t.PROJECT_SINK, t.FOLDER_SINK, t.ORGANIZATION_SINK)]
     paths = []
     for sink in sinks:
         covers = _sink_covers(sink, cluster_name)
+        # A folder or organization sink sees a project's logs only with includeChildren
+        # (pulumi-gcp FolderSink/OrganizationSink include_children, default false).
+        if sink.type != t.PROJECT_SINK and as_bool(lookup(sink.props, "includeChildren")) \
+                is not True:
+            covers = covers + [Problem(FAIL, f"log sink {sink.name} has includeChildren unset "
+                                       "or false: it exports none of the cluster project's logs")]
         if any(p.kind == FAIL and "selects cluster" in p.text for p in covers):
             continue  # another cluster's sink
         paths.append(covers + _sink_destination(sink, nodes, want))

@@ -741,7 +741,8 @@ def _binauthz(cluster, nodes: list, name: str, where: dict) -> list[Finding]:
     cluster_name = lookup(cluster.props, "name")
     cluster_name = cluster_name if isinstance(cluster_name, str) else cluster.name
     for pol in policies:
-        if contains_unknown(pol.props):
+        if any(contains_unknown(lookup(pol.props, k)) for k in (
+                "defaultAdmissionRule", "clusterAdmissionRules", "admissionWhitelistPatterns")):
             out.append(unverifiable(c, f"Binary Authorization policy {pol.name}", **where))
             continue
         problems = _binauthz_rule(lookup(pol.props, "defaultAdmissionRule"),
