@@ -147,9 +147,9 @@ def test_image_policy_content_that_admits_unsigned_images(pack, path, value, why
 
 @pytest.mark.parametrize("change,why", [
     (lambda e: _set(e, "hand-aws-policy-controller", "values.webhook.configData",
-                    {"no-match-policy": "warn"}), "no-match-policy is 'warn'"),
-    (lambda e: _set(e, "hand-aws-policy-controller", "values.webhook.configData", {}),
-     "no-match-policy is unset"),
+                    {"no-match-policy": "warn"}), "no-match-policy is 'warn', not deny"),
+    (lambda e: _set(e, "hand-aws-policy-controller", "values.webhook.configData",
+                    {"no-match-policy": "Deny"}), "no-match-policy is 'Deny', not deny"),
     (lambda e: _set(e, "hand-aws-frontend", "metadata.labels", {
         "pod-security.kubernetes.io/enforce": "restricted", "istio-injection": "enabled",
         "policy.sigstore.dev/include": "false"}), "'frontend' is outside"),
@@ -186,6 +186,9 @@ def test_no_binary_authorization_policy_is_the_allow_all_default(pack):
 
 def test_admission_as_rendered_passes(pack):
     assert _clean(pack, build(), "ZT-IMAGE-PROVENANCE-admission-effect")
+    # Unset, the chart's webhook rejects unmatched images (its documented default).
+    unset = _set(build(), "hand-aws-policy-controller", "values.webhook.configData", {})
+    assert _violations(pack, unset, "ZT-IMAGE-PROVENANCE-admission-effect") == []
     assert _violations(pack, build(), "ZT-IMAGE-PROVENANCE") == []
 
 

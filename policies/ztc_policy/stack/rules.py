@@ -605,7 +605,9 @@ POLICY_CONTROLLER_CHART = "policy-controller"
 SIGSTORE_NAMESPACE_SELECTOR = {"matchExpressions": [
     {"key": "policy.sigstore.dev/include", "operator": "In", "values": ["true"]}]}
 # What the webhook does with an image no ClusterImagePolicy matches: configData
-# `no-match-policy` (deny | warn | allow). Only an explicit deny is accepted (fail closed).
+# `no-match-policy` (deny | warn | allow); unset, the image is rejected (chart README,
+# https://github.com/sigstore/helm-charts/tree/main/charts/policy-controller: "By default, any
+# image that does not match a policy is rejected whenever no-match-policy is not configured").
 NO_MATCH_KEY = "no-match-policy"
 
 
@@ -648,10 +650,10 @@ def _policy_controller(owned: list, cfg: Mapping[str, Any], where: dict) -> list
             out.append(unverifiable(c, f"Helm release {rel.name} values", **where))
             continue
         policy = lookup(values, f"webhook.configData.{NO_MATCH_KEY}")
-        if policy != "deny":
+        if policy not in (MISSING, "deny"):
             out.append(fail(c, f"policy-controller webhook.configData.{NO_MATCH_KEY} is "
-                            f"{'unset' if policy is MISSING else repr(policy)}: an image no "
-                            "ClusterImagePolicy matches would not be denied; set it to deny",
+                            f"{policy!r}, not deny (the value that rejects an image no "
+                            "ClusterImagePolicy matches); set it to deny or leave it unset",
                             **where))
         selector = lookup(values, "webhook.namespaceSelector")
         selector = SIGSTORE_NAMESPACE_SELECTOR if selector is MISSING else selector
