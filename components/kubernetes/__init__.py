@@ -11,7 +11,8 @@ from components.kubernetes.component import TYPE_TOKEN, BaselineArgs, ClusterBas
 from components.kubernetes.delivery import IssuerMaterial
 from components.kubernetes.names import PER_CLOUD_FIELDS
 from components.kubernetes.placement import default_sandbox_placement
-from components.kubernetes.render import mask_secrets, render_baseline, render_charts
+from components.kubernetes.mesh import MeshPeer
+from components.kubernetes.render import mask_secrets, mesh_peers, render_baseline, render_charts
 
 __all__ = [
     "PER_CLOUD_FIELDS",
@@ -20,8 +21,10 @@ __all__ = [
     "ChartRelease",
     "ClusterBaseline",
     "IssuerMaterial",
+    "MeshPeer",
     "default_sandbox_placement",
     "mask_secrets",
+    "mesh_peers",
     "render_baseline",
     "render_charts",
 ]

@@ -17,7 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.spec import Cloud, Posture
+from components.cluster import SandboxPlacement
+from components.kubernetes.placement import default_sandbox_placement
+from components.spec import SANDBOX_GATEWAY_PREFIX, Cloud, Posture
 
 CERT_MANAGER_NAMESPACE = "cert-manager"
 POLICY_CONTROLLER_NAMESPACE = "cosign-system"
@@ -283,12 +285,129 @@ def istio_releases(
     ]
 
 
+# --- Istio gateways (chart `gateway`, same tag) ----------------------------------------------
+# Both gateways are Envoy with the injected `gateway` template (podAnnotations
+# `inject.istio.io/templates: gateway`, `sidecar.istio.io/inject: "true"`, chart values.yaml),
+# so they run istiod's pinned proxyv2 image, get an SVID for their own ServiceAccount (the
+# release name, templates/_helpers.tpl `gateway.serviceAccountName`) and are in the mesh under
+# the mesh-wide STRICT PeerAuthentication. Labels: `app: <release>`, `istio: <release without
+# "istio-">` (`gateway.selectorLabels`). Every key below is in the chart's values.schema.json at
+# 1.30.3 (vendored in scripts/engine/schema/data/charts/gateway/1.30.3).
+_GATEWAY_SOURCE = (
+    "https://github.com/istio/istio/blob/1.30.3/manifests/charts/gateway/values.yaml"
+)
+# Sandboxed namespaces (components/kubernetes/mesh.py): one gateway per namespace, so each
+# sandbox has its own SPIFFE principal. Plain HTTP from the sandbox on 8080 (unprivileged).
+
+SANDBOX_GATEWAY_PORT = 8080
+# The cross-cluster gateway: mTLS passed through by SNI on 15443 ("tls" port of the chart's
+# networkGatewayPorts; https://istio.io/latest/docs/ops/deployment/application-requirements/
+# "15443 ... Istio ingress gateway ... mTLS"); 15021 is the gateway's health port the load
+# balancer probes (chart `status-port`).
+EAST_WEST_GATEWAY = "istio-eastwestgateway"
+EAST_WEST_PORT = 15443
+GATEWAY_STATUS_PORT = 15021
+# Internal (private) load balancers only, per cloud:
+# - aws: cloud-provider-aws (EKS's service controller; no AWS Load Balancer Controller is
+#   installed) reads `aws-load-balancer-internal` and `aws-load-balancer-type: nlb`
+#   (https://cloud-provider-aws.sigs.k8s.io/service_controller/); the AWS Load Balancer
+#   Controller, if an operator adds it, reads `aws-load-balancer-scheme: internal`
+#   (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/
+#   annotations/, where `-internal` is "deprecated, in favor of aws-load-balancer-scheme").
+# - azure: https://learn.microsoft.com/azure/aks/internal-lb
+# - gcp: https://cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing
+INTERNAL_LB_ANNOTATIONS: dict[str, dict[str, str]] = {
+    "aws": {
+        "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+    },
+    "azure": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+    "gcp": {"networking.gke.io/load-balancer-type": "Internal"},
+}
+
+
+def sandbox_gateway_name(namespace: str) -> str:
+    """The Helm release, Deployment/DaemonSet, ServiceAccount and `istio` label of a sandboxed
+    namespace's gateway."""
+    return f"{SANDBOX_GATEWAY_PREFIX}{namespace}"
+
+
+def sandbox_gateway_release(namespace: str, sandbox: SandboxPlacement) -> ChartRelease:
+    """A DaemonSet on the sandbox pool (plain runc: no runtimeClassName) behind a ClusterIP
+    Service with `internalTrafficPolicy: Local`: kube-proxy routes a pod's traffic only to
+    endpoints on its own node, and drops it when there is none
+    (https://kubernetes.io/docs/concepts/services-networking/service-traffic-policy/), so the
+    one plaintext hop (sandboxed pod -> gateway) never leaves the node, and fails closed."""
+    name = sandbox_gateway_name(namespace)
+    values: dict[str, Any] = {
+        "kind": "DaemonSet",
+        "autoscaling": {"enabled": False},  # the chart's HPA is for Deployments only
+        "service": {
+            "type": "ClusterIP",
+            # templates/service.yaml renders `.Values.service.internalTrafficPolicy`.
+            "internalTrafficPolicy": "Local",
+            "ports": [{"name": "http", "port": SANDBOX_GATEWAY_PORT, "protocol": "TCP",
+                       "targetPort": SANDBOX_GATEWAY_PORT}],
+        },
+        # Where the sandboxed pods run (the RuntimeClass's own placement). Whether GKE Sandbox
+        # nodes run a runc pod that tolerates their taint is UNCONFIRMED: if not, the DaemonSet
+        # has no pod there, the Service no local endpoint, and sandbox egress is dropped.
+        "nodeSelector": dict(sorted(sandbox.node_selector.items())),
+        "tolerations": [{"key": t.key, "operator": t.operator, "value": t.value,
+                         "effect": t.effect} for t in sandbox.tolerations],
+    }
+    return ChartRelease(
+        name, "gateway", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE, values=values,
+        after=("istiod",), images=(ISTIO_IMAGES["proxyv2"],),
+    )
+
+
+def east_west_release(cloud: Cloud, peer_ranges: tuple[str, ...]) -> ChartRelease:
+    """The cross-cluster gateway on an internal load balancer that admits only the peer
+    clusters' ranges (`loadBalancerSourceRanges`, which each cloud's service controller turns
+    into its own SG/NSG/firewall rule). Not a `networkGateway`: that would also expose istiod's
+    15012 and 15017 through the load balancer (chart networkGatewayPorts)."""
+    try:
+        annotations = INTERNAL_LB_ANNOTATIONS[cloud]
+    except KeyError:
+        raise ValueError(
+            f"no internal load-balancer annotations are known for cloud {cloud!r}; add them "
+            f"to INTERNAL_LB_ANNOTATIONS (known: {', '.join(sorted(INTERNAL_LB_ANNOTATIONS))})"
+        ) from None
+    values: dict[str, Any] = {
+        "service": {
+            "type": "LoadBalancer",
+            "annotations": dict(annotations),
+            "loadBalancerSourceRanges": list(peer_ranges),
+            "ports": [
+                {"name": "status-port", "port": GATEWAY_STATUS_PORT, "protocol": "TCP",
+                 "targetPort": GATEWAY_STATUS_PORT},
+                {"name": "tls", "port": EAST_WEST_PORT, "protocol": "TCP",
+                 "targetPort": EAST_WEST_PORT},
+            ],
+        },
+    }
+    return ChartRelease(
+        EAST_WEST_GATEWAY, "gateway", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE,
+        values=values, after=("istiod",), images=(ISTIO_IMAGES["proxyv2"],),
+    )
+
+
 def chart_releases(
-    cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: tuple[str, ...] = ()
+    cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: tuple[str, ...] = (),
+    peer_ranges: tuple[str, ...] = (),
 ) -> list[ChartRelease]:
+    """`peer_ranges`: the other clusters' node and pod ranges (the east-west gateway's only
+    sources)."""
     releases = [CERT_MANAGER, POLICY_CONTROLLER]
     if posture.mesh:
         releases += istio_releases(cloud, trust_domain, mesh_trust_domains)
+        sandbox = default_sandbox_placement(cloud)
+        releases += [sandbox_gateway_release(ns.name, sandbox)
+                     for ns in posture.workload_namespaces if ns.sandboxed]
+        if any(ns.ingress_from_clusters for ns in posture.workload_namespaces):
+            releases.append(east_west_release(cloud, peer_ranges))
     return releases
 
 
