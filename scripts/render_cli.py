@@ -17,6 +17,7 @@ from rich.table import Table
 
 from components.kubernetes import (
     default_sandbox_placement,
+    estate_ranges,
     mask_secrets,
     mesh_peers,
     render_baseline,
@@ -112,7 +113,8 @@ def render_stack(stack: str, out: Path, trust_bundle: Path | None = None) -> dic
             {"name": r.name, "chart": r.chart, "version": r.version, "repo": r.repo,
              "namespace": r.namespace, "values": r.values, "after": list(r.after)}
             for r in render_charts(cluster.cloud, spec.posture, spec.trust_domain(cluster),
-                                   _trust_domains(spec), mesh_peers(spec, cluster))
+                                   _trust_domains(spec),
+                                   estate_ranges(cluster, mesh_peers(spec, cluster)))
         ]
         (helm / "releases.yaml").write_text(_dump({"releases": releases}))
         written[cluster.name] = files

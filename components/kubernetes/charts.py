@@ -226,7 +226,8 @@ _RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
 
 
 def istio_releases(
-    cloud: Cloud, trust_domain: str, mesh_trust_domains: tuple[str, ...] = ()
+    cloud: Cloud, trust_domain: str, mesh_trust_domains: tuple[str, ...] = (),
+    dns_capture: bool = False,
 ) -> list[ChartRelease]:
     """Istio base + CNI + istiod, sidecar mode (no ztunnel). The CNI plugin replaces the
     NET_ADMIN init container, which PSA `restricted` would refuse in workload namespaces.
@@ -238,7 +239,21 @@ def istio_releases(
     would make every trust domain equivalent in authorization
     (pilot/pkg/security/trustdomain/bundle.go). The anchors stay the mesh's own roots
     (`cacerts` root-cert.pem): an entry without `pem` adds no anchor
-    (pilot/pkg/trustbundle/trustbundle.go AddMeshConfigUpdate)."""
+    (pilot/pkg/trustbundle/trustbundle.go AddMeshConfigUpdate).
+
+    `dns_capture`: the sidecars answer DNS for ServiceEntry hosts (the cross-cluster routes'
+    names, which no DNS server knows): `ISTIO_META_DNS_CAPTURE` (default false,
+    pilot/cmd/pilot-agent/options/options.go at 1.30.3), with the addresses istiod allocates to
+    ServiceEntries (`PILOT_ENABLE_IP_AUTOALLOCATE`, default true, pilot/pkg/features/pilot.go;
+    https://istio.io/latest/docs/ops/configuration/traffic-management/dns-proxy/). Whether
+    istio-cni installs the DNS redirect for it in sidecar mode is UNCONFIRMED: if not, the
+    names do not resolve and the calls fail (never in plaintext)."""
+    mesh_config: dict[str, Any] = {
+        "trustDomain": trust_domain,
+        "caCertificates": [{"trustDomains": sorted({trust_domain, *mesh_trust_domains})}],
+    }
+    if dns_capture:
+        mesh_config["defaultConfig"] = {"proxyMetadata": {"ISTIO_META_DNS_CAPTURE": "true"}}
     image_values: dict[str, Any] = {
         "hub": ISTIO_HUB, "tag": ISTIO_VERSION, "variant": ISTIO_VARIANT,
     }
@@ -247,7 +262,6 @@ def istio_releases(
     # template failure (templates/zzz_profile.yaml "unknown platform").
     if cloud == "gcp":
         image_values["platform"] = "gke"
-    trust_domains = sorted({trust_domain, *mesh_trust_domains})
     return [
         ChartRelease("istio-base", "base", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE),
         ChartRelease(
@@ -269,10 +283,7 @@ def istio_releases(
                 # (templates/istiod-injector-configmap.yaml): istio-validation, no NET_ADMIN.
                 "cni": {"enabled": True},
                 "seccompProfile": _RUNTIME_DEFAULT,
-                "meshConfig": {
-                    "trustDomain": trust_domain,
-                    "caCertificates": [{"trustDomains": trust_domains}],
-                },
+                "meshConfig": mesh_config,
             },
             after=("istio-base", "istio-cni"),
             # istiod reads the plugged-in CA at start; without it it creates a self-signed root
@@ -363,8 +374,8 @@ def sandbox_gateway_release(namespace: str, sandbox: SandboxPlacement) -> ChartR
     )
 
 
-def east_west_release(cloud: Cloud, peer_ranges: tuple[str, ...]) -> ChartRelease:
-    """The cross-cluster gateway on an internal load balancer that admits only the peer
+def east_west_release(cloud: Cloud, estate_ranges: tuple[str, ...]) -> ChartRelease:
+    """The cross-cluster gateway on an internal load balancer that admits only the estate's
     clusters' ranges (`loadBalancerSourceRanges`, which each cloud's service controller turns
     into its own SG/NSG/firewall rule). Not a `networkGateway`: that would also expose istiod's
     15012 and 15017 through the load balancer (chart networkGatewayPorts)."""
@@ -379,7 +390,7 @@ def east_west_release(cloud: Cloud, peer_ranges: tuple[str, ...]) -> ChartReleas
         "service": {
             "type": "LoadBalancer",
             "annotations": dict(annotations),
-            "loadBalancerSourceRanges": list(peer_ranges),
+            "loadBalancerSourceRanges": list(estate_ranges),
             "ports": [
                 {"name": "status-port", "port": GATEWAY_STATUS_PORT, "protocol": "TCP",
                  "targetPort": GATEWAY_STATUS_PORT},
@@ -396,18 +407,19 @@ def east_west_release(cloud: Cloud, peer_ranges: tuple[str, ...]) -> ChartReleas
 
 def chart_releases(
     cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: tuple[str, ...] = (),
-    peer_ranges: tuple[str, ...] = (),
+    estate_ranges: tuple[str, ...] = (),
 ) -> list[ChartRelease]:
-    """`peer_ranges`: the other clusters' node and pod ranges (the east-west gateway's only
-    sources)."""
+    """`estate_ranges`: every cluster's node and pod ranges (render.estate_ranges), the
+    east-west gateway's only sources."""
     releases = [CERT_MANAGER, POLICY_CONTROLLER]
     if posture.mesh:
-        releases += istio_releases(cloud, trust_domain, mesh_trust_domains)
+        cross_cluster = any(ns.ingress_from_clusters for ns in posture.workload_namespaces)
+        releases += istio_releases(cloud, trust_domain, mesh_trust_domains, cross_cluster)
         sandbox = default_sandbox_placement(cloud)
         releases += [sandbox_gateway_release(ns.name, sandbox)
                      for ns in posture.workload_namespaces if ns.sandboxed]
-        if any(ns.ingress_from_clusters for ns in posture.workload_namespaces):
-            releases.append(east_west_release(cloud, peer_ranges))
+        if cross_cluster:
+            releases.append(east_west_release(cloud, estate_ranges))
     return releases
 
 

@@ -24,6 +24,7 @@ from components.kubernetes.names import CONTROLS_ANNOTATION
 from components.kubernetes.render import (
     CRD_CHARTS,
     api_group,
+    estate_ranges,
     is_custom_resource,
     object_key,
     render_baseline,
@@ -88,7 +89,7 @@ class ClusterBaseline(pulumi.ComponentResource):
             mesh_peers=args.mesh_peers,
         )
         charts = render_charts(spec.cloud, args.posture, args.trust_domain,
-                               args.mesh_trust_domains, args.mesh_peers)
+                               args.mesh_trust_domains, estate_ranges(spec, args.mesh_peers))
         self._controls: dict[str, list[str]] = defaultdict(list)
         self.resources = {}
         namespaces: dict[str, pulumi.CustomResource] = {}

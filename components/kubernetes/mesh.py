@@ -52,10 +52,9 @@ balancer (README, deployment prerequisites).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
-
-from dataclasses import dataclass
 
 from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
 from components.kubernetes.charts import (
@@ -289,14 +288,13 @@ def sni(service: ExportedService, namespace: str) -> str:
     return f"outbound_.{service.port}_._.{exported_host(service, namespace)}"
 
 
-def east_west_objects(posture: Posture, local_ranges: Sequence[str],
-                      peers: Sequence[MeshPeer]) -> list[dict]:
+def east_west_objects(posture: Posture, estate_ranges: Sequence[str]) -> list[dict]:
     """The callee side: the passthrough listener for exactly the exported services, open past
-    allow-nothing on 15443 only, reachable from the peers' ranges (and this cluster's nodes,
-    which a load balancer's traffic may be SNATed to)."""
+    allow-nothing on 15443 only, reachable from the estate's ranges (the peers', and this
+    cluster's nodes, which a load balancer's traffic may be SNATed to)."""
     exported = [(ns.name, svc) for ns in posture.workload_namespaces if ns.ingress_from_clusters
                 for svc in ns.exported_services]
-    sources = sorted({*(r for p in peers for r in p.ranges), *local_ranges})
+    sources = sorted(estate_ranges)
     return [
         {
             "apiVersion": "networking.istio.io/v1",
@@ -422,29 +420,35 @@ _SANDBOXED_POD = (f"has(object.spec.runtimeClassName) && "
                   f"object.spec.runtimeClassName == '{SANDBOX_RUNTIME_CLASS}'")
 
 
+def _not_opted_out(field: str) -> str:
+    value = f"object.metadata.{field}"
+    return (f"!has({value}) || !('{INJECT_OPT_OUT}' in {value}) || "
+            f"{value}['{INJECT_OPT_OUT}'] != 'false'")
+
+
+def _opt_out_message(field: str) -> str:
+    return (f"pods of a meshed namespace may not opt out of the mesh ({field} "
+            f"{INJECT_OPT_OUT}=false); run them in a sandboxed namespace instead")
+
+
 def membership_policies() -> list[dict]:
     """Who is in the mesh is decided by the namespace, not by the pod: in a meshed namespace no
     sandboxed pod (it could not start injected) and no opt-out of injection; in a sandboxed
     namespace nothing but sandboxed pods."""
-    opt_out = [
-        (f"!has(object.metadata.{field}) || !('{INJECT_OPT_OUT}' in object.metadata.{field}) "
-         f"|| object.metadata.{field}['{INJECT_OPT_OUT}'] != 'false'",
-         f"pods of a meshed namespace may not opt out of the mesh ({field} "
-         f"{INJECT_OPT_OUT}=false); run them in a sandboxed namespace instead")
-        for field in ("labels", "annotations")
-    ]
+    opt_out = [(_not_opted_out(field), _opt_out_message(field))
+               for field in ("labels", "annotations")]
+    sandboxed_pod = (
+        f"pods of RuntimeClass {SANDBOX_RUNTIME_CLASS!r} cannot run the mesh sidecar; run them "
+        "in a namespace declared sandboxed (workloadNamespaces[].sandboxed)")
+    unsandboxed_pod = (
+        "this namespace is sandboxed (outside the mesh): its pods must set runtimeClassName: "
+        f"{SANDBOX_RUNTIME_CLASS}")
     return [
         *_admission_policy(MESH_MEMBERSHIP_VAP, [
-            (f"!({_SANDBOXED_POD})",
-             f"pods of RuntimeClass {SANDBOX_RUNTIME_CLASS!r} cannot run the mesh sidecar; run "
-             "them in a namespace declared sandboxed (workloadNamespaces[].sandboxed)"),
-            *opt_out,
+            (f"!({_SANDBOXED_POD})", sandboxed_pod), *opt_out,
         ], {INJECTION_LABEL: "enabled"}),
-        *_admission_policy(SANDBOX_ONLY_VAP, [
-            (_SANDBOXED_POD,
-             f"this namespace is sandboxed (outside the mesh): its pods must set "
-             f"runtimeClassName: {SANDBOX_RUNTIME_CLASS}"),
-        ], {SANDBOXED_LABEL: "true"}),
+        *_admission_policy(SANDBOX_ONLY_VAP, [(_SANDBOXED_POD, unsandboxed_pod)],
+                           {SANDBOXED_LABEL: "true"}),
     ]
 
 
@@ -496,11 +500,11 @@ def mesh_objects(
     trust_bundle_pem: pulumi.Input[str],
     trust_domain: str,
     cluster_name: str = "",
-    local_ranges: Sequence[str] = (),
+    estate_ranges: Sequence[str] = (),
     peers: Sequence[MeshPeer] = (),
 ) -> list[dict]:
-    """Every mesh object of one cluster (`trust_domain`, `cluster_name`, its node and pod
-    ranges `local_ranges`); `peers`: the estate's other clusters."""
+    """Every mesh object of one cluster (`trust_domain`, `cluster_name`); `estate_ranges`:
+    every cluster's node and pod ranges; `peers`: the estate's other clusters."""
     objects: list[dict] = [
         {
             "apiVersion": "v1",
@@ -536,6 +540,6 @@ def mesh_objects(
         if ns.sandboxed:
             objects += sandbox_gateway_objects(posture, ns)
     if any(ns.ingress_from_clusters for ns in posture.workload_namespaces):
-        objects += east_west_objects(posture, local_ranges, peers)
+        objects += east_west_objects(posture, estate_ranges)
     objects += cross_cluster_routes(posture, cluster_name, peers)
     return objects

@@ -41,9 +41,10 @@ def _east_west_peer() -> dict:
 
 
 def network_policies(ns: WorkloadNamespace, posture: Posture,
-                     peer_ranges: tuple[str, ...] = ()) -> list[dict]:
-    """`peer_ranges`: the other clusters' node and pod ranges, where their east-west gateways'
-    internal load balancers are (egress on 15443 for namespaces with cross-cluster routes)."""
+                     estate_ranges: tuple[str, ...] = ()) -> list[dict]:
+    """`estate_ranges`: every cluster's node and pod ranges (render.estate_ranges), where the
+    peers' east-west gateways' internal load balancers are (egress on 15443 for namespaces with
+    cross-cluster routes; the same list on every cluster)."""
     name = ns.name
     policies = [
         # Empty podSelector + both policy types and no rules: nothing in, nothing out.
@@ -102,14 +103,14 @@ def network_policies(ns: WorkloadNamespace, posture: Posture,
                 "egress": [{"to": [{"ipBlock": {"cidr": cidr}} for cidr in ns.egress_to_cidrs]}],
             },
         ))
-    if posture.mesh and peer_ranges and any(
+    if posture.mesh and estate_ranges and any(
             name in o.ingress_from_namespaces and o.ingress_from_clusters
             for o in posture.workload_namespaces):
         # Cross-cluster routes (mesh.cross_cluster_routes): to the peers' east-west gateways.
         policies.append(_policy(
             "allow-egress-to-peer-clusters", name,
             {"policyTypes": ["Egress"], "egress": [{
-                "to": [{"ipBlock": {"cidr": cidr}} for cidr in peer_ranges],
+                "to": [{"ipBlock": {"cidr": cidr}} for cidr in estate_ranges],
                 "ports": [{"protocol": "TCP", "port": EAST_WEST_PORT}],
             }]},
         ))

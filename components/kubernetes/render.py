@@ -95,9 +95,9 @@ def render_baseline(
     if posture.mesh:
         # The istio-cni node agent needs host access; workload namespaces stay `restricted`.
         objects.append(system_namespace(ISTIO_NAMESPACE, "privileged", posture))
-    peer_ranges = tuple(sorted({r for p in mesh_peers for r in p.ranges}))
+    ranges = estate_ranges(cluster_spec, mesh_peers)
     for ns in posture.workload_namespaces:
-        objects += network_policies(ns, posture, peer_ranges)
+        objects += network_policies(ns, posture, ranges)
     objects.append(runtime_class(sandbox))
     objects += role_bindings(cloud, posture)
     objects += trust_bundles(posture, trust_bundle_pem)
@@ -106,7 +106,7 @@ def render_baseline(
     if posture.mesh:
         objects += mesh_objects(
             posture, issuer, trust_bundle_pem, trust_domain, cluster_spec.name,
-            local_ranges=(cluster_spec.node_cidr, cluster_spec.pod_cidr), peers=mesh_peers,
+            estate_ranges=ranges, peers=mesh_peers,
         )
     objects.append(cluster_identity(cluster_spec, trust_domain))
     return objects
@@ -134,13 +134,22 @@ def mesh_domains(trust_domain: str, mesh_trust_domains: Sequence[str]) -> tuple[
 
 def render_charts(
     cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: Sequence[str] = (),
-    mesh_peers: Sequence[MeshPeer] = (),
+    ranges: Sequence[str] = (),
 ) -> list[ChartRelease]:
-    """The pinned Helm releases the baseline installs before its custom resources."""
+    """The pinned Helm releases the baseline installs before its custom resources.
+    `ranges`: `estate_ranges(cluster, peers)`, the east-west gateway's only sources."""
     return chart_releases(
         cloud, posture, trust_domain, mesh_domains(trust_domain, mesh_trust_domains),
-        peer_ranges=tuple(sorted({r for p in mesh_peers for r in p.ranges})),
+        estate_ranges=tuple(ranges),
     )
+
+
+def estate_ranges(cluster_spec: ClusterSpec, peers: Sequence[MeshPeer]) -> tuple[str, ...]:
+    """Every cluster's node and pod ranges, this one's included (the same list on every
+    cluster): where cross-cluster mTLS comes from and goes to (peers), and where a load
+    balancer's traffic may be SNATed to (this cluster's nodes)."""
+    return tuple(sorted({cluster_spec.node_cidr, cluster_spec.pod_cidr,
+                         *(r for p in peers for r in p.ranges)}))
 
 
 def mesh_peers(spec: EstateSpec, cluster_spec: ClusterSpec) -> tuple[MeshPeer, ...]:
