@@ -25,7 +25,6 @@ from components.kubernetes import (
 from components.kubernetes.mesh import remote_host
 from components.pki import authority as pki
 from components.pki.formats import trust_bundle_pem
-
 from components.spec import ExportedService, Posture
 
 from .meshpeer import ClusterMesh, Workload, call, call_across

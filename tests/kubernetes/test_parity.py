@@ -26,7 +26,6 @@ from components.kubernetes.names import CLUSTER_IDENTITY_CONFIGMAP
 
 from .support import shared_pki, stack_spec
 
-
 # Per cluster, not per cloud: the routes to the *other* clusters' services (named after them).
 ROUTE_KINDS = ("ServiceEntry", "DestinationRule")
 
