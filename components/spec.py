@@ -270,6 +270,10 @@ def egress_problem(cidrs: list[str]) -> str | None:
     return None
 
 
+# `ingressFromClusters: ["*"]`: every cluster of the stack.
+ALL_CLUSTERS = "*"
+
+
 class ExportedService(_Model):
     """A service of a workload namespace that callers on other clusters reach through the
     callee cluster's east-west gateway (components/kubernetes/mesh.py)."""
@@ -293,10 +297,17 @@ class WorkloadNamespace(_Model):
     # callers (components/kubernetes/mesh.py, "Sandboxed namespaces").
     sandboxed: bool = False
     # Clusters whose `ingressFromNamespaces` callers may call this namespace too (by full SPIFFE
-    # principal in their trust domain); this cluster's own callers are always allowed.
+    # principal in their trust domain), by name, or `*` for every cluster of the stack; this
+    # cluster's own callers are always allowed.
     ingress_from_clusters: list[Annotated[str, Field(min_length=1)]] = []
     # The services those clusters route to (ServiceEntry + DestinationRule on each caller).
     exported_services: list[ExportedService] = []
+
+    def calling_clusters(self, clusters: list[str]) -> list[str]:
+        """The clusters (of `clusters`, the stack's) whose callers may call this namespace."""
+        if ALL_CLUSTERS in self.ingress_from_clusters:
+            return list(clusters)
+        return [c for c in clusters if c in self.ingress_from_clusters]
 
     @field_validator("egress_to_cidrs")
     @classmethod
@@ -732,15 +743,11 @@ def _mesh_problems(spec: EstateSpec) -> list[str]:
                 f"{key('name')}: a sandboxed namespace's gateway is the Helm release "
                 f"{SANDBOX_GATEWAY_PREFIX}<name> (at most 53 characters); shorten the name to "
                 f"{_MAX_SANDBOXED_NAME} characters")
-        if (ns.sandboxed or ns.ingress_from_clusters) and not posture.mesh:
-            problems.append(
-                f"{key('sandboxed' if ns.sandboxed else 'ingressFromClusters')}: needs the mesh "
-                f"({config_key('posture', 'mesh')} true); remove it or turn the mesh on")
         for j, name in enumerate(ns.ingress_from_clusters):
-            if name not in clusters:
+            if name not in clusters and name != ALL_CLUSTERS:
                 problems.append(
                     f"{key('ingressFromClusters', j)}: no cluster is named {name!r}; use one "
-                    f"of {', '.join(clusters)}")
+                    f"of {', '.join(clusters)}, or {ALL_CLUSTERS!r} for every cluster")
         if ns.ingress_from_clusters and not ns.exported_services:
             problems.append(
                 f"{key('exportedServices')}: is required with ingressFromClusters; list the "

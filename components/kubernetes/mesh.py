@@ -140,11 +140,6 @@ class MeshPeer:
         return f"eastwest.{self.trust_domain}"
 
 
-def cluster_trust_domain(posture: Posture, cluster_name: str) -> str:
-    """A cluster's SPIFFE trust domain (the same as components.spec.EstateSpec.trust_domain)."""
-    return f"{cluster_name}.{posture.trust_domain}"
-
-
 def principal(trust_domain: str, namespace: str, service_account: str = "*") -> str:
     """An Istio `source.principals` entry: the SPIFFE ID without `spiffe://` (istio/api
     security/v1beta1/authorization_policy.proto). `*` as the service account is a prefix match
@@ -153,14 +148,14 @@ def principal(trust_domain: str, namespace: str, service_account: str = "*") -> 
 
 
 def caller_principals(posture: Posture, callee: WorkloadNamespace, source: str,
-                      trust_domain: str) -> list[str]:
+                      trust_domain: str, peers: Sequence[MeshPeer] = ()) -> list[str]:
     """Who may call `callee` for its declared caller namespace `source`: that namespace's
-    workloads in this cluster and in every cluster of `ingressFromClusters`; for a sandboxed
-    source, its sandbox gateway in this cluster (its only way into the mesh)."""
+    workloads in this cluster and in every peer cluster `ingressFromClusters` lists; for a
+    sandboxed source, its sandbox gateway in this cluster (its only way into the mesh)."""
     if _namespace(posture, source).sandboxed:
         return [principal(trust_domain, ISTIO_NAMESPACE, sandbox_gateway_name(source))]
-    domains = sorted({trust_domain, *(cluster_trust_domain(posture, c)
-                                      for c in callee.ingress_from_clusters)})
+    calling = set(callee.calling_clusters([p.name for p in peers]))
+    domains = sorted({trust_domain, *(p.trust_domain for p in peers if p.name in calling)})
     return [principal(td, source) for td in domains]
 
 
@@ -187,7 +182,7 @@ def _peer_authentication(namespace: str) -> dict:
 
 
 def namespace_mesh_policies(
-    ns: WorkloadNamespace, posture: Posture, trust_domain: str
+    ns: WorkloadNamespace, posture: Posture, trust_domain: str, peers: Sequence[MeshPeer] = ()
 ) -> list[dict]:
     """STRICT, deny by default, and one ALLOW per declared caller namespace, by principal.
     (Rendered in sandboxed namespaces too: no sidecar reads them there, but a pod that ever
@@ -202,7 +197,7 @@ def namespace_mesh_policies(
         objects.append(_authorization_policy(f"allow-from-{source}", ns.name, {
             "action": "ALLOW",
             "rules": [{"from": [{"source": {
-                "principals": caller_principals(posture, ns, source, trust_domain),
+                "principals": caller_principals(posture, ns, source, trust_domain, peers),
             }}]}],
         }))
     return objects
@@ -333,7 +328,7 @@ def cross_cluster_routes(posture: Posture, cluster_name: str,
     cluster, one ServiceEntry + DestinationRule per peer cluster and service, seen only there."""
     objects: list[dict] = []
     for callee in posture.workload_namespaces:
-        if cluster_name not in callee.ingress_from_clusters:
+        if cluster_name not in callee.calling_clusters([cluster_name]):
             continue
         callers = [s for s in callee.ingress_from_namespaces
                    if not _namespace(posture, s).sandboxed]
@@ -536,7 +531,7 @@ def mesh_objects(
     ]
     objects += membership_policies()
     for ns in posture.workload_namespaces:
-        objects += namespace_mesh_policies(ns, posture, trust_domain)
+        objects += namespace_mesh_policies(ns, posture, trust_domain, peers)
         if ns.sandboxed:
             objects += sandbox_gateway_objects(posture, ns)
     if any(ns.ingress_from_clusters for ns in posture.workload_namespaces):
