@@ -630,6 +630,15 @@ class EstateSpec(_Model):
         """Each cluster's SPIFFE trust domain; its PKI intermediate is constrained to it."""
         return f"{cluster.name}.{self.posture.trust_domain}"
 
+    def mesh_peer_ranges(self, cluster: ClusterSpec) -> tuple[str, ...]:
+        """The other clusters' node and pod ranges, when the posture has cross-cluster edges
+        (`ingressFromClusters`): what `cluster`'s firewall admits to its east-west gateway."""
+        if not (self.posture.mesh and any(
+                ns.ingress_from_clusters for ns in self.posture.workload_namespaces)):
+            return ()
+        return tuple(sorted({r for c in self.clusters if c.name != cluster.name
+                             for r in (c.node_cidr, c.pod_cidr)}))
+
 
 def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
     problems: list[str] = []

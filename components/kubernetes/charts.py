@@ -364,6 +364,10 @@ def sandbox_gateway_release(namespace: str, sandbox: SandboxPlacement) -> ChartR
         # Where the sandboxed pods run (the RuntimeClass's own placement). Whether GKE Sandbox
         # nodes run a runc pod that tolerates their taint is UNCONFIRMED: if not, the DaemonSet
         # has no pod there, the Service no local endpoint, and sandbox egress is dropped.
+        # GKE documents internalTrafficPolicy as "not supported in clusters running GKE
+        # Dataplane V2" (https://cloud.google.com/kubernetes-engine/docs/how-to/
+        # service-parameters), which our GKE clusters run: there the plaintext hop may cross
+        # to another sandbox node (still only to this gateway's pods, by NetworkPolicy).
         "nodeSelector": dict(sorted(sandbox.node_selector.items())),
         "tolerations": [{"key": t.key, "operator": t.operator, "value": t.value,
                          "effect": t.effect} for t in sandbox.tolerations],
@@ -376,8 +380,16 @@ def sandbox_gateway_release(namespace: str, sandbox: SandboxPlacement) -> ChartR
 
 def east_west_release(cloud: Cloud, estate_ranges: tuple[str, ...]) -> ChartRelease:
     """The cross-cluster gateway on an internal load balancer that admits only the estate's
-    clusters' ranges (`loadBalancerSourceRanges`, which each cloud's service controller turns
-    into its own SG/NSG/firewall rule). Not a `networkGateway`: that would also expose istiod's
+    clusters' ranges (`loadBalancerSourceRanges`). Each cloud's service controller turns them
+    into its own rule: GKE creates ingress-allow VPC firewall rules for LoadBalancer Services
+    (https://cloud.google.com/kubernetes-engine/docs/how-to/user-managed-firewall-rules), at a
+    priority above our deny-all (components/gcp/network.py); AKS writes them into the NSG it
+    manages, and our own node-subnet NSG admits 15443 from the peers' ranges only
+    (components/azure/network.py); on EKS the service controller opens the node security group
+    (which carries the cluster's `owned` tag) to these ranges for the NLB's node ports
+    (UNCONFIRMED against cloud-provider-aws source). Private connectivity between the clouds
+    (VPN/interconnect) and a private DNS name per gateway are deployment prerequisites
+    (components/kubernetes/README.md). Not a `networkGateway`: that would also expose istiod's
     15012 and 15017 through the load balancer (chart networkGatewayPorts)."""
     try:
         annotations = INTERNAL_LB_ANNOTATIONS[cloud]
