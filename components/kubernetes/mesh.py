@@ -99,10 +99,10 @@ INJECTION_LABEL = "istio-injection"
 #   namespace's netfilter chains. AKS documents no mesh support for Pod Sandboxing
 #   (learn.microsoft.com/azure/aks/use-pod-sandboxing). UNCONFIRMED on a live AKS cluster.
 # An injected sandboxed pod fails closed (its istio-validation init container cannot see its
-# redirection and the pod never starts). A sandboxed pod that opts out of injection
-# (`sidecar.istio.io/inject: "false"`) is outside the mesh: meshed servers refuse its plaintext
-# (STRICT), and what reaches it is authorized by NetworkPolicy (labels and IPs) only. The pack
-# says so for every cluster (advisory `ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh`).
+# redirection and the pod never starts; UNCONFIRMED on a live cluster). Hence sandboxed
+# namespaces and the admission policies (module docstring): a sandboxed pod in a meshed
+# namespace, or a pod opting out of injection there, is refused at admission; where those
+# policies are missing the pack says so (advisory `ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh`).
 SANDBOX_MESH_GAP = (
     f"pods of RuntimeClass {SANDBOX_RUNTIME_CLASS!r} cannot run the mesh sidecar (the sandbox's "
     "network stack bypasses istio-cni redirection, and in-sandbox redirection needs NET_ADMIN, "

@@ -51,6 +51,16 @@ def _membership(e: Estate, cluster: str) -> None:
 def _sandbox_path(e: Estate, cluster: str) -> None:
     """Namespace `jobs` (sandboxed) calls payments through its gateway `sandbox-jobs`."""
     ref = _ref(cluster)
+    e.add("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+          f"{cluster}-sandbox-only", {"metadata": {"name": "sandbox-only"}, "spec": {
+              "validations": [{"expression": "has(object.spec.runtimeClassName) && "
+                                             "object.spec.runtimeClassName == 'sandboxed'"}]}},
+          provider=ref)
+    e.add("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+          f"{cluster}-sandbox-only-binding", {"metadata": {"name": "sandbox-only"}, "spec": {
+              "policyName": "sandbox-only", "validationActions": ["Deny"],
+              "matchResources": {"namespaceSelector": {"matchLabels": {
+                  "ztc.io/sandboxed": "true"}}}}}, provider=ref)
     e.add("kubernetes:core/v1:Namespace", f"{cluster}-jobs", {"metadata": {
         "name": "jobs", "labels": {"pod-security.kubernetes.io/enforce": "restricted",
                                    "policy.sigstore.dev/include": "true",
@@ -195,3 +205,12 @@ def test_a_listener_allow_is_accepted_only_for_one_mesh_gateway_port(pack):
                     if d.policy_name == rule]
         assert any("AuthorizationPolicy istio-system/sandbox-jobs" in m for m in messages), \
             (change, messages)
+
+
+def test_a_sandboxed_namespace_must_admit_only_sandboxed_pods(pack):
+    e = _estate()
+    e.resources = [r for r in e.resources if r.name != "hand-azure-sandbox-only-binding"]
+    messages = _mandatory(run(pack, e.resources), MESH)
+    assert len(messages) == 1, messages
+    assert "(cluster hand-azure)" in messages[0]
+    assert "refuses pods that are not of RuntimeClass 'sandboxed'" in messages[0]

@@ -461,6 +461,11 @@ def _sandbox_path_problems(ns_name: str, owned, netpols) -> list[str]:
                 problems.append(f"NetworkPolicy {ns_name}/{k8s_name(n)} allows egress to "
                                 f"{peer!r}, past the sandbox gateway {gateway}: plaintext "
                                 "could reach a meshed pod or leave unauthenticated")
+    if not _admission_refuses(owned, {SANDBOXED_LABEL: "true"},
+                              (f"runtimeClassName == '{SANDBOX_RUNTIME_CLASS}'",)):
+        problems.append("no admission policy bound (Deny) to sandboxed namespaces refuses pods "
+                        f"that are not of RuntimeClass {SANDBOX_RUNTIME_CLASS!r}: an unsandboxed "
+                        "pod there would be outside the mesh without the sandbox's isolation")
     releases = [n for n in owned if n.type == t.K8S_HELM_RELEASE and lookup(n.props, "name") == gateway]
     if not any(lookup(r.props, "chart") == "gateway"
                and lookup(r.props, "namespace") == MESH_ROOT_NAMESPACE
@@ -569,25 +574,32 @@ def mesh_enforced(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 MEMBERSHIP_DENY = "Deny"
 
 
-def _meshed_namespaces_refuse_sandboxed_pods(owned) -> bool:
-    """An admission policy bound (Deny) to the meshed namespaces (`istio-injection: enabled`)
-    that refuses pods of RuntimeClass `sandboxed` and pods opting out of injection: then every
-    sandboxed pod is in a sandboxed namespace, whose path `mesh_enforced` checks."""
+def _admission_refuses(owned, selector: dict, needles: tuple[str, ...]) -> bool:
+    """A ValidatingAdmissionPolicy bound with Deny (failing closed) to the namespaces labelled
+    `selector` whose CEL validations name every one of `needles` (what it checks is read from
+    the expressions' text; their evaluation is tested with the baseline's own policies)."""
     policies = {k8s_name(n): n for n in owned if n.type == t.K8S_VAP}
     for binding in (n for n in owned if n.type == t.K8S_VAP_BINDING):
-        selector = lookup(binding.props, "spec.matchResources.namespaceSelector.matchLabels")
+        labels = lookup(binding.props, "spec.matchResources.namespaceSelector.matchLabels")
         policy = policies.get(lookup(binding.props, "spec.policyName"))
-        if (policy is None or selector != {INJECTION_LABEL: "enabled"}
+        if (policy is None or labels != selector
                 or MEMBERSHIP_DENY not in as_list(lookup(binding.props,
                                                          "spec.validationActions"))
                 or lookup(policy.props, "spec.failurePolicy") not in (MISSING, "Fail")):
             continue
         expressions = " ".join(str(v.get("expression")) for v in as_list(
             lookup(policy.props, "spec.validations")) if isinstance(v, dict))
-        if (f"runtimeClassName == '{SANDBOX_RUNTIME_CLASS}'" in expressions
-                and "sidecar.istio.io/inject" in expressions):
+        if all(needle in expressions for needle in needles):
             return True
     return False
+
+
+def _meshed_namespaces_refuse_sandboxed_pods(owned) -> bool:
+    """An admission policy bound (Deny) to the meshed namespaces (`istio-injection: enabled`)
+    that refuses pods of RuntimeClass `sandboxed` and pods opting out of injection: then every
+    sandboxed pod is in a sandboxed namespace, whose path `mesh_enforced` checks."""
+    return _admission_refuses(owned, {INJECTION_LABEL: "enabled"}, (
+        f"runtimeClassName == '{SANDBOX_RUNTIME_CLASS}'", "sidecar.istio.io/inject"))
 
 
 def sandbox_outside_mesh(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
