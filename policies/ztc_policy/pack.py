@@ -160,7 +160,8 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
      "in the mesh, STRICT, deny-by-default, and allows exactly its declared callers by SPIFFE "
      "principal"), "ZT-MTLS-SHARED-ROOT", stack_rules.mesh_enforced),
     ("ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh", ("[ZT-MTLS-SHARED-ROOT] Sandboxed pods cannot "
-     "join the mesh (advisory: NetworkPolicy is their only service-to-service control)"),
+     "join the mesh: an admission policy keeps them in sandboxed namespaces, behind their "
+     "meshed sandbox gateway (advisory where none does)"),
      "ZT-MTLS-SHARED-ROOT", stack_rules.sandbox_outside_mesh),
     ("phase-elsewhere", ("A cluster's other phase (cloud resources or in-cluster objects) is "
      "checked in its own stack (advisory)"), None, stack_rules.phase_elsewhere),

@@ -54,6 +54,7 @@ K8S_RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"
 K8S_CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 K8S_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 K8S_VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+K8S_HELM_RELEASE = "kubernetes:helm.sh/v3:Release"  # the mesh's gateways (stack/rules.py)
 K8S_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 # Istio (the mesh, ZT-MTLS-SHARED-ROOT); v1beta1 is still served next to v1.

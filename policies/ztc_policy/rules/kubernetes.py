@@ -378,11 +378,54 @@ def allow_sources(props) -> list[dict] | None:
     return sources
 
 
+# The mesh's gateways, by their `istio` pod label (the Istio gateway chart's selector label):
+# the east-west gateway passes other clusters' mTLS through unopened, a sandbox gateway takes
+# its sandboxed namespace's plaintext; neither has a caller principal to name
+# (components/kubernetes/mesh.py).
+GATEWAY_LABEL = "istio"
+EAST_WEST_GATEWAY = "eastwestgateway"
+SANDBOX_GATEWAY_PREFIX = "sandbox-"
+
+
+def is_mesh_gateway(label: object) -> bool:
+    return isinstance(label, str) and (label == EAST_WEST_GATEWAY or (
+        label.startswith(SANDBOX_GATEWAY_PREFIX) and len(label) > len(SANDBOX_GATEWAY_PREFIX)))
+
+
+def gateway_listener_allow(props) -> str | None:
+    """The gateway a listener ALLOW opens, or None: in the root namespace, selecting exactly one
+    mesh gateway, and every rule only `to: [{operation: {ports: [...]}}]` (no source, no
+    other condition). Who reaches that port is the NetworkPolicies' business, checked by the
+    stack rules."""
+    spec = lookup(props, "spec")
+    if lookup(props, "metadata.namespace") != MESH_ROOT_NAMESPACE or not isinstance(spec, dict):
+        return None
+    labels = lookup(props, "spec.selector.matchLabels")
+    rules = spec.get("rules")
+    if (not isinstance(labels, dict) or set(labels) != {GATEWAY_LABEL}
+            or not is_mesh_gateway(labels[GATEWAY_LABEL]) or spec.get("action", "ALLOW") != "ALLOW"
+            or not isinstance(rules, list) or not rules):
+        return None
+    for rule_ in rules:
+        if not isinstance(rule_, dict) or set(rule_) != {"to"}:
+            return None
+        for to in as_list(rule_["to"]) or [None]:
+            operation = to.get("operation") if isinstance(to, dict) and set(to) == {
+                "operation"} else None
+            if not isinstance(operation, dict) or set(operation) != {"ports"} or not all(
+                    isinstance(p, str) and p.isdigit() for p in as_list(operation["ports"])
+                    or [None]):
+                return None
+    return labels[GATEWAY_LABEL]
+
+
 @rule(MESH, "kubernetes", *t.AUTHORIZATION_POLICY_TYPES,
       summary="ALLOW only named SPIFFE principals")
 def authorization_policy(r, cfg):
     if contains_unknown(lookup(r.props, "spec")):
         return [unverifiable(MESH, f"AuthorizationPolicy {_where(r)} spec")]
+    if gateway_listener_allow(r.props):
+        return []
     sources = allow_sources(r.props)
     out = []
     for source in sources or []:

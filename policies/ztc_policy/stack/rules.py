@@ -16,8 +16,11 @@ from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 from ..config import SYSTEM_NAMESPACES
 from ..findings import Finding, Status, fail, unverifiable
 from ..rules.kubernetes import (
+    EAST_WEST_GATEWAY,
+    GATEWAY_LABEL,
     MESH_ROOT_NAMESPACE,
     PRINCIPAL,
+    SANDBOX_GATEWAY_PREFIX,
     SelectorError,
     allow_sources,
     broad_registry,
@@ -399,24 +402,119 @@ def _in_mesh(labels: object) -> bool:
         INJECTION_LABEL not in labels and bool(labels.get("istio.io/rev")))
 
 
+# A namespace of sandboxed pods, outside the mesh by declaration (components/kubernetes/mesh.py):
+# never injected, and bound by the admission policy that admits only sandboxed pods there.
+SANDBOXED_LABEL = "ztc.io/sandboxed"
+_KUBE_DNS = {"k8s-app": "kube-dns"}
+
+
+def _sandboxed(labels: object) -> bool:
+    labels = labels if isinstance(labels, dict) else {}
+    return labels.get(SANDBOXED_LABEL) == "true" and labels.get(INJECTION_LABEL) == "disabled"
+
+
+def _peer_namespace(peer: object) -> str | None:
+    labels = (peer.get("namespaceSelector") or {}).get("matchLabels") \
+        if isinstance(peer, dict) else None
+    name = labels.get(NAMESPACE_NAME_LABEL) if isinstance(labels, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _peer_pods(peer: object) -> dict:
+    labels = (peer.get("podSelector") or {}).get("matchLabels") if isinstance(peer, dict) else None
+    return labels if isinstance(labels, dict) else {}
+
+
+def _caller(peer: object) -> str | None:
+    """Who a NetworkPolicy ingress peer declares as a caller, keyed as `_caller_of` keys a
+    principal: a namespace by name, a sandbox gateway as `istio-system/<gateway>`. The
+    east-west gateway is no caller (it passes other clusters' callers' mTLS through)."""
+    namespace = _peer_namespace(peer)
+    gateway = _peer_pods(peer).get(GATEWAY_LABEL)
+    if namespace == MESH_ROOT_NAMESPACE and isinstance(gateway, str):
+        return None if gateway == EAST_WEST_GATEWAY else f"{namespace}/{gateway}"
+    return namespace
+
+
+def _caller_of(match) -> str:
+    """The caller key of a matched principal (see `_caller`)."""
+    if match["ns"] == MESH_ROOT_NAMESPACE:
+        return f"{match['ns']}/{match['sa']}"
+    return match["ns"]
+
+
 def _declared_sources(netpols, namespace: str) -> set[str]:
-    """Namespaces a workload namespace's NetworkPolicies admit by name (the declared graph)."""
+    """Callers a workload namespace's NetworkPolicies admit by name (the declared graph)."""
     out: set[str] = set()
     for n in netpols:
         if _namespace_of(n) != namespace:
             continue
         for rule_ in as_list(lookup(n.props, "spec.ingress")):
             for peer in as_list(rule_.get("from") if isinstance(rule_, dict) else None):
-                labels = (peer.get("namespaceSelector") or {}).get("matchLabels") \
-                    if isinstance(peer, dict) else None
-                if isinstance(labels, dict) and isinstance(labels.get(NAMESPACE_NAME_LABEL), str):
-                    out.add(labels[NAMESPACE_NAME_LABEL])
+                caller = _caller(peer)
+                if caller:
+                    out.add(caller)
     return out
 
 
 def _principals(n) -> list[str]:
     return [p for source in allow_sources(n.props) or []
             for p in as_list(source.get("principals")) if isinstance(p, str)]
+
+
+def _injected(values: object) -> bool:
+    """A gateway release whose pods keep the chart's injection (podAnnotations
+    `sidecar.istio.io/inject: "true"`, the default): not turned off by the values."""
+    annotations = values.get("podAnnotations") if isinstance(values, dict) else None
+    if annotations is None:
+        return True
+    return isinstance(annotations, dict) and str(
+        annotations.get("sidecar.istio.io/inject", "true")).lower() == "true"
+
+
+def _sandbox_path_problems(ns_name: str, owned, netpols) -> list[str]:
+    """A sandboxed namespace's only way out is DNS and its own meshed sandbox gateway, which
+    only that namespace reaches; from there on, traffic is mTLS under the mesh-wide STRICT."""
+    gateway = f"{SANDBOX_GATEWAY_PREFIX}{ns_name}"
+    problems = []
+    for n in netpols:
+        if _namespace_of(n) != ns_name:
+            continue
+        for rule_ in as_list(lookup(n.props, "spec.egress")):
+            peers = as_list(rule_.get("to")) if isinstance(rule_, dict) else []
+            if not peers:
+                problems.append(f"NetworkPolicy {ns_name}/{k8s_name(n)} allows egress to "
+                                "anywhere; a sandboxed namespace may send only to DNS and its "
+                                f"sandbox gateway {gateway}")
+            for peer in peers:
+                namespace, pods = _peer_namespace(peer), _peer_pods(peer)
+                if (namespace == "kube-system" and pods == _KUBE_DNS) or (
+                        namespace == MESH_ROOT_NAMESPACE and pods == {GATEWAY_LABEL: gateway}):
+                    continue
+                problems.append(f"NetworkPolicy {ns_name}/{k8s_name(n)} allows egress to "
+                                f"{peer!r}, past the sandbox gateway {gateway}: plaintext "
+                                "could reach a meshed pod or leave unauthenticated")
+    if not _admission_refuses(owned, {SANDBOXED_LABEL: "true"},
+                              (f"runtimeClassName == '{SANDBOX_RUNTIME_CLASS}'",)):
+        problems.append("no admission policy bound (Deny) to sandboxed namespaces refuses pods "
+                        f"that are not of RuntimeClass {SANDBOX_RUNTIME_CLASS!r}: an unsandboxed "
+                        "pod there would be outside the mesh without the sandbox's isolation")
+    releases = [n for n in owned if n.type == t.K8S_HELM_RELEASE and lookup(n.props, "name") == gateway]
+    if not any(lookup(r.props, "chart") == "gateway"
+               and lookup(r.props, "namespace") == MESH_ROOT_NAMESPACE
+               and _injected(lookup(r.props, "values")) for r in releases):
+        problems.append(f"no meshed sandbox gateway: a Helm release {gateway} of Istio's gateway "
+                        f"chart in {MESH_ROOT_NAMESPACE}, injected")
+    admits = [n for n in netpols if _namespace_of(n) == MESH_ROOT_NAMESPACE
+              and lookup(n.props, "spec.podSelector.matchLabels") == {GATEWAY_LABEL: gateway}]
+    for n in admits:
+        for rule_ in as_list(lookup(n.props, "spec.ingress")):
+            peers = as_list(rule_.get("from")) if isinstance(rule_, dict) else []
+            if not peers or any(_peer_namespace(p) != ns_name or _peer_pods(p) for p in peers):
+                problems.append(f"NetworkPolicy {MESH_ROOT_NAMESPACE}/{k8s_name(n)} lets more "
+                                f"than namespace {ns_name!r} reach its sandbox gateway, whose "
+                                "listener takes plaintext")
+    return problems
 
 
 def estate_trust_domains(own) -> set[str]:
@@ -458,7 +556,12 @@ def mesh_enforced(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                                for n in policies)
         for ns in (n for n in owned if workload_namespace(n, cfg)):
             ns_name, where = k8s_name(ns), {"urn": ns.urn, "cluster": name}
-            if not _in_mesh(lookup(ns.props, "metadata.labels")):
+            labels = lookup(ns.props, "metadata.labels")
+            if _sandboxed(labels):
+                for problem in _sandbox_path_problems(ns_name, owned, netpols):
+                    out.append(fail(_MESH, f"sandboxed namespace {ns_name!r}: {problem}",
+                                    **where))
+            elif not _in_mesh(labels):
                 out.append(fail(_MESH, f"workload namespace {ns_name!r} is not in the mesh; "
                                 f"label it {INJECTION_LABEL}=enabled", **where))
             mine = [n for n in policies if _namespace_of(n) == ns_name]
@@ -467,7 +570,8 @@ def mesh_enforced(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                                 "no allow-nothing AuthorizationPolicy here or in "
                                 f"{MESH_ROOT_NAMESPACE}", **where))
             declared = _declared_sources(netpols, ns_name)
-            allowed = {m["ns"] for n in mine for m in map(PRINCIPAL.match, _principals(n)) if m}
+            allowed = {_caller_of(m) for n in mine for m in map(PRINCIPAL.match, _principals(n))
+                       if m}
             for source in sorted(declared - allowed):
                 out.append(fail(_MESH, f"declared edge {source} -> {ns_name} has no "
                                 "AuthorizationPolicy naming its principals: the mesh refuses "
@@ -500,8 +604,42 @@ def mesh_enforced(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     return out
 
 
+MEMBERSHIP_DENY = "Deny"
+
+
+def _admission_refuses(owned, selector: dict, needles: tuple[str, ...]) -> bool:
+    """A ValidatingAdmissionPolicy bound with Deny (failing closed) to the namespaces labelled
+    `selector` whose CEL validations name every one of `needles` (what it checks is read from
+    the expressions' text; their evaluation is tested with the baseline's own policies)."""
+    policies = {k8s_name(n): n for n in owned if n.type == t.K8S_VAP}
+    for binding in (n for n in owned if n.type == t.K8S_VAP_BINDING):
+        labels = lookup(binding.props, "spec.matchResources.namespaceSelector.matchLabels")
+        policy = policies.get(lookup(binding.props, "spec.policyName"))
+        if (policy is None or labels != selector
+                or MEMBERSHIP_DENY not in as_list(lookup(binding.props,
+                                                         "spec.validationActions"))
+                or lookup(policy.props, "spec.failurePolicy") not in (MISSING, "Fail")):
+            continue
+        expressions = " ".join(str(v.get("expression")) for v in as_list(
+            lookup(policy.props, "spec.validations")) if isinstance(v, dict))
+        if all(needle in expressions for needle in needles):
+            return True
+    return False
+
+
+def _meshed_namespaces_refuse_sandboxed_pods(owned) -> bool:
+    """An admission policy bound (Deny) to the meshed namespaces (`istio-injection: enabled`)
+    that refuses pods of RuntimeClass `sandboxed` and pods opting out of injection: then every
+    sandboxed pod is in a sandboxed namespace, whose path `mesh_enforced` checks."""
+    return _admission_refuses(owned, {INJECTION_LABEL: "enabled"}, (
+        f"runtimeClassName == '{SANDBOX_RUNTIME_CLASS}'", "sidecar.istio.io/inject"))
+
+
 def sandbox_outside_mesh(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """Say (advisory) on every meshed cluster that sandboxed pods are outside the mesh."""
+    """Say (advisory) on a meshed cluster where sandboxed pods could run outside the mesh
+    unchecked: nothing keeps them out of meshed namespaces (where they could opt out of
+    injection and be reached in plaintext). With the membership admission policy, sandboxed
+    pods run only in sandboxed namespaces, judged by ZT-MTLS-SHARED-ROOT-mesh-enforced."""
     own = p.ownership
     out = []
     for cluster in own.clusters:
@@ -510,15 +648,18 @@ def sandbox_outside_mesh(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                    and k8s_name(n) == SANDBOX_RUNTIME_CLASS]
         if not classes or not any(mesh_wide_strict(n, cfg) for n in owned):
             continue
+        if _meshed_namespaces_refuse_sandboxed_pods(owned):
+            continue
         # Not verifiable rather than failed: the mesh holds for every other workload, and this
         # is a documented limit of the sandboxes (components/kubernetes/mesh.py), not a defect.
         out.append(unverifiable(
             _MESH, f"mTLS for pods of RuntimeClass {SANDBOX_RUNTIME_CLASS!r}",
             why="they cannot run the mesh sidecar: the sandbox's network stack bypasses "
                 "istio-cni redirection, and in-sandbox redirection needs NET_ADMIN, which PSA "
-                "restricted refuses; injected, such a pod does not start; with the pod label "
-                "sidecar.istio.io/inject=false it is outside the mesh, refused by meshed "
-                "servers (STRICT) and reached under NetworkPolicy only",
+                "restricted refuses; no admission policy bound to the meshed namespaces "
+                "refuses them there (or their sidecar.istio.io/inject=false opt-out), so they "
+                "may run outside the mesh, reached under NetworkPolicy only; run them in "
+                "sandboxed namespaces behind a sandbox gateway",
             urn=classes[0].urn, cluster=own.display[cluster.urn]))
     return out
 
