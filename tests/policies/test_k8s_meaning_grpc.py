@@ -258,6 +258,27 @@ def test_a_denying_binding_that_opts_workload_namespaces_out(pack):
     assert _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect") == []
 
 
+def test_a_binding_of_a_policy_that_reads_no_image_is_not_judged_for_provenance(pack):
+    """Another control's admission policy (the mesh's membership rules judge runtimeClassName
+    and annotations) may be bound to some namespaces only; one that reads `image` may not."""
+    e = build()
+    provider = e.named("hand-aws-images").provider
+    vap = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+    e.add(vap, "hand-aws-vap-membership", {"metadata": {"name": "membership"}, "spec": {
+        "validations": [{"expression": "object.spec.runtimeClassName != 'sandboxed'"}]}},
+        provider=provider)
+    e.add(vap + "Binding", "hand-aws-vap-membership-binding", {
+        "metadata": {"name": "membership"}, "spec": {
+            "policyName": "membership", "validationActions": ["Deny"],
+            "matchResources": {"namespaceSelector": {"matchLabels": {"mesh": "on"}}}}},
+        provider=provider)
+    assert _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect") == []
+    _set(e, "hand-aws-vap-membership", "spec.validations",
+         [{"expression": "object.spec.containers.all(c, c.image.startsWith('ghcr.io/'))"}])
+    messages = _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect")
+    assert any("ValidatingAdmissionPolicyBinding membership leaves" in m for m in messages)
+
+
 def _cluster_phase_only(cloud: str):
     """A cluster-phase stack: a provider that reaches no cloud cluster, named by its
     kube-system/ztc-cluster ConfigMap, and the sandbox RuntimeClass."""

@@ -834,9 +834,12 @@ def _vap_bindings(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Find
     c = "ZT-IMAGE-PROVENANCE"
     out = []
     namespaces = [n for n in owned if workload_namespace(n, cfg)]
+    policies = {k8s_name(n): n for n in owned if n.type == t.K8S_VAP}
     for b in (n for n in owned if n.type == t.K8S_VAP_BINDING):
         if "Deny" not in as_list(lookup(b.props, "spec.validationActions")):
             continue  # judged by the resource rule
+        if not _judges_images(policies.get(lookup(b.props, "spec.policyName"))):
+            continue  # another control's admission policy (e.g. the mesh's membership rules)
         selector = lookup(b.props, "spec.matchResources.namespaceSelector")
         if contains_unknown(selector):
             out.append(unverifiable(c, f"binding {k8s_name(b)} namespaceSelector", **where))
@@ -853,6 +856,18 @@ def _vap_bindings(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Find
                                 f"workload namespace {k8s_name(ns)!r} out of its "
                                 "namespaceSelector: its images are not checked", **where))
     return out
+
+
+def _judges_images(policy) -> bool:
+    """Whether a ValidatingAdmissionPolicy is about images: one of its validations reads an
+    `image` field. A policy not in the stack (or unknown) is judged as if it were (fail closed)."""
+    if policy is None:
+        return True
+    validations = lookup(policy.props, "spec.validations")
+    if contains_unknown(validations):
+        return True
+    return any(isinstance(v, dict) and "image" in str(v.get("expression", ""))
+               for v in as_list(validations))
 
 
 # Binary Authorization: a project without a policy resource has the default policy, which
