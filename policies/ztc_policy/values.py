@@ -179,6 +179,21 @@ def as_bool(value: Any) -> bool | None:
     return None
 
 
+def as_int(value: Any) -> int | None:
+    """A whole number as a provider would coerce it: 1, 1.0 and "1" are 1; True, 1.5, NaN,
+    "one" are None (not a number the provider takes)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isdigit() and len(text) <= 18 else None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def as_list(value: Any) -> list:
     if value is MISSING or value is None:
         return []
