@@ -293,9 +293,9 @@ def key_vault(r, cfg):
     # Public access on: only a network ACL that denies by default keeps the vault private.
     out += expect(r.props, base + "networkAcls.defaultAction",
                   lambda v: _folded(v) == "deny", control=c, default="Allow",
-                  why=base + "publicNetworkAccess is enabled and networkAcls.defaultAction is "
-                  "{value}: the vault is reachable from the Internet; set publicNetworkAccess "
-                  "Disabled (private endpoint) or defaultAction Deny")
+                  why=base + "networkAcls.defaultAction is {value} while publicNetworkAccess "
+                  "is enabled (its default): the vault is reachable from the Internet; set "
+                  "publicNetworkAccess Disabled (private endpoint) or defaultAction Deny")
     rules_ = lookup(r.props, base + "networkAcls.ipRules")
     if rules_ is UNKNOWN or contains_unknown(rules_):
         return out + [unverifiable(c, base + "networkAcls.ipRules")]

@@ -273,8 +273,8 @@ CASES += [
           {"role": "r", "policy": '{"Statement": {"Effect": "Allow", "Action": "*", '
                                   '"Resource": "*"}}'}),
     mutate("ZT-SECRETS-KMS aws Key: key policy names its users", "hand-aws-key",
-           ("policy", '{"Statement": [{"Effect": "Allow", "Principal": "*", '
-                      '"Action": "kms:Decrypt", "Resource": "*"}]}')),
+           ("policy", ('{"Statement": [{"Effect": "Allow", "Principal": "*", '
+                       '"Action": "kms:Decrypt", "Resource": "*"}]}'))),
     fresh("ZT-AUDIT-IMMUTABLE aws BucketPolicy: bucket policy not public",
           "aws:s3/bucketPolicy:BucketPolicy",
           {"bucket": "b", "policy": '{"Statement": [{"Effect": "Deny", "Principal": "*", '

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policy_testkit.grpc_helpers import run
-from policy_testkit.handwritten import urn
 from ztc_policy.catalog import CONTROL_IDS
 
+from policy_testkit.grpc_helpers import run
+from policy_testkit.handwritten import urn
 from scripts.engine.mocks import CapturedResource
 
 RESOURCE_POLICIES = (*CONTROL_IDS, "not-verifiable-at-preview")
