@@ -180,13 +180,11 @@ def as_bool(value: Any) -> bool | None:
 
 
 def as_int(value: Any) -> int | None:
-    """A whole number as a provider would coerce it: 1, 1.0 and "1" are 1; True, 1.5, NaN,
-    "one" are None (not a number the provider takes)."""
+    """A whole number: 1 and 1.0 (JSON numbers travel as floats) are 1. True, 1.5, NaN and
+    strings ("1") are None: that a provider would coerce a numeric string is not established,
+    so such a value fails closed (a violation naming the field), never passes."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str):
-        text = value.strip()
-        return int(text) if text.isdigit() and len(text) <= 18 else None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():

@@ -68,7 +68,7 @@ def test_key_vault_protection(vaults):
 def test_aws_kms_rotation_read_as_kms_reads_it(pack):
     found = judge(pack, [
         (KMS_KEY, "text-true", {"enableKeyRotation": "true"}),
-        (KMS_KEY, "half-year-text", {"enableKeyRotation": True, "rotationPeriodInDays": "180"}),
+        (KMS_KEY, "half-year", {"enableKeyRotation": True, "rotationPeriodInDays": 180.0}),
         (KMS_KEY, "text-false", {"enableKeyRotation": "false"}),
         (KMS_KEY, "seven-years", {"enableKeyRotation": True, "rotationPeriodInDays": 2555}),
         (KMS_KEY, "bool-period", {"enableKeyRotation": True, "rotationPeriodInDays": True}),
@@ -77,7 +77,7 @@ def test_aws_kms_rotation_read_as_kms_reads_it(pack):
                               "keyUsage": "SIGN_VERIFY"}),
     ])
     mine = {name: [m for p, m in v if p == C] for name, v in found.items()}
-    assert mine["text-true"] == [] and mine["half-year-text"] == [] and mine["signing"] == []
+    assert mine["text-true"] == [] and mine["half-year"] == [] and mine["signing"] == []
     assert mine["text-false"]
     assert any("rotationPeriodInDays is 2555" in m for m in mine["seven-years"])
     assert any("rotationPeriodInDays is True" in m for m in mine["bool-period"])

@@ -24,7 +24,8 @@ LT_CASES = {
     # name: (inputs, the field a violation names, or None)
     "components": (_lt(), None),
     "hop-float": (_lt(httpPutResponseHopLimit=1.0), None),
-    "hop-text": (_lt(httpPutResponseHopLimit="1"), None),
+    # A numeric string: that the provider coerces it is not established, so it fails closed.
+    "hop-text": (_lt(httpPutResponseHopLimit="1"), "httpPutResponseHopLimit"),
     "imds-off": (_lt(httpEndpoint="disabled", httpTokens="optional"), None),
     "hop-two": (_lt(httpPutResponseHopLimit=2), "httpPutResponseHopLimit"),
     "hop-true": (_lt(httpPutResponseHopLimit=True), "httpPutResponseHopLimit"),

@@ -171,8 +171,8 @@ def lt_imds(r, cfg):
     # API_LaunchTemplateInstanceMetadataOptionsRequest.html). Left unset, both come from the
     # AMI or the account's defaults: an AMI registered with ImdsSupport v2.0 gets hop limit 2
     # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html),
-    # so an unset value is not proven. "Required" or "1" are judged as EC2 reads them: a
-    # misspelt enum is refused (a violation naming the field), a numeric string is its number.
+    # so an unset value is not proven. "Required", "1" or True fail closed (a violation naming
+    # the field): EC2 takes neither spelling, and a numeric string's coercion is not established.
     c = "ZT-NODE-METADATA"
     hop = as_int(cfg.get("maxHopLimit", 1)) or 1
     endpoint = lookup(r.props, "metadataOptions.httpEndpoint")
