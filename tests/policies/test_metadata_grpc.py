@@ -1,8 +1,8 @@
 """Node metadata endpoints are judged as the clouds read the values, over the pack's real gRPC
 (ZT-NODE-METADATA): EC2 launch-template metadata options (exact enums, a hop limit that is a
 whole number 1..maxHopLimit, 1.0 included, a string or a boolean failing closed, unset values
-not proven), GKE's metadata
-server and legacy endpoints, AKS pods' IMDS access (issue 14, "judge meaning")."""
+not proven), GKE's metadata server and legacy endpoints, AKS pods' IMDS access (issue 14,
+"judge meaning")."""
 
 from __future__ import annotations
 
