@@ -25,6 +25,7 @@ from .findings import Finding, Status, fail
 from .rules import RULES, Resource
 from .rules.registry import cannot_judge, judge
 from .serve import memo
+from .stack import node_roles
 from .stack import rules as stack_rules
 from .stack.graph import Node, Ownership, nodes_from_policy_resources
 from .stack.posture import Posture, evaluate
@@ -167,6 +168,9 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
     ("ZT-NET-SEGMENT-no-world-to-clusters", ("[ZT-NET-SEGMENT] No SG, NSG or firewall rule "
      "admits 0.0.0.0/0 or ::/0 to a cluster's nodes or control plane"), "ZT-NET-SEGMENT",
      stack_rules.no_world_to_clusters),
+    ("ZT-NODE-IDENTITY-node-role-policies", ("[ZT-NODE-IDENTITY] A role EC2 nodes assume holds "
+     "only the worker managed policies (config nodeRolePolicies)"), "ZT-NODE-IDENTITY",
+     node_roles.node_role_policies),
 ]
 
 

@@ -83,3 +83,40 @@ def test_gke_nodes_never_run_as_the_compute_default_account(pack):
     assert mine["dedicated"] == []
     for name in ("default-capital", "compute-default-mixed-case"):
         assert any("nodeConfig.serviceAccount is" in m for m in mine[name]), name
+
+
+# --- the AWS node role's attachments (a stack rule: attachments name roles by reference) -----
+
+NODE_ROLE_POLICY = "ZT-NODE-IDENTITY-node-role-policies"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+EC2_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]})
+
+
+def _node_role_findings(pack, extra=()) -> list[str]:
+    from policy_testkit.grpc_helpers import run
+    from policy_testkit.handwritten import build, urn
+
+    estate = build()
+    role = estate.named("hand-aws-node-role")
+    role.inputs = {"name": "ztc-hand-aws-node", "assumeRolePolicy": EC2_TRUST}
+    for name, inputs, by_dependency in extra:
+        estate.add(ATTACHMENT, name, inputs,
+                   deps=[urn("aws:iam/role:Role", "hand-aws-node-role")] if by_dependency else [])
+    return [d.message for d in run(pack, estate.resources).mandatory
+            if d.policy_name == NODE_ROLE_POLICY]
+
+
+def test_node_role_attachments_are_exactly_the_worker_policies(pack):
+    # The hand-written node role: AmazonEKSWorkerNodePolicy only.
+    assert _node_role_findings(pack) == []
+    found = _node_role_findings(pack, [
+        ("hand-aws-node-s3", {"role": "r", "policyArn":
+                              "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}, True),
+        # Linked by the role's name only, in another partition, a customer policy.
+        ("hand-aws-node-own", {"role": "ztc-hand-aws-node", "policyArn":
+                               "arn:aws-cn:iam::111122223333:policy/nodes-extra"}, False),
+    ])
+    assert len(found) == 2, found
+    assert any("AmazonS3ReadOnlyAccess" in m and "(cluster hand-aws)" in m for m in found)
+    assert any("nodes-extra" in m for m in found)

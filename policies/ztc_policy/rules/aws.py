@@ -268,7 +268,7 @@ def ami_trusted_boot(r, cfg):
                    "boots with Secure Boot off; register the image with --uefi-data")
 
 
-def _policy_name(arn: object) -> str | None:
+def policy_name(arn: object) -> str | None:
     """`AdministratorAccess` of arn:<any partition>:iam::aws:policy/[path/]AdministratorAccess,
     casefolded (IAM names are unique case-insensitively); None for a customer policy."""
     if not isinstance(arn, str):
@@ -278,7 +278,7 @@ def _policy_name(arn: object) -> str | None:
 
 
 def _forbidden_names(cfg) -> set[str]:
-    return {n for n in map(_policy_name, cfg.get("forbiddenPolicyArns") or []) if n}
+    return {n for n in map(policy_name, cfg.get("forbiddenPolicyArns") or []) if n}
 
 
 @rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE_POLICY_ATTACHMENT, summary="no broad policies")
@@ -287,7 +287,7 @@ def no_broad_policies(r, cfg):
     # AdministratorAccess-Amplify "should be considered as powerful as AdministratorAccess"
     # (https://docs.aws.amazon.com/amplify/latest/userguide/security-iam-awsmanpol.html).
     forbidden = _forbidden_names(cfg)
-    return expect(r.props, "policyArn", lambda v: _policy_name(v) not in forbidden,
+    return expect(r.props, "policyArn", lambda v: policy_name(v) not in forbidden,
                   control="ZT-NODE-IDENTITY",
                   why="role gets {value}, which is far broader than a node or workload needs "
                       "(config forbiddenPolicyArns)")
@@ -345,7 +345,7 @@ def _doc_findings(props, path: str, c: str, kind: str, label: str | None = None)
     return out
 
 
-def _node_trust(props) -> bool:
+def node_trust(props) -> bool:
     """A role EC2 instances assume (a node role): its trust policy allows ec2.amazonaws.com."""
     try:
         stmts = documents.statements(lookup(props, "assumeRolePolicy"))
@@ -375,9 +375,9 @@ def role_documents(r, cfg):
         return out + [unverifiable(c, "managedPolicyArns")]
     forbidden = _forbidden_names(cfg)
     allowed = {n.casefold() for n in cfg.get("nodeRolePolicies") or []}
-    node = _node_trust(r.props)
+    node = node_trust(r.props)
     for arn in as_list(arns):
-        name = _policy_name(arn)
+        name = policy_name(arn)
         if name in forbidden:
             out.append(fail(c, f"managedPolicyArns holds {arn}, which is far broader than a "
                             "node or workload needs (config forbiddenPolicyArns)"))
