@@ -95,3 +95,23 @@ def test_aks_pod_imds_access_when_an_api_can_set_it(pack):
     assert mine["ga-api"] == [] and mine["none-lower"] == []
     for name in ("imds", "imds-lower"):
         assert any("networkProfile.podLinkLocalAccess is" in m for m in mine[name]), name
+
+
+def test_gke_cluster_default_and_inline_pools_are_judged_like_node_pools(pack):
+    cluster = "gcp:container/cluster:Cluster"
+    good = _pool()["nodeConfig"]
+    found = judge(pack, [
+        (cluster, "no-node-config", {"removeDefaultNodePool": True}),
+        (cluster, "default-pool-good", {"nodeConfig": good}),
+        (cluster, "default-pool-legacy", {"nodeConfig": {
+            **good, "metadata": {"disable-legacy-endpoints": "false"}}}),
+        (cluster, "inline-gce-metadata", {"nodePools": [
+            {"name": "a", "nodeConfig": good},
+            {"name": "b", "nodeConfig": {**good, "workloadMetadataConfig": {
+                "mode": "GCE_METADATA"}}}]}),
+    ])
+    mine = {name: [m for p, m in v if p == C] for name, v in found.items()}
+    assert mine["no-node-config"] == [] and mine["default-pool-good"] == []
+    assert any("disable-legacy-endpoints is 'false'" in m for m in mine["default-pool-legacy"])
+    assert [m.splitlines()[1].split(" is ")[0] for m in mine["inline-gce-metadata"]] == [
+        "[ZT-NODE-METADATA] nodePools[1].nodeConfig.workloadMetadataConfig.mode"]

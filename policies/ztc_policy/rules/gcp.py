@@ -248,7 +248,23 @@ def pool_os(r, cfg):
     )
 
 
-@rule("ZT-NODE-METADATA", "gcp", t.GKE_NODE_POOL, summary="GKE metadata server")
+def _node_configs(r) -> list[tuple[str, object]]:
+    """(label prefix, props holding `nodeConfig`) of a node pool, or of a cluster's own default
+    pool (its `nodeConfig`, when given: those nodes run until removeDefaultNodePool deletes
+    them) and its inline `nodePools`; UNKNOWN where the list itself is unknown."""
+    if r.type == t.GKE_NODE_POOL:
+        return [("", r.props)]
+    out: list[tuple[str, object]] = []
+    if lookup(r.props, "nodeConfig") is not MISSING:
+        out.append(("", r.props))
+    pools = lookup(r.props, "nodePools")
+    if pools is UNKNOWN:
+        return out + [("nodePools", UNKNOWN)]
+    return out + [(f"nodePools[{i}].", p) for i, p in enumerate(as_list(pools))
+                  if isinstance(p, dict)]
+
+
+@rule("ZT-NODE-METADATA", "gcp", t.GKE_NODE_POOL, t.GKE_CLUSTER, summary="GKE metadata server")
 def pool_metadata(r, cfg):
     # GKE_METADATA is the GKE metadata server (workload identity); the provider takes the enum
     # in exactly this case (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/
@@ -256,15 +272,21 @@ def pool_metadata(r, cfg):
     # node metadata sets disable-legacy-endpoints to something but "true" (off by default since
     # GKE 1.12: https://cloud.google.com/kubernetes-engine/docs/how-to/protecting-cluster-metadata).
     c = "ZT-NODE-METADATA"
-    return expect(r.props, "nodeConfig.workloadMetadataConfig.mode",
-                  lambda v: v == "GKE_METADATA", control=c,
-                  why="nodeConfig.workloadMetadataConfig.mode is {value}; set exactly "
-                      "GKE_METADATA so pods cannot read the node's credentials") + \
-        expect(r.props, "nodeConfig.metadata.disable-legacy-endpoints",
-               lambda v: as_bool(v) is True, control=c, default="true",
-               why="nodeConfig.metadata disable-legacy-endpoints is {value}: the legacy "
-                   "metadata endpoints (no Metadata-Flavor header) are back on; remove it or "
-                   "set \"true\"")
+    out = []
+    for at, props in _node_configs(r):
+        if props is UNKNOWN:
+            out.append(unverifiable(c, at))
+            continue
+        out += expect(props, "nodeConfig.workloadMetadataConfig.mode",
+                      lambda v: v == "GKE_METADATA", control=c,
+                      why=f"{at}nodeConfig.workloadMetadataConfig.mode is {{value}}; set exactly "
+                          "GKE_METADATA so pods cannot read the node's credentials")
+        out += expect(props, "nodeConfig.metadata.disable-legacy-endpoints",
+                      lambda v: as_bool(v) is True, control=c, default="true",
+                      why=f"{at}nodeConfig.metadata disable-legacy-endpoints is {{value}}: the "
+                          "legacy metadata endpoints (no Metadata-Flavor header) are back on; "
+                          "remove it or set \"true\"")
+    return out
 
 
 def _default_compute_sa(v: object) -> bool:
@@ -272,15 +294,22 @@ def _default_compute_sa(v: object) -> bool:
     return text == "default" or text.endswith("-compute@developer.gserviceaccount.com")
 
 
-@rule("ZT-NODE-IDENTITY", "gcp", t.GKE_NODE_POOL, summary="dedicated node service account")
+@rule("ZT-NODE-IDENTITY", "gcp", t.GKE_NODE_POOL, t.GKE_CLUSTER,
+      summary="dedicated node service account")
 def pool_sa(r, cfg):
     # Unset or "default" is the Compute Engine default account (often Editor on the project)
     # (https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts).
-    return expect(r.props, "nodeConfig.serviceAccount",
-                  lambda v: bool(v) and not _default_compute_sa(v),
-                  control="ZT-NODE-IDENTITY",
-                  why="nodeConfig.serviceAccount is {value}: the Compute Engine default "
-                      "account is far too broad", reference=True)
+    c = "ZT-NODE-IDENTITY"
+    out = []
+    for at, props in _node_configs(r):
+        if props is UNKNOWN:
+            out.append(unverifiable(c, at))
+            continue
+        out += expect(props, "nodeConfig.serviceAccount",
+                      lambda v: bool(v) and not _default_compute_sa(v), control=c,
+                      why=f"{at}nodeConfig.serviceAccount is {{value}}: the Compute Engine "
+                          "default account is far too broad", reference=True)
+    return out
 
 
 # Basic roles: every permission on the project (roles/owner also IAM); far beyond what a node
