@@ -49,6 +49,7 @@ GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 # Key stores, policy documents and identities (issue 14: documents, keys, node identities)
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
+IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"  # roles, users, groups
 KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 KEY_VAULT = "azure-native:keyvault:Vault"

@@ -150,9 +150,12 @@ def test_admin_equivalent_managed_policies_in_any_partition(pack):
                                  "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess-Amplify"}),
         (ROLE, "role-admin", {"assumeRolePolicy": POD_TRUST, "managedPolicyArns": [
             "arn:aws-cn:iam::aws:policy/PowerUserAccess"]}),
+        ("aws:iam/policyAttachment:PolicyAttachment", "many-roles-admin", {
+            "name": "a", "roles": ["r1", "r2"],
+            "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}),
     ])
     assert _messages(found, "worker", "ZT-NODE-IDENTITY") == []
-    for name in ("gov-admin", "amplify", "role-admin"):
+    for name in ("gov-admin", "amplify", "role-admin", "many-roles-admin"):
         assert _messages(found, name, "ZT-NODE-IDENTITY"), name
 
 

@@ -89,6 +89,7 @@ def test_gke_nodes_never_run_as_the_compute_default_account(pack):
 
 NODE_ROLE_POLICY = "ZT-NODE-IDENTITY-node-role-policies"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
 EC2_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]})
 
@@ -101,7 +102,7 @@ def _node_role_findings(pack, extra=()) -> list[str]:
     role = estate.named("hand-aws-node-role")
     role.inputs = {"name": "ztc-hand-aws-node", "assumeRolePolicy": EC2_TRUST}
     for name, inputs, by_dependency in extra:
-        estate.add(ATTACHMENT, name, inputs,
+        estate.add(POLICY_ATTACHMENT if "roles" in inputs else ATTACHMENT, name, inputs,
                    deps=[urn("aws:iam/role:Role", "hand-aws-node-role")] if by_dependency else [])
     return [d.message for d in run(pack, estate.resources).mandatory
             if d.policy_name == NODE_ROLE_POLICY]
@@ -120,3 +121,12 @@ def test_node_role_attachments_are_exactly_the_worker_policies(pack):
     assert len(found) == 2, found
     assert any("AmazonS3ReadOnlyAccess" in m and "(cluster hand-aws)" in m for m in found)
     assert any("nodes-extra" in m for m in found)
+
+
+def test_a_policy_attachment_listing_the_node_role_is_judged_too(pack):
+    found = _node_role_findings(pack, [
+        ("hand-aws-node-ec2", {"name": "x", "roles": ["ztc-hand-aws-node", "other"],
+                               "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"},
+         False),
+    ])
+    assert len(found) == 1 and "AmazonEC2ReadOnlyAccess" in found[0], found

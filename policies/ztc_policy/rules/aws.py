@@ -281,7 +281,8 @@ def _forbidden_names(cfg) -> set[str]:
     return {n for n in map(policy_name, cfg.get("forbiddenPolicyArns") or []) if n}
 
 
-@rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE_POLICY_ATTACHMENT, summary="no broad policies")
+@rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE_POLICY_ATTACHMENT, t.IAM_POLICY_ATTACHMENT,
+      summary="no broad policies")
 def no_broad_policies(r, cfg):
     # Admin-equivalent AWS managed policies, in any partition (aws, aws-cn, aws-us-gov):
     # AdministratorAccess-Amplify "should be considered as powerful as AdministratorAccess"
