@@ -75,10 +75,12 @@ def test_aws_kms_rotation_read_as_kms_reads_it(pack):
         # KMS cannot rotate asymmetric keys: a signing key is not asked to.
         (KMS_KEY, "signing", {"customerMasterKeySpec": "ECC_NIST_P256",
                               "keyUsage": "SIGN_VERIFY"}),
+        # A misspelt spec is no reason to skip rotation: judged as the symmetric key it claims.
+        (KMS_KEY, "lower-spec", {"customerMasterKeySpec": "symmetric_default"}),
     ])
     mine = {name: [m for p, m in v if p == C] for name, v in found.items()}
     assert mine["text-true"] == [] and mine["half-year"] == [] and mine["signing"] == []
-    assert mine["text-false"]
+    assert mine["text-false"] and mine["lower-spec"]
     assert any("rotationPeriodInDays is 2555" in m for m in mine["seven-years"])
     assert any("rotationPeriodInDays is True" in m for m in mine["bool-period"])
 
@@ -97,10 +99,11 @@ def test_cloud_kms_rotation_period_is_a_duration_within_the_posture(pack):
         (CRYPTO_KEY, "bare-number", key(7776000)),
         (CRYPTO_KEY, "lower-level", key("7776000s", level="hsm")),
         (CRYPTO_KEY, "signing", {"purpose": "ASYMMETRIC_SIGN"}),
+        (CRYPTO_KEY, "lower-purpose", {"purpose": "encrypt_decrypt"}),
     ])
     mine = {name: [m for p, m in v if p == C] for name, v in found.items()}
     assert mine["ninety-days"] == [] and mine["fraction"] == [] and mine["signing"] == []
-    for name in ("zero", "three-years", "bare-number"):
+    for name in ("zero", "three-years", "bare-number", "lower-purpose"):
         assert any("rotationPeriod is" in m for m in mine[name]), name
     assert any("versionTemplate.protectionLevel is 'hsm'" in m for m in mine["lower-level"])
 

@@ -66,17 +66,21 @@ def eks_secrets(r, cfg):
                why="encryptionConfig.provider.keyArn is {value}; point it at a KMS key", reference=True)
 
 
+# Key specs KMS cannot rotate automatically (exact spellings, as KMS takes them).
+NON_ROTATING_SPECS = ("RSA_", "ECC_", "HMAC_", "SM2", "ML_DSA_")
+
+
 @rule("ZT-SECRETS-KMS", "aws", t.KMS_KEY, summary="customer KMS key rotates")
 def kms_rotation(r, cfg):
     # Automatic rotation exists for symmetric encryption keys only, every 90-2560 days, 365 by
     # default (https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys.html).
     c = "ZT-SECRETS-KMS"
     spec = lookup(r.props, "customerMasterKeySpec")
-    usage = lookup(r.props, "keyUsage")
-    if UNKNOWN in (spec, usage):
-        return [unverifiable(c, "customerMasterKeySpec / keyUsage")]
-    if spec not in (MISSING, "SYMMETRIC_DEFAULT") or usage not in (MISSING, "ENCRYPT_DECRYPT"):
+    if spec is UNKNOWN:
+        return [unverifiable(c, "customerMasterKeySpec")]
+    if isinstance(spec, str) and spec.startswith(NON_ROTATING_SPECS):
         return []  # asymmetric or HMAC: KMS cannot rotate it; not an envelope key
+    # Anything else (unset, SYMMETRIC_DEFAULT, a misspelling) is judged as a symmetric key.
     days = as_int(cfg.get("maxKeyRotationDays", 365)) or 365
     return expect(r.props, "enableKeyRotation", lambda v: as_bool(v) is True, control=c,
                   default=False,

@@ -119,6 +119,10 @@ def gke_kms(r, cfg):
 # rotationPeriod "at least 24 hours", a google.protobuf.Duration such as "7776000s").
 _DURATION = re.compile(r"^(\d{1,12})(\.\d{1,9})?s$")
 PROTECTION_LEVELS = ("SOFTWARE", "HSM", "EXTERNAL", "EXTERNAL_VPC")
+# CryptoKey purposes Cloud KMS does not rotate automatically
+# (https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys).
+NON_ROTATING_PURPOSES = ("ASYMMETRIC_SIGN", "ASYMMETRIC_DECRYPT", "MAC", "RAW_ENCRYPT_DECRYPT",
+                         "KEY_ENCAPSULATION")
 
 
 def duration_seconds(value: object) -> float | None:
@@ -134,8 +138,8 @@ def crypto_key_rotation(r, cfg):
     purpose = lookup(r.props, "purpose")
     if purpose is UNKNOWN:
         return [unverifiable(c, "purpose")]
-    if purpose not in (MISSING, "ENCRYPT_DECRYPT"):
-        return []
+    if purpose in NON_ROTATING_PURPOSES:
+        return []  # exact spellings only: anything else is judged as a symmetric key
     days = int(cfg.get("maxKeyRotationDays", 365))
     out = expect(r.props, "rotationPeriod",
                  lambda v: 86400 <= (duration_seconds(v) or 0) <= days * 86400, control=c,
