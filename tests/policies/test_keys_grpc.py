@@ -9,6 +9,7 @@ import pytest
 from policy_testkit.verdicts import judge
 
 VAULT = "azure-native:keyvault:Vault"
+AZ_KEY = "azure-native:keyvault:Key"
 KMS_KEY = "aws:kms/key:Key"
 CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey"
 C = "ZT-SECRETS-KMS"
@@ -121,3 +122,26 @@ def test_rotation_limit_follows_the_policy_config(pack):
     assert flagged == {"aws-180", "gcp-180"}
     assert {d.urn.rsplit("::", 1)[-1] for d in run(pack, resources).mandatory
             if d.policy_name == C} == set()
+
+
+def test_key_vault_key_rotation_policy(pack):
+    def key(*actions, expiry="P1Y"):
+        return {"properties": {"kty": "RSA-HSM", "rotationPolicy": {
+            "attributes": {"expiryTime": expiry},
+            "lifetimeActions": [{"trigger": trigger, "action": {"type": kind}}
+                                for kind, trigger in actions]}}}
+
+    found = judge(pack, [
+        # As components/azure/keyvault.py: rotate after 90 days, notify 30 days before expiry.
+        (AZ_KEY, "components", key(("rotate", {"timeAfterCreate": "P90D"}),
+                                   ("notify", {"timeBeforeExpiry": "P30D"}))),
+        (AZ_KEY, "capital-rotate-before-expiry", key(("Rotate", {"timeBeforeExpiry": "P30D"}))),
+        (AZ_KEY, "no-policy", {"properties": {"kty": "RSA-HSM"}}),
+        (AZ_KEY, "notify-only", key(("notify", {"timeBeforeExpiry": "P30D"}))),
+        (AZ_KEY, "two-years", key(("rotate", {"timeAfterCreate": "P2Y"}), expiry="P3Y")),
+        (AZ_KEY, "not-a-duration", key(("rotate", {"timeAfterCreate": "90 days"}))),
+    ])
+    mine = {name: [m for p, m in v if p == C] for name, v in found.items()}
+    assert mine["components"] == [] and mine["capital-rotate-before-expiry"] == []
+    for name in ("no-policy", "notify-only", "two-years", "not-a-duration"):
+        assert any("properties.rotationPolicy" in m for m in mine[name]), name

@@ -306,6 +306,51 @@ def key_vault(r, cfg):
     return out
 
 
+# An ISO 8601 duration of whole days, weeks, months or years, as Key Vault rotation policies
+# take them ("P90D", "P1Y"); months and years counted at their longest (31 and 366 days), so a
+# period is never judged shorter than it may be.
+_ISO_DAYS = re.compile(r"^P(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})W)?(?:(\d{1,5})D)?$")
+
+
+def iso_days(value: object) -> int | None:
+    m = _ISO_DAYS.match(value.strip().upper()) if isinstance(value, str) else None
+    if not m or not any(m.groups()):
+        return None
+    y, mo, w, d = (int(x or 0) for x in m.groups())
+    return y * 366 + mo * 31 + w * 7 + d
+
+
+@rule("ZT-SECRETS-KMS", "azure", t.AZ_KEY, summary="Key Vault key rotates")
+def key_rotation(r, cfg):
+    # A key rotates by a rotation policy's "rotate" lifetime action, after timeAfterCreate or
+    # timeBeforeExpiry before attributes.expiryTime (KeyRotationPolicy, ISO 8601 durations:
+    # https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation); the
+    # action type is read in any case, as ARM reads enums.
+    c = "ZT-SECRETS-KMS"
+    days = int(cfg.get("maxKeyRotationDays", 365))
+    policy = lookup(r.props, "properties.rotationPolicy")
+    if policy is UNKNOWN or contains_unknown(policy):
+        return [unverifiable(c, "properties.rotationPolicy")]
+    if policy is MISSING:
+        return [fail(c, "properties.rotationPolicy is unset: the key never rotates; add a "
+                        f"\"rotate\" lifetime action within {days} days (config "
+                        "maxKeyRotationDays)")]
+    expiry = iso_days(lookup(policy, "attributes.expiryTime"))
+    periods = []
+    for action in as_list(lookup(policy, "lifetimeActions")):
+        if not isinstance(action, dict) or _folded(lookup(action, "action.type")) != "rotate":
+            continue
+        after = iso_days(lookup(action, "trigger.timeAfterCreate"))
+        before = iso_days(lookup(action, "trigger.timeBeforeExpiry"))
+        periods.append(after if after is not None else (
+            expiry - before if expiry is not None and before is not None else None))
+    known = [p for p in periods if p is not None]
+    if known and min(known) <= days:
+        return []
+    return [fail(c, "properties.rotationPolicy has no \"rotate\" lifetime action within "
+                    f"{days} days (config maxKeyRotationDays; durations such as \"P90D\")")]
+
+
 # Built-in roles that administer everything they are assigned on
 # (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged).
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"

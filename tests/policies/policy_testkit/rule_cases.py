@@ -302,3 +302,11 @@ CASES += [
           {"project": "p", "role": "roles/editor",
            "member": "serviceAccount:nodes@p.iam.gserviceaccount.com"}),
 ]
+_ROTATE_90 = {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P90D"},
+                                   "action": {"type": "rotate"}}],
+              "attributes": {"expiryTime": "P1Y"}}
+CASES += [
+    fresh("ZT-SECRETS-KMS azure Key: Key Vault key rotates", "azure-native:keyvault:Key",
+          {"properties": {"kty": "RSA-HSM", "rotationPolicy": _ROTATE_90}},
+          {"properties": {"kty": "RSA-HSM"}}),
+]
