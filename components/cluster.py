@@ -152,7 +152,8 @@ class HardenedCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]
     sandbox: SandboxPlacement
-    outputs: ClusterOutputs
+    # Set by `publish`; None for a component that registers its outputs itself.
+    outputs: ClusterOutputs | None = None
 
     def __init__(self, type_token: str, name: str, args: ClusterArgs, opts=None):
         super().__init__(type_token, name, None, opts)

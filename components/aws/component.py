@@ -32,8 +32,8 @@ def _existing_network(args: ClusterArgs, where: str) -> network.EksNetworkArgs |
     """The brought network: the args' (Pulumi inputs) or the stack's `aws.network` block."""
     if args.network is not None:
         if not isinstance(args.network, network.EksNetworkArgs):
-            raise SpecError([f"{where}: ClusterArgs.network is a "
-                             f"{type(args.network).__name__}; an EksCluster takes EksNetworkArgs"])
+            kind = type(args.network).__name__
+            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; an EksCluster takes EksNetworkArgs"])
         return args.network
     settings = args.cluster.settings
     block = settings.network if settings else None

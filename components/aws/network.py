@@ -19,15 +19,14 @@ egress (NAT, firewall, endpoints) are the network owner's.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.context import AwsContext
 from components.aws.cloud import MIN_SUBNETS, byo_problems
+from components.aws.context import AwsContext
 from components.aws.iam import ManagedRole
 from components.cluster import ExistingNetwork
 from components.spec import SpecError

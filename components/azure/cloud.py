@@ -21,7 +21,6 @@ from components.spec import (
     match_pattern,
 )
 
-
 # ARM ids of what a brought network is made of (learn.microsoft.com/azure/azure-resource-manager/
 # management/resource-name-rules: resource groups 1-90 of [\w.()-], VNets/subnets/NSGs 1-80).
 _ARM_PREFIX = r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/(?P<rg>[\w.()-]{1,90})/providers/"

@@ -31,8 +31,8 @@ def _existing_network(args: ClusterArgs, where: str) -> AksNetworkArgs | None:
     """The brought network: the args' (Pulumi inputs) or the stack's `azure.network` block."""
     if args.network is not None:
         if not isinstance(args.network, AksNetworkArgs):
-            raise SpecError([f"{where}: ClusterArgs.network is a "
-                             f"{type(args.network).__name__}; an AksCluster takes AksNetworkArgs"])
+            kind = type(args.network).__name__
+            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; an AksCluster takes AksNetworkArgs"])
         return args.network
     block = args.cluster.settings.network if args.cluster.settings else None
     if block is None:

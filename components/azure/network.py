@@ -38,9 +38,9 @@ from pulumi_azure_native import network
 
 from components.azure.cloud import NETWORK_KEYS, NSG_ID, OUTBOUND_TYPES, byo_problems, vnet_of
 from components.azure.context import AksContext
-from components.cluster import ExistingNetwork
 from components.azure.nsg import ANY, security_rule
 from components.catalog import ControlId
+from components.cluster import ExistingNetwork
 from components.kubernetes.charts import baseline_webhook_ports
 from components.spec import Posture
 
