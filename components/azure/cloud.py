@@ -46,9 +46,12 @@ def vnet_of(subnet_id: str) -> str:
     return subnet_id.rsplit("/subnets/", 1)[0]
 
 
-def byo_problems(values: Mapping[str, object], node_cidr: str, where: str) -> list[str]:
-    """What is wrong with concrete brought-network values (keyed as NETWORK_KEYS); `where`
-    names the config block or the argument class."""
+ID_KEYS = ("nodeSubnetId", "apiServerSubnetId", "nodeNsgId", "apiServerNsgId")
+RANGE_KEYS = ("nodeSubnetCidr", "apiServerSubnetCidr")
+
+
+def id_problems(values: Mapping[str, object], where: str) -> list[str]:
+    """What is wrong with the brought subnet and NSG ids (keyed as ID_KEYS)."""
     problems = []
     subnets = {}
     for key in ("nodeSubnetId", "apiServerSubnetId"):
@@ -63,8 +66,8 @@ def byo_problems(values: Mapping[str, object], node_cidr: str, where: str) -> li
             problems.append(f"{where}.{key}: {values[key]!r} is not a network security group id "
                             "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/"
                             "networkSecurityGroups/<nsg>)")
-    if all(subnets.values()):
-        node, api = subnets["nodeSubnetId"], subnets["apiServerSubnetId"]
+    node, api = subnets["nodeSubnetId"], subnets["apiServerSubnetId"]
+    if node is not None and api is not None:
         if vnet_of(node.group(0)).lower() != vnet_of(api.group(0)).lower():
             problems.append(f"{where}.apiServerSubnetId: is in VNet {api['vnet']}, the nodes in "
                             f"{node['vnet']}; API Server VNet Integration needs the API server "
@@ -72,9 +75,15 @@ def byo_problems(values: Mapping[str, object], node_cidr: str, where: str) -> li
         elif node.group(0).lower() == api.group(0).lower():
             problems.append(f"{where}.apiServerSubnetId: is the node subnet; the API server needs "
                             "its own subnet delegated to Microsoft.ContainerService/managedClusters")
+    return problems
+
+
+def range_problems(values: Mapping[str, object], node_cidr: str, where: str) -> list[str]:
+    """What is wrong with the brought subnets' ranges (keyed as RANGE_KEYS)."""
+    problems = []
     vnet = ipaddress.ip_network(node_cidr)
     nets = {}
-    for key in ("nodeSubnetCidr", "apiServerSubnetCidr"):
+    for key in RANGE_KEYS:
         try:
             nets[key] = ipaddress.ip_network(str(values[key]))
         except ValueError:
@@ -91,6 +100,12 @@ def byo_problems(values: Mapping[str, object], node_cidr: str, where: str) -> li
     if api is not None and node is not None and api.overlaps(node):
         problems.append(f"{where}.apiServerSubnetCidr: {api} overlaps nodeSubnetCidr {node}")
     return problems
+
+
+def byo_problems(values: Mapping[str, object], node_cidr: str, where: str) -> list[str]:
+    """Both checks on concrete brought-network values; `where` names the config block or the
+    argument class."""
+    return id_problems(values, where) + range_problems(values, node_cidr, where)
 
 
 class AzureNetworkSettings(SpecModel):

@@ -23,8 +23,12 @@ Bring your own network (`AksNetworkArgs`, or the stack's `azure.network` block):
 uses an existing VNet's node subnet and delegated API-server subnet. Subnets belong to their
 VNet's owner (an azure-native `Subnet` would take over the whole subnet), so the component adds
 only the posture's NSG rules above, as `SecurityRule` resources (named `ztc-<cluster>-<rule>`)
-in the NSGs the owner attached to those subnets. The subnets' egress (NAT gateway or route
-table) is the owner's too, and sets the cluster's outbound type.
+in the NSGs the owner attached to those subnets. The owner's program must not manage those
+NSGs' rules inline (an NSG's `securityRules` written by its owner would replace ours: give it
+`ignore_changes=["securityRules"]`, as examples/azure-byo-network does), and its own rules must
+not take our priorities (100-160, 4000, 4096; Azure refuses two rules of one priority and
+direction). The subnets' egress (NAT gateway or route table) is the owner's too, and sets the
+cluster's outbound type.
 """
 
 from __future__ import annotations
@@ -36,7 +40,16 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
-from components.azure.cloud import NETWORK_KEYS, NSG_ID, OUTBOUND_TYPES, byo_problems, vnet_of
+from components.azure.cloud import (
+    ID_KEYS,
+    NETWORK_KEYS,
+    NSG_ID,
+    OUTBOUND_TYPES,
+    RANGE_KEYS,
+    id_problems,
+    range_problems,
+    vnet_of,
+)
 from components.azure.context import AksContext
 from components.azure.nsg import ANY, security_rule
 from components.catalog import ControlId
@@ -364,24 +377,30 @@ _RULE_FIELDS = (
 
 
 def _checked(args: AksNetworkArgs, node_cidr: str, where: str) -> dict[str, pulumi.Output[str]]:
-    """Each value, resolving only once the whole set has been checked (apply)."""
+    """Each value, resolving only once its group has been checked (apply): the ids together,
+    the ranges together, so ranges written in the program stay known at a first preview even
+    when the ids are still unknown (the pack then judges the NSG rules' addresses)."""
+    from components.spec import SpecError
+
     if args.outbound_type not in OUTBOUND_TYPES:
-        raise ValueError(f"{where}.outboundType: {args.outbound_type!r} is not allowed: use "
-                         f"{' or '.join(OUTBOUND_TYPES)}")
+        raise SpecError([(f"{where}.outboundType: {args.outbound_type!r} is not allowed: use "
+                         f"{' or '.join(OUTBOUND_TYPES)}")])
     given = dict(zip(NETWORK_KEYS, (args.node_subnet_id, args.node_subnet_cidr,
                                     args.apiserver_subnet_id, args.apiserver_subnet_cidr,
                                     args.node_nsg_id, args.apiserver_nsg_id), strict=True))
 
-    def check(values: dict) -> dict:
-        problems = byo_problems(values, node_cidr, where)
-        if problems:
-            from components.spec import SpecError
+    def gate(keys: tuple[str, ...], problems) -> dict[str, pulumi.Output[str]]:
+        def check(values: dict) -> dict:
+            found = problems(values)
+            if found:
+                raise SpecError(found)
+            return values
 
-            raise SpecError(problems)
-        return values
+        group = pulumi.Output.all(**{k: given[k] for k in keys}).apply(check)
+        return {k: group.apply(lambda v, k=k: v[k]) for k in keys}
 
-    every = pulumi.Output.all(**given).apply(check)
-    return {key: every.apply(lambda v, k=key: v[k]) for key in NETWORK_KEYS}
+    return {**gate(ID_KEYS, lambda v: id_problems(v, where)),
+            **gate(RANGE_KEYS, lambda v: range_problems(v, node_cidr, where))}
 
 
 def _rules_into(ctx: AksContext, label: str, nsg_id: pulumi.Output[str],

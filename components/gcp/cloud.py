@@ -37,9 +37,18 @@ NETWORK_KEYS = ("network", "subnetwork", "podsRangeName", "servicesRangeName",
                 "controlPlaneCidr")
 
 
+REF_KEYS = ("network", "subnetwork")
+PLAN_KEYS = ("podsRangeName", "servicesRangeName", "controlPlaneCidr")
+
+
 def byo_problems(values: Mapping[str, object], cluster: ClusterSpec, where: str) -> list[str]:
-    """What is wrong with concrete brought-network values (keyed as NETWORK_KEYS); `where`
-    names the config block or the argument class."""
+    """Both checks on concrete brought-network values (keyed as NETWORK_KEYS); `where` names
+    the config block or the argument class."""
+    return ref_problems(values, cluster, where) + plan_problems(values, cluster, where)
+
+
+def ref_problems(values: Mapping[str, object], cluster: ClusterSpec, where: str) -> list[str]:
+    """What is wrong with the network and subnetwork references (keyed as REF_KEYS)."""
     problems = []
     if NETWORK_REF.fullmatch(str(values["network"])) is None:
         problems.append(f"{where}.network: {values['network']!r} is not a VPC network "
@@ -52,6 +61,12 @@ def byo_problems(values: Mapping[str, object], cluster: ClusterSpec, where: str)
         problems.append(f"{where}.subnetwork: is in {subnet['region']}, the cluster in "
                         f"{cluster.region}; a regional cluster's nodes live in a subnetwork of "
                         "its own region")
+    return problems
+
+
+def plan_problems(values: Mapping[str, object], cluster: ClusterSpec, where: str) -> list[str]:
+    """What is wrong with the range names and the control plane's range (keyed as PLAN_KEYS)."""
+    problems = []
     for key in ("podsRangeName", "servicesRangeName"):
         if RANGE_NAME.fullmatch(str(values[key])) is None:
             problems.append(f"{where}.{key}: {values[key]!r} is not a secondary range name "

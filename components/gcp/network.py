@@ -28,7 +28,7 @@ import pulumi_gcp as gcp
 from components.catalog import ControlId
 from components.cluster import ExistingNetwork, HardenedCluster
 from components.gcp.addressing import PODS_RANGE_NAME, SERVICES_RANGE_NAME, AddressPlan
-from components.gcp.cloud import NETWORK_KEYS, byo_problems
+from components.gcp.cloud import NETWORK_KEYS, PLAN_KEYS, REF_KEYS, plan_problems, ref_problems
 from components.spec import ClusterSpec, SpecError
 
 # Control plane -> nodes that GKE opens itself: kubelet API (logs/exec/port-forward) and 443.
@@ -87,19 +87,24 @@ class Network:
 
 def _checked(args: GkeNetworkArgs, cluster: ClusterSpec, where: str
              ) -> dict[str, pulumi.Output[str]]:
-    """Each value, resolving only once the whole set has been checked (apply)."""
+    """Each value, resolving only once its group has been checked (apply): the references
+    together, the range names and control-plane range together, so values written in the
+    program stay known at a first preview even when the references are still unknown."""
     given = dict(zip(NETWORK_KEYS, (args.network, args.subnetwork, args.pods_range_name,
                                     args.services_range_name, args.control_plane_cidr),
                      strict=True))
 
-    def check(values: dict) -> dict:
-        problems = byo_problems(values, cluster, where)
-        if problems:
-            raise SpecError(problems)
-        return values
+    def gate(keys: tuple[str, ...], problems) -> dict[str, pulumi.Output[str]]:
+        def check(values: dict) -> dict:
+            found = problems(values, cluster, where)
+            if found:
+                raise SpecError(found)
+            return values
 
-    every = pulumi.Output.all(**given).apply(check)
-    return {key: every.apply(lambda v, k=key: v[k]) for key in NETWORK_KEYS}
+        group = pulumi.Output.all(**{k: given[k] for k in keys}).apply(check)
+        return {k: group.apply(lambda v, k=k: v[k]) for k in keys}
+
+    return {**gate(REF_KEYS, ref_problems), **gate(PLAN_KEYS, plan_problems)}
 
 
 def _firewalls(owner: HardenedCluster, name: str, project: str, network: pulumi.Input[str],
