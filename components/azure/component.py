@@ -48,7 +48,9 @@ class AksCluster(HardenedCluster):
     """A private, Entra-ID-only AKS cluster with Trusted Launch, CMK, Kata and WORM audit.
 
     Takes `ClusterArgs`; `args.network` may be an `AksNetworkArgs` (an existing VNet). An
-    `azure-native` provider in `opts` (or inherited from the parent) is used for every child.
+    `azure-native` provider in `opts` (or inherited from the parent) is used for every child;
+    it must reach the `azure.subscriptionId` / `tenantId` of the cluster's settings, which
+    scope the role assignments (a provider cannot be read back to check it).
     """
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):

@@ -125,6 +125,10 @@ def _firewalls(owner: HardenedCluster, name: str, project: str, network: pulumi.
         denies=[gcp.compute.FirewallDenyArgs(protocol="all")],
         # A deny from everywhere is the default-deny; no rule ever *allows* from 0.0.0.0/0.
         source_ranges=[WORLD],
+        # "If neither targetServiceAccounts nor targetTags are specified, the firewall rule
+        # applies to all instances on the specified network" (pulumi-gcp compute Firewall);
+        # a target selects the instances of a rule whatever its action, deny included
+        # (https://cloud.google.com/firewall/docs/firewalls#rule_assignment).
         target_service_accounts=deny_targets,
         log_config=logging,
         description="Default deny: nothing reaches the cluster unless a rule allows it",
