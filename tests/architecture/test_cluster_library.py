@@ -11,7 +11,7 @@ import pulumi
 import pytest
 
 from components import clouds
-from components.cluster import ClusterArgs, ExistingNetwork
+from components.cluster import OUTPUT_KEYS, ClusterArgs, ExistingNetwork
 from components.spec import EstateSpec, SpecError, load_spec
 from scripts.engine.mocks import unwrap
 from scripts.engine.runner import ORGANIZATION, Graph, ProgramError, run_program
@@ -363,3 +363,22 @@ def test_an_explicit_provider_is_used_by_every_child(with_provider):
     for child in custom:
         assert child.type.split(":")[0] == entry.provider_package, child.type
         assert child.provider == ref, (cloud, child.name)
+
+
+# ------------------------------------------------------------------ the estate's outputs
+
+def test_the_estate_exports_every_output_key_and_the_pki_intermediate_per_cluster():
+    from scripts.engine.preview import capture_stack
+
+    capture = capture_stack("dev")
+    graph = capture.phases["cloud"]
+    clusters = unwrap(graph.exports["clusters"])
+    intermediates = {
+        r.inputs.get("clusterName"): unwrap(r.outputs).get("certificatePem")
+        for r in graph.resources if r.type == "pulumi-python:dynamic:Resource"
+        and unwrap(r.outputs).get("certificatePem") and r.inputs.get("clusterName")}
+    assert set(clusters) == {c.name for c in capture.spec.clusters}
+    for name, outputs in clusters.items():
+        assert set(OUTPUT_KEYS) <= set(outputs), (name, set(OUTPUT_KEYS) - set(outputs))
+        assert outputs["trustDomainIntermediate"] == intermediates[name], name
+        assert outputs["trustDomain"] == f"{name}.dev.zt.example.com"
