@@ -23,10 +23,11 @@ Bring your own network (`AksNetworkArgs`, or the stack's `azure.network` block):
 uses an existing VNet's node subnet and delegated API-server subnet. Subnets belong to their
 VNet's owner (an azure-native `Subnet` would take over the whole subnet), so the component adds
 only the posture's NSG rules above, as `SecurityRule` resources (named `ztc-<cluster>-<rule>`)
-in the NSGs the owner attached to those subnets. The owner's program must not manage those
-NSGs' rules inline (an NSG's `securityRules` written by its owner would replace ours: give it
-`ignore_changes=["securityRules"]`, as examples/azure-byo-network does), and its own rules must
-not take our priorities (100-160, 4000, 4096; Azure refuses two rules of one priority and
+in the NSGs the owner attached to those subnets. The owner's program should not declare those
+NSGs' rules inline: mixing inline `securityRules` with separate rule resources on one NSG has
+made Pulumi delete and recreate rules (github.com/pulumi/pulumi-azure-native/issues/1087,
+marked fixed; not re-checked on 3.29), so examples/azure-byo-network declares none and ignores
+changes to them. Its own rules must not take our priorities (100-160, 4000, 4096; Azure refuses two rules of one priority and
 direction). The subnets' egress (NAT gateway or route table) is the owner's too, and sets the
 cluster's outbound type.
 """

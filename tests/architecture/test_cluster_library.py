@@ -382,3 +382,23 @@ def test_the_estate_exports_every_output_key_and_the_pki_intermediate_per_cluste
         assert set(OUTPUT_KEYS) <= set(outputs), (name, set(OUTPUT_KEYS) - set(outputs))
         assert outputs["trustDomainIntermediate"] == intermediates[name], name
         assert outputs["trustDomain"] == f"{name}.dev.zt.example.com"
+
+
+def test_a_provider_inherited_from_a_parent_component_is_used_too():
+    """Pulumi's other ways to give a provider: the `providers` map of a parent component."""
+    config, spec = _dev()
+    cluster = next(c for c in spec.clusters if c.cloud == "aws")
+
+    def program() -> None:
+        given = _explicit_provider("aws", "platform")
+        platform = pulumi.ComponentResource("acme:platform:Clusters", "platform", None,
+                                            pulumi.ResourceOptions(providers={"aws": given}))
+        clouds.get("aws").load_component()(
+            cluster.name, ClusterArgs(cluster, spec.posture, spec.trust_domain(cluster)),
+            pulumi.ResourceOptions(parent=platform))
+
+    graph = run_program(program, config=to_pulumi_config(config))
+    (given,) = [r for r in graph.resources if r.type.startswith("pulumi:providers:")]
+    custom = [r for r in graph.resources if r.custom and r is not given]
+    assert len(custom) > 20
+    assert {r.provider for r in custom} == {f"{given.urn}::{given.id}"}
