@@ -28,7 +28,14 @@ import pulumi_gcp as gcp
 from components.catalog import ControlId
 from components.cluster import ExistingNetwork, HardenedCluster
 from components.gcp.addressing import PODS_RANGE_NAME, SERVICES_RANGE_NAME, AddressPlan
-from components.gcp.cloud import NETWORK_KEYS, PLAN_KEYS, REF_KEYS, plan_problems, ref_problems
+from components.gcp.cloud import (
+    NETWORK_KEYS,
+    NETWORK_REF,
+    PLAN_KEYS,
+    REF_KEYS,
+    plan_problems,
+    ref_problems,
+)
 from components.spec import ClusterSpec, SpecError
 
 # Control plane -> nodes that GKE opens itself: kubelet API (logs/exec/port-forward) and 443.
@@ -107,7 +114,8 @@ def _checked(args: GkeNetworkArgs, cluster: ClusterSpec, where: str
     return {**gate(REF_KEYS, ref_problems), **gate(PLAN_KEYS, plan_problems)}
 
 
-def _firewalls(owner: HardenedCluster, name: str, project: str, network: pulumi.Input[str],
+def _firewalls(owner: HardenedCluster, name: str, project: pulumi.Input[str],
+               network: pulumi.Input[str],
                control_plane: pulumi.Input[str], node_service_account: pulumi.Input[str],
                webhook_ports: tuple[int, ...], opts: pulumi.ResourceOptions, *,
                deny_targets: list[pulumi.Input[str]] | None
@@ -172,7 +180,13 @@ def bring_network(
     plan = dataclasses.replace(
         addresses, control_plane=v["controlPlaneCidr"], pods_range_name=v["podsRangeName"],
         services_range_name=v["servicesRangeName"])
-    firewalls = _firewalls(owner, cluster.name, project, v["network"], plan.control_plane,
+    # A firewall rule belongs to its network's project: with a Shared VPC, the host project
+    # ("centralized control over network resources like subnets, routes, and firewalls",
+    # https://cloud.google.com/vpc/docs/shared-vpc), so the deployer needs firewall rights
+    # there. Rules of the host project targeting a service project's node service account:
+    # unverified here, refused loudly by the API if not allowed.
+    network_project = v["network"].apply(lambda ref: NETWORK_REF.fullmatch(ref)["project"])
+    firewalls = _firewalls(owner, cluster.name, network_project, v["network"], plan.control_plane,
                            node_service_account, webhook_ports, opts,
                            deny_targets=[node_service_account])
     return Network(network_id=v["network"], subnet_id=v["subnetwork"], addresses=plan,

@@ -202,6 +202,7 @@ def test_gke_takes_the_referenced_network_and_named_ranges(brought):
     node_account = gke["nodeConfig"]["serviceAccount"]
     for rule in firewalls.values():
         assert rule["network"] == e["network"]
+        assert rule["project"] == "acme-net-host"  # the (Shared VPC host) network's project
         # In a shared network the default-deny reaches the cluster's nodes only.
         assert rule["targetServiceAccounts"] == [node_account]
     assert firewalls["dev-gcp-allow-control-plane"]["sourceRanges"] == [e["controlPlaneCidr"]]
