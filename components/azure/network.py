@@ -125,7 +125,10 @@ class AksNetworkArgs(ExistingNetwork):
     apiserver_subnet_cidr: pulumi.Input[str]
     """The API-server subnet's address range."""
     node_nsg_id: pulumi.Input[str]
-    """The NSG attached to the node subnet; the posture's node rules are added to it."""
+    """The NSG attached to the node subnet; the posture's node rules are added to it. The
+    rules go through the cluster's provider, so both NSGs must be in the cluster's
+    subscription (`azure.subscriptionId`); not checked (the offline engine cannot tell a
+    resource's subscription), a rule in another subscription fails at deploy."""
     apiserver_nsg_id: pulumi.Input[str]
     """The NSG attached to the API-server subnet; the posture's API rules are added to it."""
     outbound_type: str = "userAssignedNATGateway"
