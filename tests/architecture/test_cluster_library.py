@@ -403,3 +403,17 @@ def test_a_provider_inherited_from_a_parent_component_is_used_too():
     custom = [r for r in graph.resources if r.custom and r is not given]
     assert len(custom) > 20
     assert {r.provider for r in custom} == {f"{given.urn}::{given.id}"}
+
+
+def test_a_brought_network_keeps_every_cloud_phase_control(brought):
+    """The control map of a cluster in a brought network holds what the created network's
+    does: the posture's rules the component adds stand in for the network it did not make."""
+    from tests.architecture.test_cluster_contract import CLOUD_PHASE_CONTROLS
+
+    cloud, graph = brought
+    (component,) = graph.of_type(clouds.get(cloud).component_type)
+    controls = unwrap(graph.component_outputs[component.urn])["controls"]
+    assert CLOUD_PHASE_CONTROLS <= set(controls), (cloud, CLOUD_PHASE_CONTROLS - set(controls))
+    names = {r.name for r in graph.resources}
+    for control, implementers in controls.items():
+        assert implementers and set(implementers) <= names, (cloud, control)
