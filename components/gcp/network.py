@@ -59,7 +59,12 @@ class GkeNetworkArgs(ExistingNetwork):
     cluster's region, two distinct range names, the control plane a private /28 apart from the
     cluster's ranges. Not checkable from the program, refused by GKE at create instead: range
     names the subnetwork does not have. Private Google Access on the subnetwork (private
-    nodes pull images and write logs through it) is the owner's to keep on.
+    nodes pull images and write logs through it) is the owner's to keep on. With a Shared
+    VPC (network in a host project), the grants that let the cluster's project use the
+    subnetwork (compute.networkUser for its GKE and Google APIs service agents, Host Service
+    Agent User for the GKE agent: cloud.google.com/kubernetes-engine/docs/how-to/
+    cluster-shared-vpc) are the host project's, not made here; the firewall rules are created
+    in the host project (`bring_network`).
     """
 
     network: pulumi.Input[str]
