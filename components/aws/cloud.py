@@ -72,8 +72,11 @@ class AwsNetworkSettings(SpecModel):
     """
 
     vpc_id: str
+    """The VPC (vpc-...)."""
     node_subnet_ids: list[str]
+    """Private node subnets (subnet-...), in at least two availability zones."""
     pod_subnet_ids: list[str]
+    """Subnets pod IPs come from (subnet-...)."""
 
 
 class AwsSettings(SpecModel):

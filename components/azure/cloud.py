@@ -113,11 +113,17 @@ class AzureNetworkSettings(SpecModel):
     `AksNetworkArgs`, which these values become). `nodeCidr` is then the VNet's range."""
 
     node_subnet_id: str
+    """The node subnet's ARM id."""
     node_subnet_cidr: str
+    """The node subnet's range, inside nodeCidr."""
     api_server_subnet_id: str
+    """The API-server subnet's ARM id (delegated to AKS, at least a /28, in the nodes' VNet)."""
     api_server_subnet_cidr: str
+    """The API-server subnet's range, inside nodeCidr."""
     node_nsg_id: str
+    """The NSG attached to the node subnet (the posture's rules are added to it)."""
     api_server_nsg_id: str
+    """The NSG attached to the API-server subnet (the posture's rules are added to it)."""
     outbound_type: Literal["userAssignedNATGateway", "userDefinedRouting"] = (
         "userAssignedNATGateway")
 

@@ -95,10 +95,15 @@ class GcpNetworkSettings(SpecModel):
     the subnetwork's primary range and `podCidr` / `serviceCidr` its two secondary ranges."""
 
     network: str
+    """The VPC network (projects/<p>/global/networks/<n>)."""
     subnetwork: str
+    """The nodes' subnetwork (projects/<p>/regions/<r>/subnetworks/<s>)."""
     pods_range_name: str
+    """The subnetwork's secondary range for pods."""
     services_range_name: str
+    """The subnetwork's secondary range for Services."""
     control_plane_cidr: str
+    """The private control plane's /28, unused in the network."""
 
 
 class GcpSettings(SpecModel):
