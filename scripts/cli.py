@@ -8,6 +8,7 @@ is one line plus the file its full trace was written to, exit 2. Exit 1 only eve
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from typing import Annotated
@@ -17,9 +18,11 @@ import typer
 # The ClickException family Typer raises for usage errors (Typer vendors Click).
 from typer._click.exceptions import ClickException
 
+from components.spec import SpecError
 from scripts import (
     errors,
     ledger_cli,
+    options,
     pki_cli,
     preview_cli,
     render_cli,
@@ -27,6 +30,7 @@ from scripts import (
     validate_cli,
     version,
 )
+from scripts.engine.stackfile import PROJECT_ROOT, StackFileError
 
 app = typer.Typer(
     name="ztc",
@@ -58,6 +62,22 @@ app.command("preview")(preview_cli.preview)
 app.command("validate")(validate_cli.validate)
 app.command("render")(render_cli.render)
 app.command("report")(report_cli.report)
+
+
+@app.command("pack-config")
+def pack_config(stack: options.Stack, project_dir: options.ProjectDir = PROJECT_ROOT) -> None:
+    """Print the policy pack settings the stack's posture decides (e.g. the audit chain's
+    minimum retention), as JSON for `pulumi preview --policy-pack-config` (`ztc preview`
+    applies them itself). A cluster-phase stack gets its cloud stack's."""
+    from scripts.engine import preview as engine
+
+    try:
+        cloud_stack, _, _ = engine.phase_stacks(stack, project_dir)
+        spec = render_cli.stack_spec(cloud_stack, project_dir,
+                                     "the pack's posture settings come from such config")
+    except (StackFileError, SpecError) as error:
+        raise errors.fail(errors.one_line(str(error), 400)) from None
+    typer.echo(json.dumps(engine.posture_pack_config(spec), indent=2))
 app.add_typer(pki_cli.app, name="pki")
 app.add_typer(ledger_cli.app, name="ledger")
 bench.command("preview")(preview_cli.bench_preview)

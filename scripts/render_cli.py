@@ -94,6 +94,18 @@ def read_trust_bundle(path: Path) -> str:
         ) from None
 
 
+def stack_spec(stack: str, project_dir: Path, why: str) -> EstateSpec:
+    """The validated spec of `stack`; StackFileError (naming `why` the command needs it) for a
+    stack that sets none of this project's config."""
+    config, _secure = load_stack_config(stack, project_dir)
+    project = load_project(project_dir)
+    if not uses_spec(project, config):
+        raise StackFileError(
+            f"{project.stack_file(stack)}: sets no {CONFIG_NAMESPACE}: config (project "
+            f"{project.name}); {why}")
+    return load_spec(config, project_dir=project_dir)
+
+
 def render_stack(stack: str, out: Path, trust_bundle: Path | None = None,
                  project_dir: Path = PROJECT_ROOT) -> dict[str, list[Path]]:
     """Render every cluster of `stack` (of the project in `project_dir`) into `out`; returns
@@ -101,14 +113,8 @@ def render_stack(stack: str, out: Path, trust_bundle: Path | None = None,
 
     Raises StackFileError / SpecError for a missing stack, an invalid config, or a stack that
     does not use this project's config (there is no baseline to render)."""
-    config, _secure = load_stack_config(stack, project_dir)
-    project = load_project(project_dir)
-    if not uses_spec(project, config):
-        raise StackFileError(
-            f"{project.stack_file(stack)}: sets no {CONFIG_NAMESPACE}: config (project "
-            f"{project.name}); `ztc render` renders the baseline of the clusters such config "
-            "declares")
-    spec = load_spec(config, project_dir=project_dir)
+    spec = stack_spec(stack, project_dir, "`ztc render` renders the baseline of the clusters "
+                                          "such config declares")
     bundle = read_trust_bundle(trust_bundle) if trust_bundle is not None else TRUST_BUNDLE_PLACEHOLDER
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(20, "is not a directory", str(out))

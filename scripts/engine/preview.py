@@ -295,7 +295,7 @@ def check_policies(
         [(graph.stack, graph.resources) for graph in capture.phases.values()],
         pack_dir,
         project=capture.graph.project,
-        config=config,
+        config=with_posture(posture_pack_config(capture.spec), config),
         on_stack=lambda stack: on_stage(f"policy {stack}"),
     )
     if len(capture.phases) > 1:
@@ -303,6 +303,34 @@ def check_policies(
             d for d in result.diagnostics if d.policy_name != PHASE_ELSEWHERE_POLICY
         ]
     return result
+
+
+def posture_pack_config(spec: EstateSpec | None) -> dict[str, Any]:
+    """The pack settings the posture decides, in the CLI's `--policy-pack-config` shape (the
+    pack never sees the stack config): `ztc preview` applies them, and `ztc pack-config` writes
+    them for `pulumi preview --policy-pack-config`. A program without our spec has none."""
+    if spec is None:
+        return {}
+    return {"ZT-AUDIT-IMMUTABLE-chain": {
+        "minRetentionDays": spec.posture.audit_retention_days}}
+
+
+def with_posture(posture: dict[str, Any], config: dict[str, Any] | None
+                 ) -> dict[str, Any] | None:
+    """`config` (the user's, from --policy-pack-config) over the posture's settings: a level
+    alone keeps the posture's settings, a setting the user gives wins."""
+    if not posture:
+        return config
+    merged: dict[str, Any] = {k: dict(v) for k, v in posture.items()}
+    for policy, value in (config or {}).items():
+        base = merged.get(policy, {})
+        if isinstance(value, dict):
+            merged[policy] = {**base, **value}
+        elif base and isinstance(value, str):
+            merged[policy] = {**base, "enforcementLevel": value}
+        else:
+            merged[policy] = value
+    return merged
 
 
 def write_json(path: Path, document: dict[str, Any]) -> Path:
