@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from components.aws.userdata import RUNSC_HANDLER
 from components.clouds import CloudEntry
@@ -22,11 +22,43 @@ AmiId = Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")]
 
 
 class AwsNodeImages(SpecModel):
-    """One trusted AMI per node pool (system/general: Bottlerocket, sandbox: AL2023 + nodeadm)."""
+    """One trusted AMI per node pool (system/general: Bottlerocket, sandbox: AL2023 + nodeadm,
+    a GPU user pool: Bottlerocket's NVIDIA variant). A user pool's image goes under its name
+    (`amiIds.gpu`); validation.py refuses a name that is no pool of the cluster."""
+
+    model_config = ConfigDict(**{**SpecModel.model_config, "extra": "allow"})
+    __pydantic_extra__: dict[str, AmiId] = Field(init=False)
 
     system: AmiId | None = None
     general: AmiId | None = None
     sandbox: AmiId | None = None
+
+    def get(self, pool: str) -> str | None:
+        return getattr(self, pool, None) if pool in ("system", "general", "sandbox") else (
+            (self.model_extra or {}).get(pool))
+
+
+# An EKS add-on version as DescribeAddonVersions lists it (v1.20.1-eksbuild.3).
+AddonVersion = Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]
+
+
+class AwsAddonVersions(SpecModel):
+    """Explicit EKS add-on versions. An add-on without one is created at the version EKS
+    offers (vpc-cni: the newest, checked; the others: EKS's default for the cluster's
+    Kubernetes version) and then left where it is: an ordinary `pulumi up` never moves it
+    (components/aws/addons.py). Set one to move it, e.g. with a Kubernetes upgrade; list the
+    published ones with `aws eks describe-addon-versions --addon-name <name>
+    --kubernetes-version <v>`."""
+
+    vpc_cni: AddonVersion | None = None
+    coredns: AddonVersion | None = None
+    kube_proxy: AddonVersion | None = None
+    pod_identity_agent: AddonVersion | None = None
+
+    def get(self, addon: str) -> str | None:
+        field = {"vpc-cni": "vpc_cni", "coredns": "coredns", "kube-proxy": "kube_proxy",
+                 "eks-pod-identity-agent": "pod_identity_agent"}[addon]
+        return getattr(self, field)
 
 
 class AwsSettings(SpecModel):
@@ -39,10 +71,11 @@ class AwsSettings(SpecModel):
     # `amiIds.<pool>` wins over it.
     ami_id: AmiId | None = None
     ami_ids: AwsNodeImages | None = None
+    addon_versions: AwsAddonVersions = AwsAddonVersions()
 
     def image_for(self, pool: str) -> str | None:
         """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
-        chosen = getattr(self.ami_ids, pool) if self.ami_ids else None
+        chosen = self.ami_ids.get(pool) if self.ami_ids else None
         if chosen is None and pool in ("system", "general"):
             chosen = self.ami_id
         return chosen

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from components.aws import instance_types
 from components.spec import ClusterSpec, SpecError, cluster_key
 
-POOLS = ("system", "general", "sandbox")
+# `kubernetes.io/role/cni=0` keeps the node's primary subnet (and its ENI) out of pod IP
+# allocation only from this release on (aws/amazon-vpc-cni-k8s #3647, "fix primary subnet
+# exclusion logic", first tagged v1.22.1); an older add-on would quietly hand out node-subnet
+# addresses to pods.
+MIN_VPC_CNI = (1, 22, 1)
+_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)")
 
+
+def vpc_cni_too_old(version: str) -> bool:
+    match = _VERSION.match(version)
+    found = tuple(int(p) for p in match.groups()) if match else (0, 0, 0)
+    return found < MIN_VPC_CNI
 
 def image_key(cluster: ClusterSpec, pool: str, prefix: str) -> str:
     """The config key that chose a pool's AMI: `aws.amiIds.<pool>`, or the older `aws.amiId`.
@@ -14,7 +26,7 @@ def image_key(cluster: ClusterSpec, pool: str, prefix: str) -> str:
     `prefix` is the cluster's key (components.spec.cluster_key)."""
     settings = cluster.settings
     if settings and settings.image_for(pool) and not (
-            settings.ami_ids and getattr(settings.ami_ids, pool)):
+            settings.ami_ids and settings.ami_ids.get(pool)):
         return f"{prefix}.aws.amiId"
     return f"{prefix}.aws.amiIds.{pool}"
 
@@ -23,28 +35,55 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
     """Config problems only EKS cares about; each names the config key and the fix."""
     prefix = cluster_key(cluster.name, index)
     problems: list[str] = []
-    for pool_name in POOLS:
-        pool = getattr(cluster.node_pools, pool_name)
+    pools = cluster.all_pools()
+    for pool_name, pool in pools.items():
         problem = instance_types.nitro_problem(pool.machine_type)
         if problem:
-            problems.append(f"{prefix}.nodePools.{pool_name}.machineType: {problem}")
-    # One AMI has one CPU architecture: pools sharing an image must share it too.
-    if cluster.settings is not None:
-        served: dict[str, tuple[str, str]] = {}
-        for pool_name in POOLS:
-            image = cluster.settings.image_for(pool_name)
-            if image is None:
-                continue
-            arch = instance_types.architecture(getattr(cluster.node_pools, pool_name).machine_type)
-            first_pool, first_arch = served.setdefault(image, (pool_name, arch))
-            if arch != first_arch:
-                problems.append(
-                    f"{image_key(cluster, pool_name, prefix)}: {image} cannot serve both "
-                    f"{first_arch} (nodePools.{first_pool}) and {arch} "
-                    f"(nodePools.{pool_name}); give the pools the same CPU architecture or "
-                    "each its own image in amiIds"
-                )
+            problems.append(f"{cluster.pool_key(index, pool_name, 'machineType')}: {problem}")
+    if cluster.settings is None:
+        return problems
+    pinned_cni = cluster.settings.addon_versions.vpc_cni
+    if pinned_cni and vpc_cni_too_old(pinned_cni):
+        wanted = "v" + ".".join(map(str, MIN_VPC_CNI))
+        problems.append(
+            f"{prefix}.aws.addonVersions.vpcCni: {pinned_cni} is older than {wanted}, from "
+            "which pods are kept off the node subnets (kubernetes.io/role/cni=0); pin a newer "
+            "release (aws eks describe-addon-versions --addon-name vpc-cni)")
+    extra = cluster.settings.ami_ids.model_extra if cluster.settings.ami_ids else None
+    for name in sorted(extra or {}):
+        if name not in cluster.pools:
+            problems.append(
+                f"{prefix}.aws.amiIds.{name}: no pool of this cluster is named {name!r}; use "
+                f"system, general, sandbox or a name under pools ("
+                f"{', '.join(sorted(cluster.pools)) or 'none defined'})")
+    # One AMI has one CPU architecture and one flavour: pools sharing an image share both (a
+    # GPU pool runs the NVIDIA variant, the sandbox pool AL2023 + gVisor, the others plain
+    # Bottlerocket).
+    served: dict[str, tuple[str, str, str]] = {}
+    for pool_name, pool in pools.items():
+        image = cluster.settings.image_for(pool_name)
+        if image is None:
+            continue
+        arch = instance_types.architecture(pool.machine_type)
+        flavour = image_flavour(cluster, pool_name)
+        first_pool, first_arch, first_flavour = served.setdefault(image, (pool_name, arch, flavour))
+        if (arch, flavour) != (first_arch, first_flavour):
+            problems.append(
+                f"{image_key(cluster, pool_name, prefix)}: {image} cannot serve both "
+                f"{first_flavour} {first_arch} (pool {first_pool}) and {flavour} {arch} "
+                f"(pool {pool_name}); give each pool an image of its own flavour and CPU "
+                "architecture in amiIds"
+            )
     return problems
+
+
+def image_flavour(cluster: ClusterSpec, pool_name: str) -> str:
+    """The node image a pool runs: AL2023 + gVisor (sandbox), Bottlerocket NVIDIA (a GPU user
+    pool) or Bottlerocket."""
+    if pool_name == "sandbox":
+        return "al2023"
+    user = cluster.pools.get(pool_name)
+    return "bottlerocket-nvidia" if user is not None and user.gpu else "bottlerocket"
 
 
 def check_cluster(cluster: ClusterSpec, index: int | None = None) -> None:
