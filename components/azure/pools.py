@@ -1,4 +1,4 @@
-"""Agent pools: system (critical add-ons only), general, and the Kata sandbox pool.
+"""Agent pools: system (critical add-ons only), general, the Kata sandbox pool, user pools.
 
 Every pool: Azure Linux, no SSH, encryption at host, OS disks encrypted with the customer
 key (Disk Encryption Set on the cluster), no node public IP, nodes in the private subnet.
@@ -20,7 +20,7 @@ import pulumi
 from pulumi_azure_native import containerservice as cs
 
 from components.azure.catalog import SANDBOX_LABEL_KEY, SANDBOX_LABEL_VALUE
-from components.spec import NodePool
+from components.spec import NodePool, UserPool
 
 SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 SANDBOX_TAINT = f"{SANDBOX_LABEL_KEY}={SANDBOX_LABEL_VALUE}:NoSchedule"
@@ -65,6 +65,39 @@ SANDBOX = PoolShape(
 )
 
 
+def user_shape(name: str, pool: UserPool) -> PoolShape:
+    """A user pool (`clusters[i].pools.<name>`): a user-mode pool with the same hardening as
+    general (Trusted Launch included), its own labels and taints."""
+    return PoolShape(
+        name=name,
+        mode=cs.AgentPoolMode.USER,
+        trusted_launch=True,
+        workload_runtime=cs.WorkloadRuntime.OCI_CONTAINER,
+        labels={**pool.labels, "pool.ztc.io/role": name},
+        taints=[f"{t.key}={t.value}:{t.effect}" for t in pool.taints],
+    )
+
+
+def capacity_settings(pool: NodePool) -> dict:
+    """Spot and GPU settings of a user pool (none for the mandatory pools).
+
+    Spot: Spot priority, evicted nodes deleted, capped at the on-demand price (-1); AKS adds
+    the `kubernetes.azure.com/scalesetpriority=spot:NoSchedule` taint itself
+    (https://learn.microsoft.com/en-us/azure/aks/spot-node-pool). GPU: AKS installs the NVIDIA
+    driver (`gpuProfile.driver: Install`, the API's default made explicit;
+    https://learn.microsoft.com/en-us/azure/aks/use-nvidia-gpu)."""
+    if not isinstance(pool, UserPool):
+        return {}
+    settings: dict = {}
+    if pool.spot:
+        settings.update(scale_set_priority=cs.ScaleSetPriority.SPOT,
+                        scale_set_eviction_policy=cs.ScaleSetEvictionPolicy.DELETE,
+                        spot_max_price=-1)
+    if pool.gpu:
+        settings["gpu_profile"] = cs.GPUProfileArgs(driver=cs.GPUDriver.INSTALL)
+    return settings
+
+
 def security_profile(shape: PoolShape) -> cs.AgentPoolSecurityProfileArgs:
     if shape.trusted_launch:
         return cs.AgentPoolSecurityProfileArgs(
@@ -100,6 +133,7 @@ def pool_settings(
         "node_labels": dict(shape.labels),
         "node_taints": list(shape.taints),
         "upgrade_settings": cs.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
+        **capacity_settings(pool),
     }
 
 

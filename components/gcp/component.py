@@ -116,7 +116,7 @@ class GkeCluster(HardenedCluster):
         build_pools(
             self,
             cname,
-            spec.node_pools,
+            spec,
             cluster=cluster,
             project=project,
             region=region,
