@@ -12,7 +12,16 @@ GKE metadata server, CMEK boot disk, private nodes) and add their labels, taints
 (`gpuDriverInstallationConfig.gpuDriverVersion: DEFAULT`, the driver GKE pairs with the node
 version, so it moves only with a GKE node upgrade, never with a `pulumi up`;
 https://cloud.google.com/kubernetes-engine/docs/how-to/gpus). GKE taints GPU nodes
-`nvidia.com/gpu=present:NoSchedule` itself.
+`nvidia.com/gpu=present:NoSchedule` itself. Known weaker spot: by default GKE boots GPU nodes
+from a COS image with LoadPin off, which loads any out-of-tree kernel module, signed or not
+(https://cloud.google.com/kubernetes-engine/security/secure-modules-cos); Secure Boot and
+integrity monitoring stay on. Secure kernel module loading (`linuxNodeConfig.
+nodeKernelModuleLoading.policy: ENFORCE_SIGNED_MODULES`) would allow Google-signed modules
+only, but whether GKE's GPU driver installation works under it is not confirmed from the docs
+we could read, so it is not set.
+
+Node versions: no pool pins `version`; with a release channel GKE upgrades nodes (and the
+DEFAULT GPU driver with them) in its maintenance windows, never because of a `pulumi up`.
 """
 
 from __future__ import annotations
