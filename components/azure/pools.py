@@ -23,6 +23,13 @@ from components.azure.catalog import SANDBOX_LABEL_KEY, SANDBOX_LABEL_VALUE
 from components.spec import NodePool, UserPool
 
 SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
+# AKS puts this label and taint on every Spot pool itself and they cannot be removed
+# (https://learn.microsoft.com/en-us/azure/aks/spot-node-pool#limitations); declaring them keeps
+# the pool's nodeLabels/nodeTaints equal to what AKS reports, so a `pulumi up` shows no diff
+# (the same drift hashicorp/terraform-provider-azurerm#14030 and
+# kubernetes-sigs/cluster-api-provider-azure#3976 hit).
+SPOT_LABEL = ("kubernetes.azure.com/scalesetpriority", "spot")
+SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 SANDBOX_TAINT = f"{SANDBOX_LABEL_KEY}={SANDBOX_LABEL_VALUE}:NoSchedule"
 MAX_PODS = 110
 
@@ -68,22 +75,24 @@ SANDBOX = PoolShape(
 def user_shape(name: str, pool: UserPool) -> PoolShape:
     """A user pool (`clusters[i].pools.<name>`): a user-mode pool with the same hardening as
     general (Trusted Launch included), its own labels and taints."""
+    spot_labels = dict([SPOT_LABEL]) if pool.spot else {}
     return PoolShape(
         name=name,
         mode=cs.AgentPoolMode.USER,
         trusted_launch=True,
         workload_runtime=cs.WorkloadRuntime.OCI_CONTAINER,
-        labels={**pool.labels, "pool.ztc.io/role": name},
-        taints=[f"{t.key}={t.value}:{t.effect}" for t in pool.taints],
+        labels={**pool.labels, **spot_labels, "pool.ztc.io/role": name},
+        taints=[f"{t.key}={t.value}:{t.effect}" for t in pool.taints]
+        + ([SPOT_TAINT] if pool.spot else []),
     )
 
 
 def capacity_settings(pool: NodePool) -> dict:
     """Spot and GPU settings of a user pool (none for the mandatory pools).
 
-    Spot: Spot priority, evicted nodes deleted, capped at the on-demand price (-1); AKS adds
-    the `kubernetes.azure.com/scalesetpriority=spot:NoSchedule` taint itself
-    (https://learn.microsoft.com/en-us/azure/aks/spot-node-pool). GPU: AKS installs the NVIDIA
+    Spot: Spot priority, evicted nodes deleted, capped at the on-demand price (-1), and no
+    surge settings ("There are no surge nodes available for Spot node pool upgrades":
+    https://learn.microsoft.com/en-us/azure/aks/spot-node-pool). GPU: AKS installs the NVIDIA
     driver (`gpuProfile.driver: Install`, the API's default made explicit;
     https://learn.microsoft.com/en-us/azure/aks/use-nvidia-gpu)."""
     if not isinstance(pool, UserPool):
@@ -92,7 +101,7 @@ def capacity_settings(pool: NodePool) -> dict:
     if pool.spot:
         settings.update(scale_set_priority=cs.ScaleSetPriority.SPOT,
                         scale_set_eviction_policy=cs.ScaleSetEvictionPolicy.DELETE,
-                        spot_max_price=-1)
+                        spot_max_price=-1, upgrade_settings=None)
     if pool.gpu:
         settings["gpu_profile"] = cs.GPUProfileArgs(driver=cs.GPUDriver.INSTALL)
     return settings

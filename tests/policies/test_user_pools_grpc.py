@@ -62,6 +62,11 @@ def test_prod_has_a_gpu_and_a_spot_pool_on_every_cloud(prod):
     assert gpu_pool["enableAutoScaling"] is True and gpu_pool["minCount"] == 0
     assert spot_pool["scaleSetPriority"] == "Spot"
     assert spot_pool["scaleSetEvictionPolicy"] == "Delete" and spot_pool["spotMaxPrice"] == -1
+    # What AKS sets on every Spot pool, declared so that no `pulumi up` shows a diff; no surge.
+    assert spot_pool["nodeTaints"] == ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]
+    assert spot_pool["nodeLabels"]["kubernetes.azure.com/scalesetpriority"] == "spot"
+    assert "upgradeSettings" not in spot_pool
+    assert gpu_pool["upgradeSettings"] == {"maxSurge": "33%"}
     for pool in (gpu_pool, spot_pool):
         assert pool["securityProfile"] == {"enableSecureBoot": True, "enableVTPM": True,
                                            "sshAccess": "Disabled"}

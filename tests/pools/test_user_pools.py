@@ -34,8 +34,8 @@ def test_a_pool_error_names_the_pools_key():
     problems = _problems(lambda cs: cs[0].update(
         pools={"gpu": {"machineType": "g6.xlarge", "maxSize": 0, "gpu": True}}))
     assert problems == [
-        "zero-trust-clusters:clusters[0].pools.gpu.maxSize: Input should be greater than or "
-        "equal to 1"]
+        ("zero-trust-clusters:clusters[0].pools.gpu.maxSize: Input should be greater than or "
+        "equal to 1")]
 
 
 @pytest.mark.parametrize("name", ["system", "general", "sandbox"])
@@ -78,8 +78,8 @@ def test_an_aws_image_for_no_pool_is_refused():
 
     problems = _problems(edit)
     assert problems == [
-        "zero-trust-clusters:clusters[0].aws.amiIds.gpus: no pool of this cluster is named "
-        "'gpus'; use system, general, sandbox or a name under pools (gpu)"]
+        ("zero-trust-clusters:clusters[0].aws.amiIds.gpus: no pool of this cluster is named "
+        "'gpus'; use system, general, sandbox or a name under pools (gpu)")]
 
 
 def test_a_gpu_pool_cannot_share_the_plain_bottlerocket_image():

@@ -49,8 +49,8 @@ def test_an_unsupported_cluster_version_names_its_key():
     with pytest.raises(SpecError) as failure:
         load_spec(config, check_offline_root=False)
     assert failure.value.problems == [
-        "zero-trust-clusters:clusters[2].kubernetesVersion: Kubernetes '1.29' is not supported; "
-        "use one of 1.34, 1.35, 1.36"]
+        ("zero-trust-clusters:clusters[2].kubernetesVersion: Kubernetes '1.29' is not supported; "
+        "use one of 1.34, 1.35, 1.36")]
 
 
 def test_unpinned_addons_are_created_then_left_where_they_are(dev_run):
