@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components import clouds
 from components.spec import SpecError, load_spec
 from scripts.engine.mocks import unwrap
 from tests.pools.support import CLUSTERS, dev_config
@@ -28,6 +29,17 @@ def _accepted(edit: Any) -> None:
     config = dev_config()
     edit(config[CLUSTERS])
     load_spec(config, check_offline_root=False)
+
+
+def test_no_user_pool_can_wear_a_clouds_sandbox_label():
+    """A user pool with the sandbox RuntimeClass's node selector would receive sandboxed pods
+    outside the VM sandbox: every registered cloud's selector keys are refused."""
+    for entry in clouds.entries():
+        for key, value in entry.sandbox.node_selector.items():
+            problems = _problems(lambda cs, k=key, v=value: cs[0].update(pools={"spot": {
+                "machineType": "m7i.large", "maxSize": 2, "labels": {k: v}}}))
+            assert [p.split(": ", 1)[0] for p in problems] == [
+                f"zero-trust-clusters:clusters[0].pools.spot.labels.{key}"], (entry.name, problems)
 
 
 def test_a_pool_error_names_the_pools_key():
