@@ -96,7 +96,12 @@ def _pool(
         project=project,
         location=region,
         cluster=cluster.name,
-        initial_node_count=1,  # per zone; the autoscaler then keeps the totals below
+        # Per zone; the autoscaler then keeps the totals below. A user pool that may scale to
+        # zero starts empty: a GPU or Spot pool gets nodes only when pods ask for them. GKE
+        # accepts a 0-node pool (seen in https://gitlab.com/gitlab-org/ci-cd/runner-tools/grit/-/issues/234;
+        # Google's reference we could read does not state the minimum: if GKE refused it, pool
+        # creation would fail loudly).
+        initial_node_count=0 if isinstance(spec, UserPool) and spec.min_size == 0 else 1,
         autoscaling=gcp.container.NodePoolAutoscalingArgs(
             total_min_node_count=spec.min_size,
             total_max_node_count=spec.max_size,

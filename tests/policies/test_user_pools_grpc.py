@@ -72,6 +72,8 @@ def test_prod_has_a_gpu_and_a_spot_pool_on_every_cloud(prod):
                                            "sshAccess": "Disabled"}
 
     gke = WITH_POOLS["gcp"]
+    assert unwrap(_pool(prod, GKE_POOL, gke, "gpu").inputs)["initialNodeCount"] == 0
+    assert unwrap(_pool(prod, GKE_POOL, gke, "system").inputs)["initialNodeCount"] == 1
     gpu_node = unwrap(_pool(prod, GKE_POOL, gke, "gpu").inputs)["nodeConfig"]
     spot_node = unwrap(_pool(prod, GKE_POOL, gke, "spot").inputs)["nodeConfig"]
     assert gpu_node["guestAccelerators"] == [{
