@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from components.aws.userdata import RUNSC_HANDLER
 from components.clouds import CloudEntry
@@ -22,20 +22,11 @@ AmiId = Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")]
 
 
 class AwsNodeImages(SpecModel):
-    """One trusted AMI per node pool (system/general: Bottlerocket, sandbox: AL2023 + nodeadm,
-    a GPU user pool: Bottlerocket's NVIDIA variant). A user pool's image goes under its name
-    (`amiIds.gpu`); validation.py refuses a name that is no pool of the cluster."""
-
-    model_config = ConfigDict(**{**SpecModel.model_config, "extra": "allow"})
-    __pydantic_extra__: dict[str, AmiId] = Field(init=False)
+    """One trusted AMI per node pool (system/general: Bottlerocket, sandbox: AL2023 + nodeadm)."""
 
     system: AmiId | None = None
     general: AmiId | None = None
     sandbox: AmiId | None = None
-
-    def get(self, pool: str) -> str | None:
-        return getattr(self, pool, None) if pool in ("system", "general", "sandbox") else (
-            (self.model_extra or {}).get(pool))
 
 
 # An EKS add-on version as DescribeAddonVersions lists it (v1.20.1-eksbuild.3).
@@ -71,11 +62,16 @@ class AwsSettings(SpecModel):
     # `amiIds.<pool>` wins over it.
     ami_id: AmiId | None = None
     ami_ids: AwsNodeImages | None = None
+    # One trusted AMI per user pool (`clusters[i].pools.<name>`), by pool name: a GPU pool's is
+    # registered from Bottlerocket's NVIDIA variant (components/aws/README.md, "User pools").
+    pool_ami_ids: dict[str, AmiId] = Field(default_factory=dict)
     addon_versions: AwsAddonVersions = AwsAddonVersions()
 
     def image_for(self, pool: str) -> str | None:
         """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
-        chosen = self.ami_ids.get(pool) if self.ami_ids else None
+        if pool not in ("system", "general", "sandbox"):
+            return self.pool_ami_ids.get(pool)
+        chosen = getattr(self.ami_ids, pool) if self.ami_ids else None
         if chosen is None and pool in ("system", "general"):
             chosen = self.ami_id
         return chosen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from components.aws import instance_types
-from components.spec import ClusterSpec, SpecError, cluster_key
+from components.spec import MANDATORY_POOLS, ClusterSpec, SpecError, cluster_key
 
 # `kubernetes.io/role/cni=0` keeps the node's primary subnet (and its ENI) out of pod IP
 # allocation only from this release on (aws/amazon-vpc-cni-k8s #3647, "fix primary subnet
@@ -20,13 +20,17 @@ def vpc_cni_too_old(version: str) -> bool:
     found = tuple(int(p) for p in match.groups()) if match else (0, 0, 0)
     return found < MIN_VPC_CNI
 
+
 def image_key(cluster: ClusterSpec, pool: str, prefix: str) -> str:
-    """The config key that chose a pool's AMI: `aws.amiIds.<pool>`, or the older `aws.amiId`.
+    """The config key that chose a pool's AMI: `aws.amiIds.<pool>` (the older `aws.amiId`), or
+    `aws.poolAmiIds.<pool>` for a user pool.
 
     `prefix` is the cluster's key (components.spec.cluster_key)."""
     settings = cluster.settings
+    if pool not in MANDATORY_POOLS:
+        return f"{prefix}.aws.poolAmiIds.{pool}"
     if settings and settings.image_for(pool) and not (
-            settings.ami_ids and settings.ami_ids.get(pool)):
+            settings.ami_ids and getattr(settings.ami_ids, pool)):
         return f"{prefix}.aws.amiId"
     return f"{prefix}.aws.amiIds.{pool}"
 
@@ -49,13 +53,12 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
             f"{prefix}.aws.addonVersions.vpcCni: {pinned_cni} is older than {wanted}, from "
             "which pods are kept off the node subnets (kubernetes.io/role/cni=0); pin a newer "
             "release (aws eks describe-addon-versions --addon-name vpc-cni)")
-    extra = cluster.settings.ami_ids.model_extra if cluster.settings.ami_ids else None
-    for name in sorted(extra or {}):
+    for name in sorted(cluster.settings.pool_ami_ids):
         if name not in cluster.pools:
             problems.append(
-                f"{prefix}.aws.amiIds.{name}: no pool of this cluster is named {name!r}; use "
-                f"system, general, sandbox or a name under pools ("
-                f"{', '.join(sorted(cluster.pools)) or 'none defined'})")
+                f"{prefix}.aws.poolAmiIds.{name}: no user pool of this cluster is named "
+                f"{name!r}; use a name under pools ({', '.join(sorted(cluster.pools)) or 'none defined'}) "
+                "(the mandatory pools' images go in amiIds)")
     # One AMI has one CPU architecture and one flavour: pools sharing an image share both (a
     # GPU pool runs the NVIDIA variant, the sandbox pool AL2023 + gVisor, the others plain
     # Bottlerocket).
@@ -72,7 +75,7 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
                 f"{image_key(cluster, pool_name, prefix)}: {image} cannot serve both "
                 f"{first_flavour} {first_arch} (pool {first_pool}) and {flavour} {arch} "
                 f"(pool {pool_name}); give each pool an image of its own flavour and CPU "
-                "architecture in amiIds"
+                "architecture in amiIds / poolAmiIds"
             )
     return problems
 

@@ -85,23 +85,24 @@ def test_a_gpu_pool_needs_a_gpu_machine_type_of_its_cloud(cloud):
 
 def test_an_aws_image_for_no_pool_is_refused():
     def edit(cs):
-        cs[0]["aws"]["amiIds"]["gpus"] = "ami-0123456789abcdef0"
+        cs[0]["aws"]["poolAmiIds"] = {"gpus": "ami-0123456789abcdef0"}
         cs[0]["pools"] = {"gpu": {"machineType": "g6.xlarge", "maxSize": 2, "gpu": True}}
 
     problems = _problems(edit)
     assert problems == [
-        ("zero-trust-clusters:clusters[0].aws.amiIds.gpus: no pool of this cluster is named "
-        "'gpus'; use system, general, sandbox or a name under pools (gpu)")]
+        ("zero-trust-clusters:clusters[0].aws.poolAmiIds.gpus: no user pool of this cluster is "
+         "named 'gpus'; use a name under pools (gpu) (the mandatory pools' images go in "
+         "amiIds)")]
 
 
 def test_a_gpu_pool_cannot_share_the_plain_bottlerocket_image():
     def edit(cs):
-        cs[0]["aws"]["amiIds"]["gpu"] = cs[0]["aws"]["amiIds"]["system"]
+        cs[0]["aws"]["poolAmiIds"] = {"gpu": cs[0]["aws"]["amiIds"]["system"]}
         cs[0]["pools"] = {"gpu": {"machineType": "g6.xlarge", "maxSize": 2, "gpu": True}}
 
     problems = _problems(edit)
     assert len(problems) == 1 and problems[0].startswith(
-        "zero-trust-clusters:clusters[0].aws.amiIds.gpu: ")
+        "zero-trust-clusters:clusters[0].aws.poolAmiIds.gpu: ")
     assert "bottlerocket-nvidia" in problems[0]
 
 
