@@ -13,8 +13,8 @@ documented there: Key Vault purge protection, S3 Object Lock COMPLIANCE retentio
 Azure immutability policy or Cloud Storage retention policy, KMS deletion windows, Cloud KMS key
 rings (which GCP never deletes).
 
-Stack-wide stores (the change ledger's WORM store, the shared PKI) belong to no one cluster and
-stay kept.
+Stack-wide stores (the change ledger's WORM store, the shared PKI's managed root) belong to no
+one cluster and stay kept.
 """
 
 from __future__ import annotations

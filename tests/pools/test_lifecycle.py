@@ -69,3 +69,12 @@ def test_a_decommissioned_cluster_is_all_deletable(decommissioned):
     # What Azure never lifts, as documented: purge protection, once on, stays on.
     vaults = [unwrap(r.inputs) for r in owned if r.type == "azure-native:keyvault:Vault"]
     assert [v["properties"]["enablePurgeProtection"] for v in vaults] == [True]
+
+
+def test_the_managed_root_is_protected_even_when_every_cluster_is_decommissioned(
+        dev_run, decommissioned):
+    for run in (dev_run, decommissioned):
+        roots = [r for r in run.graph.resources
+                 if unwrap(r.inputs).get("ztcKind") == "pki-root"]
+        assert len(roots) == 1
+        assert run.options[roots[0].urn].protect is True
