@@ -224,9 +224,11 @@ AUTOSCALER_READ_ACTIONS = [
     "ec2:GetInstanceTypesFromInstanceRequirements",
     "eks:DescribeNodegroup",
 ]
-# Only on this cluster's groups: EKS tags every managed node group's Auto Scaling group
-# `k8s.io/cluster-autoscaler/<cluster-name>=owned` and `k8s.io/cluster-autoscaler/enabled=true`
-# for auto-discovery (https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html).
+# Only on this cluster's groups: EKS tags every managed node group's Auto Scaling group for
+# auto-discovery (https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html),
+# `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster-name>`; the
+# autoscaler matches the keys, whatever their values (its AWS README, "Auto-Discovery Setup"),
+# so the condition asks for the cluster's key to exist (`Null: false`), not for a value.
 AUTOSCALER_WRITE_ACTIONS = [
     "autoscaling:SetDesiredCapacity",
     "autoscaling:TerminateInstanceInAutoScalingGroup",
@@ -253,9 +255,9 @@ def autoscaler_identity(ctx: AwsContext, cluster_name: pulumi.Input[str]) -> Aut
                   resources=["*"]),
         Statement(sid="ResizeOwnGroups", effect="Allow", actions=AUTOSCALER_WRITE_ACTIONS,
                   resources=["*"], conditions=[Condition(
-                      test="StringEquals",
+                      test="Null",
                       variable=f"aws:ResourceTag/{autoscaler_discovery_tag(ctx.name)}",
-                      values=["owned"])]),
+                      values=["false"])]),
     ]))
     association = aws.eks.PodIdentityAssociation(
         f"{ctx.name}-cluster-autoscaler",

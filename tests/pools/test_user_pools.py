@@ -119,8 +119,8 @@ def test_eks_autoscaler_may_resize_only_its_own_node_groups(dev_run):
     resize = statements["ResizeOwnGroups"]
     assert sorted(resize["Action"]) == ["autoscaling:SetDesiredCapacity",
                                         "autoscaling:TerminateInstanceInAutoScalingGroup"]
-    assert resize["Condition"] == {"StringEquals": {
-        "aws:ResourceTag/k8s.io/cluster-autoscaler/dev-aws": "owned"}}
+    assert resize["Condition"] == {"Null": {
+        "aws:ResourceTag/k8s.io/cluster-autoscaler/dev-aws": "false"}}
     assert "eks:DescribeNodegroup" in statements["Discover"]["Action"]
     assert not {"autoscaling:SetDesiredCapacity"} & set(statements["Discover"]["Action"])
 
