@@ -132,3 +132,10 @@ def test_every_eks_node_group_has_min_and_max_for_the_autoscaler(dev_run):
     for group in groups:
         scaling = group["scalingConfig"]
         assert scaling["minSize"] <= scaling["desiredSize"] <= scaling["maxSize"]
+
+
+def test_an_eks_taint_needs_a_value():
+    problems = _problems(lambda cs: cs[0].update(pools={"spot": {
+        "machineType": "m7i.large", "maxSize": 2, "taints": [{"key": "acme.example.com/x"}]}}))
+    assert [p.split(": ", 1)[0] for p in problems] == [
+        "zero-trust-clusters:clusters[0].pools.spot.taints[0].value"]
