@@ -46,6 +46,17 @@ GCS_BUCKET = "gcp:storage/bucket:Bucket"
 LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
 GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 
+# Key stores, policy documents and identities (issue 14: documents, keys, node identities)
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"  # roles, users, groups
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+KEY_VAULT = "azure-native:keyvault:Vault"
+GCP_PROJECT_IAM_MEMBER = "gcp:projects/iAMMember:IAMMember"
+GCP_PROJECT_IAM_BINDING = "gcp:projects/iAMBinding:IAMBinding"
+GCP_PROJECT_IAM_POLICY = "gcp:projects/iAMPolicy:IAMPolicy"
+
 # Kubernetes
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_CONFIGMAP = "kubernetes:core/v1:ConfigMap"
@@ -54,6 +65,7 @@ K8S_RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"
 K8S_CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 K8S_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 K8S_VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+K8S_HELM_RELEASE = "kubernetes:helm.sh/v3:Release"  # the mesh's gateways (stack/rules.py)
 K8S_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 # Istio (the mesh, ZT-MTLS-SHARED-ROOT); v1beta1 is still served next to v1.
@@ -73,6 +85,20 @@ DYNAMIC = "pulumi-python:dynamic:Resource"
 LEDGER_STORES = {LEDGER_BUCKET: "aws", LEDGER_CONTAINER: "azure", LEDGER_GCS_BUCKET: "gcp"}
 
 
+# Admission engines judged by content (ZT-IMAGE-PROVENANCE), logging and the audit chain
+# (ZT-AUDIT-IMMUTABLE-chain), the policy-controller chart's settings.
+KYVERNO_CLUSTER_POLICY = "kubernetes:kyverno.io/v1:ClusterPolicy"
+KYVERNO_POLICY = "kubernetes:kyverno.io/v1:Policy"
+KYVERNO_POLICY_TYPES = (KYVERNO_CLUSTER_POLICY, KYVERNO_POLICY)
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+LOG_SUBSCRIPTION = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
+PROJECT_SINK = "gcp:logging/projectSink:ProjectSink"
+FOLDER_SINK = "gcp:logging/folderSink:FolderSink"
+ORGANIZATION_SINK = "gcp:logging/organizationSink:OrganizationSink"
+BINAUTHZ_POLICY = "gcp:binaryauthorization/policy:Policy"
+
 
 def _declared() -> frozenset[str]:
     return frozenset(v for k, v in globals().items()
@@ -85,3 +111,4 @@ JUDGED_TYPES = _declared()
 
 def props_needed(type_: str) -> bool:
     return type_ in JUDGED_TYPES or type_.endswith(":ClusterImagePolicy")
+
