@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 AZURITE_VERSION := 3.37.0
 AZURITE := .tools/node_modules/.bin/azurite-blob
 
-.PHONY: preview test lint bench
+.PHONY: preview test lint bench bench-fleet
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,7 @@ test: $(STAMP) $(AZURITE)
 
 bench: $(STAMP)
 	$(VENV)/bin/ztc bench preview
+
+# A 30-cluster fleet split into 6 environments: one process, then one process per CPU.
+bench-fleet: $(STAMP)
+	$(VENV)/bin/ztc bench preview --fleet --clusters 30 --stacks 6

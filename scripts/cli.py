@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Annotated
 
 import typer
 
@@ -24,6 +25,7 @@ from scripts import (
     render_cli,
     report_cli,
     validate_cli,
+    version,
 )
 
 app = typer.Typer(
@@ -32,6 +34,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ztc {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version (pyproject.toml's, the policy pack's too) and exit")] = False,
+) -> None:
+    """Zero-Trust Clusters: plan, check and operate EKS/AKS/GKE with one posture."""
+
+
 bench = typer.Typer(help="Benchmarks that print rates and ratios (never pass/fail).")
 app.add_typer(bench, name="bench")
 

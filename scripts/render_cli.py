@@ -24,8 +24,15 @@ from components.kubernetes import (
     render_charts,
 )
 from components.pki.formats import trust_bundle_pem
-from components.spec import ClusterSpec, EstateSpec, SpecError, load_spec
-from scripts.engine.stackfile import PROJECT_ROOT, StackFileError, load_stack_config
+from components.spec import CONFIG_NAMESPACE, ClusterSpec, EstateSpec, SpecError, load_spec
+from scripts import options
+from scripts.engine.preview import uses_spec
+from scripts.engine.stackfile import (
+    PROJECT_ROOT,
+    StackFileError,
+    load_project,
+    load_stack_config,
+)
 from scripts.errors import fail, one_line
 
 EXIT_ERROR = 2
@@ -87,12 +94,21 @@ def read_trust_bundle(path: Path) -> str:
         ) from None
 
 
-def render_stack(stack: str, out: Path, trust_bundle: Path | None = None) -> dict[str, list[Path]]:
-    """Render every cluster of `stack` into `out`; returns the files written per cluster.
+def render_stack(stack: str, out: Path, trust_bundle: Path | None = None,
+                 project_dir: Path = PROJECT_ROOT) -> dict[str, list[Path]]:
+    """Render every cluster of `stack` (of the project in `project_dir`) into `out`; returns
+    the files written per cluster.
 
-    Raises StackFileError / SpecError for a missing stack or an invalid config."""
-    config, _secure = load_stack_config(stack)
-    spec = load_spec(config, project_dir=PROJECT_ROOT)
+    Raises StackFileError / SpecError for a missing stack, an invalid config, or a stack that
+    does not use this project's config (there is no baseline to render)."""
+    config, _secure = load_stack_config(stack, project_dir)
+    project = load_project(project_dir)
+    if not uses_spec(project, config):
+        raise StackFileError(
+            f"{project.stack_file(stack)}: sets no {CONFIG_NAMESPACE}: config (project "
+            f"{project.name}); `ztc render` renders the baseline of the clusters such config "
+            "declares")
+    spec = load_spec(config, project_dir=project_dir)
     bundle = read_trust_bundle(trust_bundle) if trust_bundle is not None else TRUST_BUNDLE_PLACEHOLDER
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(20, "is not a directory", str(out))
@@ -122,19 +138,20 @@ def render_stack(stack: str, out: Path, trust_bundle: Path | None = None) -> dic
 
 
 def render(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<stack>.yaml")],
+    stack: options.Stack,
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write <cluster>/*.yaml into")],
     trust_bundle: Annotated[
         Path | None,
         typer.Option(help="PEM trust bundle to embed (e.g. from `ztc pki`); else a placeholder"),
     ] = None,
+    project_dir: options.ProjectDir = PROJECT_ROOT,
 ) -> None:
     """Render the in-cluster baseline of every cluster of a stack as Kubernetes YAML.
 
     Exit codes: 0 written, 2 invalid stack config (each problem names its config key)."""
     console = Console()
     try:
-        written = render_stack(stack, out, trust_bundle)
+        written = render_stack(stack, out, trust_bundle, project_dir)
     except SpecError as error:
         if len(error.problems) == 1:  # one problem: one line
             raise fail(f"{error.problems[0]}; nothing was rendered") from None

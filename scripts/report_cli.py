@@ -16,7 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from components.spec import SpecError
+from scripts import options
+from scripts.engine import fleet
 from scripts.engine import preview as engine
 from scripts.engine.analyzer import (
     PolicyPackError,
@@ -29,7 +30,6 @@ from scripts.engine.analyzer import (
 from scripts.errors import fail
 from scripts.preview_cli import check_output_dir, write_outputs
 from scripts.report import (
-    build_matrix,
     diff_matrices,
     policy_pass,
     render_diff_json,
@@ -40,7 +40,6 @@ from scripts.report import (
     render_markdown,
     render_terminal,
 )
-from scripts.report.matrix import Matrix
 
 EXIT_CLEAN, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 app = typer.Typer(help="Control x cluster posture reports.")
@@ -53,34 +52,16 @@ class Format(StrEnum):
     json = "json"
 
 
-def _matrix(stack: str, pack_dir: Path, config: dict | None, console: Console) -> Matrix:
-    try:
-        capture = engine.capture_stack(stack)
-        analysis = engine.check_policies(capture, pack_dir, config)
-    except PolicyPackError as error:
-        raise fail(f"policy pack: {error}") from None
-    except SpecError as error:
-        raise fail(f"stack {stack}: {error.problems[0]}"
-                   + (f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else "")
-                   ) from None
-    except Exception as error:  # noqa: BLE001 - bad config / program failure: say which stack
-        first = (str(error).strip() or type(error).__name__).splitlines()[0]
-        raise fail(f"stack {stack}: {first}") from None
-    return build_matrix(capture.graph.resources, analysis.diagnostics, stack,
-                        levels=analysis.policies, settings=analysis.settings)
-
-
 @app.command("report")
 def report(
-    stacks: Annotated[list[str], typer.Option(
-        "--stack", "-s", help="Stack to report (stacks/Pulumi.<stack>.yaml); twice to compare")],
+    stacks: options.Stacks,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="What to print")] = Format.text,
     out: Annotated[Path | None, typer.Option(
         help="Also write <stack>.md/.html/.json (and diff.md/.json for two stacks) here")] = None,
-    policy_pack: Annotated[Path, typer.Option(help="Policy pack directory")] =
-        engine.POLICY_PACK_DIR,
-    policy_pack_config: Annotated[Path | None, typer.Option(
-        help="Policy pack config JSON (the CLI's --policy-pack-config)")] = None,
+    policy_pack: options.PolicyPack = options.POLICY_PACK_DIR,
+    policy_pack_config: options.PolicyPackConfig = None,
+    project_dir: options.ProjectDir = engine.PROJECT_ROOT,
+    preview_mode: options.PreviewMode = False,
 ) -> None:
     """The control x cluster matrix of one stack, or where two stacks' postures differ.
 
@@ -95,7 +76,15 @@ def report(
         config = load_pack_config(policy_pack_config)
     except PolicyPackError as error:
         raise fail(f"--policy-pack-config: {error}") from None
-    matrices = [_matrix(s, policy_pack, config, console) for s in stacks]
+    settings = fleet.PreviewOptions(
+        project_dir=project_dir, preview_mode=preview_mode, policy_pack=policy_pack,
+        policy_pack_config=config, schema_check=False, plan=False)  # `ztc preview`'s work
+    runs = fleet.run_fleet(stacks, settings, jobs=1)  # in this process (`ztc preview` fans out)
+    for run in runs:
+        if run.error is not None:
+            more = f" (and {len(run.problems) - 1} more)" if len(run.problems) > 1 else ""
+            raise fail(f"stack {run.stack}: {(run.problems or [run.error])[0]}{more}")
+    matrices = [run.matrix for run in runs if run.matrix is not None]
     rows = diff_matrices(*matrices) if len(matrices) == 2 else None
     if out is not None:
         files: dict[Path, str] = {}

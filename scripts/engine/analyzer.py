@@ -12,12 +12,13 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
 import grpc
+import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
@@ -33,6 +34,7 @@ ENFORCEMENT = {
 }
 _LEVEL_BY_NAME = {v: k for k, v in ENFORCEMENT.items()}
 START_TIMEOUT_S = 60.0
+PACK_PROJECT_FILE = "PulumiPolicy.yaml"
 CALL_TIMEOUT_S = 120.0
 
 
@@ -258,6 +260,19 @@ def resolve_config(
     return resolved
 
 
+def pack_version(pack_dir: Path, reported: str) -> str:
+    """The version the Pulumi CLI gives a Python pack: its PulumiPolicy.yaml `version`, else
+    what the pack reported (pulumi_policy 1.21 always reports "0.0.1": "Python policy packs
+    should specify a version in PulumiPolicy.yaml; the CLI will use the version specified
+    there", https://github.com/pulumi/pulumi-policy/blob/master/sdk/python/lib/pulumi_policy/policy.py)."""
+    try:
+        document = yaml.safe_load((Path(pack_dir) / PACK_PROJECT_FILE).read_text())
+    except (OSError, yaml.YAMLError):
+        return reported
+    version = document.get("version") if isinstance(document, dict) else None
+    return str(version) if version else reported
+
+
 def analyze(
     resources: Iterable[CapturedResource],
     pack_dir: Path,
@@ -272,9 +287,11 @@ def analyze(
     by_urn = {r.urn: r for r in resources}
     with PolicyPackProcess(pack_dir) as pack:
         try:
-            return _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run)
+            result = _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run)
         except grpc.RpcError as exc:
             raise PolicyPackError(f"policy pack call failed: {exc.details()}") from None
+    result.pack_version = pack_version(pack_dir, result.pack_version)
+    return result
 
 
 def analyze_stacks(
@@ -284,6 +301,7 @@ def analyze_stacks(
     project: str,
     config: Mapping[str, Any] | None = None,
     dry_run: bool = True,
+    on_stack: Callable[[str], None] | None = None,
 ) -> AnalysisResult:
     """`analyze` for several stacks (an environment's cloud and cluster phases) through one
     pack process, each stack configured and judged on its own as the CLI would; the result
@@ -291,6 +309,8 @@ def analyze_stacks(
     merged: AnalysisResult | None = None
     with PolicyPackProcess(pack_dir) as pack:
         for stack, resources in stacks:
+            if on_stack is not None:
+                on_stack(stack)
             resources = list(resources)
             by_urn = {r.urn: r for r in resources}
             try:
@@ -304,6 +324,7 @@ def analyze_stacks(
                 merged.resources_checked += result.resources_checked
     if merged is None:
         raise PolicyPackError("no stack to analyze")
+    merged.pack_version = pack_version(pack_dir, merged.pack_version)
     return merged
 
 
@@ -329,7 +350,7 @@ def _analyze(stub, resources, by_urn, stack, project, config, dry_run) -> Analys
     )
     result = AnalysisResult(
         pack_name=info.name,
-        pack_version=info.version,
+        pack_version=info.version,  # replaced by the pack's PulumiPolicy.yaml version below
         policies={name: level for name, (level, _) in resolved.items()},
         settings={name: props for name, (_, props) in resolved.items()},
     )

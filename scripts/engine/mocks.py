@@ -119,6 +119,9 @@ class CapturedResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    # A multi-language component (registered with remote=True): its provider plugin builds its
+    # children in the real engine; under mocks it has none.
+    remote: bool = False
 
 
 def _mark_secret_outputs(response, names: list[str]):
@@ -140,10 +143,16 @@ class CapturingMonitor(MockMonitor):
         self.component_outputs: dict[str, dict[str, Any]] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The root stack is not part of a child's qualified type, as in the real engine.
-        if parent.split("::")[-2:-1] == ["pulumi:pulumi:Stack"]:
-            parent = ""
-        return super().make_urn(parent, type_, name)
+        """The URN the engine gives: the qualified type is the parent's whole qualified type
+        (every ancestor component's type, `a$b$c`) then the resource's own, the root stack
+        left out (resource.NewURN(stack, project, parent.QualifiedType(), type, name):
+        https://github.com/pulumi/pulumi/blob/master/sdk/go/common/resource/urn.go). The SDK's
+        MockMonitor keeps only the parent's last type, so a grandchild's URN would differ
+        from the real one (and exemptions by URN would not match)."""
+        qualified = parent.split("::")[2] if parent else ""
+        if qualified and qualified != "pulumi:pulumi:Stack":
+            type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
@@ -167,6 +176,7 @@ class CapturingMonitor(MockMonitor):
             inputs=inputs,
             outputs=outputs,
             id=response.id,
+            remote=request.remote,
         )
         return response
 

@@ -9,8 +9,11 @@ checks each stack with the pack as the CLI would; the report shows them together
 from __future__ import annotations
 
 import json
+import os
 import runpy
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +25,12 @@ from components.ledger.recording import preview_entry
 from components.spec import CONFIG_NAMESPACE, EstateSpec, load_spec
 from scripts.engine.analyzer import AnalysisResult, analyze_stacks
 from scripts.engine.mocks import CapturedResource, is_secret
-from scripts.engine.runner import ORGANIZATION, PROJECT, Graph, run_program
+from scripts.engine.runner import ORGANIZATION, Graph, run_program
 from scripts.engine.stackfile import (
     PROJECT_ROOT,
+    Project,
     StackFileError,
+    load_project,
     load_stack_config,
     stack_path,
     to_pulumi_config,
@@ -43,15 +48,35 @@ CLUSTER_STACK_SUFFIX = "-cluster"
 PHASE_ELSEWHERE_POLICY = "phase-elsewhere"
 
 
+# Called with each stage's name as it starts ("program cloud phase", "schema", "policy dev").
+StageCallback = Callable[[str], None]
+
+
+def _no_stage(_: str) -> None:
+    return None
+
+
 @dataclass
 class Capture:
     """An environment's spec and the graphs its two phases registered."""
 
     stack: str  # the cloud phase's stack
-    spec: EstateSpec
+    spec: EstateSpec | None  # None: a program that does not read this project's config
     graph: Graph  # both phases' resources, the cloud phase's first
     phases: dict[str, Graph] = field(default_factory=dict)
     secure_keys: list[str] = field(default_factory=list)
+
+    @property
+    def remote_components(self) -> list[CapturedResource]:
+        """Multi-language components: their provider plugin creates their children, which no
+        run under mocks ever sees (the offline engine cannot check them)."""
+        return [r for r in self.graph.resources if r.remote]
+
+
+def uses_spec(project: Project, config: dict[str, Any]) -> bool:
+    """Whether the stack is configured by this project's spec: our project, or any program
+    whose stack sets keys in our namespace (it uses the components with our config)."""
+    return project.ours or any(k.startswith(f"{CONFIG_NAMESPACE}:") for k in config)
 
 
 def phase_stacks(stack: str, root: Path = PROJECT_ROOT
@@ -59,9 +84,11 @@ def phase_stacks(stack: str, root: Path = PROJECT_ROOT
     """(cloud stack, cluster stack, cluster stack config) of `stack`'s environment.
 
     `stack` may name either phase. The cluster stack of `dev` is `dev-cluster`, whose file sets
-    `phase: cluster` and `cloudStack: dev`; without that file the environment is one stack (any
-    other Pulumi program) and the cluster stack is None."""
+    `phase: cluster` and `cloudStack: dev`; without that file, or for a program that does not
+    use this project's config, the environment is one stack and the cluster stack is None."""
     config, _ = load_stack_config(stack, root)
+    if not uses_spec(load_project(root), config):
+        return stack, None, None
     if config.get(PHASE_KEY) == CLUSTER_PHASE:
         cloud_stack = config.get(CLOUD_STACK_KEY)
         if not isinstance(cloud_stack, str) or not cloud_stack:
@@ -80,38 +107,64 @@ def phase_stacks(stack: str, root: Path = PROJECT_ROOT
     return stack, cluster_stack, cluster_config
 
 
+@contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def run_main(program: Path) -> None:
+    """Run a Python program as Pulumi's language host does: in the program's directory
+    (`--pwd`), through `runpy.run_path(program, run_name="__main__")`, which for a directory
+    puts that directory first on sys.path and runs its __main__.py, so the modules next to the
+    program import (https://github.com/pulumi/pulumi/blob/master/sdk/python/cmd/pulumi-language-python-exec,
+    https://docs.python.org/3/library/runpy.html#runpy.run_path)."""
+    with _working_directory(program if program.is_dir() else program.parent):
+        runpy.run_path(str(program), run_name="__main__")
+
+
 def capture_stack(
-    stack: str, *, preview: bool = False, root: Path = PROJECT_ROOT, program: Path | None = None
+    stack: str, *, preview: bool = False, root: Path = PROJECT_ROOT, program: Path | None = None,
+    on_stage: StageCallback = _no_stage,
 ) -> Capture:
     """Validate the environment's config, then run both phases of the real program under the
-    mocks (`stack` may name either phase's stack).
+    mocks (`stack` may name either phase's stack). Any Pulumi Python program runs: its project
+    name and program come from its `Pulumi.yaml`, its config from its stack file; the spec is
+    validated only when the stack uses this project's config (`uses_spec`).
 
     Raises `SpecError` (bad config) before anything is registered, `StackFileError` for a
-    missing or malformed stack file, and whatever the program raises.
+    missing or malformed project or stack file, and whatever the program raises.
     """
+    project = load_project(root)
     cloud_stack, cluster_stack, cluster_config = phase_stacks(stack, root)
     config, secure_keys = load_stack_config(cloud_stack, root)
-    spec = load_spec(config, project_dir=root)
-    main = program or root / "__main__.py"
+    spec = load_spec(config, project_dir=root) if uses_spec(project, config) else None
+    main = program or project.program
 
     def run(stack_name: str, stack_config: dict[str, Any], *, preview: bool,
             references: dict[str, dict[str, Any]] | None = None) -> Graph:
         return run_program(
-            lambda: runpy.run_path(str(main), run_name="__main__"),
+            lambda: run_main(main),
             config=to_pulumi_config(stack_config),
             stack=stack_name,
-            project=PROJECT,
+            project=project.name,
             preview=preview,
             stack_outputs=references,
         )
 
+    on_stage(f"program {cloud_stack}")
     cloud = run(cloud_stack, config, preview=preview)
     if cluster_stack is None or cluster_config is None:
         return Capture(stack=cloud_stack, spec=spec, graph=cloud, phases={CLOUD_PHASE: cloud},
                        secure_keys=secure_keys)
     # The cluster phase runs after the cloud phase is deployed: its reference is always known.
     deployed = run(cloud_stack, config, preview=False) if preview else cloud
-    reference = {f"{ORGANIZATION}/{PROJECT}/{cloud_stack}": deployed.exports}
+    reference = {f"{ORGANIZATION}/{project.name}/{cloud_stack}": deployed.exports}
+    on_stage(f"program {cluster_stack}")
     cluster = run(cluster_stack, cluster_config, preview=preview, references=reference)
     graph = Graph(
         project=cloud.project,
@@ -232,7 +285,8 @@ def plan_document(
 
 
 def check_policies(
-    capture: Capture, pack_dir: Path = POLICY_PACK_DIR, config: dict[str, Any] | None = None
+    capture: Capture, pack_dir: Path = POLICY_PACK_DIR, config: dict[str, Any] | None = None,
+    on_stage: StageCallback = _no_stage,
 ) -> AnalysisResult:
     """Each phase's stack through the pack on its own, as `pulumi preview --policy-pack` would
     judge it; a phase's advisory that the other phase is elsewhere is answered here, since both
@@ -242,6 +296,7 @@ def check_policies(
         pack_dir,
         project=capture.graph.project,
         config=config,
+        on_stack=lambda stack: on_stage(f"policy {stack}"),
     )
     if len(capture.phases) > 1:
         result.diagnostics = [
@@ -260,7 +315,7 @@ def ledger_entries(capture: Capture, repo_dir: Path = PROJECT_ROOT) -> dict[str,
     """The (unsigned) ledger entry each stack's `pulumi up` would append (ZT-CHANGE-LEDGER),
     by stack name: every phase is a deployment of its own and is recorded on its own."""
     return {
-        graph.stack: preview_entry(graph.resources, graph.stack, repo_dir, project=PROJECT)
+        graph.stack: preview_entry(graph.resources, graph.stack, repo_dir, project=graph.project)
         for graph in capture.phases.values()
     }
 

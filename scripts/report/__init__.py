@@ -19,6 +19,7 @@ from scripts.report.matrix import (
     Cell,
     Matrix,
     build_matrix,
+    combine,
 )
 from scripts.report.render import (
     render_html,
@@ -29,7 +30,7 @@ from scripts.report.render import (
 )
 
 __all__ = [
-    "EXEMPT", "FAIL", "NOT_CHECKED", "PASS", "UNVERIFIABLE", "Cell", "Matrix", "build_matrix", "diff_matrices",
+    "EXEMPT", "FAIL", "NOT_CHECKED", "PASS", "UNVERIFIABLE", "Cell", "Matrix", "build_matrix", "combine", "diff_matrices",
     "render_diff_json", "render_diff_markdown", "render_diff_terminal", "render_html",
     "render_json", "render_markdown", "render_terminal", "report_files",
 ]

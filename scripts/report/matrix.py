@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from components import clouds
@@ -239,3 +239,20 @@ def build_matrix(resources: Iterable[Any], diagnostics: Iterable[Any], stack: st
             expires, cell.exemption = exempt[(control, name)]
             cell.exempt_until = expires.isoformat()
     return Matrix(stack, clusters, cells, unattributed)
+
+
+def combine(matrices: Iterable[Matrix], stack: str = "") -> Matrix:
+    """Several stacks' matrices as one (a fleet's report): each cluster named `<stack>/<name>`
+    (two stacks may hold clusters of the same name), every cell and finding kept."""
+    matrices = list(matrices)
+    clusters: list[Column] = []
+    cells: dict[tuple[str, str], Cell] = {}
+    unattributed: list[Finding] = []
+    for m in matrices:
+        for col in m.clusters:
+            name = f"{m.stack}/{col.name}"
+            clusters.append(Column(name, col.cloud, col.urn))
+            for control in CONTROL_IDS:
+                cells[(control, name)] = replace(m.cell(control, col.name), cluster=name)
+        unattributed += m.unattributed
+    return Matrix(stack or " + ".join(m.stack for m in matrices), clusters, cells, unattributed)

@@ -10,7 +10,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scripts.report.matrix import EXEMPT, FAIL, NOT_CHECKED, PASS, UNVERIFIABLE, Cell, Matrix
+from scripts.report.matrix import (
+    EXEMPT,
+    FAIL,
+    NOT_CHECKED,
+    PASS,
+    STATUSES,
+    UNVERIFIABLE,
+    Cell,
+    Column,
+    Matrix,
+)
 from scripts.report.rules import BY_ID, EVIDENCE_POLICY
 
 SYMBOL = {PASS: "✔", FAIL: "✘ FAIL", UNVERIFIABLE: "? n/v", NOT_CHECKED: "- not checked",
@@ -60,26 +70,92 @@ def _reasons(cell: Cell) -> list[str]:
     return out or [f"no {x} in the stack" for x in cell.missing]
 
 
-def render_terminal(m: Matrix, console: Console | None = None) -> None:
-    console = console or Console()
-    table = Table(title=f"Zero-trust posture: {m.stack}", caption=_headline(m))
-    table.add_column("Control", no_wrap=True, overflow="ellipsis", min_width=12)
+# The terminal matrix shows at most this many cluster columns side by side; wider fleets are
+# paged (the same control rows again for the next clusters), and a per-cluster summary leads.
+MAX_COLUMNS = 10
+SUMMARY_FROM = MAX_COLUMNS + 1  # clusters from which the per-cluster summary is printed
+_HEADER_CAP = 16  # longer cluster names fold onto more header lines
+_BORDERS = 3  # a column's padding and its rule
+
+
+def _column_width(m: Matrix, col: Column) -> int:
+    """Terminal columns a cluster needs: its widest cell, its header up to _HEADER_CAP."""
+    cells = max(len(_cell_text(m.cell(control, col.name))) for control in m.controls)
+    return max(min(max(len(col.name), len(col.cloud) + 2), _HEADER_CAP), cells)
+
+
+def _cell_text(cell: Cell) -> str:
+    return SYMBOL[cell.status] + _mark(cell)
+
+
+def cluster_pages(m: Matrix, width: int, max_columns: int = MAX_COLUMNS) -> list[list[Column]]:
+    """The clusters in pages that fit `width` terminal columns, at most `max_columns` each."""
+    budget = width - (max(len(c) for c in m.controls) + _BORDERS + 1)
+    pages: list[list[Column]] = []
+    page: list[Column] = []
+    used = 0
     for col in m.clusters:
-        # Cells are one symbol wide; a long cluster name folds onto two header lines.
-        table.add_column(f"{col.name}\n({col.cloud})", justify="center", overflow="fold")
-    for control in m.controls:
-        row = [control]
-        for col in m.clusters:
-            cell = m.cell(control, col.name)
-            row.append(Text(SYMBOL[cell.status] + _mark(cell), style=STYLE[cell.status]))
-        table.add_row(*row)
-    console.print(table)
+        need = _column_width(m, col) + _BORDERS
+        if page and (used + need > budget or len(page) == max_columns):
+            pages.append(page)
+            page, used = [], 0
+        page.append(col)
+        used += need
+    return pages + [page] if page else pages
+
+
+def _summary(m: Matrix) -> Table:
+    """One row per cluster: how many controls it holds, fails, cannot prove."""
+    table = Table(title=f"Per cluster: {m.stack}", caption=_headline(m))
+    table.add_column("Cluster", no_wrap=True)
+    table.add_column("Cloud", no_wrap=True)
+    for status in STATUSES:
+        table.add_column(PLAIN[status], justify="right", style=STYLE[status])
+    for col in m.clusters:
+        counts = dict.fromkeys(STATUSES, 0)
+        for control in m.controls:
+            counts[m.cell(control, col.name).status] += 1
+        table.add_row(col.name, col.cloud, *(str(counts[s]) for s in STATUSES))
+    return table
+
+
+def render_terminal(m: Matrix, console: Console | None = None) -> None:
+    """The matrix, controls as rows and clusters as columns, paged to the terminal's width (at
+    most MAX_COLUMNS clusters a page; a per-cluster summary first beyond that), then every cell
+    that does not pass with its reasons."""
+    console = console or Console()
+    if len(m.clusters) >= SUMMARY_FROM:
+        console.print(_summary(m))
+    pages = cluster_pages(m, console.width) or [[]]
+    for number, page in enumerate(pages, 1):
+        first = sum(len(p) for p in pages[: number - 1]) + 1
+        where = (f" (clusters {first}-{first + len(page) - 1} of {len(m.clusters)})"
+                 if len(pages) > 1 else "")
+        table = Table(title=f"Zero-trust posture: {m.stack}{where}",
+                      caption=_headline(m) if number == len(pages) else None)
+        table.add_column("Control", no_wrap=True, overflow="ellipsis", min_width=12)
+        for col in page:
+            # Cells are one symbol wide; a long cluster name folds onto more header lines.
+            table.add_column(f"{col.name}\n({col.cloud})", justify="center", overflow="fold",
+                             max_width=_column_width(m, col))
+        for control in m.controls:
+            row: list[str | Text] = [control]
+            for col in page:
+                cell = m.cell(control, col.name)
+                row.append(Text(_cell_text(cell), style=STYLE[cell.status]))
+            table.add_row(*row)
+        console.print(table)
     console.print(Text(f"{EQUIVALENT} = the cloud has no native form; the closest real "
                        "equivalent is checked (see the HTML/Markdown report)", style="dim"))
+    # Cells failing alike (same control, status and reasons) are printed once with their
+    # clusters, so that a fleet's repeated finding is one entry, not one per cluster.
+    alike: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
     for cell in _problem_cells(m):
-        console.print(Text(f"{_word(cell, SYMBOL)}  {cell.control} on {cell.cluster}",
-                           style=STYLE[cell.status]))
-        for reason in _reasons(cell):
+        key = (cell.status, _word(cell, SYMBOL), cell.control, tuple(_reasons(cell)))
+        alike.setdefault(key, []).append(cell.cluster)
+    for (status, word, control, reasons), clusters in alike.items():
+        console.print(Text(f"{word}  {control} on {', '.join(clusters)}", style=STYLE[status]))
+        for reason in reasons:
             console.print(Text(f"    {reason}"))
     for f in m.unattributed:
         console.print(Text(f"  {f.level} {f.policy}: {f.message}"))

@@ -94,7 +94,7 @@ def test_invalid_spec_exits_2_naming_the_key(tmp_path, monkeypatch):
     config, secure = load_stack_config("dev")
     key = next(k for k in config if k.endswith(":posture"))
     config = {**config, key: {**config[key], "kubernetesVersion": "1.20"}}
-    monkeypatch.setattr(render_cli, "load_stack_config", lambda stack: (config, secure))
+    monkeypatch.setattr(render_cli, "load_stack_config", lambda stack, *_: (config, secure))
     result = runner.invoke(render_cli.app, ["--stack", "dev", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "posture.kubernetesVersion" in result.output

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from scripts import report_cli
 
 
-def _capture(stack: str):
+def _capture(stack: str, **_options):  # preview, root, on_stage: unused here
     estate = build()
     if stack == "drifted":
         estate.named("hand-gcp-general").inputs["nodeConfig"]["workloadMetadataConfig"] = {
