@@ -435,6 +435,15 @@ def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", camel).lower()
 
 
+def _supported_kubernetes_version(value: str) -> str:
+    if value not in SUPPORTED_KUBERNETES_VERSIONS:
+        raise ValueError(
+            f"Kubernetes {show(value)} is not supported; use one of "
+            f"{', '.join(SUPPORTED_KUBERNETES_VERSIONS)}"
+        )
+    return value
+
+
 class DeployerSettings(_Model):
     """Where the cluster phase (the in-cluster baseline) is applied from.
 
@@ -478,12 +487,7 @@ class Posture(_Model):
     @field_validator("kubernetes_version")
     @classmethod
     def _supported_version(cls, value: str) -> str:
-        if value not in SUPPORTED_KUBERNETES_VERSIONS:
-            raise ValueError(
-                f"Kubernetes {show(value)} is not supported; use one of "
-                f"{', '.join(SUPPORTED_KUBERNETES_VERSIONS)}"
-            )
-        return value
+        return _supported_kubernetes_version(value)
 
     @field_validator("workload_namespaces")
     @classmethod
@@ -524,6 +528,91 @@ class NodePools(_Model):
     sandbox: NodePool
 
 
+# The pools every cluster has (`nodePools`); a user pool (`pools`) may not take their names.
+MANDATORY_POOLS: tuple[str, ...] = ("system", "general", "sandbox")
+# A user pool's name: AKS's agentPoolName rule (`^[a-z][a-z0-9]{0,11}$`, the strictest of the
+# three clouds: https://learn.microsoft.com/en-us/rest/api/aks/agent-pools/create-or-update),
+# so one name means the same pool on every cloud.
+_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+# Kubernetes label keys and values (https://kubernetes.io/docs/concepts/overview/
+# working-with-objects/labels/#syntax-and-character-set): an optional DNS-subdomain prefix and a
+# name of at most 63 characters; values of at most 63 characters, possibly empty.
+_LABEL_KEY = re.compile(
+    r"^(?:(?=[a-z0-9.-]{1,253}/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+# Prefixes a user pool may not set: the kubelet refuses most of kubernetes.io / k8s.io
+# (NodeRestriction), the clouds own theirs, and ztc.io carries the pool and sandbox markers
+# the sandbox RuntimeClass selects; a user pool wearing them would receive sandboxed pods
+# outside the VM sandbox.
+RESERVED_LABEL_DOMAINS: tuple[str, ...] = (
+    "kubernetes.io", "k8s.io", "ztc.io", "gke.io", "cloud.google.com", "kubernetes.azure.com",
+    "azure.com", "amazonaws.com", "nvidia.com",
+)
+
+
+def _reserved_domain(key: str) -> str | None:
+    prefix = key.split("/", 1)[0] if "/" in key else ""
+    for domain in RESERVED_LABEL_DOMAINS:
+        if prefix == domain or prefix.endswith("." + domain):
+            return domain
+    return None
+
+
+def _label_key(value: str) -> str:
+    if not _LABEL_KEY.fullmatch(value):
+        raise ValueError(f"{show(value)} is not a Kubernetes label key ([prefix/]name, name at "
+                         "most 63 letters, digits, '-', '_' or '.')")
+    domain = _reserved_domain(value)
+    if domain:
+        raise ValueError(f"{show(value)} is in the reserved {domain} namespace (set by the "
+                         "kubelet, the cloud or this framework); use your own prefix")
+    return value
+
+
+LabelKey = Annotated[str, AfterValidator(_label_key)]
+LabelValue = Annotated[str, AfterValidator(_match(
+    _LABEL_VALUE, "a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.')"))]
+PoolName = Annotated[str, AfterValidator(_match(
+    _POOL_NAME, "a pool name (1-12 lowercase letters and digits, starting with a letter)"))]
+
+
+class Taint(_Model):
+    """A node taint of a user pool; pods need a matching toleration to land there."""
+
+    key: LabelKey
+    value: LabelValue = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+
+class UserPool(NodePool):
+    """A named pool of the cluster's `pools:` map, beside the mandatory system, general and
+    sandbox pools. It keeps the posture every pool has (trusted boot, no SSH, no public IP,
+    customer-key disks, private subnets); the policy pack judges it like the others.
+
+    - `labels` / `taints`: Kubernetes node labels and taints (reserved namespaces refused);
+    - `spot`: spot / preemptible capacity (EKS SPOT capacity, AKS Spot priority, GKE Spot VMs);
+    - `gpu`: an NVIDIA GPU pool; `machineType` must be a GPU machine type the cloud's known data
+      lists (components/<cloud>/known.py), and the cloud's GPU image and driver are used.
+    A spot or GPU pool may scale to zero (`minSize: 0`)."""
+
+    min_size: Annotated[int, Field(ge=0, le=1000)] = 0
+    labels: dict[LabelKey, LabelValue] = {}
+    taints: list[Taint] = []
+    spot: bool = False
+    gpu: bool = False
+
+    @field_validator("taints")
+    @classmethod
+    def _one_taint_per_key(cls, value: list[Taint]) -> list[Taint]:
+        # One per key: Bottlerocket's node-taints and the clouds' pool APIs key taints by name.
+        keys = [t.key for t in value]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"taint {dupes[0]!r} is listed twice; give each key one taint")
+        return value
+
+
 class ClusterSpec(_Model):
     name: Annotated[
         str,
@@ -540,6 +629,16 @@ class ClusterSpec(_Model):
     pod_cidr: PodCidr
     service_cidr: ServiceCidr
     node_pools: NodePools
+    # User pools beside the mandatory ones, by name (`pools.gpu`, `pools.spot`, ...).
+    pools: dict[PoolName, UserPool] = {}
+    # This cluster's Kubernetes minor version; default: the posture's. Lets one cluster go
+    # first (a canary) while the others stay; validated like the posture's.
+    kubernetes_version: str | None = None
+    # The explicit switch that lifts this cluster's protections so `pulumi destroy` can remove
+    # it: no `protect`, no `retainOnDelete`, deletion protection off (DEPLOYING.md,
+    # "Decommissioning"). What a cloud cannot lift (Key Vault purge protection, S3 Object Lock
+    # COMPLIANCE retention, locked bucket retention) stays, as documented there.
+    decommission: bool = False
     labels: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")], str] = {}
     # The cluster's cloud block (`aws:` / `azure:` / `gcp:` in the stack file), validated by the
     # cloud's registered settings model (components/<cloud>/cloud.py); None when the cloud needs
@@ -568,6 +667,34 @@ class ClusterSpec(_Model):
         if cloud in data:
             data["settings"] = data.pop(cloud)
         return data
+
+    @field_validator("pools")
+    @classmethod
+    def _not_a_mandatory_pool(cls, value: dict[str, UserPool]) -> dict[str, UserPool]:
+        for name in value:
+            if name in MANDATORY_POOLS:
+                raise ValueError(f"{name!r} is a mandatory pool, configured under nodePools."
+                                 f"{name}; give the user pool another name")
+        return value
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _supported_cluster_version(cls, value: str | None) -> str | None:
+        return None if value is None else _supported_kubernetes_version(value)
+
+    def version(self, posture: Posture) -> str:
+        """This cluster's Kubernetes version: its own, else the posture's."""
+        return self.kubernetes_version or posture.kubernetes_version
+
+    def all_pools(self) -> dict[str, NodePool]:
+        """Every pool by name: the mandatory ones, then the user pools."""
+        mandatory: dict[str, NodePool] = {n: getattr(self.node_pools, n) for n in MANDATORY_POOLS}
+        return {**mandatory, **self.pools}
+
+    def pool_key(self, index: int | None, pool: str, *path: str | int) -> str:
+        """The config key of a pool's field: `nodePools.<pool>` or `pools.<pool>`."""
+        where = "nodePools" if pool in MANDATORY_POOLS else "pools"
+        return cluster_key(self.name, index, where, pool, *path)
 
     @field_validator("cloud")
     @classmethod

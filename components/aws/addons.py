@@ -6,13 +6,12 @@ Everything here goes through the EKS API: the cloud phase never talks to the Kub
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws import iam
+from components.aws import iam, validation
 from components.aws.context import AwsContext
 from components.spec import SpecError, config_key
 
@@ -41,12 +40,8 @@ VPC_CNI_CONFIGURATION: dict[str, object] = {
         "WARM_PREFIX_TARGET": "1",
     },
 }
-# `kubernetes.io/role/cni=0` keeps the node's primary subnet (and its ENI) out of pod IP
-# allocation only from this release on (aws/amazon-vpc-cni-k8s #3647, "fix primary subnet
-# exclusion logic", first tagged v1.22.1); an older add-on would quietly hand out node-subnet
-# addresses to pods.
-MIN_VPC_CNI = (1, 22, 1)
-_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)")
+# The oldest vpc-cni that keeps pods off the node subnets: components/aws/validation.py.
+MIN_VPC_CNI = validation.MIN_VPC_CNI
 
 
 def vpc_cni_configuration() -> str:
@@ -55,9 +50,7 @@ def vpc_cni_configuration() -> str:
 
 
 def check_vpc_cni_version(version: str, kubernetes_version: str) -> str:
-    match = _VERSION.match(version)
-    found = tuple(int(p) for p in match.groups()) if match else (0, 0, 0)
-    if found < MIN_VPC_CNI:
+    if validation.vpc_cni_too_old(version):
         wanted = "v" + ".".join(map(str, MIN_VPC_CNI))
         raise SpecError([(
             f"{config_key('posture', 'kubernetesVersion')}: the newest vpc-cni add-on EKS offers "
@@ -68,22 +61,41 @@ def check_vpc_cni_version(version: str, kubernetes_version: str) -> str:
     return version
 
 
+def pinned_version(ctx: AwsContext, addon: str) -> str | None:
+    """The add-on version the stack pins (`aws.addonVersions`), or None."""
+    return ctx.spec.settings.addon_versions.get(addon) if ctx.spec.settings else None
+
+
+def version_options(pinned: str | None) -> dict[str, object]:
+    """How an add-on's version is held. Pinned: exactly that version, moved only by a config
+    change. Not pinned: EKS's version at creation, then left alone (`addonVersion` ignored), so
+    an ordinary `pulumi up` never rolls the add-on's pods because EKS published a newer one."""
+    if pinned:
+        return {"addon_version": pinned, "ignore_changes": []}
+    return {"addon_version": None, "ignore_changes": ["addonVersion"]}
+
+
 def _addon(ctx: AwsContext, cluster: aws.eks.Cluster, addon: str,
-           **kwargs) -> aws.eks.Addon:
-    opts = kwargs.pop("opts", None) or ctx.opts()
+           depends_on: list[pulumi.Resource] | None = None, **kwargs) -> aws.eks.Addon:
+    held = version_options(pinned_version(ctx, addon))
+    version = kwargs.pop("addon_version", None) or held["addon_version"]
     return aws.eks.Addon(
         f"{ctx.name}-{addon}",
-        aws.eks.AddonArgs(cluster_name=cluster.name, addon_name=addon,
+        aws.eks.AddonArgs(cluster_name=cluster.name, addon_name=addon, addon_version=version,
                           resolve_conflicts_on_create="OVERWRITE",
                           resolve_conflicts_on_update="OVERWRITE",
                           region=ctx.region, tags=ctx.tags(), **kwargs),
-        opts=opts,
+        opts=ctx.opts(depends_on=depends_on or [], ignore_changes=held["ignore_changes"]),
     )
 
 
 def vpc_cni_version(ctx: AwsContext) -> pulumi.Output[str]:
-    """The newest vpc-cni release EKS offers for the posture's Kubernetes version, checked."""
-    kubernetes_version = ctx.posture.kubernetes_version
+    """The pinned vpc-cni version, else the newest EKS offers for the cluster's Kubernetes
+    version; checked either way."""
+    kubernetes_version = ctx.kubernetes_version
+    pinned = pinned_version(ctx, "vpc-cni")
+    if pinned:  # checked against MIN_VPC_CNI with the spec (validation.py)
+        return pulumi.Output.from_input(pinned)
     found = aws.eks.get_addon_version_output(addon_name="vpc-cni",
                                              kubernetes_version=kubernetes_version,
                                              most_recent=True, region=ctx.region,
@@ -103,7 +115,7 @@ def build_addons(ctx: AwsContext, cluster: aws.eks.Cluster) -> Addons:
         configuration_values=vpc_cni_configuration(),
         pod_identity_associations=[aws.eks.AddonPodIdentityAssociationArgs(
             role_arn=cni_role.arn, service_account="aws-node")],
-        opts=ctx.opts(depends_on=[pod_identity_agent, *cni_role.ready]),
+        depends_on=[pod_identity_agent, *cni_role.ready],
     )
     kube_proxy = _addon(ctx, cluster, "kube-proxy")
     return Addons(vpc_cni=vpc_cni, pod_identity_agent=pod_identity_agent, kube_proxy=kube_proxy,
@@ -113,4 +125,4 @@ def build_addons(ctx: AwsContext, cluster: aws.eks.Cluster) -> Addons:
 def build_coredns(ctx: AwsContext, cluster: aws.eks.Cluster,
                   node_groups: list[aws.eks.NodeGroup]) -> aws.eks.Addon:
     # CoreDNS needs schedulable nodes before the add-on can become ACTIVE.
-    return _addon(ctx, cluster, "coredns", opts=ctx.opts(depends_on=node_groups))
+    return _addon(ctx, cluster, "coredns", depends_on=list(node_groups))

@@ -29,7 +29,10 @@ from components.aws.context import AwsContext
 from components.aws.validation import image_key
 from components.spec import SpecError
 
-ImageFamily = Literal["bottlerocket", "al2023"]
+# bottlerocket-nvidia: the aws-k8s-<v>-nvidia variant, NVIDIA driver and device plugin built in
+# (the image EKS's amiType BOTTLEROCKET_x86_64_NVIDIA / _ARM_64_NVIDIA runs:
+# https://docs.aws.amazon.com/eks/latest/userguide/ml-eks-optimized-ami.html).
+ImageFamily = Literal["bottlerocket", "bottlerocket-nvidia", "al2023"]
 REQUIRED_TPM = "v2.0"
 REQUIRED_BOOT_MODE = "uefi"
 BUILD_DOC = "components/aws/README.md (Trusted boot)"
@@ -64,6 +67,8 @@ def read_uefi_data(region: str, role_arn: str | None, image_id: str) -> str | No
 def image_name_pattern(family: ImageFamily, kubernetes_version: str, arch: str) -> str:
     if family == "bottlerocket":
         return f"bottlerocket-aws-k8s-{kubernetes_version}-{arch}-v*"
+    if family == "bottlerocket-nvidia":
+        return f"bottlerocket-aws-k8s-{kubernetes_version}-nvidia-{arch}-v*"
     return f"amazon-eks-node-al2023-{arch}-standard-{kubernetes_version}-v*"
 
 
@@ -114,7 +119,7 @@ def trusted_image(ctx: AwsContext, family: ImageFamily, arch: str, pool: str) ->
             filters=[
                 aws.ec2.GetAmiFilterArgs(
                     name="name",
-                    values=[image_name_pattern(family, ctx.posture.kubernetes_version, arch)]),
+                    values=[image_name_pattern(family, ctx.kubernetes_version, arch)]),
                 aws.ec2.GetAmiFilterArgs(name="architecture", values=[arch]),
                 aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
                 aws.ec2.GetAmiFilterArgs(name="state", values=["available"]),

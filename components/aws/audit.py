@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import lifecycle
 from components.aws import iam, kms
 from components.aws.context import AwsContext
 from components.aws.policy_docs import Condition, Principal, Statement, document, same_account
@@ -98,11 +99,11 @@ def _log_group(ctx: AwsContext, label: str, group_name: str, key: aws.kms.Key,
             retention_in_days=retention,
             kms_key_id=key.arn,
             log_group_class="STANDARD",  # subscription filters need the STANDARD class
-            deletion_protection_enabled=True,
+            deletion_protection_enabled=lifecycle.deletion_protection(ctx.spec),
             region=ctx.region,
             tags=ctx.tags(),
         ),
-        opts=ctx.opts(),
+        opts=ctx.opts(**lifecycle.kept(ctx.spec)),
     )
 
 
@@ -152,6 +153,7 @@ def build_audit(ctx: AwsContext) -> AuditTrail:
             writer_arns=[firehose_role.declared_arn],
             region=region,
             tags=ctx.tags(purpose="audit-worm"),
+            keep=lifecycle.kept(ctx.spec)["protect"],
         ),
         ctx.opts(),
     )

@@ -32,6 +32,27 @@ class AwsNodeImages(SpecModel):
     sandbox: AmiId | None = None
 
 
+# An EKS add-on version as DescribeAddonVersions lists it (v1.20.1-eksbuild.3).
+AddonVersion = Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]
+
+
+class AwsAddonVersions(SpecModel):
+    """Explicit EKS add-on versions. An add-on without one is created at the version EKS
+    offers (vpc-cni: the newest, checked; the others: EKS's default for the cluster's
+    Kubernetes version) and then left where it is: an ordinary `pulumi up` never moves it
+    (components/aws/addons.py). Set one to move it, e.g. with a Kubernetes upgrade; list the
+    published ones with `aws eks describe-addon-versions --addon-name <name>
+    --kubernetes-version <v>`."""
+
+    vpc_cni: AddonVersion | None = None
+    coredns: AddonVersion | None = None
+    kube_proxy: AddonVersion | None = None
+    pod_identity_agent: AddonVersion | None = None
+
+    def get(self, addon: str) -> str | None:
+        field = {"vpc-cni": "vpc_cni", "coredns": "coredns", "kube-proxy": "kube_proxy",
+                 "eks-pod-identity-agent": "pod_identity_agent"}[addon]
+        return getattr(self, field)
 # EKS: "at least two subnets that are in different Availability Zones"
 # (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html); the zones of brought
 # subnets are not known to the program, so EKS itself refuses one-zone subnets at create.
@@ -89,11 +110,17 @@ class AwsSettings(SpecModel):
     # `amiIds.<pool>` wins over it.
     ami_id: AmiId | None = None
     ami_ids: AwsNodeImages | None = None
+    # One trusted AMI per user pool (`clusters[i].pools.<name>`), by pool name: a GPU pool's is
+    # registered from Bottlerocket's NVIDIA variant (components/aws/README.md, "User pools").
+    pool_ami_ids: dict[str, AmiId] = Field(default_factory=dict)
+    addon_versions: AwsAddonVersions = AwsAddonVersions()
     # An existing VPC and subnets; absent: the cluster creates its own VPC (the default).
     network: AwsNetworkSettings | None = None
 
     def image_for(self, pool: str) -> str | None:
         """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
+        if pool not in ("system", "general", "sandbox"):
+            return self.pool_ami_ids.get(pool)
         chosen = getattr(self.ami_ids, pool) if self.ami_ids else None
         if chosen is None and pool in ("system", "general"):
             chosen = self.ami_id

@@ -126,22 +126,12 @@ class EksCluster(HardenedCluster):
         self.implements(cluster_addons.vpc_cni, C.NETPOL_DEFAULT_DENY, C.WORKLOAD_IDENTITY)
         join = pools.ClusterEndpoint(name=cluster.name, endpoint=cluster.endpoint,
                                      certificate_authority=certificate_authority)
-        node_pools: dict[str, pools.NodePoolResources] = {}
-        for pool_name in ("system", "general", "sandbox"):
-            pool = pools.build_node_pool(
-                ctx, pool_name, getattr(spec.node_pools, pool_name), join=join,
-                node_role=node_role, node_sg=sgs.node, subnet_ids=private_subnet_ids,
-                disk_key=disk_key,
-                depends_on=[cluster_addons.vpc_cni, cluster_addons.pod_identity_agent,
-                            cluster_addons.kube_proxy],
-            )
-            self.implements(pool.launch_template, C.NODE_METADATA, C.NODE_PRIVATE, C.DISK_CMK,
-                            C.NODE_TRUSTED_BOOT, C.NODE_OS)
-            self.implements(pool.node_group, C.NODE_OS)
-            if pool_name == "sandbox":
-                self.implements(pool.launch_template, C.SANDBOX)
-                self.implements(pool.node_group, C.SANDBOX)
-            node_pools[pool_name] = pool
+        node_pools = pools.build_node_pools(
+            ctx, join=join, node_role=node_role, node_sg=sgs.node,
+            subnet_ids=private_subnet_ids, disk_key=disk_key,
+            depends_on=[cluster_addons.vpc_cni, cluster_addons.pod_identity_agent,
+                        cluster_addons.kube_proxy])
+        pools.autoscaler_identity(ctx, cluster.name)
         addons.build_coredns(ctx, cluster, [p.node_group for p in node_pools.values()])
 
         # The contract every cluster component fulfils.

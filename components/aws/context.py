@@ -28,6 +28,11 @@ class AwsContext:
     def region(self) -> str:
         return self.spec.region
 
+    @property
+    def kubernetes_version(self) -> str:
+        """This cluster's version (`clusters[i].kubernetesVersion`, else the posture's)."""
+        return self.spec.version(self.posture)
+
     def opts(self, **kwargs) -> pulumi.ResourceOptions:
         """Child options: parented to the cluster component, through its explicit provider."""
         return self.component.child_opts(self.provider, **kwargs)

@@ -18,7 +18,7 @@ def build_control_plane(ctx: AwsContext, *, role: ManagedRole, subnet_ids: list[
         aws.eks.ClusterArgs(
             name=ctx.name,
             role_arn=role.arn,
-            version=ctx.posture.kubernetes_version,
+            version=ctx.kubernetes_version,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
                 subnet_ids=subnet_ids,
                 security_group_ids=[security_group.id],
@@ -44,7 +44,8 @@ def build_control_plane(ctx: AwsContext, *, role: ManagedRole, subnet_ids: list[
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
             # vpc-cni, kube-proxy and CoreDNS come as managed add-ons we configure (addons.py).
             bootstrap_self_managed_addons=False,
-            deletion_protection=True,
+            # Off only for a cluster being decommissioned (clusters[i].decommission).
+            deletion_protection=not ctx.spec.decommission,
             region=ctx.region,
             tags=ctx.tags(),
         ),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components import lifecycle
 from components.aws.context import AwsContext
 from components.aws.iam import ManagedRole
 from components.aws.policy_docs import Condition, Principal, Statement, document, same_account
@@ -55,7 +56,8 @@ def customer_key(ctx: AwsContext, purpose: str, description: str,
             region=ctx.region,
             tags=ctx.tags(purpose=purpose),
         ),
-        opts=ctx.opts(depends_on=list(depends_on)),
+        # Stateful: kept (protect + retainOnDelete) unless the cluster is decommissioned.
+        opts=ctx.opts(depends_on=list(depends_on), **lifecycle.kept(ctx.spec)),
     )
     aws.kms.Alias(
         f"{ctx.name}-{purpose}",

@@ -21,6 +21,21 @@ def instance_types() -> frozenset[str]:
     return frozenset(load("aws", "instance_types")["instanceTypes"])
 
 
+def gpu_families() -> frozenset[str]:
+    """EC2 families the EKS NVIDIA images (Bottlerocket aws-k8s-nvidia) support."""
+    return frozenset(load("aws", "gpu_instance_families")["nvidiaFamilies"])
+
+
+def gpu_problem(instance_type: str) -> str | None:
+    """Why `instance_type` cannot serve a GPU pool, or None."""
+    family = instance_type.split(".", 1)[0]
+    if family in gpu_families():
+        return None
+    return (f"{show(instance_type)} is not an NVIDIA GPU instance type the EKS NVIDIA images "
+            "support; use one such as g6.xlarge or g5.xlarge "
+            "(components/aws/data/gpu_instance_families.json lists the families)")
+
+
 def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     """Unknown region, unknown instance types, tags AWS would refuse; keyed and with a fix."""
     out: list[str] = []
@@ -32,14 +47,16 @@ def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
             "eu-west-1 (components/aws/data/regions.json lists them)"
         )
     types = instance_types()
-    for pool in ("system", "general", "sandbox"):
-        machine = getattr(cluster.node_pools, pool).machine_type
+    for pool, spec in cluster.all_pools().items():
+        machine = spec.machine_type
         if machine not in types:
             out.append(
-                f"{cluster_key(cluster.name, index, 'nodePools', pool, 'machineType')}: "
+                f"{cluster.pool_key(index, pool, 'machineType')}: "
                 f"{show(machine)} is not an EC2 instance type{closest(machine, types)}; use one "
                 "such as m7i.large (components/aws/data/instance_types.json lists them)"
             )
+        elif pool in cluster.pools and cluster.pools[pool].gpu and (why := gpu_problem(machine)):
+            out.append(f"{cluster.pool_key(index, pool, 'machineType')}: {why}")
     rules = load("aws", "tags")
     allowed = re.compile(rules["allowedPattern"])
     for key, value in cluster.labels.items():

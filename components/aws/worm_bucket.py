@@ -63,6 +63,9 @@ class WormBucketArgs:
     # Per-resource region (pulumi-aws 7); None: the provider's region.
     region: pulumi.Input[str] | None = None
     tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Kept (protect + retainOnDelete, components/lifecycle.py); False only for a decommissioned
+    # cluster's audit bucket.
+    keep: bool = True
 
     def __post_init__(self) -> None:
         if self.retention_days < 1:
@@ -136,7 +139,7 @@ def worm_bucket(names: Callable[[str], str], args: WormBucketArgs,
         ),
         # A locked bucket cannot be emptied: `pulumi destroy` stops at it and, once unprotected,
         # leaves it (and its evidence) in place.
-        opts=child(protect=True, retain_on_delete=True),
+        opts=child(protect=args.keep, retain_on_delete=args.keep),
     )
     arn = pulumi.Output.concat("arn:", args.partition, ":s3:::", args.bucket_name)
     on_bucket = child(depends_on=[bucket])

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import monitor, operationalinsights, storage
 
+from components import lifecycle
 from components.azure import naming
 from components.azure.catalog import AUDIT_LOG_CATEGORIES
 from components.azure.context import AksContext
@@ -67,7 +68,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
             ),
             tags=ctx.tags,
         ),
-        opts=ctx.opts(),
+        opts=ctx.opts(**lifecycle.kept(ctx.cluster)),
     )
     account_name = naming.storage_account(ctx.subscription_id, ctx.name)
     account = storage.StorageAccount(
@@ -88,8 +89,9 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
                 bypass=storage.Bypass.AZURE_SERVICES,
             ),
         ),
-        # A locked WORM store outlives the stack: Pulumi must never try to delete it.
-        opts=ctx.opts(retain_on_delete=True),
+        # A locked WORM store outlives the stack: kept (protect + retainOnDelete) unless the
+        # cluster is decommissioned; even then Azure deletes it only once no blob is retained.
+        opts=ctx.opts(**lifecycle.kept(ctx.cluster)),
     )
     c.implements(account, ControlId.AUDIT_IMMUTABLE)
     blob_service = storage.BlobServiceProperties(
@@ -119,7 +121,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
                     enabled=True
                 ),
             ),
-            opts=ctx.opts(depends_on=[blob_service], retain_on_delete=True),
+            opts=ctx.opts(depends_on=[blob_service], **lifecycle.kept(ctx.cluster)),
         )
         for category in AUDIT_LOG_CATEGORIES
     ]

@@ -80,7 +80,7 @@ def build_cluster(
     audit: AksAuditStore,
 ) -> AksControlPlane:
     c, spec, posture = ctx.component, ctx.cluster, ctx.posture
-    version = posture.kubernetes_version
+    version = spec.version(posture)
     groups = posture.groups
     assert groups.admins.azure_group_object_id is not None
     grants = _control_plane_grants(ctx, net, ids) + keys.grants
@@ -206,8 +206,9 @@ def build_cluster(
     # one never puts the others (or the cluster) into an update.
     agent_pools: dict[str, cs.AgentPool] = {}
     previous: list[pulumi.Resource] = [cluster]
-    for shape, pool in ((pools.GENERAL, spec.node_pools.general),
-                        (pools.SANDBOX, spec.node_pools.sandbox)):
+    shapes = [(pools.GENERAL, spec.node_pools.general), (pools.SANDBOX, spec.node_pools.sandbox)]
+    shapes += [(pools.user_shape(name, pool), pool) for name, pool in spec.pools.items()]
+    for shape, pool in shapes:
         agent_pool = cs.AgentPool(
             f"{ctx.name}-{shape.name}",
             resource_group_name=ctx.resource_group_name,

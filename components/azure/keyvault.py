@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pulumi_azure_native import authorization, compute, keyvault
 
+from components import lifecycle
 from components.azure import catalog, naming
 from components.azure.context import AksContext
 from components.azure.identity import AksIdentities, grant
@@ -72,7 +73,7 @@ def _key(ctx: AksContext, vault: keyvault.Vault, purpose: str) -> keyvault.Key:
             ),
             tags=ctx.tags,
         ),
-        opts=ctx.opts(),
+        opts=ctx.opts(**lifecycle.kept(ctx.cluster)),
     )
 
 
@@ -91,6 +92,9 @@ def build_keys(ctx: AksContext, identities: AksIdentities) -> AksKeys:
                 enable_rbac_authorization=True,
                 enable_soft_delete=True,
                 soft_delete_retention_in_days=90,
+                # Cannot be turned off once on, decommissioned or not: a deleted vault and its
+                # keys stay recoverable (and their names taken) for the soft-delete period
+                # (https://learn.microsoft.com/en-us/azure/key-vault/general/soft-delete-overview).
                 enable_purge_protection=True,
                 enabled_for_disk_encryption=True,
                 # KMS "Private" mode: AKS reaches the vault over a private link only.
@@ -103,7 +107,7 @@ def build_keys(ctx: AksContext, identities: AksIdentities) -> AksKeys:
             ),
             tags=ctx.tags,
         ),
-        opts=ctx.opts(),
+        opts=ctx.opts(**lifecycle.kept(ctx.cluster)),
     )
     kms_key = _key(ctx, vault, "kms")
     disk_key = _key(ctx, vault, "disk")

@@ -22,6 +22,13 @@ def vm_sizes() -> frozenset[str]:
     return frozenset(load("azure", "vm_sizes")["vmSizes"])
 
 
+def gpu_size(size: str) -> bool:
+    """An NVIDIA GPU VM size AKS installs the driver on (data/gpu_vm_sizes.json)."""
+    data = load("azure", "gpu_vm_sizes")
+    return size.startswith(tuple(data["nvidiaPrefixes"])) and not any(
+        re.fullmatch(pattern, size) for pattern in data["notNvidiaPatterns"])
+
+
 def _derived_names(cluster: ClusterSpec) -> dict[str, str]:
     subscription = cluster.settings.subscription_id if cluster.settings else ""
     names = {
@@ -44,13 +51,19 @@ def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
             "westeurope (components/azure/data/regions.json lists them)"
         )
     sizes = vm_sizes()
-    for pool in ("system", "general", "sandbox"):
-        size = getattr(cluster.node_pools, pool).machine_type
+    for pool, spec in cluster.all_pools().items():
+        size = spec.machine_type
         if size not in sizes:
             out.append(
-                f"{cluster_key(cluster.name, index, 'nodePools', pool, 'machineType')}: "
+                f"{cluster.pool_key(index, pool, 'machineType')}: "
                 f"{show(size)} is not a known Azure VM size{closest(size, sizes)}; use one such as "
                 "Standard_D4ds_v5 (components/azure/data/vm_sizes.json lists them)"
+            )
+        elif pool in cluster.pools and cluster.pools[pool].gpu and not gpu_size(size):
+            out.append(
+                f"{cluster.pool_key(index, pool, 'machineType')}: {show(size)} is not an NVIDIA "
+                "GPU size; use an N-series size such as Standard_NC4as_T4_v3 "
+                "(components/azure/data/gpu_vm_sizes.json)"
             )
     rules = load("azure", "names")
     for kind, name in _derived_names(cluster).items():

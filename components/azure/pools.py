@@ -1,4 +1,4 @@
-"""Agent pools: system (critical add-ons only), general, and the Kata sandbox pool.
+"""Agent pools: system (critical add-ons only), general, the Kata sandbox pool, user pools.
 
 Every pool: Azure Linux, no SSH, encryption at host, OS disks encrypted with the customer
 key (Disk Encryption Set on the cluster), no node public IP, nodes in the private subnet.
@@ -20,9 +20,16 @@ import pulumi
 from pulumi_azure_native import containerservice as cs
 
 from components.azure.catalog import SANDBOX_LABEL_KEY, SANDBOX_LABEL_VALUE
-from components.spec import NodePool
+from components.spec import NodePool, UserPool
 
 SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
+# AKS puts this label and taint on every Spot pool itself and they cannot be removed
+# (https://learn.microsoft.com/en-us/azure/aks/spot-node-pool#limitations); declaring them keeps
+# the pool's nodeLabels/nodeTaints equal to what AKS reports, so a `pulumi up` shows no diff
+# (the same drift hashicorp/terraform-provider-azurerm#14030 and
+# kubernetes-sigs/cluster-api-provider-azure#3976 hit).
+SPOT_LABEL = ("kubernetes.azure.com/scalesetpriority", "spot")
+SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 SANDBOX_TAINT = f"{SANDBOX_LABEL_KEY}={SANDBOX_LABEL_VALUE}:NoSchedule"
 MAX_PODS = 110
 
@@ -65,6 +72,41 @@ SANDBOX = PoolShape(
 )
 
 
+def user_shape(name: str, pool: UserPool) -> PoolShape:
+    """A user pool (`clusters[i].pools.<name>`): a user-mode pool with the same hardening as
+    general (Trusted Launch included), its own labels and taints."""
+    spot_labels = dict([SPOT_LABEL]) if pool.spot else {}
+    return PoolShape(
+        name=name,
+        mode=cs.AgentPoolMode.USER,
+        trusted_launch=True,
+        workload_runtime=cs.WorkloadRuntime.OCI_CONTAINER,
+        labels={**pool.labels, **spot_labels, "pool.ztc.io/role": name},
+        taints=[f"{t.key}={t.value}:{t.effect}" for t in pool.taints]
+        + ([SPOT_TAINT] if pool.spot else []),
+    )
+
+
+def capacity_settings(pool: NodePool) -> dict:
+    """Spot and GPU settings of a user pool (none for the mandatory pools).
+
+    Spot: Spot priority, evicted nodes deleted, capped at the on-demand price (-1), and no
+    surge settings ("There are no surge nodes available for Spot node pool upgrades":
+    https://learn.microsoft.com/en-us/azure/aks/spot-node-pool). GPU: AKS installs the NVIDIA
+    driver (`gpuProfile.driver: Install`, the API's default made explicit;
+    https://learn.microsoft.com/en-us/azure/aks/use-nvidia-gpu)."""
+    if not isinstance(pool, UserPool):
+        return {}
+    settings: dict = {}
+    if pool.spot:
+        settings.update(scale_set_priority=cs.ScaleSetPriority.SPOT,
+                        scale_set_eviction_policy=cs.ScaleSetEvictionPolicy.DELETE,
+                        spot_max_price=-1, upgrade_settings=None)
+    if pool.gpu:
+        settings["gpu_profile"] = cs.GPUProfileArgs(driver=cs.GPUDriver.INSTALL)
+    return settings
+
+
 def security_profile(shape: PoolShape) -> cs.AgentPoolSecurityProfileArgs:
     if shape.trusted_launch:
         return cs.AgentPoolSecurityProfileArgs(
@@ -100,6 +142,7 @@ def pool_settings(
         "node_labels": dict(shape.labels),
         "node_taints": list(shape.taints),
         "upgrade_settings": cs.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
+        **capacity_settings(pool),
     }
 
 

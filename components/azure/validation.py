@@ -67,16 +67,16 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
             f"virtualization); use a size from one of these series: {_series_names()} "
             "(for example Standard_D4s_v5)"
         )
-    for pool in ("system", "general", "sandbox"):
-        size = getattr(cluster.node_pools, pool).machine_type
+    for pool, spec in cluster.all_pools().items():
+        size = spec.machine_type
         series = parse_size(size)
-        key = cluster_key(cluster.name, index, "nodePools", pool, "machineType")
+        key = cluster.pool_key(index, pool, "machineType")
         if series is None and not (pool == "sandbox" and problems):
             problems.append(
                 f"{key}: {size!r} is not an Azure VM size name; write it like Standard_D4ds_v5"
             )
         elif series is not None and pool != "sandbox" and "p" in series[1]:
-            # System and general pools run Trusted Launch, which "can't be enabled in the same
+            # System, general and user pools run Trusted Launch, which "can't be enabled in the same
             # node pool as Arm64" (learn.microsoft.com/azure/aks/use-trusted-launch#limitations).
             problems.append(
                 f"{key}: {size!r} is an Arm64 size and this pool runs Trusted Launch (Secure Boot "

@@ -51,6 +51,7 @@ def build_audit(
     labels: dict[str, str],
     opts: pulumi.ResourceOptions,
     depends_on: list[pulumi.Resource],
+    kept: pulumi.ResourceOptions | None = None,
 ) -> AuditTrail:
     bucket = gcp.storage.Bucket(
         f"{cluster_name}-audit",
@@ -66,8 +67,12 @@ def build_audit(
         ),
         encryption=gcp.storage.BucketEncryptionArgs(default_kms_key_name=kms_key),
         labels=labels,
+        # Kept (components/lifecycle.py) unless the cluster is decommissioned; even then GCS
+        # deletes it only once no object is under the locked retention.
         opts=pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(protect=True, depends_on=depends_on)
+            opts, pulumi.ResourceOptions.merge(
+                kept or pulumi.ResourceOptions(protect=True, retain_on_delete=True),
+                pulumi.ResourceOptions(depends_on=depends_on)),
         ),
     )
     sink = gcp.logging.ProjectSink(

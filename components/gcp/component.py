@@ -13,6 +13,7 @@ import re
 import pulumi
 import pulumi_gcp as gcp
 
+from components import lifecycle
 from components.catalog import ControlId
 from components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
 from components.gcp import addressing
@@ -108,7 +109,9 @@ class GkeCluster(HardenedCluster):
         addresses = addressing.plan(spec)
         agents = service_agents(project, invoke_opts)
         identity = build_node_identity(self, cname, project, child)
-        keys = build_keys(self, cname, project, region, agents, labels, child)
+        # Stateful resources (keys, audit bucket): kept unless decommissioned (lifecycle.py).
+        kept = pulumi.ResourceOptions(**lifecycle.kept(spec))
+        keys = build_keys(self, cname, project, region, agents, labels, child, kept)
         # Children take the plain email / key ids (known at a first preview, so policies can
         # verify them) and depend on the account, keys and grants explicitly instead.
         network_opts = self.child_opts(provider, depends_on=[guardrails, identity.account])
@@ -142,7 +145,7 @@ class GkeCluster(HardenedCluster):
         build_pools(
             self,
             cname,
-            spec.node_pools,
+            spec,
             cluster=cluster,
             project=project,
             region=region,
@@ -163,6 +166,7 @@ class GkeCluster(HardenedCluster):
             labels,
             child,
             depends_on=[keys.audit_grant],
+            kept=kept,
         )
         attestation = guardrails.attestation
         for resource in (attestation.policy, attestation.attestor, attestation.signing_key):

@@ -98,7 +98,8 @@ def build_cluster(
             labels={},
             resource_labels=resource_labels,
         ),
-        deletion_protection=True,
+        # Off only for a cluster being decommissioned (clusters[i].decommission).
+        deletion_protection=not spec.decommission,
         private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
             enable_private_nodes=True,
             # Always: the API server has no public endpoint on any cloud.
@@ -156,7 +157,7 @@ def build_cluster(
         enable_shielded_nodes=True,
         enable_intranode_visibility=True,
         release_channel=gcp.container.ClusterReleaseChannelArgs(channel=RELEASE_CHANNEL),
-        min_master_version=posture.kubernetes_version,
+        min_master_version=spec.version(posture),
         logging_config=gcp.container.ClusterLoggingConfigArgs(
             enable_components=list(LOG_COMPONENTS)
         ),

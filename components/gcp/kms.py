@@ -43,7 +43,8 @@ class ClusterKeys:
 
 
 def _key(
-    name: str, key_ring: gcp.kms.KeyRing, labels: dict[str, str], opts: pulumi.ResourceOptions
+    name: str, key_ring: gcp.kms.KeyRing, labels: dict[str, str], opts: pulumi.ResourceOptions,
+    kept: pulumi.ResourceOptions,
 ) -> gcp.kms.CryptoKey:
     return gcp.kms.CryptoKey(
         f"{name}-key",
@@ -55,8 +56,9 @@ def _key(
             algorithm="GOOGLE_SYMMETRIC_ENCRYPTION", protection_level="SOFTWARE"
         ),
         labels=labels,
-        # Destroying a key makes everything it encrypted unreadable: never by accident.
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True)),
+        # Destroying a key makes everything it encrypted unreadable: never by accident
+        # (kept unless the cluster is decommissioned, components/lifecycle.py).
+        opts=pulumi.ResourceOptions.merge(opts, kept),
     )
 
 
@@ -76,17 +78,22 @@ def build_keys(
     agents: ServiceAgents,
     labels: dict[str, str],
     opts: pulumi.ResourceOptions,
+    kept: pulumi.ResourceOptions | None = None,
 ) -> ClusterKeys:
+    """`kept`: the stateful resources' options (components/lifecycle.py), protect +
+    retainOnDelete unless the cluster is decommissioned."""
+    kept = kept or pulumi.ResourceOptions(protect=True, retain_on_delete=True)
     key_ring = gcp.kms.KeyRing(
         f"{name}-keys",
         name=f"{name}-keys",
         project=project,
         location=region,
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True)),
+        # GCP never deletes a key ring: a destroy only drops it from the state.
+        opts=pulumi.ResourceOptions.merge(opts, kept),
     )
-    secrets = _key(f"{name}-secrets", key_ring, labels, opts)
-    disks = _key(f"{name}-disks", key_ring, labels, opts)
-    audit = _key(f"{name}-audit", key_ring, labels, opts)
+    secrets = _key(f"{name}-secrets", key_ring, labels, opts, kept)
+    disks = _key(f"{name}-disks", key_ring, labels, opts, kept)
+    audit = _key(f"{name}-audit", key_ring, labels, opts, kept)
     keys = ClusterKeys(
         key_ring=key_ring,
         secrets=secrets,

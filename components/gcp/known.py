@@ -37,6 +37,12 @@ def machine_type_known(machine: str) -> bool:
     )
 
 
+def gpu_accelerator(machine: str) -> tuple[str, int] | None:
+    """(GKE accelerator type, count) of an accelerator-optimized machine type, or None."""
+    found = load("gcp", "gpu_machine_types")["machineTypes"].get(machine)
+    return (found["type"], found["count"]) if found else None
+
+
 def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     out: list[str] = []
     known_regions = regions()
@@ -46,13 +52,19 @@ def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
             f"Cloud region{closest(cluster.region, known_regions)}; use one such as europe-west1 "
             "(components/gcp/data/regions.json lists them)"
         )
-    for pool in ("system", "general", "sandbox"):
-        machine = getattr(cluster.node_pools, pool).machine_type
+    for pool, spec in cluster.all_pools().items():
+        machine = spec.machine_type
         if not machine_type_known(machine):
             out.append(
-                f"{cluster_key(cluster.name, index, 'nodePools', pool, 'machineType')}: "
+                f"{cluster.pool_key(index, pool, 'machineType')}: "
                 f"{show(machine)} is not a Compute Engine machine type of a known series; use one "
                 "such as n2-standard-4 (components/gcp/data/machine_types.json)"
+            )
+        elif pool in cluster.pools and cluster.pools[pool].gpu and not gpu_accelerator(machine):
+            out.append(
+                f"{cluster.pool_key(index, pool, 'machineType')}: {show(machine)} is not an "
+                "accelerator-optimized GPU machine type; use one such as g2-standard-8 "
+                "(components/gcp/data/gpu_machine_types.json lists them)"
             )
     rules = load("gcp", "labels")
     for key, value in cluster.labels.items():

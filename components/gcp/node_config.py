@@ -55,10 +55,13 @@ def hardened_node_config(
     labels: dict[str, str],
     resource_labels: dict[str, str],
     sandbox: bool = False,
+    **extra: Any,
 ) -> Any:
     """A hardened node config in the typed classes of `args_types` (`NODE_POOL_TYPES` for a
-    node pool, `CLUSTER_TYPES` for the cluster's transient default pool)."""
+    node pool, `CLUSTER_TYPES` for the cluster's transient default pool); `extra` adds what
+    only some pools have (a user pool's taints, Spot, GPUs) and never replaces the hardening."""
     return args_types.config(
+        **extra,
         machine_type=machine_type,
         disk_size_gb=disk_size_gb,
         disk_type=DISK_TYPE,

@@ -46,9 +46,8 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
             f"{key}.region: {cluster.region!r} is not a Google Cloud region; use a name such "
             "as europe-west1 or us-central1"
         )
-    for pool_name in ("system", "general", "sandbox"):
-        pool = getattr(cluster.node_pools, pool_name)
-        mkey = f"{key}.nodePools.{pool_name}.machineType"
+    for pool_name, pool in cluster.all_pools().items():
+        mkey = cluster.pool_key(index, pool_name, "machineType")
         machine = pool.machine_type
         if not _MACHINE_TYPE.fullmatch(machine):
             problems.append(

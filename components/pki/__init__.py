@@ -70,7 +70,10 @@ class SharedPki(pulumi.ComponentResource):
                 trust_domain=args.trust_domain,
                 settings=settings,
                 rotation=args.root_rotation,
-                opts=child,
+                # The estate's root of trust is stateful and stack-wide: protected, so a change
+                # that would replace it (trust domain, key algorithm) or a destroy stops with an
+                # error instead of silently minting a new root (components/lifecycle.py).
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True)),
             )
             root_pem, root_fp = root.certificate_pem, root.fingerprint_sha256
             root_key, passphrase = pulumi.Output.secret(root.private_key_pem), None

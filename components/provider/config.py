@@ -51,6 +51,17 @@ class LedgerCloud(str, Enum):
     """A Cloud Storage bucket with a locked retention policy."""
 
 
+class TaintEffect(str, Enum):
+    """A Kubernetes taint effect."""
+
+    NO_SCHEDULE = "NoSchedule"
+    """New pods without a matching toleration are not scheduled there."""
+    PREFER_NO_SCHEDULE = "PreferNoSchedule"
+    """The scheduler avoids the node for pods without a matching toleration."""
+    NO_EXECUTE = "NoExecute"
+    """Pods without a matching toleration are not scheduled there and are evicted."""
+
+
 class PortableGroup(TypedDict):
     """One group and its identity on each cloud; RBAC binds the same role everywhere."""
 
@@ -242,6 +253,51 @@ class NodePools(TypedDict):
     """Sandbox pool: workloads of the `sandboxed` RuntimeClass, in a VM sandbox."""
 
 
+class Taint(TypedDict):
+    """A node taint of a user pool."""
+
+    key: str
+    """Taint key (a Kubernetes label key outside the reserved namespaces)."""
+    value: NotRequired[str]
+    """Taint value (default empty)."""
+    effect: NotRequired[TaintEffect]
+    """Taint effect (default NoSchedule)."""
+
+
+class UserPool(TypedDict):
+    """A user pool beside the mandatory ones, with the same hardening."""
+
+    machine_type: str
+    """The cloud's machine type; a GPU machine type of the cloud when gpu is true."""
+    min_size: NotRequired[int]
+    """Minimum node count (default 0: the pool may scale to zero)."""
+    max_size: int
+    """Maximum node count."""
+    disk_size_gb: NotRequired[int]
+    """OS disk size in GB (20-2048, default 50)."""
+    labels: NotRequired[dict[str, str]]
+    """Kubernetes node labels (reserved namespaces refused)."""
+    taints: NotRequired[list[Taint]]
+    """Kubernetes node taints, one per key."""
+    spot: NotRequired[bool]
+    """Spot / preemptible capacity (default false)."""
+    gpu: NotRequired[bool]
+    """An NVIDIA GPU pool with the cloud's GPU image and driver (default false)."""
+
+
+class AwsAddonVersions(TypedDict):
+    """Explicit EKS add-on versions (vX.Y.Z-eksbuild.N); unpinned ones stay where created."""
+
+    vpc_cni: NotRequired[str]
+    """vpc-cni add-on version (at least v1.22.1)."""
+    coredns: NotRequired[str]
+    """coredns add-on version."""
+    kube_proxy: NotRequired[str]
+    """kube-proxy add-on version."""
+    pod_identity_agent: NotRequired[str]
+    """eks-pod-identity-agent add-on version."""
+
+
 class AwsNodeImages(TypedDict):
     """One trusted AMI per node pool."""
 
@@ -273,6 +329,10 @@ class AwsSettings(TypedDict):
     """AMI of the system and general pools (older form of amiIds)."""
     ami_ids: NotRequired[AwsNodeImages]
     """One AMI per pool; wins over amiId."""
+    pool_ami_ids: NotRequired[dict[str, str]]
+    """One trusted AMI per user pool, by pool name."""
+    addon_versions: NotRequired[AwsAddonVersions]
+    """Explicit EKS add-on versions."""
     network: NotRequired[AwsNetworkSettings]
     """An existing VPC and subnets; absent: the cluster creates its own VPC."""
 
@@ -359,6 +419,12 @@ class Cluster(TypedDict):
     """Private IPv4 range of the services (/16 to /24)."""
     node_pools: NodePools
     """The system, general and sandbox pools."""
+    pools: NotRequired[dict[str, UserPool]]
+    """User pools by name (1-12 lowercase letters and digits): GPU, spot, labels, taints."""
+    kubernetes_version: NotRequired[str]
+    """This cluster's Kubernetes minor version (default: the posture's), so it can go first."""
+    decommission: NotRequired[bool]
+    """Lift protect, retainOnDelete and deletion protection so the cluster can be destroyed."""
     labels: NotRequired[dict[str, str]]
     """Labels (tags) on the cluster's resources."""
     aws: NotRequired[AwsSettings]
