@@ -27,7 +27,6 @@ from components.azure import naming
 from components.azure.catalog import AUDIT_LOG_CATEGORIES
 from components.azure.context import AksContext
 from components.azure.immutability import account_policy_state, worm_account_args
-from components.catalog import ControlId
 
 # Log Analytics interactive retention is capped at 730 days; the WORM copy keeps the rest.
 _LA_MAX_RETENTION = 730
@@ -91,7 +90,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
         # A locked WORM store outlives the stack: Pulumi must never try to delete it.
         opts=ctx.opts(retain_on_delete=True),
     )
-    c.implements(account, ControlId.AUDIT_IMMUTABLE)
+    c.implements(account, "ZT-AUDIT-IMMUTABLE")
     blob_service = storage.BlobServiceProperties(
         f"{ctx.name}-audit-blob",
         storage.BlobServicePropertiesArgs(
@@ -124,7 +123,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
         for category in AUDIT_LOG_CATEGORIES
     ]
     for container in containers:
-        c.implements(container, ControlId.AUDIT_IMMUTABLE)
+        c.implements(container, "ZT-AUDIT-IMMUTABLE")
     return AksAuditStore(workspace=workspace, account=account, containers=containers)
 
 
@@ -146,5 +145,5 @@ def build_diagnostic_setting(
         ),
         opts=ctx.opts(depends_on=store.containers),
     )
-    ctx.component.implements(setting, ControlId.AUDIT_IMMUTABLE)
+    ctx.component.implements(setting, "ZT-AUDIT-IMMUTABLE")
     return setting

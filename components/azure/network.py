@@ -31,7 +31,6 @@ from pulumi_azure_native import network
 
 from components.azure.context import AksContext
 from components.azure.nsg import ANY, security_rule
-from components.catalog import ControlId
 from components.kubernetes.charts import baseline_webhook_ports
 from components.spec import Posture
 
@@ -193,7 +192,7 @@ def build_network(ctx: AksContext) -> AksNetwork:
         ),
         opts=ctx.opts(),
     )
-    c.implements(node_nsg, ControlId.NET_SEGMENT)
+    c.implements(node_nsg, "ZT-NET-SEGMENT")
 
     apiserver_nsg = network.NetworkSecurityGroup(
         f"{name}-apiserver-nsg",
@@ -206,7 +205,7 @@ def build_network(ctx: AksContext) -> AksNetwork:
         ),
         opts=ctx.opts(),
     )
-    c.implements(apiserver_nsg, ControlId.NET_SEGMENT, ControlId.API_PRIVATE)
+    c.implements(apiserver_nsg, "ZT-NET-SEGMENT", "ZT-API-PRIVATE")
 
     # Egress only: a Standard static IP behind a NAT gateway; nodes themselves get none.
     egress_ip = network.PublicIPAddress(
@@ -268,7 +267,7 @@ def build_network(ctx: AksContext) -> AksNetwork:
         ),
         opts=ctx.opts(),
     )
-    c.implements(node_subnet, ControlId.NODE_PRIVATE)
+    c.implements(node_subnet, "ZT-NODE-PRIVATE")
     apiserver_subnet = network.Subnet(
         f"{name}-apiserver",
         network.SubnetInitArgs(
@@ -288,7 +287,7 @@ def build_network(ctx: AksContext) -> AksNetwork:
         # Azure serialises subnet writes on one VNet; create them one after the other.
         opts=ctx.opts(depends_on=[node_subnet]),
     )
-    c.implements(apiserver_subnet, ControlId.API_PRIVATE)
+    c.implements(apiserver_subnet, "ZT-API-PRIVATE")
     return AksNetwork(
         addressing=a,
         vnet=vnet,

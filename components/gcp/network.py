@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
 from components.cluster import HardenedCluster
 from components.gcp.addressing import PODS_RANGE_NAME, SERVICES_RANGE_NAME, AddressPlan
 
@@ -142,9 +141,9 @@ def build_network(
         opts=opts,
     )
     firewalls = (deny_ingress, allow_control_plane)
-    owner.implements(vpc, ControlId.NET_SEGMENT)
-    owner.implements(subnet, ControlId.NET_SEGMENT, ControlId.NODE_PRIVATE)
-    owner.implements(nat, ControlId.NODE_PRIVATE)
+    owner.implements(vpc, "ZT-NET-SEGMENT")
+    owner.implements(subnet, "ZT-NET-SEGMENT", "ZT-NODE-PRIVATE")
+    owner.implements(nat, "ZT-NODE-PRIVATE")
     for rule in firewalls:
-        owner.implements(rule, ControlId.NET_SEGMENT)
+        owner.implements(rule, "ZT-NET-SEGMENT")
     return Network(vpc=vpc, subnet=subnet, router=router, nat=nat, firewalls=firewalls)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
 from components.cluster import HardenedCluster
 from components.gcp.node_config import NODE_POOL_TYPES, hardened_node_config
 from components.spec import NodePool, NodePools
@@ -107,14 +106,14 @@ def build_pools(
     for pool in pools.all():
         owner.implements(
             pool,
-            ControlId.NODE_PRIVATE,
-            ControlId.NODE_TRUSTED_BOOT,
-            ControlId.NODE_OS,
-            ControlId.NODE_METADATA,
-            ControlId.NODE_IDENTITY,
-            ControlId.WORKLOAD_IDENTITY,
-            ControlId.DISK_CMK,
-            ControlId.VERSION,
+            "ZT-NODE-PRIVATE",
+            "ZT-NODE-TRUSTED-BOOT",
+            "ZT-NODE-OS",
+            "ZT-NODE-METADATA",
+            "ZT-NODE-IDENTITY",
+            "ZT-WORKLOAD-IDENTITY",
+            "ZT-DISK-CMK",
+            "ZT-VERSION",
         )
-    owner.implements(pools.sandbox, ControlId.SANDBOX)
+    owner.implements(pools.sandbox, "ZT-SANDBOX")
     return pools

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 
 import pulumi
 
-from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
+from components.catalog import SANDBOX_RUNTIME_CLASS
 from components.kubernetes.charts import (
     ISTIO_CACERTS,
     ISTIO_NAMESPACE,
@@ -48,7 +48,7 @@ from components.kubernetes.delivery import IssuerMaterial, istio_cacerts_data, s
 from components.kubernetes.names import meta
 from components.spec import Posture, WorkloadNamespace
 
-_C = ControlId.MTLS_SHARED_ROOT
+_C = "ZT-MTLS-SHARED-ROOT"
 PEER_AUTHENTICATION = "default"
 ALLOW_NOTHING = "allow-nothing"
 MESH_PROXY_IMAGE_POLICY = "ztc-mesh-proxy"
@@ -139,7 +139,7 @@ def _istio_system_network_policies() -> list[dict]:
         return {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
-            "metadata": meta(name, ControlId.NETPOL_DEFAULT_DENY, namespace=ISTIO_NAMESPACE),
+            "metadata": meta(name, "ZT-NETPOL-DEFAULT-DENY", namespace=ISTIO_NAMESPACE),
             "spec": spec,
         }
 
@@ -172,7 +172,7 @@ def mesh_proxy_image_policy() -> dict:
     return {
         "apiVersion": "policy.sigstore.dev/v1beta1",
         "kind": "ClusterImagePolicy",
-        "metadata": meta(MESH_PROXY_IMAGE_POLICY, ControlId.IMAGE_PROVENANCE, _C),
+        "metadata": meta(MESH_PROXY_IMAGE_POLICY, "ZT-IMAGE-PROVENANCE", _C),
         "spec": {
             "images": [{"glob": reference}, {"glob": f"{reference}@sha256:*"}],
             "authorities": [{"name": "pinned-mesh-proxy", "static": {"action": "pass"}}],

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from components.catalog import ControlId
 from components.kubernetes.charts import ISTIO_NAMESPACE, ISTIOD_XDS_PORT
 from components.kubernetes.names import NAMESPACE_NAME_LABEL, meta
 from components.spec import Posture, WorkloadNamespace
-
-_C = ControlId.NETPOL_DEFAULT_DENY
 
 
 def _policy(name: str, namespace: str, spec: dict) -> dict:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": meta(name, _C, namespace=namespace),
+        "metadata": meta(name, "ZT-NETPOL-DEFAULT-DENY", namespace=namespace),
         "spec": {"podSelector": {}, **spec},
     }
 

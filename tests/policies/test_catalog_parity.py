@@ -4,11 +4,11 @@ from ztc_policy import catalog, clouds
 from ztc_policy.pack import MULTI_CONTROL_POLICIES, all_policies
 from ztc_policy.stack.evidence import requirements
 
-from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
+from components.catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 
 
 def test_control_ids_match_components_catalog():
-    assert list(catalog.CONTROL_IDS) == [c.value for c in ControlId]
+    assert list(catalog.CONTROL_IDS) == list(CONTROL_IDS)
     assert catalog.SANDBOX_RUNTIME_CLASS == SANDBOX_RUNTIME_CLASS
 
 
