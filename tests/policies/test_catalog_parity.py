@@ -19,13 +19,47 @@ def test_every_control_has_title_principle_and_a_note_per_cloud():
 
 
 def test_every_control_has_evidence_on_every_cloud():
-    """Each cloud's registry entry (rules/<cloud>.py CLOUD) plus the common in-cluster evidence
-    covers every control, and names nothing but catalog controls."""
-    assert [e.name for e in clouds.entries()] == list(catalog.CLOUDS)
-    for entry in clouds.entries():
-        assert set(entry.evidence) <= set(catalog.CONTROL_IDS), entry.name
-        for control in catalog.CONTROL_IDS:
-            assert requirements(entry.name, control), (entry.name, control)
+    """Each control's home names, for every built-in cloud, evidence (its own or the common
+    in-cluster part) of known resource types, and every named predicate resolves."""
+    from ztc_policy import types
+    from ztc_policy.stack.evidence import predicate
+
+    assert [e.name for e in clouds.entries()] == list(catalog.CLOUDS) == list(clouds.BUILTIN)
+    for control in catalog.CONTROLS:
+        assert set(control.clouds) == set(catalog.CLOUDS), control.id
+        for cloud in catalog.CLOUDS:
+            needed = requirements(cloud, control.id)
+            assert needed, (cloud, control.id)
+            for evidence in needed:
+                assert set(evidence.types) <= types.JUDGED_TYPES, (control.id, evidence.label)
+                assert evidence.where is None or callable(predicate(evidence.where))
+                if evidence.named_by:
+                    assert evidence.named_by[0] in types.JUDGED_TYPES, evidence.label
+                assert evidence.phase in ("cloud", "cluster")
+
+
+def test_a_built_in_cloud_keeps_its_evidence_in_the_home_only():
+    """One source: a registry entry of a cloud whose parts are in catalog.py may not bring its
+    own; a cloud the home does not know brings them through the registry."""
+    import dataclasses
+
+    import pytest
+    from ztc_policy.catalog import Evidence, Part
+
+    aws = clouds.find("aws")
+    with pytest.raises(ValueError, match="controls' home"):
+        clouds.register(dataclasses.replace(aws, controls={"ZT-VERSION": Part()}))
+    tiny = dataclasses.replace(aws, name="tiny", cluster_type="tiny:index:Cluster", controls={
+        "ZT-VERSION": Part("tiny release channel", ("tests.architecture.test_registry:TinyCluster",),
+                           (Evidence("tiny cluster", ("tiny:index:Cluster",)),))})
+    clouds.register(tiny)
+    try:
+        assert [e.label for e in requirements("tiny", "ZT-VERSION")] == ["tiny cluster"]
+        assert [e.label for e in requirements("tiny", "ZT-SANDBOX")] == [
+            f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r}"]  # the common part only
+    finally:
+        clouds.unregister("tiny")
+    assert clouds.find("tiny") is None
 
 
 def test_every_policy_names_its_control_or_reports_per_control():
