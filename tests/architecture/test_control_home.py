@@ -20,7 +20,7 @@ from components.kubernetes.names import meta
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "policies"))
-from ztc_policy import catalog
+from ztc_policy import catalog  # the pack's package lives under policies/
 
 HOMES = {ROOT / "components" / "catalog.py", ROOT / "policies" / "ztc_policy" / "catalog.py"}
 
