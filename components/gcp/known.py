@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from components.datafiles import closest, load
+from components.datafiles import load, machine_type_problems, region_problems
 from components.spec import ClusterSpec, cluster_key, show
 
 _PREDEFINED = re.compile(
@@ -38,22 +38,13 @@ def machine_type_known(machine: str) -> bool:
 
 
 def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
-    out: list[str] = []
-    known_regions = regions()
-    if cluster.region not in known_regions:
-        out.append(
-            f"{cluster_key(cluster.name, index, 'region')}: {show(cluster.region)} is not a Google "
-            f"Cloud region{closest(cluster.region, known_regions)}; use one such as europe-west1 "
-            "(components/gcp/data/regions.json lists them)"
-        )
-    for pool in ("system", "general", "sandbox"):
-        machine = getattr(cluster.node_pools, pool).machine_type
-        if not machine_type_known(machine):
-            out.append(
-                f"{cluster_key(cluster.name, index, 'nodePools', pool, 'machineType')}: "
-                f"{show(machine)} is not a Compute Engine machine type of a known series; use one "
-                "such as n2-standard-4 (components/gcp/data/machine_types.json)"
-            )
+    out = region_problems(cluster, index, regions(), what="a Google Cloud region",
+                          example="one such as europe-west1",
+                          data="components/gcp/data/regions.json lists them")
+    out += machine_type_problems(cluster, index, machine_type_known,
+                                 what="a Compute Engine machine type of a known series",
+                                 example="one such as n2-standard-4",
+                                 data="components/gcp/data/machine_types.json")
     rules = load("gcp", "labels")
     for key, value in cluster.labels.items():
         where = cluster_key(cluster.name, index, "labels", key)
