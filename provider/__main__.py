@@ -1,0 +1,11 @@
+"""The Zero-Trust Clusters component provider, for `pulumi package add <repo>/provider`.
+
+The Pulumi CLI runs this directory with the Python runtime (PulumiPlugin.yaml) in a virtualenv
+built from requirements.txt, which installs this repository; the facades are in
+components/provider (README.md, "Other Pulumi languages").
+"""
+
+from components.provider.host import serve
+
+if __name__ == "__main__":
+    serve()
