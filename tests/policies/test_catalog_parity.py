@@ -22,9 +22,7 @@ def test_every_control_has_evidence_on_every_cloud():
     """Each control's home names, for every built-in cloud, evidence (its own or the common
     in-cluster part) of known resource types, and every named predicate resolves."""
     from ztc_policy import types
-    from ztc_policy.stack.evidence import predicate
-
-    from ztc_policy.stack.evidence import part
+    from ztc_policy.stack.evidence import part, predicate
 
     assert set(catalog.CLOUDS) <= set(clouds.BUILTIN)
     for control in catalog.CONTROLS:
