@@ -95,3 +95,19 @@ def test_every_rule_type_keeps_its_properties_in_stack_rules():
     from ztc_policy.rules import RULES
 
     assert all(types.props_needed(ty) for r in RULES for ty in r.types)
+
+
+def test_every_control_home_names_the_rules_that_check_it():
+    """home(id) joins the record to its `@rule` registrations and stack policies: every control
+    is judged by something, and the names lead to real functions."""
+    from ztc_policy.home import home
+
+    for control in catalog.CONTROLS:
+        found = home(control.id)
+        assert found.control is control and set(found.parts) == set(clouds.BUILTIN)
+        assert found.rules or found.stack_policies, control.id
+        for cloud, rules in found.rules.items():
+            assert all(r.control == control.id and r.cloud == cloud and callable(r.check)
+                       for r in rules)
+    assert {"aws", "azure", "gcp"} <= set(home("ZT-NODE-TRUSTED-BOOT").rules)
+    assert home("ZT-SANDBOX").stack_policies == ("ZT-SANDBOX-every-cluster",)
