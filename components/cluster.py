@@ -21,6 +21,10 @@ class ClusterArgs:
     posture: Posture
     # SPIFFE trust domain of this cluster (EstateSpec.trust_domain); used for labels/outputs.
     trust_domain: str
+    # The other clusters' node and pod ranges when the posture has cross-cluster edges
+    # (workloadNamespaces[].ingressFromClusters): the only sources a cloud firewall admits to
+    # the mesh's east-west gateway (components/kubernetes/mesh.py).
+    mesh_peer_ranges: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,12 @@ from typing import Any
 import pulumi
 
 from components.estate import spec_digest
-from components.kubernetes import BaselineArgs, ClusterBaseline, default_sandbox_placement
+from components.kubernetes import (
+    BaselineArgs,
+    ClusterBaseline,
+    default_sandbox_placement,
+    mesh_peers,
+)
 from components.spec import EstateSpec, config_key
 
 TYPE_TOKEN = "ztc:estate:ClusterPhase"
@@ -93,6 +98,7 @@ class ClusterPhase(pulumi.ComponentResource):
                         cloud_phase.apply(lambda v: v["trustBundlePem"])),
                     # The mesh accepts and authorizes callers of every cluster of the estate.
                     mesh_trust_domains=tuple(spec.trust_domain(c) for c in spec.clusters),
+                    mesh_peers=mesh_peers(spec, cluster),
                 ),
                 pulumi.ResourceOptions(parent=self),
             )

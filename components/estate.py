@@ -71,7 +71,8 @@ class ZeroTrustEstate(pulumi.ComponentResource):
             trust_domain = spec.trust_domain(cluster_spec)
             self.clusters[cluster_spec.name] = cluster_component(cluster_spec.cloud)(
                 cluster_spec.name,
-                ClusterArgs(cluster=cluster_spec, posture=posture, trust_domain=trust_domain),
+                ClusterArgs(cluster=cluster_spec, posture=posture, trust_domain=trust_domain,
+                            mesh_peer_ranges=spec.mesh_peer_ranges(cluster_spec)),
                 pulumi.ResourceOptions(parent=self),
             )
         self.cluster_phase_inputs = pulumi.Output.secret({

@@ -270,11 +270,44 @@ def egress_problem(cidrs: list[str]) -> str | None:
     return None
 
 
+# `ingressFromClusters: ["*"]`: every cluster of the stack.
+ALL_CLUSTERS = "*"
+
+
+class ExportedService(_Model):
+    """A service of a workload namespace that callers on other clusters reach through the
+    callee cluster's east-west gateway (components/kubernetes/mesh.py)."""
+
+    name: K8sName
+    port: Annotated[int, Field(ge=1, le=65535)]
+    # The service's pods' ServiceAccount: the SPIFFE ID callers require of the server.
+    service_account: K8sName | None = None
+
+    def account(self) -> str:
+        return self.service_account or self.name
+
+
 class WorkloadNamespace(_Model):
     name: K8sName
     # Explicit allows on top of default-deny; nothing else gets through.
     ingress_from_namespaces: list[K8sName] = []
     egress_to_cidrs: list[Annotated[str, AfterValidator(_cidr)]] = []
+    # Pods run in RuntimeClass `sandboxed` (gVisor/Kata), outside the sidecar mesh; they reach
+    # meshed namespaces only through their own meshed sandbox gateway and accept no in-cluster
+    # callers (components/kubernetes/mesh.py, "Sandboxed namespaces").
+    sandboxed: bool = False
+    # Clusters whose `ingressFromNamespaces` callers may call this namespace too (by full SPIFFE
+    # principal in their trust domain), by name, or `*` for every cluster of the stack; this
+    # cluster's own callers are always allowed.
+    ingress_from_clusters: list[Annotated[str, Field(min_length=1)]] = []
+    # The services those clusters route to (ServiceEntry + DestinationRule on each caller).
+    exported_services: list[ExportedService] = []
+
+    def calling_clusters(self, clusters: list[str]) -> list[str]:
+        """The clusters (of `clusters`, the stack's) whose callers may call this namespace."""
+        if ALL_CLUSTERS in self.ingress_from_clusters:
+            return list(clusters)
+        return [c for c in clusters if c in self.ingress_from_clusters]
 
     @field_validator("egress_to_cidrs")
     @classmethod
@@ -609,6 +642,15 @@ class EstateSpec(_Model):
         """Each cluster's SPIFFE trust domain; its PKI intermediate is constrained to it."""
         return f"{cluster.name}.{self.posture.trust_domain}"
 
+    def mesh_peer_ranges(self, cluster: ClusterSpec) -> tuple[str, ...]:
+        """The other clusters' node and pod ranges, when the posture has cross-cluster edges
+        (`ingressFromClusters`): what `cluster`'s firewall admits to its east-west gateway."""
+        if not (self.posture.mesh and any(
+                ns.ingress_from_clusters for ns in self.posture.workload_namespaces)):
+            return ()
+        return tuple(sorted({r for c in self.clusters if c.name != cluster.name
+                             for r in (c.node_cidr, c.pod_cidr)}))
+
 
 def _cross_cluster_problems(spec: EstateSpec) -> list[str]:
     problems: list[str] = []
@@ -679,18 +721,73 @@ def _api_path_problems(spec: EstateSpec) -> list[str]:
     return problems
 
 
+# Helm release names are at most 53 characters; a sandbox gateway is `sandbox-<namespace>`.
+SANDBOX_GATEWAY_PREFIX = "sandbox-"
+_MAX_SANDBOXED_NAME = 53 - len(SANDBOX_GATEWAY_PREFIX)
+
+
 def _mesh_problems(spec: EstateSpec) -> list[str]:
     """The mesh's proxies enforce only URI name constraints on the trust domain: without them
-    every cluster's intermediate could mint the identities of every other cluster."""
+    every cluster's intermediate could mint the identities of every other cluster. Sandboxed
+    namespaces and cross-cluster edges must be routable without plaintext into the mesh."""
     posture = spec.posture
+    problems = []
     if posture.mesh and not posture.pki.uri_name_constraints:
-        return [(
+        problems.append(
             f"{config_key('posture', 'pki', 'uriNameConstraints')}: false while "
             f"{config_key('posture', 'mesh')} is true; the mesh's proxies (Envoy) confine each "
             "cluster's intermediate to its trust domain only through URI name constraints, so "
             "remove uriNameConstraints (default true) or turn the mesh off"
-        )]
-    return []
+        )
+    clusters = [c.name for c in spec.clusters]
+    for i, ns in enumerate(posture.workload_namespaces):
+        def key(*path: str | int) -> str:
+            return config_key("posture", "workloadNamespaces", i, *path)  # noqa: B023
+
+        if ns.sandboxed and ns.ingress_from_namespaces:
+            problems.append(
+                f"{key('ingressFromNamespaces')}: namespace {ns.name!r} is sandboxed, so its "
+                "pods run outside the mesh and a caller would reach them in plaintext; remove "
+                "the callers (sandboxed namespaces accept no in-cluster callers) or set "
+                "sandboxed false")
+        if ns.sandboxed and (ns.ingress_from_clusters or ns.exported_services):
+            problems.append(
+                f"{key('exportedServices' if ns.exported_services else 'ingressFromClusters')}"
+                f": namespace {ns.name!r} is sandboxed and accepts no callers; remove it")
+        if ns.sandboxed and ns.egress_to_cidrs:
+            problems.append(
+                f"{key('egressToCidrs')}: namespace {ns.name!r} is sandboxed; its pods may send "
+                "only to their sandbox gateway (and DNS), so a CIDR could carry plaintext past "
+                "the mesh; remove egressToCidrs or set sandboxed false")
+        if ns.sandboxed and len(ns.name) > _MAX_SANDBOXED_NAME:
+            problems.append(
+                f"{key('name')}: a sandboxed namespace's gateway is the Helm release "
+                f"{SANDBOX_GATEWAY_PREFIX}<name> (at most 53 characters); shorten the name to "
+                f"{_MAX_SANDBOXED_NAME} characters")
+        for j, name in enumerate(ns.ingress_from_clusters):
+            if name not in clusters and name != ALL_CLUSTERS:
+                problems.append(
+                    f"{key('ingressFromClusters', j)}: no cluster is named {name!r}; use one "
+                    f"of {', '.join(clusters)}, or {ALL_CLUSTERS!r} for every cluster")
+        if ns.ingress_from_clusters and not ns.exported_services:
+            problems.append(
+                f"{key('exportedServices')}: is required with ingressFromClusters; list the "
+                f"services (name, port) of {ns.name!r} that the other clusters call")
+        if ns.exported_services and not ns.ingress_from_clusters:
+            problems.append(
+                f"{key('exportedServices')}: no cluster calls them; add ingressFromClusters "
+                "or remove exportedServices")
+        if ns.ingress_from_clusters and not ns.ingress_from_namespaces:
+            problems.append(
+                f"{key('ingressFromClusters')}: namespace {ns.name!r} declares no caller "
+                "namespace (ingressFromNamespaces), so no other cluster may call it; add one "
+                "or remove ingressFromClusters")
+        names = [s.name for s in ns.exported_services]
+        for j, svc in enumerate(ns.exported_services):
+            if names.index(svc.name) != j:
+                problems.append(f"{key('exportedServices', j, 'name')}: {svc.name!r} is listed "
+                                "twice; list each service once")
+    return problems
 
 
 def _cloud_named(error: Any, raw: Mapping[str, Any]) -> Any:

@@ -17,7 +17,9 @@ from rich.table import Table
 
 from components.kubernetes import (
     default_sandbox_placement,
+    estate_ranges,
     mask_secrets,
+    mesh_peers,
     render_baseline,
     render_charts,
 )
@@ -52,7 +54,7 @@ def render_cluster(spec: EstateSpec, cluster: ClusterSpec, trust_bundle_pem: str
     objects = render_baseline(
         cluster.cloud, spec.posture, cluster, spec.trust_domain(cluster),
         default_sandbox_placement(cluster.cloud), trust_bundle_pem,
-        mesh_trust_domains=_trust_domains(spec),
+        mesh_trust_domains=_trust_domains(spec), mesh_peers=mesh_peers(spec, cluster),
     )
     return mask_secrets(objects)
 
@@ -111,7 +113,8 @@ def render_stack(stack: str, out: Path, trust_bundle: Path | None = None) -> dic
             {"name": r.name, "chart": r.chart, "version": r.version, "repo": r.repo,
              "namespace": r.namespace, "values": r.values, "after": list(r.after)}
             for r in render_charts(cluster.cloud, spec.posture, spec.trust_domain(cluster),
-                                   _trust_domains(spec))
+                                   _trust_domains(spec),
+                                   estate_ranges(cluster, mesh_peers(spec, cluster)))
         ]
         (helm / "releases.yaml").write_text(_dump({"releases": releases}))
         written[cluster.name] = files

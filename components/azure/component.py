@@ -45,7 +45,7 @@ class AksCluster(HardenedCluster):
             # Children wait for the group through its output.
             ctx = dataclasses.replace(ctx, resource_group_name=rg.name)
 
-        net = build_network(ctx)
+        net = build_network(ctx, args.mesh_peer_ranges)
         ids = build_identities(ctx)
         keys = build_keys(ctx, ids)
         audit = build_audit_store(ctx)

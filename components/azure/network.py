@@ -31,7 +31,7 @@ from pulumi_azure_native import network
 
 from components.azure.context import AksContext
 from components.azure.nsg import ANY, security_rule
-from components.kubernetes.charts import baseline_webhook_ports
+from components.kubernetes.charts import EAST_WEST_PORT, baseline_webhook_ports
 from components.spec import Posture
 
 _ALLOW = network.SecurityRuleAccess.ALLOW
@@ -116,8 +116,10 @@ def _deny_rest(what: str) -> list[network.SecurityRuleArgs]:
     ]
 
 
-def node_rules(a: Addressing, posture: Posture) -> list[network.SecurityRuleArgs]:
-    """Nodes and pods talk to each other, the API server reaches kubelets and webhooks."""
+def node_rules(a: Addressing, posture: Posture,
+               mesh_peer_ranges: tuple[str, ...] = ()) -> list[network.SecurityRuleArgs]:
+    """Nodes and pods talk to each other, the API server reaches kubelets and webhooks; with
+    cross-cluster edges, the other clusters reach the mesh's east-west gateway."""
     return [
         # The three flows Azure CNI Overlay requires (concepts-network-azure-cni-overlay).
         security_rule("allow-nodes-to-nodes", 100, access=_ALLOW, protocol=_ANY_PROTOCOL,
@@ -147,6 +149,14 @@ def node_rules(a: Addressing, posture: Posture) -> list[network.SecurityRuleArgs
         security_rule("allow-azure-lb-probes", 160, access=_ALLOW, protocol=_ANY_PROTOCOL,
                       sources=[_AZURE_LB], destinations=[a.nodes], ports=[ANY],
                       description="health probes of internal load balancers"),
+        # The east-west gateway's internal load balancer (its Service also lists these ranges
+        # in loadBalancerSourceRanges, which AKS applies to the NSG it manages; this subnet NSG
+        # is ours and denies everything else). Only the estate's peer clusters' ranges.
+        *([security_rule("allow-mesh-peers-to-eastwest", 170, access=_ALLOW, protocol=_TCP,
+                         sources=list(mesh_peer_ranges), destinations=[a.nodes],
+                         ports=[str(EAST_WEST_PORT)],
+                         description="peer clusters to the mesh east-west gateway (mTLS)")]
+          if mesh_peer_ranges else []),
         *_deny_rest("the nodes, whatever a Service of type LoadBalancer asks for"),
     ]
 
@@ -177,7 +187,7 @@ def apiserver_rules(a: Addressing, api_sources: list[str]) -> list[network.Secur
     return rules + _deny_rest("the control plane")
 
 
-def build_network(ctx: AksContext) -> AksNetwork:
+def build_network(ctx: AksContext, mesh_peer_ranges: tuple[str, ...] = ()) -> AksNetwork:
     a = addressing(ctx)
     name, rg, c = ctx.name, ctx.resource_group_name, ctx.component
 
@@ -187,7 +197,7 @@ def build_network(ctx: AksContext) -> AksNetwork:
             resource_group_name=rg,
             network_security_group_name=f"nsg-{name}-nodes",
             location=ctx.location,
-            security_rules=node_rules(a, ctx.posture),
+            security_rules=node_rules(a, ctx.posture, mesh_peer_ranges),
             tags=ctx.tags,
         ),
         opts=ctx.opts(),

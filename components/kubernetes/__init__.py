@@ -9,9 +9,16 @@
 from components.kubernetes.charts import ChartRelease
 from components.kubernetes.component import TYPE_TOKEN, BaselineArgs, ClusterBaseline
 from components.kubernetes.delivery import IssuerMaterial
+from components.kubernetes.mesh import MeshPeer
 from components.kubernetes.names import PER_CLOUD_FIELDS
 from components.kubernetes.placement import default_sandbox_placement
-from components.kubernetes.render import mask_secrets, render_baseline, render_charts
+from components.kubernetes.render import (
+    estate_ranges,
+    mask_secrets,
+    mesh_peers,
+    render_baseline,
+    render_charts,
+)
 
 __all__ = [
     "PER_CLOUD_FIELDS",
@@ -20,8 +27,11 @@ __all__ = [
     "ChartRelease",
     "ClusterBaseline",
     "IssuerMaterial",
+    "MeshPeer",
     "default_sandbox_placement",
+    "estate_ranges",
     "mask_secrets",
+    "mesh_peers",
     "render_baseline",
     "render_charts",
 ]

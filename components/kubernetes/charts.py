@@ -17,7 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.spec import Cloud, Posture
+from components.cluster import SandboxPlacement
+from components.kubernetes.placement import default_sandbox_placement
+from components.spec import SANDBOX_GATEWAY_PREFIX, Cloud, Posture
 
 CERT_MANAGER_NAMESPACE = "cert-manager"
 POLICY_CONTROLLER_NAMESPACE = "cosign-system"
@@ -224,7 +226,8 @@ _RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
 
 
 def istio_releases(
-    cloud: Cloud, trust_domain: str, mesh_trust_domains: tuple[str, ...] = ()
+    cloud: Cloud, trust_domain: str, mesh_trust_domains: tuple[str, ...] = (),
+    dns_capture: bool = False,
 ) -> list[ChartRelease]:
     """Istio base + CNI + istiod, sidecar mode (no ztunnel). The CNI plugin replaces the
     NET_ADMIN init container, which PSA `restricted` would refuse in workload namespaces.
@@ -236,7 +239,21 @@ def istio_releases(
     would make every trust domain equivalent in authorization
     (pilot/pkg/security/trustdomain/bundle.go). The anchors stay the mesh's own roots
     (`cacerts` root-cert.pem): an entry without `pem` adds no anchor
-    (pilot/pkg/trustbundle/trustbundle.go AddMeshConfigUpdate)."""
+    (pilot/pkg/trustbundle/trustbundle.go AddMeshConfigUpdate).
+
+    `dns_capture`: the sidecars answer DNS for ServiceEntry hosts (the cross-cluster routes'
+    names, which no DNS server knows): `ISTIO_META_DNS_CAPTURE` (default false,
+    pilot/cmd/pilot-agent/options/options.go at 1.30.3), with the addresses istiod allocates to
+    ServiceEntries (`PILOT_ENABLE_IP_AUTOALLOCATE`, default true, pilot/pkg/features/pilot.go;
+    https://istio.io/latest/docs/ops/configuration/traffic-management/dns-proxy/). Whether
+    istio-cni installs the DNS redirect for it in sidecar mode is UNCONFIRMED: if not, the
+    names do not resolve and the calls fail (never in plaintext)."""
+    mesh_config: dict[str, Any] = {
+        "trustDomain": trust_domain,
+        "caCertificates": [{"trustDomains": sorted({trust_domain, *mesh_trust_domains})}],
+    }
+    if dns_capture:
+        mesh_config["defaultConfig"] = {"proxyMetadata": {"ISTIO_META_DNS_CAPTURE": "true"}}
     image_values: dict[str, Any] = {
         "hub": ISTIO_HUB, "tag": ISTIO_VERSION, "variant": ISTIO_VARIANT,
     }
@@ -245,7 +262,6 @@ def istio_releases(
     # template failure (templates/zzz_profile.yaml "unknown platform").
     if cloud == "gcp":
         image_values["platform"] = "gke"
-    trust_domains = sorted({trust_domain, *mesh_trust_domains})
     return [
         ChartRelease("istio-base", "base", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE),
         ChartRelease(
@@ -267,10 +283,7 @@ def istio_releases(
                 # (templates/istiod-injector-configmap.yaml): istio-validation, no NET_ADMIN.
                 "cni": {"enabled": True},
                 "seccompProfile": _RUNTIME_DEFAULT,
-                "meshConfig": {
-                    "trustDomain": trust_domain,
-                    "caCertificates": [{"trustDomains": trust_domains}],
-                },
+                "meshConfig": mesh_config,
             },
             after=("istio-base", "istio-cni"),
             # istiod reads the plugged-in CA at start; without it it creates a self-signed root
@@ -283,12 +296,142 @@ def istio_releases(
     ]
 
 
+# --- Istio gateways (chart `gateway`, same tag) ----------------------------------------------
+# Both gateways are Envoy with the injected `gateway` template (podAnnotations
+# `inject.istio.io/templates: gateway`, `sidecar.istio.io/inject: "true"`, chart values.yaml),
+# so they run istiod's pinned proxyv2 image, get an SVID for their own ServiceAccount (the
+# release name, templates/_helpers.tpl `gateway.serviceAccountName`) and are in the mesh under
+# the mesh-wide STRICT PeerAuthentication. Labels: `app: <release>`, `istio: <release without
+# "istio-">` (`gateway.selectorLabels`). Every key below is in the chart's values.schema.json at
+# 1.30.3 (vendored in scripts/engine/schema/data/charts/gateway/1.30.3).
+_GATEWAY_SOURCE = (
+    "https://github.com/istio/istio/blob/1.30.3/manifests/charts/gateway/values.yaml"
+)
+# Sandboxed namespaces (components/kubernetes/mesh.py): one gateway per namespace, so each
+# sandbox has its own SPIFFE principal. Plain HTTP from the sandbox on 8080 (unprivileged).
+
+SANDBOX_GATEWAY_PORT = 8080
+# The cross-cluster gateway: mTLS passed through by SNI on 15443 ("tls" port of the chart's
+# networkGatewayPorts; https://istio.io/latest/docs/ops/deployment/application-requirements/
+# "15443 ... Istio ingress gateway ... mTLS"); 15021 is the gateway's health port the load
+# balancer probes (chart `status-port`).
+EAST_WEST_GATEWAY = "istio-eastwestgateway"
+EAST_WEST_PORT = 15443
+GATEWAY_STATUS_PORT = 15021
+# Internal (private) load balancers only, per cloud:
+# - aws: cloud-provider-aws (EKS's service controller; no AWS Load Balancer Controller is
+#   installed) reads `aws-load-balancer-internal` and `aws-load-balancer-type: nlb`
+#   (https://cloud-provider-aws.sigs.k8s.io/service_controller/); the AWS Load Balancer
+#   Controller, if an operator adds it, reads `aws-load-balancer-scheme: internal`
+#   (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/
+#   annotations/, where `-internal` is "deprecated, in favor of aws-load-balancer-scheme").
+# - azure: https://learn.microsoft.com/azure/aks/internal-lb
+# - gcp: https://cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing
+INTERNAL_LB_ANNOTATIONS: dict[str, dict[str, str]] = {
+    "aws": {
+        "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+    },
+    "azure": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+    "gcp": {"networking.gke.io/load-balancer-type": "Internal"},
+}
+
+
+def sandbox_gateway_name(namespace: str) -> str:
+    """The Helm release, Deployment/DaemonSet, ServiceAccount and `istio` label of a sandboxed
+    namespace's gateway."""
+    return f"{SANDBOX_GATEWAY_PREFIX}{namespace}"
+
+
+def sandbox_gateway_release(namespace: str, sandbox: SandboxPlacement) -> ChartRelease:
+    """A DaemonSet on the sandbox pool (plain runc: no runtimeClassName) behind a ClusterIP
+    Service with `internalTrafficPolicy: Local`: kube-proxy routes a pod's traffic only to
+    endpoints on its own node, and drops it when there is none
+    (https://kubernetes.io/docs/concepts/services-networking/service-traffic-policy/), so the
+    one plaintext hop (sandboxed pod -> gateway) never leaves the node, and fails closed."""
+    name = sandbox_gateway_name(namespace)
+    values: dict[str, Any] = {
+        "kind": "DaemonSet",
+        "autoscaling": {"enabled": False},  # the chart's HPA is for Deployments only
+        "service": {
+            "type": "ClusterIP",
+            # templates/service.yaml renders `.Values.service.internalTrafficPolicy`.
+            "internalTrafficPolicy": "Local",
+            "ports": [{"name": "http", "port": SANDBOX_GATEWAY_PORT, "protocol": "TCP",
+                       "targetPort": SANDBOX_GATEWAY_PORT}],
+        },
+        # Where the sandboxed pods run (the RuntimeClass's own placement). Whether GKE Sandbox
+        # nodes run a runc pod that tolerates their taint is UNCONFIRMED: if not, the DaemonSet
+        # has no pod there, the Service no local endpoint, and sandbox egress is dropped.
+        # GKE documents internalTrafficPolicy as "not supported in clusters running GKE
+        # Dataplane V2" (https://cloud.google.com/kubernetes-engine/docs/how-to/
+        # service-parameters), which our GKE clusters run: there the plaintext hop may cross
+        # to another sandbox node (still only to this gateway's pods, by NetworkPolicy).
+        "nodeSelector": dict(sorted(sandbox.node_selector.items())),
+        "tolerations": [{"key": t.key, "operator": t.operator, "value": t.value,
+                         "effect": t.effect} for t in sandbox.tolerations],
+    }
+    return ChartRelease(
+        name, "gateway", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE, values=values,
+        after=("istiod",), images=(ISTIO_IMAGES["proxyv2"],),
+    )
+
+
+def east_west_release(cloud: Cloud, estate_ranges: tuple[str, ...]) -> ChartRelease:
+    """The cross-cluster gateway on an internal load balancer that admits only the estate's
+    clusters' ranges (`loadBalancerSourceRanges`). Each cloud's service controller turns them
+    into its own rule: GKE creates ingress-allow VPC firewall rules for LoadBalancer Services
+    (https://cloud.google.com/kubernetes-engine/docs/how-to/user-managed-firewall-rules), at a
+    priority above our deny-all (components/gcp/network.py); AKS writes them into the NSG it
+    manages, and our own node-subnet NSG admits 15443 from the peers' ranges only
+    (components/azure/network.py); on EKS the service controller opens the node security group
+    (which carries the cluster's `owned` tag) to these ranges for the NLB's node ports
+    (UNCONFIRMED against cloud-provider-aws source). Private connectivity between the clouds
+    (VPN/interconnect) and a private DNS name per gateway are deployment prerequisites
+    (components/kubernetes/README.md). Not a `networkGateway`: that would also expose istiod's
+    15012 and 15017 through the load balancer (chart networkGatewayPorts)."""
+    try:
+        annotations = INTERNAL_LB_ANNOTATIONS[cloud]
+    except KeyError:
+        raise ValueError(
+            f"no internal load-balancer annotations are known for cloud {cloud!r}; add them "
+            f"to INTERNAL_LB_ANNOTATIONS (known: {', '.join(sorted(INTERNAL_LB_ANNOTATIONS))})"
+        ) from None
+    values: dict[str, Any] = {
+        "service": {
+            "type": "LoadBalancer",
+            "annotations": dict(annotations),
+            "loadBalancerSourceRanges": list(estate_ranges),
+            "ports": [
+                {"name": "status-port", "port": GATEWAY_STATUS_PORT, "protocol": "TCP",
+                 "targetPort": GATEWAY_STATUS_PORT},
+                {"name": "tls", "port": EAST_WEST_PORT, "protocol": "TCP",
+                 "targetPort": EAST_WEST_PORT},
+            ],
+        },
+    }
+    return ChartRelease(
+        EAST_WEST_GATEWAY, "gateway", ISTIO_VERSION, ISTIO_REPO, ISTIO_NAMESPACE,
+        values=values, after=("istiod",), images=(ISTIO_IMAGES["proxyv2"],),
+    )
+
+
 def chart_releases(
-    cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: tuple[str, ...] = ()
+    cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: tuple[str, ...] = (),
+    estate_ranges: tuple[str, ...] = (),
 ) -> list[ChartRelease]:
+    """`estate_ranges`: every cluster's node and pod ranges (render.estate_ranges), the
+    east-west gateway's only sources."""
     releases = [CERT_MANAGER, POLICY_CONTROLLER]
     if posture.mesh:
-        releases += istio_releases(cloud, trust_domain, mesh_trust_domains)
+        cross_cluster = any(ns.ingress_from_clusters for ns in posture.workload_namespaces)
+        releases += istio_releases(cloud, trust_domain, mesh_trust_domains, cross_cluster)
+        sandbox = default_sandbox_placement(cloud)
+        releases += [sandbox_gateway_release(ns.name, sandbox)
+                     for ns in posture.workload_namespaces if ns.sandboxed]
+        if cross_cluster:
+            releases.append(east_west_release(cloud, estate_ranges))
     return releases
 
 

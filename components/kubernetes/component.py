@@ -19,10 +19,12 @@ from components.cluster import SandboxPlacement
 from components.kubernetes import typed
 from components.kubernetes.charts import ChartRelease
 from components.kubernetes.delivery import IssuerMaterial
+from components.kubernetes.mesh import MeshPeer
 from components.kubernetes.names import CONTROLS_ANNOTATION
 from components.kubernetes.render import (
     CRD_CHARTS,
     api_group,
+    estate_ranges,
     is_custom_resource,
     object_key,
     render_baseline,
@@ -49,6 +51,8 @@ class BaselineArgs:
     # Every cluster's trust domain in the estate: the mesh accepts and authorizes callers from
     # these (this cluster's own is always included).
     mesh_trust_domains: tuple[str, ...] = ()
+    # The estate's other clusters (`mesh_peers(spec, cluster)`): cross-cluster routes.
+    mesh_peers: tuple[MeshPeer, ...] = ()
 
 
 class ClusterBaseline(pulumi.ComponentResource):
@@ -82,9 +86,10 @@ class ClusterBaseline(pulumi.ComponentResource):
         objects = render_baseline(
             spec.cloud, args.posture, spec, args.trust_domain, args.sandbox,
             args.trust_bundle_pem, issuer=issuer, mesh_trust_domains=args.mesh_trust_domains,
+            mesh_peers=args.mesh_peers,
         )
         charts = render_charts(spec.cloud, args.posture, args.trust_domain,
-                               args.mesh_trust_domains)
+                               args.mesh_trust_domains, estate_ranges(spec, args.mesh_peers))
         self._controls: dict[str, list[str]] = defaultdict(list)
         self.resources = {}
         namespaces: dict[str, pulumi.CustomResource] = {}

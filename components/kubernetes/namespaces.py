@@ -20,7 +20,11 @@ def workload_namespace(ns: WorkloadNamespace, posture: Posture) -> dict:
     labels = psa_labels("restricted", posture.kubernetes_version)
     labels[POLICY_CONTROLLER_INCLUDE] = "true"  # the admission webhook only sees opted-in namespaces
     if posture.mesh:
-        labels["istio-injection"] = "enabled"
+        # A sandboxed namespace is outside the mesh (components/kubernetes/mesh.py): never
+        # injected, and its label binds the admission policy that keeps it sandboxed-only.
+        labels["istio-injection"] = "disabled" if ns.sandboxed else "enabled"
+        if ns.sandboxed:
+            labels["ztc.io/sandboxed"] = "true"
     return {
         "apiVersion": "v1",
         "kind": "Namespace",

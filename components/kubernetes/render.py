@@ -23,7 +23,7 @@ from components.kubernetes.charts import (
     chart_releases,
 )
 from components.kubernetes.delivery import IssuerMaterial, b64
-from components.kubernetes.mesh import mesh_objects
+from components.kubernetes.mesh import MeshPeer, mesh_objects
 from components.kubernetes.names import (
     CLUSTER_IDENTITY_CONFIGMAP,
     CLUSTER_IDENTITY_NAMESPACE,
@@ -35,15 +35,17 @@ from components.kubernetes.netpol import network_policies
 from components.kubernetes.provenance import cluster_image_policy
 from components.kubernetes.rbac import role_bindings
 from components.kubernetes.runtime import runtime_class
-from components.spec import Cloud, ClusterSpec, Posture
+from components.spec import Cloud, ClusterSpec, EstateSpec, Posture
 
 # API group of each custom resource -> the release that installs its CRD.
 CRD_CHARTS: dict[str, str] = {
     "cert-manager.io": CERT_MANAGER.name,
     "policy.sigstore.dev": POLICY_CONTROLLER.name,
     "security.istio.io": "istio-base",
+    "networking.istio.io": "istio-base",
 }
-BUILTIN_GROUPS = ("", "networking.k8s.io", "node.k8s.io", "rbac.authorization.k8s.io")
+BUILTIN_GROUPS = ("", "admissionregistration.k8s.io", "networking.k8s.io", "node.k8s.io",
+                  "rbac.authorization.k8s.io")
 
 
 def api_group(obj: dict) -> str:
@@ -72,13 +74,15 @@ def render_baseline(
     *,
     issuer: IssuerMaterial | None = None,
     mesh_trust_domains: Sequence[str] = (),
+    mesh_peers: Sequence[MeshPeer] = (),
 ) -> list[dict]:
     """Every baseline object of one cluster, namespaces first.
 
     Values may be Pulumi Outputs (trust bundle, issuer material); everything else is plain.
     Without `issuer`, the CA Secrets hold placeholders (for `ztc render`, which masks them).
-    `mesh_trust_domains`: every cluster's trust domain in the estate, the callers the mesh
-    accepts and names (this cluster's own is always included).
+    `mesh_trust_domains`: every cluster's trust domain in the estate, the peers the mesh
+    accepts in a handshake (this cluster's own is always included); `mesh_peers`: the other
+    clusters (`mesh_peers(spec, cluster)`), for cross-cluster routes and their firewalling.
     """
     if cluster_spec.cloud != cloud:
         raise ValueError(f"cluster {cluster_spec.name!r} is on {cluster_spec.cloud}, not {cloud}")
@@ -91,8 +95,9 @@ def render_baseline(
     if posture.mesh:
         # The istio-cni node agent needs host access; workload namespaces stay `restricted`.
         objects.append(system_namespace(ISTIO_NAMESPACE, "privileged", posture))
+    ranges = estate_ranges(cluster_spec, mesh_peers)
     for ns in posture.workload_namespaces:
-        objects += network_policies(ns, posture)
+        objects += network_policies(ns, posture, ranges)
     objects.append(runtime_class(sandbox))
     objects += role_bindings(cloud, posture)
     objects += trust_bundles(posture, trust_bundle_pem)
@@ -100,7 +105,8 @@ def render_baseline(
     objects.append(cluster_image_policy(posture))
     if posture.mesh:
         objects += mesh_objects(
-            posture, issuer, trust_bundle_pem, mesh_domains(trust_domain, mesh_trust_domains)
+            posture, issuer, trust_bundle_pem, trust_domain, cluster_spec.name,
+            estate_ranges=ranges, peers=mesh_peers,
         )
     objects.append(cluster_identity(cluster_spec, trust_domain))
     return objects
@@ -127,12 +133,29 @@ def mesh_domains(trust_domain: str, mesh_trust_domains: Sequence[str]) -> tuple[
 
 
 def render_charts(
-    cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: Sequence[str] = ()
+    cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: Sequence[str] = (),
+    ranges: Sequence[str] = (),
 ) -> list[ChartRelease]:
-    """The pinned Helm releases the baseline installs before its custom resources."""
+    """The pinned Helm releases the baseline installs before its custom resources.
+    `ranges`: `estate_ranges(cluster, peers)`, the east-west gateway's only sources."""
     return chart_releases(
-        cloud, posture, trust_domain, mesh_domains(trust_domain, mesh_trust_domains)
+        cloud, posture, trust_domain, mesh_domains(trust_domain, mesh_trust_domains),
+        estate_ranges=tuple(ranges),
     )
+
+
+def estate_ranges(cluster_spec: ClusterSpec, peers: Sequence[MeshPeer]) -> tuple[str, ...]:
+    """Every cluster's node and pod ranges, this one's included (the same list on every
+    cluster): where cross-cluster mTLS comes from and goes to (peers), and where a load
+    balancer's traffic may be SNATed to (this cluster's nodes)."""
+    return tuple(sorted({cluster_spec.node_cidr, cluster_spec.pod_cidr,
+                         *(r for p in peers for r in p.ranges)}))
+
+
+def mesh_peers(spec: EstateSpec, cluster_spec: ClusterSpec) -> tuple[MeshPeer, ...]:
+    """The estate's other clusters, as `cluster_spec`'s mesh sees them."""
+    return tuple(MeshPeer(c.name, spec.trust_domain(c), (c.node_cidr, c.pod_cidr))
+                 for c in spec.clusters if c.name != cluster_spec.name)
 
 
 def mask_secrets(objects: list[dict]) -> list[dict]:

@@ -73,6 +73,17 @@ class DeployerSettings(TypedDict):
     """Private ranges of the cluster phase's runner, admitted to every API server on 443."""
 
 
+class ExportedService(TypedDict):
+    """A service other clusters call through this cluster's east-west gateway."""
+
+    name: str
+    """Service name in its namespace."""
+    port: int
+    """Service port."""
+    service_account: NotRequired[str]
+    """ServiceAccount of its pods (the SPIFFE ID callers require); default: the name."""
+
+
 class WorkloadNamespace(TypedDict):
     """A workload namespace: default-deny, with explicit allows only."""
 
@@ -82,6 +93,12 @@ class WorkloadNamespace(TypedDict):
     """Workload namespaces allowed to call this one."""
     egress_to_cidrs: NotRequired[list[str]]
     """Ranges this namespace may call; never the whole Internet."""
+    sandboxed: NotRequired[bool]
+    """Pods run in RuntimeClass sandboxed, outside the mesh, behind their own sandbox gateway."""
+    ingress_from_clusters: NotRequired[list[str]]
+    """Clusters (names, or '*' for all) whose declared callers may call this namespace."""
+    exported_services: NotRequired[list[ExportedService]]
+    """Services the clusters of ingressFromClusters route to."""
 
 
 class SandboxSettings(TypedDict):

@@ -285,7 +285,7 @@ CONTROLS: tuple[Control, ...] = (
                         (E("EKS cluster", (t.EKS_CLUSTER,)),
                          E("Object Lock bucket the cluster's audit delivery stream writes to",
                            _S3_BUCKETS, where="stack.evidence:s3_locked_bucket",
-                           named_by=(t.FIREHOSE_STREAM, "extendedS3Configuration.bucketArn"),
+                           named_by=(t.FIREHOSE, "extendedS3Configuration.bucketArn"),
                            shared_ok=True),
                          E("Object Lock configuration of that bucket", _S3_LOCKS,
                            names="bucket", shared_ok=True))),

@@ -63,6 +63,13 @@ EXTRA: dict[str, dict[str, dict[str, Any]]] = {
             "description": "Managed policies too broad for any role in a cluster stack.",
         },
     },
+    "ZT-AUDIT-IMMUTABLE": {
+        "minRetentionDays": {"type": "integer", "default": 90,
+                             "description": "The posture's audit retention "
+                             "(posture.auditRetentionDays): every retention on each cluster's "
+                             "audit chain (log group, WORM lock, Log Analytics up to its 730-day "
+                             "cap) must be at least this many days."},
+    },
     "posture-evidence": {
         "requiredControls": {"type": "array", "items": {"type": "string"},
                              "description": "Controls every cluster must hold (default: all)."},

@@ -160,20 +160,37 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
      "in the mesh, STRICT, deny-by-default, and allows exactly its declared callers by SPIFFE "
      "principal"), "ZT-MTLS-SHARED-ROOT", stack_rules.mesh_enforced),
     ("ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh", ("[ZT-MTLS-SHARED-ROOT] Sandboxed pods cannot "
-     "join the mesh (advisory: NetworkPolicy is their only service-to-service control)"),
+     "join the mesh: an admission policy keeps them in sandboxed namespaces, behind their "
+     "meshed sandbox gateway (advisory where none does)"),
      "ZT-MTLS-SHARED-ROOT", stack_rules.sandbox_outside_mesh),
     ("phase-elsewhere", ("A cluster's other phase (cloud resources or in-cluster objects) is "
      "checked in its own stack (advisory)"), None, stack_rules.phase_elsewhere),
     ("ZT-NET-SEGMENT-no-world-to-clusters", ("[ZT-NET-SEGMENT] No SG, NSG or firewall rule "
      "admits 0.0.0.0/0 or ::/0 to a cluster's nodes or control plane"), "ZT-NET-SEGMENT",
      stack_rules.no_world_to_clusters),
+    ("ZT-AUDIT-IMMUTABLE-chain", ("[ZT-AUDIT-IMMUTABLE] Every cluster's audit logs reach a "
+     "locked sink through every link (EKS log group -> subscription -> Firehose -> Object Lock "
+     "bucket; AKS diagnostic setting -> immutable storage account; GKE sink -> locked bucket), "
+     "each retention at least minRetentionDays"), "ZT-AUDIT-IMMUTABLE", stack_rules.audit_chain),
+    ("ZT-AUDIT-IMMUTABLE-lock-pending", ("[ZT-AUDIT-IMMUTABLE] An Azure immutability policy on "
+     "the audit chain is still Unlocked (advisory: ARM creates it so; the next deployment locks "
+     "it)"), "ZT-AUDIT-IMMUTABLE", stack_rules.audit_lock_pending),
+    ("ZT-IAM-ONLY-no-insecure-bindings", ("[ZT-IAM-ONLY] No cluster setting re-enables RBAC "
+     "bindings to system:anonymous, system:unauthenticated or system:authenticated"),
+     "ZT-IAM-ONLY", stack_rules.insecure_binding_settings),
+    ("ZT-IMAGE-PROVENANCE-admission-effect", ("[ZT-IMAGE-PROVENANCE] Admission really covers "
+     "every workload namespace and denies unmatched and unattested images"),
+     "ZT-IMAGE-PROVENANCE", stack_rules.admission_effect),
+    ("ZT-SANDBOX-scheduling", ("[ZT-SANDBOX] The sandbox RuntimeClass schedules only onto "
+     "pools that run the VM sandbox"), "ZT-SANDBOX", stack_rules.sandbox_scheduling),
 ]
 
 
 # Policies that only inform by default (everything else is mandatory).
 ADVISORY_POLICIES = {"ZT-CHANGE-LEDGER-in-stack": EnforcementLevel.ADVISORY,
                      "ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh": EnforcementLevel.ADVISORY,
-                     "phase-elsewhere": EnforcementLevel.ADVISORY}
+                     "phase-elsewhere": EnforcementLevel.ADVISORY,
+                     "ZT-AUDIT-IMMUTABLE-lock-pending": EnforcementLevel.ADVISORY}
 
 
 def _graph(args: StackValidationArgs) -> tuple[list[Node], Ownership]:

@@ -22,7 +22,6 @@ IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 IAM_OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-FIREHOSE_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 
 # Azure
 AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -56,6 +55,7 @@ K8S_RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"
 K8S_CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 K8S_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 K8S_VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+K8S_HELM_RELEASE = "kubernetes:helm.sh/v3:Release"  # the mesh's gateways (stack/rules.py)
 K8S_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 # Istio (the mesh, ZT-MTLS-SHARED-ROOT); v1beta1 is still served next to v1.
@@ -75,6 +75,20 @@ DYNAMIC = "pulumi-python:dynamic:Resource"
 LEDGER_STORES = {LEDGER_BUCKET: "aws", LEDGER_CONTAINER: "azure", LEDGER_GCS_BUCKET: "gcp"}
 
 
+# Admission engines judged by content (ZT-IMAGE-PROVENANCE), logging and the audit chain
+# (ZT-AUDIT-IMMUTABLE-chain), the policy-controller chart's settings.
+KYVERNO_CLUSTER_POLICY = "kubernetes:kyverno.io/v1:ClusterPolicy"
+KYVERNO_POLICY = "kubernetes:kyverno.io/v1:Policy"
+KYVERNO_POLICY_TYPES = (KYVERNO_CLUSTER_POLICY, KYVERNO_POLICY)
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+LOG_SUBSCRIPTION = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
+PROJECT_SINK = "gcp:logging/projectSink:ProjectSink"
+FOLDER_SINK = "gcp:logging/folderSink:FolderSink"
+ORGANIZATION_SINK = "gcp:logging/organizationSink:OrganizationSink"
+BINAUTHZ_POLICY = "gcp:binaryauthorization/policy:Policy"
+
 
 def _declared() -> frozenset[str]:
     return frozenset(v for k, v in globals().items()
@@ -87,3 +101,4 @@ JUDGED_TYPES = _declared()
 
 def props_needed(type_: str) -> bool:
     return type_ in JUDGED_TYPES or type_.endswith(":ClusterImagePolicy")
+

@@ -4,7 +4,7 @@ import pulumi
 import pytest
 
 from components.cluster import ClusterArgs
-from components.kubernetes import BaselineArgs, ClusterBaseline
+from components.kubernetes import BaselineArgs, ClusterBaseline, mesh_peers
 from components.spec import EstateSpec
 from scripts.engine.runner import Graph, run_program
 
@@ -38,6 +38,7 @@ def baseline_program(spec: EstateSpec, pki: Pki, clusters: dict | None = None):
                     issuer_chain_pem=inter.chain,
                     trust_bundle_pem=pki.trust_bundle,
                     mesh_trust_domains=tuple(spec.trust_domain(c) for c in spec.clusters),
+                    mesh_peers=mesh_peers(spec, cluster_spec),
                 ),
                 pulumi.ResourceOptions(parent=cluster),
             )

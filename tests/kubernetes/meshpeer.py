@@ -8,7 +8,11 @@ and the AuthorizationPolicy objects. What Envoy does with them (Istio 1.30.3), r
 - the peer's URI SAN must start with `spiffe://<td>/` for a td in `TrustDomainsForValidation`
   = meshConfig.trustDomain + caCertificates[].trustDomains (pilot/pkg/networking/plugin/authn/
   util.go; the prefix matchers of pilot/pkg/security/model/authentication.go);
-- the client checks the server's SAN is the destination's identity (ISTIO_MUTUAL);
+- the client checks the server's SAN is the destination's identity (ISTIO_MUTUAL); across
+  clusters, the `subjectAltNames` of the rendered DestinationRule for the route's host in the
+  caller's namespace, sent with the rule's `sni`;
+- the callee's east-west gateway (AUTO_PASSTHROUGH) forwards only an SNI
+  `outbound_.<port>_.<subset>_.<host>` whose host its rendered Gateway lists;
 - STRICT: a client certificate is required;
 - authorization on the principal (the SAN without `spiffe://`): any matching DENY denies; with
   no ALLOW policy everything is allowed; else some ALLOW policy must match. A policy with no
@@ -45,6 +49,9 @@ class ClusterMesh:
     roots_pem: str  # cacerts root-cert.pem (the sidecars' trust anchors)
     validation_trust_domains: tuple[str, ...]
     authorization_policies: tuple[dict, ...]
+    destination_rules: tuple[dict, ...] = ()
+    # Hosts the east-west gateway passes through (its AUTO_PASSTHROUGH servers' hosts).
+    passthrough_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_rendered(cls, objects: list[dict], istiod_values: dict) -> ClusterMesh:
@@ -56,9 +63,24 @@ class ClusterMesh:
                                            for td in entry.get("trustDomains", [])]
         signer = pki.CertifiedKey(pki.load_certificate(data["ca-cert.pem"]),
                                   pki.load_private_key(data["ca-key.pem"]))
+        passthrough = tuple(host for o in objects if o["kind"] == "Gateway"
+                            for server in o["spec"]["servers"]
+                            if server.get("tls", {}).get("mode") == "AUTO_PASSTHROUGH"
+                            for host in server["hosts"])
         return cls(mesh["trustDomain"], signer, data["cert-chain.pem"], data["root-cert.pem"],
                    tuple(dict.fromkeys(domains)),
-                   tuple(o for o in objects if o["kind"] == "AuthorizationPolicy"))
+                   tuple(o for o in objects if o["kind"] == "AuthorizationPolicy"),
+                   tuple(o for o in objects if o["kind"] == "DestinationRule"),
+                   passthrough)
+
+    def route(self, namespace: str, host: str) -> dict:
+        """The ISTIO_MUTUAL settings a sidecar in `namespace` uses for `host`: the rendered
+        DestinationRule visible there (`exportTo: ["."]`), or a Refused error."""
+        for rule in self.destination_rules:
+            if (rule["spec"]["host"] == host and rule["metadata"]["namespace"] == namespace
+                    and rule["spec"].get("exportTo") == ["."]):
+                return rule["spec"]["trafficPolicy"]["tls"]
+        raise Refused(f"no route to {host} in namespace {namespace}")
 
     def workload(self, namespace: str, service_account: str) -> Workload:
         """The SVID istiod issues this workload: signed with cacerts, chain appended."""
@@ -140,13 +162,38 @@ def authorize(policies: tuple[dict, ...], namespace: str, principal: str) -> str
     return f"RBAC: access denied ({principal} matches none of {names})"
 
 
+def _passthrough_host(sni: str | None) -> str | None:
+    """The host of an `outbound_.<port>_.<subset>_.<host>` SNI (what AUTO_PASSTHROUGH routes
+    on), or None."""
+    if not sni or not sni.startswith("outbound_."):
+        return None
+    parts = sni.split("_.", 3)
+    return parts[3] if len(parts) == 4 else None
+
+
+def call_across(server: Workload, client: Workload, host: str) -> Outcome:
+    """`client` calls `host` (a route to a service on `server`'s cluster) as the caller's
+    sidecar does: with the DestinationRule of its namespace (expected SAN, SNI), through the
+    callee's east-west gateway (passthrough by SNI), to `server`."""
+    try:
+        tls = client.mesh.route(client.namespace, host)
+    except Refused as exc:
+        return Outcome(client_error=f"Refused: {exc}")
+    (expected,) = tls["subjectAltNames"]
+    return call(server, client, expect=expected, sni=tls["sni"], via_gateway=True)
+
+
 def call(server: Workload, client: Workload | None, *, plaintext: bool = False,
-         expect: str | None = None) -> Outcome:
+         expect: str | None = None, sni: str | None = None,
+         via_gateway: bool = False) -> Outcome:
     """`client` calls `server` through both sidecars; `client=None` is a caller with no
     certificate (TLS without one, or plaintext). The client expects the server's own identity
-    unless told another (`expect`, the destination service's)."""
+    unless told another (`expect`, the destination service's). `via_gateway`: through the
+    server cluster's east-west gateway, which forwards only the SNIs it passes through."""
     outcome = Outcome()
     server_context = server.context("server")
+    seen_sni: list[str | None] = []
+    server_context.sni_callback = lambda _sock, name, _ctx: seen_sni.append(name)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(TIMEOUT)
 
@@ -155,6 +202,12 @@ def call(server: Workload, client: Workload | None, *, plaintext: bool = False,
             conn, _ = listener.accept()
             conn.settimeout(TIMEOUT)
             with server_context.wrap_socket(conn, server_side=True) as tls:
+                if via_gateway:
+                    host = _passthrough_host(seen_sni[0] if seen_sni else None)
+                    if host not in server.mesh.passthrough_hosts:
+                        tls.sendall(b"404")
+                        raise Refused(f"the east-west gateway passes no route for SNI "
+                                      f"{seen_sni[0] if seen_sni else None!r}")
                 seen = _peer_identity(tls, server.mesh.validation_trust_domains)
                 principal = seen.removeprefix(SPIFFE)
                 denied = authorize(server.mesh.authorization_policies, server.namespace,
@@ -176,7 +229,7 @@ def call(server: Workload, client: Workload | None, *, plaintext: bool = False,
                 reply = raw.recv(64)
                 raise Refused(f"plaintext refused (got {reply!r})")
             context = client.context("client") if client else _anonymous(server)
-            with context.wrap_socket(raw) as tls:
+            with context.wrap_socket(raw, server_hostname=sni) as tls:
                 expected = expect or server.spiffe_id  # ISTIO_MUTUAL: the destination's
                 seen = _peer_identity(tls, client.mesh.validation_trust_domains
                                       if client else (server.mesh.trust_domain,))

@@ -7,7 +7,12 @@ import base64
 import pytest
 import yaml
 
-from components.kubernetes import IssuerMaterial, default_sandbox_placement, render_baseline
+from components.kubernetes import (
+    IssuerMaterial,
+    default_sandbox_placement,
+    mesh_peers,
+    render_baseline,
+)
 from components.kubernetes.charts import CERT_MANAGER, POLICY_CONTROLLER
 from components.spec import Cloud
 from scripts.engine.mocks import is_secret, unwrap
@@ -107,13 +112,24 @@ def test_workload_namespaces_are_psa_restricted_and_default_deny(dev_graph, dev_
         # Every allow in the namespace comes from the spec: DNS plus the declared flows.
         allows = {r.inputs["metadata"]["name"] for r in _k8s(dev_graph, cluster, ":NetworkPolicy")
                   if r.inputs["metadata"]["namespace"] == ns.name}
-        expected = {"default-deny-all", "allow-dns-egress"}
-        expected |= {f"allow-ingress-from-{s}" for s in ns.ingress_from_namespaces}
-        expected |= {f"allow-egress-to-{o.name}" for o in dev_spec.posture.workload_namespaces
-                     if ns.name in o.ingress_from_namespaces}
-        if dev_spec.posture.mesh:  # sidecars reach istiod for config and certificates
-            expected.add("allow-mesh-control-plane")
-        assert allows == expected
+        assert allows == _expected_allows(dev_spec, ns)
+
+
+def _expected_allows(spec, ns) -> set[str]:
+    posture = spec.posture
+    assert posture.mesh
+    expected = {"default-deny-all", "allow-dns-egress"}
+    expected |= {f"allow-ingress-from-{s}" for s in ns.ingress_from_namespaces}
+    if ns.sandboxed:  # outside the mesh: out only through its sandbox gateway
+        return expected | {"allow-egress-to-sandbox-gateway"}
+    expected |= {f"allow-egress-to-{o.name}" for o in posture.workload_namespaces
+                 if ns.name in o.ingress_from_namespaces}
+    if ns.ingress_from_clusters:  # other clusters' callers, through the east-west gateway
+        expected.add("allow-ingress-from-eastwest")
+    if any(ns.name in o.ingress_from_namespaces and o.ingress_from_clusters
+           for o in posture.workload_namespaces):  # routes to the peers' east-west gateways
+        expected.add("allow-egress-to-peer-clusters")
+    return expected | {"allow-mesh-control-plane"}  # sidecars reach istiod
 
 
 @pytest.mark.parametrize("cluster", DEV_CLUSTERS)
@@ -181,8 +197,9 @@ def test_cluster_issuer_signs_with_the_clusters_intermediate(dev_graph, dev_pki,
 @pytest.mark.parametrize("cluster", DEV_CLUSTERS)
 def test_charts_are_pinned_and_image_policy_waits_for_its_crd(dev_graph, cluster):
     releases = {r.inputs["name"]: r for r in _k8s(dev_graph, cluster, "helm.sh/v3:Release")}
-    assert set(releases) == {CERT_MANAGER.name, POLICY_CONTROLLER.name,
-                             "istio-base", "istio-cni", "istiod"}  # the mesh is on by default
+    # The mesh is on by default; dev has a sandboxed namespace (jobs) and cross-cluster edges.
+    assert set(releases) == {CERT_MANAGER.name, POLICY_CONTROLLER.name, "istio-base",
+                             "istio-cni", "istiod", "sandbox-jobs", "istio-eastwestgateway"}
     for chart in (CERT_MANAGER, POLICY_CONTROLLER):
         inputs = releases[chart.name].inputs
         assert (inputs["chart"], inputs["version"], inputs["repositoryOpts"]["repo"]) == (
@@ -206,6 +223,7 @@ def test_deployment_equals_the_rendered_manifests(dev_graph, dev_spec, dev_pki, 
         default_sandbox_placement(spec.cloud), dev_pki.trust_bundle,
         issuer=IssuerMaterial(inter.certificate, inter.key, inter.chain),
         mesh_trust_domains=[dev_spec.trust_domain(c) for c in dev_spec.clusters],
+        mesh_peers=mesh_peers(dev_spec, spec),
     )
     deployed = {
         (r.inputs["kind"], r.inputs["metadata"].get("namespace"), r.inputs["metadata"]["name"]):

@@ -7,7 +7,12 @@ import base64
 
 import pytest
 
-from components.kubernetes import default_sandbox_placement, render_baseline
+from components.kubernetes import (
+    default_sandbox_placement,
+    mesh_peers,
+    render_baseline,
+    render_charts,
+)
 from components.kubernetes.charts import ISTIO_IMAGES
 from components.kubernetes.mesh import principal
 from components.spec import EstateSpec
@@ -39,6 +44,7 @@ def _named(graph: Graph, kind: str, name: str, namespace: str | None = None):
 def _objects(stack: str = "dev", cluster: int = 0, **kwargs) -> list[dict]:
     spec = stack_spec(stack)
     c = spec.clusters[cluster]
+    kwargs.setdefault("mesh_peers", mesh_peers(spec, c))
     return render_baseline(c.cloud, spec.posture, c, spec.trust_domain(c),
                            default_sandbox_placement(c.cloud), "bundle", **kwargs)
 
@@ -53,7 +59,9 @@ def test_strict_mtls_mesh_wide_and_in_every_workload_namespace(mesh_graph):
         local = _named(mesh_graph, "PeerAuthentication", "default", ns.name)
         assert local.inputs["spec"] == {"mtls": {"mode": "STRICT"}}
         labels = _named(mesh_graph, "Namespace", ns.name).inputs["metadata"]["labels"]
-        assert labels["istio-injection"] == "enabled"
+        # dev's `jobs` is sandboxed: outside the mesh by declaration (never injected).
+        assert labels["istio-injection"] == ("disabled" if ns.sandboxed else "enabled")
+        assert labels.get("ztc.io/sandboxed") == ("true" if ns.sandboxed else None)
         assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
 
 
@@ -63,24 +71,44 @@ def test_deny_by_default_and_one_allow_per_declared_edge_by_principal():
     objects = _objects(mesh_trust_domains=domains)
     policies = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"]
                 for o in objects if o["kind"] == "AuthorizationPolicy"}
-    # payments accepts frontend only (dev: ingressFromNamespaces [frontend]); nothing else.
+    listener = {"action": "ALLOW", "rules": [{"to": [{"operation": {"ports": ["8080"]}}]}]}
+    # payments accepts frontend (from every cluster: dev lists all three in
+    # ingressFromClusters) and the sandboxed jobs, through jobs' own gateway; nothing else.
     assert policies == {
         ("istio-system", "allow-nothing"): {},
         ("frontend", "allow-nothing"): {},
         ("payments", "allow-nothing"): {},
+        ("jobs", "allow-nothing"): {},
         ("payments", "allow-from-frontend"): {"action": "ALLOW", "rules": [{"from": [{"source": {
             "principals": [f"{td}/ns/frontend/sa/*" for td in domains]}}]}]},
+        ("payments", "allow-from-jobs"): {"action": "ALLOW", "rules": [{"from": [{"source": {
+            "principals": ["dev-aws.dev.zt.example.com/ns/istio-system/sa/sandbox-jobs"]}}]}]},
+        # The two gateways' own listeners (their callers have no principal to name).
+        ("istio-system", "sandbox-jobs"): {
+            "selector": {"matchLabels": {"istio": "sandbox-jobs"}}, **listener},
+        ("istio-system", "istio-eastwestgateway"): {
+            "selector": {"matchLabels": {"istio": "eastwestgateway"}}, "action": "ALLOW",
+            "rules": [{"to": [{"operation": {"ports": ["15443"]}}]}]},
     }
-    # The callers of every cluster of the estate, the same list on every cluster.
     assert domains == ["dev-aws.dev.zt.example.com", "dev-azure.dev.zt.example.com",
                        "dev-gcp.dev.zt.example.com"]
 
 
-def test_without_the_estate_list_only_the_clusters_own_trust_domain_is_named():
-    objects = _objects(cluster=1)
+def test_callers_from_other_clusters_only_where_the_posture_lists_them():
+    """prod lists no ingressFromClusters: each cluster names only its own callers, and no
+    east-west gateway or route is rendered."""
+    spec = stack_spec("prod")
+    c = spec.clusters[1]
+    objects = render_baseline(c.cloud, spec.posture, c, spec.trust_domain(c),
+                              default_sandbox_placement(c.cloud), "bundle",
+                              mesh_trust_domains=[spec.trust_domain(x) for x in spec.clusters],
+                              mesh_peers=mesh_peers(spec, c))
     allow = next(o for o in objects if o["metadata"]["name"] == "allow-from-frontend")
     assert allow["spec"]["rules"][0]["from"][0]["source"]["principals"] == [
-        principal("dev-azure.dev.zt.example.com", "frontend")]
+        principal(spec.trust_domain(c), "frontend")]
+    assert not [o for o in objects if o["kind"] in ("Gateway", "ServiceEntry", "DestinationRule")]
+    releases = render_charts(c.cloud, spec.posture, spec.trust_domain(c))
+    assert "istio-eastwestgateway" not in {r.name for r in releases}
 
 
 def test_istiod_starts_after_the_plugged_in_ca(mesh_graph):
@@ -104,12 +132,19 @@ def test_cacerts_carries_the_clusters_intermediate(mesh_graph):
 
 def test_istio_releases_and_namespaces(mesh_graph):
     releases = {r.inputs["name"]: r for r in mesh_graph.of_type(RELEASE)}
-    assert set(releases) == {"cert-manager", "policy-controller", "istio-base", "istio-cni", "istiod"}
+    assert set(releases) == {"cert-manager", "policy-controller", "istio-base", "istio-cni",
+                             "istiod", "sandbox-jobs", "istio-eastwestgateway"}
     istiod = releases["istiod"]
     assert {releases["istio-base"].urn, releases["istio-cni"].urn} <= set(istiod.dependencies)
     mesh = istiod.inputs["values"]["meshConfig"]
     assert mesh["trustDomain"] == "dev-gcp.dev.zt.example.com"
     assert mesh["caCertificates"] == [{"trustDomains": ["dev-gcp.dev.zt.example.com"]}]
+    # The cross-cluster routes' names are answered by the sidecars (dev has such routes).
+    assert mesh["defaultConfig"] == {"proxyMetadata": {"ISTIO_META_DNS_CAPTURE": "true"}}
+    for gateway in ("sandbox-jobs", "istio-eastwestgateway"):
+        assert releases[gateway].inputs["chart"] == "gateway"
+        assert releases[gateway].inputs["version"] == istiod.inputs["version"]
+        assert releases["istiod"].urn in releases[gateway].dependencies
     # istiod 1.30 reads `cni` at the top level; the injector sees it as pilot.cni.
     assert istiod.inputs["values"]["cni"] == {"enabled": True}
     assert istiod.inputs["values"]["global"]["platform"] == "gke"

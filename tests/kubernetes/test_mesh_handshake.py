@@ -18,21 +18,26 @@ import pytest
 from components.kubernetes import (
     IssuerMaterial,
     default_sandbox_placement,
+    mesh_peers,
     render_baseline,
     render_charts,
 )
+from components.kubernetes.mesh import remote_host
 from components.pki import authority as pki
 from components.pki.formats import trust_bundle_pem
+from components.spec import ExportedService, Posture
 
-from .meshpeer import ClusterMesh, Workload, call
+from .meshpeer import ClusterMesh, Workload, call, call_across
 from .support import stack_spec
 
 AWS, AZURE, GCP = "dev-aws", "dev-azure", "dev-gcp"
+LEDGER = ExportedService(name="ledger", port=8443)  # dev: payments.exportedServices
 
 
-def _estate(root: pki.CertifiedKey, clusters: list[str] | None = None) -> dict[str, ClusterMesh]:
+def _estate(root: pki.CertifiedKey, clusters: list[str] | None = None,
+            posture: Posture | None = None) -> dict[str, ClusterMesh]:
     spec = stack_spec("dev")
-    settings, posture = spec.posture.pki, spec.posture
+    settings, posture = spec.posture.pki, posture or spec.posture
     assert posture.mesh and settings.uri_name_constraints  # the defaults under test
     domains = [spec.trust_domain(c) for c in spec.clusters]
     bundle = trust_bundle_pem(root.certificate_pem)
@@ -47,7 +52,7 @@ def _estate(root: pki.CertifiedKey, clusters: list[str] | None = None) -> dict[s
             cluster.cloud, posture, cluster, td, default_sandbox_placement(cluster.cloud),
             bundle, issuer=IssuerMaterial(inter.certificate_pem, inter.private_key_pem(),
                                           inter.chain_pem(root.certificate)),
-            mesh_trust_domains=domains,
+            mesh_trust_domains=domains, mesh_peers=mesh_peers(spec, cluster),
         )
         (istiod,) = [r for r in render_charts(cluster.cloud, posture, td, domains)
                      if r.name == "istiod"]
@@ -169,3 +174,123 @@ def _with_signer_chain(workload: Workload, issuer: pki.CertifiedKey,
     """A workload whose chain is its own intermediate + root (not its cluster's cacerts)."""
     mesh = replace(workload.mesh, signer_chain_pem=issuer.chain_pem(root.certificate))
     return mesh.workload_with(workload.svid, workload.namespace)
+
+
+# --- across clusters, through the rendered routes and east-west gateways ---------------------
+
+def _ledger_host(cluster: str) -> str:
+    spec = stack_spec("dev")
+    peer = next(p for c in spec.clusters if c.name != cluster
+                for p in mesh_peers(spec, c) if p.name == cluster)
+    return remote_host(LEDGER, "payments", peer)
+
+
+@pytest.mark.parametrize("caller,callee", [(AWS, GCP), (GCP, AZURE), (AZURE, AWS)])
+def test_frontend_calls_the_ledger_of_another_cluster_through_its_route(caller, callee):
+    meshes = estate()
+    ledger = meshes[callee].workload("payments", "ledger")
+    frontend = meshes[caller].workload("frontend", "web")
+
+    outcome = call_across(ledger, frontend, _ledger_host(callee))
+
+    assert outcome.ok, outcome.errors
+    assert outcome.server_saw == f"{caller}.dev.zt.example.com/ns/frontend/sa/web"
+    assert outcome.client_saw == f"{callee}.dev.zt.example.com/ns/payments/sa/ledger"
+
+
+def test_the_route_refuses_a_server_that_is_not_the_exported_service():
+    meshes = estate()
+    impostor = meshes[GCP].workload("payments", "not-ledger")  # valid identity, wrong one
+
+    outcome = call_across(impostor, meshes[AWS].workload("frontend", "web"), _ledger_host(GCP))
+
+    assert outcome.client_saw is None
+    assert "expected spiffe://dev-gcp.dev.zt.example.com/ns/payments/sa/ledger" in (
+        outcome.client_error or ""), outcome.errors
+
+
+def test_an_undeclared_caller_has_no_route_and_is_refused_by_the_callee_anyway():
+    meshes = estate()
+    ledger = meshes[GCP].workload("payments", "ledger")
+    batch = meshes[AWS].workload("payments", "batch")  # payments does not call payments
+
+    no_route = call_across(ledger, batch, _ledger_host(GCP))
+    # Even with the route's settings copied by hand, the callee's sidecar refuses it.
+    tls = meshes[AWS].route("frontend", _ledger_host(GCP))
+    forced = call(ledger, batch, expect=tls["subjectAltNames"][0], sni=tls["sni"],
+                  via_gateway=True)
+
+    assert "no route to ledger.payments.svc.dev-gcp" in (no_route.client_error or "")
+    assert forced.server_saw is None
+    assert "RBAC: access denied" in (forced.server_error or ""), forced.errors
+
+
+def test_the_east_west_gateway_passes_only_exported_services():
+    meshes = estate()
+    other = meshes[GCP].workload("payments", "admin")
+    frontend = meshes[AWS].workload("frontend", "web")
+
+    outcome = call(other, frontend, expect=other.spiffe_id,
+                   sni="outbound_.9000_._.admin.payments.svc.cluster.local", via_gateway=True)
+
+    assert outcome.server_saw is None
+    assert "passes no route" in (outcome.server_error or ""), outcome.errors
+
+
+def test_a_caller_of_another_root_is_refused_across_clusters():
+    meshes = estate()
+    stranger = _estate(pki.create_root_ca("dev.zt.example.com"), [AWS])[AWS]
+    stranger = replace(stranger, roots_pem=stranger.roots_pem + meshes[GCP].roots_pem)
+
+    outcome = call_across(meshes[GCP].workload("payments", "ledger"),
+                          stranger.workload("frontend", "web"), _ledger_host(GCP))
+
+    assert outcome.server_saw is None
+    assert "certificate verify failed" in (outcome.server_error or ""), outcome.errors
+
+
+def test_a_cluster_not_listed_in_ingress_from_clusters_is_refused():
+    """payments accepts frontend from dev-aws and its own cluster only: dev-azure's frontend
+    gets no route, and the callee refuses it (authenticated, same root, not authorized)."""
+    spec = stack_spec("dev")
+    namespaces = [ns.model_copy(update={"ingress_from_clusters": [AWS]})
+                  if ns.name == "payments" else ns for ns in spec.posture.workload_namespaces]
+    posture = spec.posture.model_copy(update={"workload_namespaces": namespaces})
+    meshes = _estate(_root(), posture=posture)
+    ledger = meshes[GCP].workload("payments", "ledger")
+
+    allowed = call_across(ledger, meshes[AWS].workload("frontend", "web"), _ledger_host(GCP))
+    unlisted = meshes[AZURE].workload("frontend", "web")
+    no_route = call_across(ledger, unlisted, _ledger_host(GCP))
+    forced = call(ledger, unlisted)
+
+    assert allowed.ok, allowed.errors
+    assert "no route" in (no_route.client_error or "")
+    assert "RBAC: access denied" in (forced.server_error or ""), forced.errors
+
+
+# --- the sandbox gateway: the only identity a sandboxed namespace has in the mesh ------------
+
+def test_the_sandbox_gateway_is_the_sandboxed_callers_identity():
+    meshes = estate()
+    payments = meshes[GCP].workload("payments", "ledger")
+    gateway = meshes[GCP].workload("istio-system", "sandbox-jobs")
+
+    outcome = call(payments, gateway)
+
+    assert outcome.ok, outcome.errors
+    assert outcome.server_saw == "dev-gcp.dev.zt.example.com/ns/istio-system/sa/sandbox-jobs"
+
+
+def test_no_other_identity_speaks_for_the_sandbox():
+    meshes = estate()
+    payments = meshes[GCP].workload("payments", "ledger")
+    callers = [
+        meshes[AWS].workload("istio-system", "sandbox-jobs"),  # another cluster's gateway
+        meshes[GCP].workload("jobs", "default"),  # the sandbox's own identity, were it meshed
+        meshes[GCP].workload("istio-system", "istio-eastwestgateway"),
+    ]
+    for caller in callers:
+        outcome = call(payments, caller)
+        assert outcome.server_saw is None
+        assert "RBAC: access denied" in (outcome.server_error or ""), (caller, outcome.errors)

@@ -8,19 +8,26 @@ per cloud), and the keys of every Secret are the same everywhere.
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 
 from components.kubernetes import (
     PER_CLOUD_FIELDS,
     default_sandbox_placement,
+    estate_ranges,
     mask_secrets,
+    mesh_peers,
     render_baseline,
     render_charts,
 )
+from components.kubernetes.charts import INTERNAL_LB_ANNOTATIONS
 from components.kubernetes.names import CLUSTER_IDENTITY_CONFIGMAP
 
 from .support import shared_pki, stack_spec
+
+# Per cluster, not per cloud: the routes to the *other* clusters' services (named after them).
+ROUTE_KINDS = ("ServiceEntry", "DestinationRule")
 
 
 def _masked(stack: str, *, mesh: bool = False) -> dict[str, tuple[str, list[dict]]]:
@@ -29,12 +36,29 @@ def _masked(stack: str, *, mesh: bool = False) -> dict[str, tuple[str, list[dict
     bundle = shared_pki(stack).trust_bundle
     domains = [spec.trust_domain(c) for c in spec.clusters]
     return {
-        c.name: (c.cloud, _named_cluster_blind(mask_secrets(render_baseline(
+        c.name: (c.cloud, _trust_domain_blind(_named_cluster_blind(mask_secrets(render_baseline(
             c.cloud, posture, c, spec.trust_domain(c), default_sandbox_placement(c.cloud), bundle,
-            mesh_trust_domains=domains,
-        ))))
+            mesh_trust_domains=domains, mesh_peers=mesh_peers(spec, c),
+        ))), domains))
         for c in spec.clusters
     }
+
+
+def _trust_domain_blind(objects: list[dict], domains: list[str]) -> list[dict]:
+    """Principals name the cluster's own trust domain (and the listed callers' clusters'):
+    compare their shape (tests/kubernetes/test_mesh.py checks the exact principals). Routes
+    are compared by count (`test_every_cluster_routes_to_every_peer`)."""
+    out = []
+    for o in objects:
+        if o["kind"] in ROUTE_KINDS:
+            continue
+        if o["kind"] == "AuthorizationPolicy":
+            text = json.dumps(o)
+            for td in domains:
+                text = text.replace(td, "<trust-domain>")
+            o = json.loads(text)
+        out.append(o)
+    return out
 
 
 def _named_cluster_blind(objects: list[dict]) -> list[dict]:
@@ -95,11 +119,36 @@ def test_a_sandboxed_workload_is_portable():
         assert runtime["scheduling"]["nodeSelector"] == placement.node_selector
 
 
+def test_every_cluster_routes_to_every_peer():
+    spec = stack_spec("dev")
+    for c in spec.clusters:
+        objects = render_baseline(c.cloud, spec.posture, c, spec.trust_domain(c),
+                                  default_sandbox_placement(c.cloud), "bundle",
+                                  mesh_peers=mesh_peers(spec, c))
+        hosts = sorted(o["spec"]["hosts"][0] for o in objects if o["kind"] == "ServiceEntry")
+        # dev: frontend calls payments' ledger on the two other clusters.
+        assert hosts == sorted(f"ledger.payments.svc.{spec.trust_domain(p)}"
+                               for p in spec.clusters if p is not c)
+
+
+def _gateway_cloud_values(release) -> dict:
+    """The gateway values that are the cloud's own: where the sandbox pool is, and how the cloud
+    makes a load balancer internal."""
+    values = release.values
+    if release.chart != "gateway":
+        return {}
+    if "nodeSelector" in values:
+        return {"nodeSelector": values["nodeSelector"], "tolerations": values["tolerations"]}
+    return {"annotations": values["service"]["annotations"]}
+
+
 def test_charts_are_the_same_except_istio_platform_and_trust_domain():
     spec = stack_spec("dev")
     posture = spec.posture.model_copy(update={"mesh": True})
     charts = {
-        c.cloud: render_charts(c.cloud, posture, "td.example.com") for c in spec.clusters
+        c.cloud: render_charts(c.cloud, posture, "td.example.com",
+                               ranges=estate_ranges(c, mesh_peers(spec, c)))
+        for c in spec.clusters
     }
     for cloud, releases in charts.items():
         assert [(r.name, r.chart, r.version, r.repo) for r in releases] == [
@@ -107,9 +156,22 @@ def test_charts_are_the_same_except_istio_platform_and_trust_domain():
         ]
         for release, reference in zip(releases, charts["aws"], strict=True):
             def portable(values: dict) -> dict:
-                return {k: v for k, v in values.items() if k != "global"}
+                values = {k: v for k, v in values.items()
+                          if k not in ("global", "nodeSelector", "tolerations")}
+                if "annotations" in values.get("service", {}):
+                    values["service"] = {k: v for k, v in values["service"].items()
+                                         if k != "annotations"}
+                return values
 
             assert portable(release.values) == portable(reference.values)
+            own = _gateway_cloud_values(release)
+            if "annotations" in own:
+                assert own["annotations"] == INTERNAL_LB_ANNOTATIONS[cloud]
+            elif own:
+                placement = default_sandbox_placement(cloud)
+                assert own["nodeSelector"] == placement.node_selector
+                assert [t["value"] for t in own["tolerations"]] == [
+                    t.value for t in placement.tolerations]
             expected_global = None
             if release.chart in ("cni", "istiod"):  # same release images on every cloud
                 expected_global = {"hub": "gcr.io/istio-release", "tag": "1.30.3",

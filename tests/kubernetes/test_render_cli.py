@@ -45,8 +45,13 @@ def test_render_writes_every_object_per_cluster(tmp_path):
         assert all(o["data"]["ca.crt"] == bundle.read_text() for o in bundles)
         releases = yaml.safe_load((out / cluster.name / "helm" / "releases.yaml").read_text())
         assert [r["name"] for r in releases["releases"]] == [
-            "cert-manager", "policy-controller", "istio-base", "istio-cni", "istiod"]
-        istiod = releases["releases"][-1]["values"]["meshConfig"]
+            "cert-manager", "policy-controller", "istio-base", "istio-cni", "istiod",
+            "sandbox-jobs", "istio-eastwestgateway"]  # dev: a sandboxed namespace, peers
+        east_west = releases["releases"][-1]["values"]["service"]
+        # Only the estate's own ranges may reach the internal load balancer.
+        assert east_west["loadBalancerSourceRanges"] == sorted(
+            r for c in spec.clusters for r in (c.node_cidr, c.pod_cidr))
+        istiod = releases["releases"][4]["values"]["meshConfig"]
         # Every cluster of the stack is a caller the mesh accepts.
         assert istiod["caCertificates"] == [
             {"trustDomains": sorted(spec.trust_domain(c) for c in spec.clusters)}]

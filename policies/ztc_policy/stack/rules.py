@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .. import clouds
@@ -11,15 +15,35 @@ from .. import types as t
 from ..catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 from ..config import SYSTEM_NAMESPACES
 from ..findings import Finding, Status, fail, unverifiable
-from ..rules.kubernetes import MESH_ROOT_NAMESPACE, PRINCIPAL, allow_sources, k8s_name
+from ..rules.kubernetes import (
+    EAST_WEST_GATEWAY,
+    GATEWAY_LABEL,
+    MESH_ROOT_NAMESPACE,
+    PRINCIPAL,
+    SANDBOX_GATEWAY_PREFIX,
+    SelectorError,
+    allow_sources,
+    broad_registry,
+    k8s_name,
+    namespace_isolation,
+    selects,
+)
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
-from ..values import MISSING, as_bool, as_list, is_unknown, lookup, world_sources
+from ..values import (
+    MISSING,
+    as_bool,
+    as_list,
+    contains_unknown,
+    is_unknown,
+    lookup,
+    world_sources,
+)
+from . import audit_chain as chain
 from .evidence import (
-    default_deny_policy,
     mesh_wide_strict,
     workload_namespace,
 )
-from .graph import CLOUD_PHASE, CLUSTER_PHASE, cluster_identity
+from .graph import CLOUD_PHASE, CLUSTER_PHASE, UNKNOWN_CLOUD, cluster_identity
 from .posture import Posture
 
 
@@ -156,19 +180,34 @@ def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 
 
 def namespaces_default_deny(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """Every workload namespace of every cluster has a default-deny NetworkPolicy."""
+    """Every workload namespace of every cluster denies by default in both directions, judged
+    by the effect of all its NetworkPolicies together (they are additive: an allow-all rule in
+    any policy selecting every pod reopens that direction; a narrowed podSelector isolates only
+    some pods). https://kubernetes.io/docs/concepts/services-networking/network-policies/"""
     c = "ZT-NETPOL-DEFAULT-DENY"
     own = p.ownership
     out = []
     for cluster in own.clusters:
         owned = own.owned(cluster.urn)
-        covered = {lookup(n.props, "metadata.namespace") for n in owned
-                   if default_deny_policy(n, cfg)}
+        by_namespace: dict[str, list] = {}
+        for n in owned:
+            if n.type == t.K8S_NETPOL:
+                ns = lookup(n.props, "metadata.namespace")
+                # The provider puts an object without a namespace in "default".
+                by_namespace.setdefault(ns if isinstance(ns, str) else "default", []).append(n)
         for ns in owned:
-            if workload_namespace(ns, cfg) and k8s_name(ns) not in covered:
-                out.append(fail(c, f"workload namespace {k8s_name(ns)!r} has no default-deny "
-                                "NetworkPolicy (podSelector {}, Ingress+Egress, no rules)",
-                                urn=ns.urn, cluster=own.display[cluster.urn]))
+            if not workload_namespace(ns, cfg):
+                continue
+            name, where = k8s_name(ns), {"urn": ns.urn, "cluster": own.display[cluster.urn]}
+            policies = by_namespace.get(name, [])
+            if any(contains_unknown(lookup(n.props, "spec")) for n in policies):
+                out.append(unverifiable(c, f"NetworkPolicies of workload namespace {name!r}",
+                                        **where))
+                continue
+            problems = namespace_isolation(policies)
+            if problems:
+                out.append(fail(c, f"workload namespace {name!r} is not denied by default: "
+                                + "; ".join(problems), **where))
     return out
 
 
@@ -190,20 +229,22 @@ def _shorter(found: Any, want: int | None, what: str) -> list[Problem]:
 
 
 def _s3_worm(kids: list, want: int | None) -> list[Problem]:
+    """Object Lock on every bucket (a boolean the provider also takes as "true") and a
+    COMPLIANCE default retention of at least `want` days (Days, or Years counted as 365 days:
+    stack/audit_chain.py lock_retention_problems)."""
     buckets = [n for n in kids if n.type in (t.S3_BUCKET, t.S3_BUCKET_V2)]
     locks = [n for n in kids if n.type in (t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2)]
     out: list[Problem] = []
-    if not buckets or any(lookup(b.props, "objectLockEnabled") is not True for b in buckets):
+    if not buckets or any(as_bool(lookup(b.props, "objectLockEnabled")) is not True
+                          for b in buckets):
         out.append((False, "bucket without Object Lock"))
     if not locks or any(lookup(x.props, "rule.defaultRetention.mode") != "COMPLIANCE"
                         for x in locks):
         out.append((False, ("entries are not locked in COMPLIANCE mode, so they could be "
                            "deleted or rewritten")))
     for lock in locks:
-        days, years = (lookup(lock.props, f"rule.defaultRetention.{k}") for k in ("days", "years"))
-        if days is MISSING and isinstance(years, int | float) and not isinstance(years, bool):
-            days = years * 365
-        out += _shorter(days, want, "Object Lock default retention")
+        out += [(p.kind == chain.UNKNOWN, p.text) for p in chain.lock_retention_problems(
+            lock, want, "posture.ledger.retentionDays")]
     return out
 
 
@@ -222,7 +263,7 @@ def _azure_worm(kids: list, want: int | None) -> list[Problem]:
         state = lookup(account.props, f"{worm}.immutabilityPolicy.state")
         if is_unknown(state):
             out.append((True, "immutability policy state"))
-        elif state != "Locked":
+        elif not (isinstance(state, str) and state.casefold() == "locked"):  # ARM: any case
             out.append((False, (
                 f"immutability policy is {'unset' if state is MISSING else state}, not Locked: "
                 "until it is locked an account owner can shorten or disable it (ARM creates "
@@ -361,24 +402,119 @@ def _in_mesh(labels: object) -> bool:
         INJECTION_LABEL not in labels and bool(labels.get("istio.io/rev")))
 
 
+# A namespace of sandboxed pods, outside the mesh by declaration (components/kubernetes/mesh.py):
+# never injected, and bound by the admission policy that admits only sandboxed pods there.
+SANDBOXED_LABEL = "ztc.io/sandboxed"
+_KUBE_DNS = {"k8s-app": "kube-dns"}
+
+
+def _sandboxed(labels: object) -> bool:
+    labels = labels if isinstance(labels, dict) else {}
+    return labels.get(SANDBOXED_LABEL) == "true" and labels.get(INJECTION_LABEL) == "disabled"
+
+
+def _peer_namespace(peer: object) -> str | None:
+    labels = (peer.get("namespaceSelector") or {}).get("matchLabels") \
+        if isinstance(peer, dict) else None
+    name = labels.get(NAMESPACE_NAME_LABEL) if isinstance(labels, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _peer_pods(peer: object) -> dict:
+    labels = (peer.get("podSelector") or {}).get("matchLabels") if isinstance(peer, dict) else None
+    return labels if isinstance(labels, dict) else {}
+
+
+def _caller(peer: object) -> str | None:
+    """Who a NetworkPolicy ingress peer declares as a caller, keyed as `_caller_of` keys a
+    principal: a namespace by name, a sandbox gateway as `istio-system/<gateway>`. The
+    east-west gateway is no caller (it passes other clusters' callers' mTLS through)."""
+    namespace = _peer_namespace(peer)
+    gateway = _peer_pods(peer).get(GATEWAY_LABEL)
+    if namespace == MESH_ROOT_NAMESPACE and isinstance(gateway, str):
+        return None if gateway == EAST_WEST_GATEWAY else f"{namespace}/{gateway}"
+    return namespace
+
+
+def _caller_of(match) -> str:
+    """The caller key of a matched principal (see `_caller`)."""
+    if match["ns"] == MESH_ROOT_NAMESPACE:
+        return f"{match['ns']}/{match['sa']}"
+    return match["ns"]
+
+
 def _declared_sources(netpols, namespace: str) -> set[str]:
-    """Namespaces a workload namespace's NetworkPolicies admit by name (the declared graph)."""
+    """Callers a workload namespace's NetworkPolicies admit by name (the declared graph)."""
     out: set[str] = set()
     for n in netpols:
         if _namespace_of(n) != namespace:
             continue
         for rule_ in as_list(lookup(n.props, "spec.ingress")):
             for peer in as_list(rule_.get("from") if isinstance(rule_, dict) else None):
-                labels = (peer.get("namespaceSelector") or {}).get("matchLabels") \
-                    if isinstance(peer, dict) else None
-                if isinstance(labels, dict) and isinstance(labels.get(NAMESPACE_NAME_LABEL), str):
-                    out.add(labels[NAMESPACE_NAME_LABEL])
+                caller = _caller(peer)
+                if caller:
+                    out.add(caller)
     return out
 
 
 def _principals(n) -> list[str]:
     return [p for source in allow_sources(n.props) or []
             for p in as_list(source.get("principals")) if isinstance(p, str)]
+
+
+def _injected(values: object) -> bool:
+    """A gateway release whose pods keep the chart's injection (podAnnotations
+    `sidecar.istio.io/inject: "true"`, the default): not turned off by the values."""
+    annotations = values.get("podAnnotations") if isinstance(values, dict) else None
+    if annotations is None:
+        return True
+    return isinstance(annotations, dict) and str(
+        annotations.get("sidecar.istio.io/inject", "true")).lower() == "true"
+
+
+def _sandbox_path_problems(ns_name: str, owned, netpols) -> list[str]:
+    """A sandboxed namespace's only way out is DNS and its own meshed sandbox gateway, which
+    only that namespace reaches; from there on, traffic is mTLS under the mesh-wide STRICT."""
+    gateway = f"{SANDBOX_GATEWAY_PREFIX}{ns_name}"
+    problems = []
+    for n in netpols:
+        if _namespace_of(n) != ns_name:
+            continue
+        for rule_ in as_list(lookup(n.props, "spec.egress")):
+            peers = as_list(rule_.get("to")) if isinstance(rule_, dict) else []
+            if not peers:
+                problems.append(f"NetworkPolicy {ns_name}/{k8s_name(n)} allows egress to "
+                                "anywhere; a sandboxed namespace may send only to DNS and its "
+                                f"sandbox gateway {gateway}")
+            for peer in peers:
+                namespace, pods = _peer_namespace(peer), _peer_pods(peer)
+                if (namespace == "kube-system" and pods == _KUBE_DNS) or (
+                        namespace == MESH_ROOT_NAMESPACE and pods == {GATEWAY_LABEL: gateway}):
+                    continue
+                problems.append(f"NetworkPolicy {ns_name}/{k8s_name(n)} allows egress to "
+                                f"{peer!r}, past the sandbox gateway {gateway}: plaintext "
+                                "could reach a meshed pod or leave unauthenticated")
+    if not _admission_refuses(owned, {SANDBOXED_LABEL: "true"},
+                              (f"runtimeClassName == '{SANDBOX_RUNTIME_CLASS}'",)):
+        problems.append("no admission policy bound (Deny) to sandboxed namespaces refuses pods "
+                        f"that are not of RuntimeClass {SANDBOX_RUNTIME_CLASS!r}: an unsandboxed "
+                        "pod there would be outside the mesh without the sandbox's isolation")
+    releases = [n for n in owned if n.type == t.K8S_HELM_RELEASE and lookup(n.props, "name") == gateway]
+    if not any(lookup(r.props, "chart") == "gateway"
+               and lookup(r.props, "namespace") == MESH_ROOT_NAMESPACE
+               and _injected(lookup(r.props, "values")) for r in releases):
+        problems.append(f"no meshed sandbox gateway: a Helm release {gateway} of Istio's gateway "
+                        f"chart in {MESH_ROOT_NAMESPACE}, injected")
+    admits = [n for n in netpols if _namespace_of(n) == MESH_ROOT_NAMESPACE
+              and lookup(n.props, "spec.podSelector.matchLabels") == {GATEWAY_LABEL: gateway}]
+    for n in admits:
+        for rule_ in as_list(lookup(n.props, "spec.ingress")):
+            peers = as_list(rule_.get("from")) if isinstance(rule_, dict) else []
+            if not peers or any(_peer_namespace(p) != ns_name or _peer_pods(p) for p in peers):
+                problems.append(f"NetworkPolicy {MESH_ROOT_NAMESPACE}/{k8s_name(n)} lets more "
+                                f"than namespace {ns_name!r} reach its sandbox gateway, whose "
+                                "listener takes plaintext")
+    return problems
 
 
 def estate_trust_domains(own) -> set[str]:
@@ -420,7 +556,12 @@ def mesh_enforced(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                                for n in policies)
         for ns in (n for n in owned if workload_namespace(n, cfg)):
             ns_name, where = k8s_name(ns), {"urn": ns.urn, "cluster": name}
-            if not _in_mesh(lookup(ns.props, "metadata.labels")):
+            labels = lookup(ns.props, "metadata.labels")
+            if _sandboxed(labels):
+                for problem in _sandbox_path_problems(ns_name, owned, netpols):
+                    out.append(fail(_MESH, f"sandboxed namespace {ns_name!r}: {problem}",
+                                    **where))
+            elif not _in_mesh(labels):
                 out.append(fail(_MESH, f"workload namespace {ns_name!r} is not in the mesh; "
                                 f"label it {INJECTION_LABEL}=enabled", **where))
             mine = [n for n in policies if _namespace_of(n) == ns_name]
@@ -429,7 +570,8 @@ def mesh_enforced(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                                 "no allow-nothing AuthorizationPolicy here or in "
                                 f"{MESH_ROOT_NAMESPACE}", **where))
             declared = _declared_sources(netpols, ns_name)
-            allowed = {m["ns"] for n in mine for m in map(PRINCIPAL.match, _principals(n)) if m}
+            allowed = {_caller_of(m) for n in mine for m in map(PRINCIPAL.match, _principals(n))
+                       if m}
             for source in sorted(declared - allowed):
                 out.append(fail(_MESH, f"declared edge {source} -> {ns_name} has no "
                                 "AuthorizationPolicy naming its principals: the mesh refuses "
@@ -462,8 +604,42 @@ def mesh_enforced(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     return out
 
 
+MEMBERSHIP_DENY = "Deny"
+
+
+def _admission_refuses(owned, selector: dict, needles: tuple[str, ...]) -> bool:
+    """A ValidatingAdmissionPolicy bound with Deny (failing closed) to the namespaces labelled
+    `selector` whose CEL validations name every one of `needles` (what it checks is read from
+    the expressions' text; their evaluation is tested with the baseline's own policies)."""
+    policies = {k8s_name(n): n for n in owned if n.type == t.K8S_VAP}
+    for binding in (n for n in owned if n.type == t.K8S_VAP_BINDING):
+        labels = lookup(binding.props, "spec.matchResources.namespaceSelector.matchLabels")
+        policy = policies.get(lookup(binding.props, "spec.policyName"))
+        if (policy is None or labels != selector
+                or MEMBERSHIP_DENY not in as_list(lookup(binding.props,
+                                                         "spec.validationActions"))
+                or lookup(policy.props, "spec.failurePolicy") not in (MISSING, "Fail")):
+            continue
+        expressions = " ".join(str(v.get("expression")) for v in as_list(
+            lookup(policy.props, "spec.validations")) if isinstance(v, dict))
+        if all(needle in expressions for needle in needles):
+            return True
+    return False
+
+
+def _meshed_namespaces_refuse_sandboxed_pods(owned) -> bool:
+    """An admission policy bound (Deny) to the meshed namespaces (`istio-injection: enabled`)
+    that refuses pods of RuntimeClass `sandboxed` and pods opting out of injection: then every
+    sandboxed pod is in a sandboxed namespace, whose path `mesh_enforced` checks."""
+    return _admission_refuses(owned, {INJECTION_LABEL: "enabled"}, (
+        f"runtimeClassName == '{SANDBOX_RUNTIME_CLASS}'", "sidecar.istio.io/inject"))
+
+
 def sandbox_outside_mesh(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """Say (advisory) on every meshed cluster that sandboxed pods are outside the mesh."""
+    """Say (advisory) on a meshed cluster where sandboxed pods could run outside the mesh
+    unchecked: nothing keeps them out of meshed namespaces (where they could opt out of
+    injection and be reached in plaintext). With the membership admission policy, sandboxed
+    pods run only in sandboxed namespaces, judged by ZT-MTLS-SHARED-ROOT-mesh-enforced."""
     own = p.ownership
     out = []
     for cluster in own.clusters:
@@ -472,14 +648,450 @@ def sandbox_outside_mesh(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                    and k8s_name(n) == SANDBOX_RUNTIME_CLASS]
         if not classes or not any(mesh_wide_strict(n, cfg) for n in owned):
             continue
+        if _meshed_namespaces_refuse_sandboxed_pods(owned):
+            continue
         # Not verifiable rather than failed: the mesh holds for every other workload, and this
         # is a documented limit of the sandboxes (components/kubernetes/mesh.py), not a defect.
         out.append(unverifiable(
             _MESH, f"mTLS for pods of RuntimeClass {SANDBOX_RUNTIME_CLASS!r}",
             why="they cannot run the mesh sidecar: the sandbox's network stack bypasses "
                 "istio-cni redirection, and in-sandbox redirection needs NET_ADMIN, which PSA "
-                "restricted refuses; injected, such a pod does not start; with the pod label "
-                "sidecar.istio.io/inject=false it is outside the mesh, refused by meshed "
-                "servers (STRICT) and reached under NetworkPolicy only",
+                "restricted refuses; no admission policy bound to the meshed namespaces "
+                "refuses them there (or their sidecar.istio.io/inject=false opt-out), so they "
+                "may run outside the mesh, reached under NetworkPolicy only; run them in "
+                "sandboxed namespaces behind a sandbox gateway",
             urn=classes[0].urn, cluster=own.display[cluster.urn]))
+    return out
+
+
+# --- the audit chain (ZT-AUDIT-IMMUTABLE), judged link by link against the posture ------------
+DEFAULT_AUDIT_DAYS = 90
+
+
+def _audit_problems(p: Posture, cfg: Mapping[str, Any]
+                    ) -> list[tuple[Any, str, chain.Problem]]:
+    own = p.ownership
+    want = cfg.get("minRetentionDays")
+    want = int(want) if isinstance(want, int | float) and not isinstance(want, bool) \
+        else DEFAULT_AUDIT_DAYS
+    out = []
+    for cluster in own.clusters:
+        check = chain.CHAINS.get(cluster.type)
+        if check is None or CLOUD_PHASE not in own.phases[cluster.urn]:
+            continue  # audit is a cloud-phase control; unknown clouds have no chain to follow
+        out.extend((cluster, own.display[cluster.urn], problem)
+                   for problem in check(cluster, own.nodes, want))
+    return out
+
+
+def audit_chain(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Every cluster's audit source reaches a locked sink, every link present and every
+    retention at least the posture's (stack/audit_chain.py)."""
+    c = "ZT-AUDIT-IMMUTABLE"
+    out = []
+    for cluster, name, problem in _audit_problems(p, cfg):
+        where = {"urn": cluster.urn, "cluster": name}
+        if problem.kind == chain.FAIL:
+            out.append(fail(c, f"audit chain broken: {problem.text}", **where))
+        elif problem.kind == chain.UNKNOWN:
+            out.append(unverifiable(c, f"audit chain: {problem.text}", **where))
+    return out
+
+
+def audit_lock_pending(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Say (advisory) that an Azure immutability policy is still Unlocked: ARM creates it so,
+    and the next `pulumi up` locks it; until then the cell is not verifiable, never passed."""
+    return [unverifiable("ZT-AUDIT-IMMUTABLE", f"audit chain: {problem.text}",
+                         why="the lock is applied by the next deployment",
+                         urn=cluster.urn, cluster=name)
+            for cluster, name, problem in _audit_problems(p, cfg) if problem.kind == chain.PENDING]
+
+
+# --- RBAC: cloud settings that re-enable bindings to everyone (ZT-IAM-ONLY) -------------------
+# GKE refuses bindings to system:anonymous / system:unauthenticated / system:authenticated only
+# when rbacBindingConfig sets both flags false (pulumi-gcp ClusterRbacBindingConfigArgs; GKE
+# https://cloud.google.com/kubernetes-engine/docs/how-to/hardening-your-cluster
+# #restrict-insecure-bindings). GKE's default when unset is not documented in the API reference:
+# unset is refused (fail closed). EKS and AKS have no such setting; the bindings themselves are
+# judged on every cloud (rules/kubernetes.py no_anonymous_bindings).
+INSECURE_BINDING_FLAGS = ("enableInsecureBindingSystemUnauthenticated",
+                          "enableInsecureBindingSystemAuthenticated")
+
+
+def insecure_binding_settings(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    c = "ZT-IAM-ONLY"
+    own = p.ownership
+    out = []
+    for cluster in own.clusters:
+        if cluster.type != t.GKE_CLUSTER:
+            continue
+        where = {"urn": cluster.urn, "cluster": own.display[cluster.urn]}
+        for flag in INSECURE_BINDING_FLAGS:
+            value = lookup(cluster.props, f"rbacBindingConfig.{flag}")
+            if is_unknown(value):
+                out.append(unverifiable(c, f"rbacBindingConfig.{flag}", **where))
+            elif as_bool(value) is not False:
+                out.append(fail(c, f"rbacBindingConfig.{flag} is "
+                                f"{'unset' if value is MISSING else repr(value)}: the cluster "
+                                "accepts RBAC bindings that grant roles to every (un)authenticated "
+                                "caller; set it to false", **where))
+    return out
+
+
+# --- admission by effect (ZT-IMAGE-PROVENANCE) -------------------------------------------------
+POLICY_CONTROLLER_CHART = "policy-controller"
+# The chart's default webhook namespaceSelector: only namespaces that opt in are checked
+# (https://docs.sigstore.dev/policy-controller/overview/, chart values.yaml
+# webhook.namespaceSelector, vendored in scripts/engine/schema/data/charts/policy-controller).
+SIGSTORE_NAMESPACE_SELECTOR = {"matchExpressions": [
+    {"key": "policy.sigstore.dev/include", "operator": "In", "values": ["true"]}]}
+# What the webhook does with an image no ClusterImagePolicy matches: configData
+# `no-match-policy` (deny | warn | allow); unset, the image is rejected (chart README,
+# https://github.com/sigstore/helm-charts/tree/main/charts/policy-controller: "By default, any
+# image that does not match a policy is rejected whenever no-match-policy is not configured").
+NO_MATCH_KEY = "no-match-policy"
+
+
+def _chart(n) -> object:
+    chart = lookup(n.props, "chart")
+    return chart.rsplit("/", 1)[-1] if isinstance(chart, str) else chart
+
+
+def admission_effect(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """The image admission a cluster really enforces: the Sigstore policy-controller checks every
+    workload namespace and denies unmatched images; a GKE Binary Authorization policy blocks
+    unattested images by default, for this cluster, with no registry-wide exemption."""
+    own = p.ownership
+    ns_cfg = {"systemNamespaces": SYSTEM_NAMESPACES, **cfg}
+    out = []
+    for cluster in own.clusters:
+        name = own.display[cluster.urn]
+        owned = own.owned(cluster.urn)
+        where = {"urn": cluster.urn, "cluster": name}
+        images = [n for n in owned if n.type.endswith(":ClusterImagePolicy")]
+        if images and CLUSTER_PHASE in own.phases[cluster.urn]:
+            out += _policy_controller(owned, ns_cfg, where)
+        out += _vap_bindings(owned, ns_cfg, where)
+        if cluster.type == t.GKE_CLUSTER:
+            out += _binauthz(cluster, own.nodes, own.display[cluster.urn], where)
+    return out
+
+
+def _policy_controller(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Finding]:
+    c = "ZT-IMAGE-PROVENANCE"
+    releases = [n for n in owned if n.type == t.HELM_RELEASE
+                and _chart(n) == POLICY_CONTROLLER_CHART]
+    if not releases:
+        return [unverifiable(c, "the policy-controller's no-match policy and namespace selector",
+                             why="its Helm release is not in this stack", **where)]
+    out = []
+    for rel in releases:
+        values = lookup(rel.props, "values")
+        if contains_unknown(values):
+            out.append(unverifiable(c, f"Helm release {rel.name} values", **where))
+            continue
+        policy = lookup(values, f"webhook.configData.{NO_MATCH_KEY}")
+        if policy not in (MISSING, "deny"):
+            out.append(fail(c, f"policy-controller webhook.configData.{NO_MATCH_KEY} is "
+                            f"{policy!r}, not deny (the value that rejects an image no "
+                            "ClusterImagePolicy matches); set it to deny or leave it unset",
+                            **where))
+        selector = lookup(values, "webhook.namespaceSelector")
+        selector = SIGSTORE_NAMESPACE_SELECTOR if selector is MISSING else selector
+        for ns in (n for n in owned if workload_namespace(n, cfg)):
+            labels = _namespace_labels(ns)
+            if contains_unknown(labels):
+                out.append(unverifiable(c, f"labels of namespace {k8s_name(ns)!r}", **where))
+                continue
+            try:
+                checked = selects(selector, labels)
+            except SelectorError as error:
+                out.append(fail(c, f"policy-controller webhook.namespaceSelector: {error}",
+                                **where))
+                break
+            if not checked:
+                out.append(fail(c, f"workload namespace {k8s_name(ns)!r} is outside the "
+                                "policy-controller's namespaceSelector (label it "
+                                "policy.sigstore.dev/include=true): its images are not checked",
+                                urn=ns.urn, cluster=where["cluster"]))
+    return out
+
+
+def _namespace_labels(ns) -> object:
+    """A namespace's labels as the API server holds them: it sets kubernetes.io/metadata.name
+    to the name on every namespace (https://kubernetes.io/docs/reference/labels-annotations-
+    taints/#kubernetes-io-metadata-name)."""
+    labels = lookup(ns.props, "metadata.labels")
+    if contains_unknown(labels):
+        return labels
+    return {**(labels if isinstance(labels, dict) else {}), NAMESPACE_NAME_LABEL: k8s_name(ns)}
+
+
+def _vap_bindings(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Finding]:
+    """A denying ValidatingAdmissionPolicyBinding whose matchResources.namespaceSelector leaves
+    a workload namespace out does not check it (https://kubernetes.io/docs/reference/
+    access-authn-authz/validating-admission-policy/#binding; an absent selector matches all)."""
+    c = "ZT-IMAGE-PROVENANCE"
+    out = []
+    namespaces = [n for n in owned if workload_namespace(n, cfg)]
+    policies = {k8s_name(n): n for n in owned if n.type == t.K8S_VAP}
+    for b in (n for n in owned if n.type == t.K8S_VAP_BINDING):
+        if "Deny" not in as_list(lookup(b.props, "spec.validationActions")):
+            continue  # judged by the resource rule
+        if not _judges_images(policies.get(lookup(b.props, "spec.policyName"))):
+            continue  # another control's admission policy (e.g. the mesh's membership rules)
+        selector = lookup(b.props, "spec.matchResources.namespaceSelector")
+        if contains_unknown(selector):
+            out.append(unverifiable(c, f"binding {k8s_name(b)} namespaceSelector", **where))
+            continue
+        for ns in namespaces:
+            try:
+                checked = selects(selector, _namespace_labels(ns))
+            except SelectorError as error:
+                out.append(fail(c, f"ValidatingAdmissionPolicyBinding {k8s_name(b)} "
+                                f"namespaceSelector: {error}", **where))
+                break
+            if not checked:
+                out.append(fail(c, f"ValidatingAdmissionPolicyBinding {k8s_name(b)} leaves "
+                                f"workload namespace {k8s_name(ns)!r} out of its "
+                                "namespaceSelector: its images are not checked", **where))
+    return out
+
+
+def _judges_images(policy) -> bool:
+    """Whether a ValidatingAdmissionPolicy is about images: one of its validations reads an
+    `image` field. A policy not in the stack (or unknown) is judged as if it were (fail closed)."""
+    if policy is None:
+        return True
+    validations = lookup(policy.props, "spec.validations")
+    if contains_unknown(validations):
+        return True
+    return any(isinstance(v, dict) and "image" in str(v.get("expression", ""))
+               for v in as_list(validations))
+
+
+# Binary Authorization: a project without a policy resource has the default policy, which
+# allows every image; ALWAYS_ALLOW and DRYRUN_AUDIT_LOG_ONLY admit unattested images
+# (https://cloud.google.com/binary-authorization/docs/policy-yaml-reference).
+BINAUTHZ_BLOCK = "ENFORCED_BLOCK_AND_AUDIT_LOG"
+
+
+def _binauthz_rule(rule_: object, where: str) -> list[str]:
+    if not isinstance(rule_, dict):
+        return [f"{where} is {rule_!r}, not a rule"]
+    out = []
+    mode, enforce = rule_.get("evaluationMode"), rule_.get("enforcementMode")
+    if mode not in ("REQUIRE_ATTESTATION", "ALWAYS_DENY"):
+        out.append(f"{where}.evaluationMode is {mode!r}: unattested images are admitted")
+    if mode != "ALWAYS_DENY" and enforce != BINAUTHZ_BLOCK:
+        out.append(f"{where}.enforcementMode is {enforce!r}, not {BINAUTHZ_BLOCK}: violations "
+                   "are only logged")
+    return out
+
+
+def _binauthz(cluster, nodes: list, name: str, where: dict) -> list[Finding]:
+    c = "ZT-IMAGE-PROVENANCE"
+    policies = [n for n in nodes if n.type == t.BINAUTHZ_POLICY]
+    if not policies:
+        return [fail(c, "no Binary Authorization policy in the stack: the project's default "
+                        "policy admits every image", **where)]
+    out = []
+    cluster_name = lookup(cluster.props, "name")
+    cluster_name = cluster_name if isinstance(cluster_name, str) else cluster.name
+    for pol in policies:
+        if any(contains_unknown(lookup(pol.props, k)) for k in (
+                "defaultAdmissionRule", "clusterAdmissionRules", "admissionWhitelistPatterns")):
+            out.append(unverifiable(c, f"Binary Authorization policy {pol.name}", **where))
+            continue
+        problems = _binauthz_rule(lookup(pol.props, "defaultAdmissionRule"),
+                                  "defaultAdmissionRule")
+        for i, rule_ in enumerate(as_list(lookup(pol.props, "clusterAdmissionRules"))):
+            target = rule_.get("cluster") if isinstance(rule_, dict) else None
+            if isinstance(target, str) and target.rsplit(".", 1)[-1] == cluster_name:
+                problems += _binauthz_rule(rule_, f"clusterAdmissionRules[{i}] ({target})")
+        for i, pattern in enumerate(as_list(lookup(pol.props, "admissionWhitelistPatterns"))):
+            glob = pattern.get("namePattern") if isinstance(pattern, dict) else pattern
+            if broad_registry(glob) or (isinstance(glob, str) and glob.rstrip("*/") == (
+                    glob.split("/", 1)[0])):
+                problems.append(f"admissionWhitelistPatterns[{i}] {glob!r} exempts a whole "
+                                "registry (or every registry) from attestation")
+        out += [fail(c, f"Binary Authorization policy {pol.name}: {x}", **where)
+                for x in problems]
+    return out
+
+
+# --- the sandbox RuntimeClass lands on sandbox pools (ZT-SANDBOX) ------------------------------
+# GKE Sandbox nodes carry the label and taint sandbox.gke.io/runtime=gvisor
+# (https://cloud.google.com/kubernetes-engine/docs/how-to/sandbox-pods); GKE and AKS label each
+# node with its pool name (cloud.google.com/gke-nodepool, kubernetes.azure.com/agentpool).
+GKE_SANDBOX_LABEL = {"sandbox.gke.io/runtime": "gvisor"}
+GKE_SANDBOX_TAINT = ("sandbox.gke.io/runtime", "gvisor", "NoSchedule")
+TAINT_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute",
+                 "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+_NODE_LABELS_FLAG = re.compile(r"--node-labels=([^\s\"']+)")
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    labels: dict
+    taints: list  # (key, value, effect)
+    sandbox: bool
+    unknown: bool = False  # labels or taints still unknown at preview
+
+
+def _mapping(value: object) -> dict:
+    """A label map as given; anything else (unknown, wrong shape) is no labels: the caller
+    marks the pool unknown, so a mismatch is "not verifiable", never a pass."""
+    return value if isinstance(value, dict) else {}
+
+
+def _taints(values: object) -> list:
+    return [(x.get("key"), x.get("value"), TAINT_EFFECTS.get(x.get("effect"), x.get("effect")))
+            for x in as_list(values) if isinstance(x, dict)]
+
+
+def _user_data_labels(n, nodes_by_urn: Mapping[str, Any]) -> dict:
+    """Labels an EKS node sets itself: kubelet --node-labels in its launch template's user data
+    (components/aws/userdata.py sets the sandbox label once gVisor is verified)."""
+    labels: dict = {}
+    for dep in n.deps:
+        lt = nodes_by_urn.get(dep)
+        data = lookup(lt.props, "userData") if lt is not None and lt.type == t.LAUNCH_TEMPLATE \
+            else None
+        if not isinstance(data, str) or is_unknown(data):
+            continue
+        try:
+            text = base64.b64decode(data, validate=True).decode("utf-8", "replace")
+        except (ValueError, binascii.Error):
+            text = data
+        for flag in _NODE_LABELS_FLAG.findall(text):
+            for pair in flag.split(","):
+                key, _, value = pair.partition("=")
+                labels[key] = value
+    return labels
+
+
+def _pools(cluster, owned: list, nodes_by_urn: Mapping[str, Any], cfg) -> list[Pool]:
+    entry = clouds.find(p_cloud(cluster))
+    sandbox = (lambda n: entry.sandbox_pool(n, cfg)) if entry else (lambda n: False)
+    out = []
+    for n in owned:
+        if n.type == t.EKS_NODE_GROUP:
+            labels, taints = lookup(n.props, "labels"), lookup(n.props, "taints")
+            out.append(Pool(n.name, {**_mapping(labels), **_user_data_labels(n, nodes_by_urn)},
+                            _taints(taints), sandbox(n),
+                            contains_unknown(labels) or contains_unknown(taints)))
+        elif n.type == t.GKE_NODE_POOL:
+            labels, taints = lookup(n.props, "nodeConfig.labels"), \
+                lookup(n.props, "nodeConfig.taints")
+            pool_name = lookup(n.props, "name")
+            merged = {**_mapping(labels), "cloud.google.com/gke-nodepool":
+                      pool_name if isinstance(pool_name, str) else n.name}
+            merged_taints = _taints(taints)
+            if sandbox(n):
+                merged.update(GKE_SANDBOX_LABEL)
+                merged_taints.append(GKE_SANDBOX_TAINT)
+            out.append(Pool(n.name, merged, merged_taints, sandbox(n),
+                            contains_unknown(labels) or contains_unknown(taints)))
+        elif n.type == t.AKS_POOL:
+            out.append(_aks_pool(n.props, lookup(n.props, "agentPoolName") or n.name,
+                                 sandbox(n)))
+        elif n.type == t.AKS_CLUSTER:
+            for prof in as_list(lookup(n.props, "agentPoolProfiles")):
+                if isinstance(prof, dict):
+                    kata = str(prof.get("workloadRuntime")).casefold() == "katavmisolation"
+                    out.append(_aks_pool(prof, prof.get("name") or n.name, kata))
+    return out
+
+
+def _aks_pool(props: Mapping[str, Any], name: str, sandbox: bool) -> Pool:
+    labels = {**_mapping(props.get("nodeLabels")), "kubernetes.azure.com/agentpool": name}
+    taints = []
+    for text in as_list(props.get("nodeTaints")):  # "key=value:Effect"
+        if isinstance(text, str):
+            kv, _, effect = text.partition(":")
+            key, _, value = kv.partition("=")
+            taints.append((key, value, effect))
+    unknown = contains_unknown(props.get("nodeLabels")) or contains_unknown(
+        props.get("nodeTaints"))
+    return Pool(str(name), labels, taints, sandbox, unknown)
+
+
+def p_cloud(cluster) -> str:
+    return clouds.cluster_types().get(cluster.type, "")
+
+
+def _tolerates(tolerations: list, taint: tuple) -> bool:
+    key, value, effect = taint
+    for tol in tolerations:
+        if not isinstance(tol, dict):
+            continue
+        if tol.get("effect") not in (None, "", effect):
+            continue
+        if tol.get("operator") == "Exists":
+            if tol.get("key") in (None, "", key):
+                return True
+        elif tol.get("key") == key and tol.get("value") == value:
+            return True
+    return False
+
+
+def sandbox_scheduling(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """The sandboxed RuntimeClass's scheduling.nodeSelector selects only pools that run the VM
+    sandbox, at least one, whose taints its tolerations admit
+    (https://kubernetes.io/docs/concepts/containers/runtime-class/#scheduling). Judged where
+    the stack holds both phases of a cluster; in a one-phase stack the pools or the class are
+    in the other stack, and the ZT-SANDBOX cell is already deferred ("not verifiable")."""
+    c = "ZT-SANDBOX"
+    own = p.ownership
+    out = []
+    for cluster in own.clusters:
+        if own.cloud[cluster.urn] == UNKNOWN_CLOUD and CLUSTER_PHASE in own.phases[cluster.urn]:
+            # No cloud named, so no cloud evidence is deferred: say what cannot be seen.
+            out.append(unverifiable(c, f"the pools the RuntimeClass {SANDBOX_RUNTIME_CLASS!r} "
+                                    "lands on", why="the cluster's identity ConfigMap names no "
+                                    "known cloud and its pools are in no stack in view",
+                                    urn=cluster.urn, cluster=own.display[cluster.urn]))
+            continue
+        if own.phases[cluster.urn] != {CLOUD_PHASE, CLUSTER_PHASE} or \
+                cluster.type not in clouds.cluster_types():
+            continue
+        owned = own.owned(cluster.urn)
+        name = own.display[cluster.urn]
+        pools = _pools(cluster, owned, own.by_urn, cfg)
+        for rc in (n for n in owned if n.type == t.K8S_RUNTIME_CLASS
+                   and k8s_name(n) == SANDBOX_RUNTIME_CLASS):
+            where = {"urn": rc.urn, "cluster": name}
+            scheduling = lookup(rc.props, "scheduling")
+            if contains_unknown(scheduling):
+                out.append(unverifiable(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} scheduling",
+                                        **where))
+                continue
+            selector = lookup(rc.props, "scheduling.nodeSelector")
+            if not isinstance(selector, dict) or not selector:
+                continue  # sandbox_everywhere reports a missing selector
+            hits = [pl for pl in pools
+                    if all(pl.labels.get(k) == v for k, v in selector.items())]
+            off = [pl.name for pl in hits if not pl.sandbox]
+            unsure = [pl.name for pl in pools if pl.unknown]
+            if unsure and (not hits or off):
+                out.append(unverifiable(c, f"the pools the RuntimeClass {SANDBOX_RUNTIME_CLASS!r}"
+                                        f" lands on ({', '.join(unsure)} labels or taints)",
+                                        **where))
+            elif not hits:
+                out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} nodeSelector "
+                                f"{selector} matches no node pool of the cluster: sandboxed "
+                                "pods cannot be scheduled", **where))
+            elif off:
+                out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} nodeSelector "
+                                f"{selector} also matches {', '.join(off)}, which do not run "
+                                "the VM sandbox", **where))
+            else:
+                tolerations = as_list(lookup(rc.props, "scheduling.tolerations"))
+                if not any(all(_tolerates(tolerations, x) for x in pl.taints
+                               if x[2] in ("NoSchedule", "NoExecute")) for pl in hits):
+                    out.append(fail(c, f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r} does not "
+                                    f"tolerate the taints of {', '.join(pl.name for pl in hits)}"
+                                    ": sandboxed pods cannot be scheduled", **where))
     return out

@@ -40,6 +40,7 @@ CRD_OWNERS: dict[str, str] = {
     "cert-manager.io": "cert-manager",
     "policy.sigstore.dev": "policy-controller",
     "security.istio.io": "base",  # istio's `base` chart carries every Istio CRD
+    "networking.istio.io": "base",
     "crd.k8s.amazonaws.com": "aws-vpc-cni",  # the EKS vpc-cni add-on
 }
 # CRDs whose installer has no version in the plan: the EKS vpc-cni add-on is left at EKS's

@@ -63,7 +63,12 @@ def baseline(e: Estate, cluster: str, cluster_urn: str, handler: str, selector: 
         provider=ref)
     e.add("kubernetes:node.k8s.io/v1:RuntimeClass", f"{cluster}-sandboxed", {
         "metadata": {"name": "sandboxed"}, "handler": handler,
-        "scheduling": {"nodeSelector": selector}}, provider=ref)
+        "scheduling": {"nodeSelector": selector, "tolerations": [
+            {"key": k, "operator": "Equal", "value": v, "effect": "NoSchedule"}
+            for k, v in selector.items()]}}, provider=ref)
+    e.add("kubernetes:helm.sh/v3:Release", f"{cluster}-policy-controller", {
+        "chart": "policy-controller", "namespace": "cosign-system",
+        "values": {"webhook": {"configData": {"no-match-policy": "deny"}}}}, provider=ref)
     e.add("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", f"{cluster}-crb-admins", {
         "metadata": {"name": "ztc-admins"}, "roleRef": {"kind": "ClusterRole",
                                                         "name": "cluster-admin"},
@@ -71,7 +76,10 @@ def baseline(e: Estate, cluster: str, cluster_urn: str, handler: str, selector: 
     e.add("kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy", f"{cluster}-images", {
         "metadata": {"name": "ztc-trusted-images"},
         "spec": {"images": [{"glob": "ghcr.io/acme/**"}],
-                 "authorities": [{"keyless": {"url": "https://fulcio.sigstore.dev"}}]}},
+                 "authorities": [{"keyless": {"url": "https://fulcio.sigstore.dev", "identities": [
+                     {"issuer": "https://token.actions.githubusercontent.com",
+                      "subject": "https://github.com/acme/release/.github/workflows/sign.yml"
+                                 "@refs/heads/main"}]}}]}},
         provider=ref)
 
 
@@ -156,15 +164,16 @@ def aws(e: Estate, root: str) -> None:
         "clusterName": n, "addonName": "eks-pod-identity-agent"}, deps=[cluster])
     e.add("aws:eks/accessEntry:AccessEntry", f"{n}-admins", {
         "clusterName": n, "principalArn": "arn:role/admins"}, deps=[cluster])
-    bucket = e.add("aws:s3/bucket:Bucket", f"{n}-audit", {"objectLockEnabled": True})
+    bucket = e.add("aws:s3/bucket:Bucket", f"{n}-audit", {"objectLockEnabled": True,
+                                                          "bucket": f"{n}-audit"})
     e.add("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", f"{n}-audit-lock", {
-        "bucket": "b", "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 90}}},
-        deps=[bucket], prop_deps={"bucket": [bucket]})
-    e.add("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", f"{n}-audit-stream", {
-        "destination": "extended_s3", "extendedS3Configuration": {"bucketArn": "arn:aws:s3:::b"}},
-        deps=[bucket], prop_deps={"extendedS3Configuration": [bucket]})
-    e.add("aws:cloudwatch/logGroup:LogGroup", f"{n}-logs", {"name": f"/aws/eks/{n}/cluster"},
+        "bucket": f"{n}-audit",
+        "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 90}}},
+        deps=[bucket])
+    e.add("aws:cloudwatch/logGroup:LogGroup", f"{n}-logs", {"name": f"/aws/eks/{n}/cluster",
+                                                           "retentionInDays": 90},
           deps=[bucket, cluster])
+    audit_copy(e, n, bucket)
     intermediate(e, n, root, cluster)
     baseline(e, n, cluster, "runsc", {"sandbox.ztc.io/runtime": "gvisor"})
 
@@ -182,7 +191,7 @@ def azure(e: Estate, root: str) -> None:
         "keyUriWithVersion": "https://kv/keys/k"})
     pool_security = {"enableSecureBoot": True, "enableVTPM": True, "sshAccess": "Disabled"}
     cluster = e.add("azure-native:containerservice:ManagedCluster", n, {
-        "kubernetesVersion": "1.35",
+        "resourceName": n, "kubernetesVersion": "1.35",
         "apiServerAccessProfile": {"enablePrivateCluster": True,
                                    "enablePrivateClusterPublicFQDN": False},
         "aadProfile": {"managed": True, "enableAzureRBAC": True},
@@ -203,9 +212,18 @@ def azure(e: Estate, root: str) -> None:
         "osSKU": "AzureLinux", "enableNodePublicIP": False, "enableEncryptionAtHost": True,
         "workloadRuntime": "KataVmIsolation", "securityProfile": {"sshAccess": "Disabled"},
         "nodeLabels": {"sandbox.ztc.io/runtime": "kata"}}, deps=[cluster])
+    account = e.add("azure-native:storage:StorageAccount", f"{n}-audit-account", {
+        "accountName": "handazureaudit", "immutableStorageWithVersioning": {
+            "enabled": True, "immutabilityPolicy": {
+                "immutabilityPeriodSinceCreationInDays": 90, "state": "Locked"}}})
     container = e.add("azure-native:storage:BlobContainer", f"{n}-audit", {
-        "immutableStorageWithVersioning": {"enabled": True}})
+        "accountName": "handazureaudit", "immutableStorageWithVersioning": {"enabled": True}},
+        deps=[account])
     e.add("azure-native:monitor:DiagnosticSetting", f"{n}-audit-setting", {
+        "resourceUri": f"/subscriptions/s/resourceGroups/rg/providers/"
+                       f"Microsoft.ContainerService/managedClusters/{n}",
+        "storageAccountId": "/subscriptions/s/resourceGroups/rg/providers/"
+                            "Microsoft.Storage/storageAccounts/handazureaudit",
         "logs": [{"category": "kube-audit", "enabled": True}]}, deps=[cluster, container])
     intermediate(e, n, root, cluster)
     baseline(e, n, cluster, "kata-vm-isolation", {"sandbox.ztc.io/runtime": "kata"})
@@ -234,7 +252,9 @@ def gcp(e: Estate, root: str) -> None:
         "loggingConfig": {"enableComponents": ["SYSTEM_COMPONENTS", "APISERVER"]},
         "datapathProvider": "ADVANCED_DATAPATH",
         "binaryAuthorization": {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"},
-        "releaseChannel": {"channel": "REGULAR"}, "enableShieldedNodes": True},
+        "releaseChannel": {"channel": "REGULAR"}, "enableShieldedNodes": True,
+        "rbacBindingConfig": {"enableInsecureBindingSystemUnauthenticated": False,
+                              "enableInsecureBindingSystemAuthenticated": False}},
         deps=[key, fw])
     for pool in ("general", "sandbox"):
         config = {"imageType": "COS_CONTAINERD", "serviceAccount": "nodes@p.iam.gserviceaccount.com",
@@ -248,7 +268,18 @@ def gcp(e: Estate, root: str) -> None:
             "nodeConfig": config, "management": {"autoUpgrade": True, "autoRepair": True},
             "networkConfig": {"enablePrivateNodes": True}}, deps=[cluster, sa])
     e.add("gcp:storage/bucket:Bucket", f"{n}-audit", {
+        "name": f"{n}-audit",
         "retentionPolicy": {"retentionPeriod": "7776000", "isLocked": True}}, deps=[cluster])
+    e.add("gcp:logging/projectSink:ProjectSink", f"{n}-audit-sink", {
+        "destination": f"storage.googleapis.com/{n}-audit",
+        "filter": f'logName:"cloudaudit.googleapis.com" AND resource.labels.cluster_name="{n}"'},
+        deps=[cluster])
+    e.add("gcp:binaryauthorization/policy:Policy", f"{n}-binauthz", {
+        "globalPolicyEvaluationMode": "ENABLE",
+        "defaultAdmissionRule": {"evaluationMode": "REQUIRE_ATTESTATION",
+                                 "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG",
+                                 "requireAttestationsBies": ["projects/p/attestors/a"]}},
+        deps=[cluster])
     intermediate(e, n, root, cluster)
     baseline(e, n, cluster, "gvisor", {"sandbox.gke.io/runtime": "gvisor"})
 
@@ -278,3 +309,17 @@ def build() -> Estate:
     azure(e, root)
     gcp(e, root)
     return e
+
+
+def audit_copy(e: Estate, cluster: str, bucket: str) -> None:
+    """The EKS log group's copy to the Object Lock bucket: subscription -> Firehose."""
+    stream = e.add("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+                   f"{cluster}-audit-stream", {
+                       "name": f"{cluster}-audit", "destination": "extended_s3",
+                       "extendedS3Configuration": {"bucketArn": f"arn:aws:s3:::{cluster}-audit",
+                                                   "roleArn": "arn:aws:iam::1:role/firehose"}},
+                   deps=[bucket], prop_deps={"extendedS3Configuration": [bucket]})
+    e.add("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", f"{cluster}-audit-sub", {
+        "logGroup": f"/aws/eks/{cluster}/cluster", "filterPattern": "",
+        "destinationArn": f"arn:aws:firehose:eu-west-1:1:deliverystream/{cluster}-audit"},
+        deps=[stream])

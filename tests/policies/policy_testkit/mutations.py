@@ -255,3 +255,45 @@ MUTATIONS: dict[tuple[str, str], Callable[[Graph], Change]] = {
 def control_of(key: str) -> str:
     """"ZT-SANDBOX/runtimeclass" -> "ZT-SANDBOX" (variants of one control)."""
     return key.split("/", 1)[0]
+
+
+# --- issue 14 part 1: controls judged by meaning, on the real dev stack ------------------------
+# Removing the payments default-deny alone leaves payments isolated by the allow policies that
+# select every pod (NetworkPolicies are additive), so "off" is now: every policy of payments
+# gone, or an allow-all rule beside the deny.
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+CRB = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+
+
+def _in_payments(r: CapturedResource) -> bool:
+    return r.inputs.get("metadata", {}).get("namespace") == "payments"
+
+
+def _meaning(cloud: str) -> dict[str, Callable[[Graph], Change]]:
+    return {
+        "ZT-NETPOL-DEFAULT-DENY/objects": lambda g: remove(g.pick(cloud, NETPOL, _in_payments)),
+        "ZT-NETPOL-DEFAULT-DENY/allow-all": lambda g: edit(g.pick(
+            cloud, NETPOL, _named("-payments-default-deny-all")), _set("spec.ingress", [{}])),
+        "ZT-SANDBOX/scheduling": lambda g: edit(g.pick(cloud, RUNTIME_CLASS), _set(
+            "scheduling.nodeSelector", {"kubernetes.io/os": "linux"})),
+        "ZT-IMAGE-PROVENANCE/no-match": lambda g: edit(g.pick(
+            cloud, RELEASE, lambda r: r.inputs.get("chart") == "policy-controller"),
+            _set("values.webhook.configData", {"no-match-policy": "allow"})),
+        "ZT-IAM-ONLY/everyone": lambda g: edit(g.pick(cloud, CRB, lambda r: r.inputs[
+            "roleRef"]["name"] == "view"), _set("subjects.0.name", "system:authenticated")),
+    }
+
+
+_AUDIT_CHAIN: dict[str, Callable[[Graph], Change]] = {
+    "aws": lambda g: remove(g.pick(
+        "aws", "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")),
+    "azure": lambda g: edit(g.pick("azure", "azure-native:monitor:DiagnosticSetting"),
+                            _set("storageAccountId", DELETE)),
+    "gcp": lambda g: remove(g.pick("gcp", "gcp:logging/projectSink:ProjectSink")),
+}
+
+for _cloud in ("aws", "azure", "gcp"):
+    MUTATIONS.update({(k, _cloud): v for k, v in _meaning(_cloud).items()})
+    MUTATIONS[("ZT-AUDIT-IMMUTABLE/chain", _cloud)] = _AUDIT_CHAIN[_cloud]

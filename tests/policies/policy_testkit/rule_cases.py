@@ -253,3 +253,27 @@ CASES: list[Case] = [
            "and signers", "hand-gcp-mesh-proxy", ("spec.images",
                                                   [{"glob": "gcr.io/istio-release/**"}])),
 ]
+
+# --- admission engines other than the policy-controller, judged by what they enforce ---------
+_VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+_KYVERNO = "kubernetes:kyverno.io/v1:ClusterPolicy"
+_VERIFY = {"imageReferences": ["ghcr.io/acme/*"], "attestors": [{"entries": [{"keyless": {
+    "subject": "https://github.com/acme/*", "issuer": "https://token.actions.githubusercontent.com"}}]}]}
+CASES += [
+    fresh("ZT-IMAGE-PROVENANCE kubernetes ValidatingAdmissionPolicyBinding: admission policy "
+          "binding denies", _VAP_BINDING,
+          {"metadata": {"name": "images"}, "spec": {"policyName": "images",
+                                                    "validationActions": ["Deny", "Audit"]}},
+          {"metadata": {"name": "images"}, "spec": {"policyName": "images",
+                                                    "validationActions": ["Warn", "Audit"]}}),
+    fresh("ZT-IMAGE-PROVENANCE kubernetes ValidatingAdmissionPolicy: admission policy fails "
+          "closed", _VAP, {"metadata": {"name": "images"}, "spec": {"failurePolicy": "Fail"}},
+          {"metadata": {"name": "images"}, "spec": {"failurePolicy": "Ignore"}}),
+    fresh("ZT-IMAGE-PROVENANCE kubernetes ClusterPolicy: Kyverno image verification enforces",
+          _KYVERNO, {"metadata": {"name": "images"}, "spec": {
+              "validationFailureAction": "enforce", "rules": [{"name": "signed",
+                                                               "verifyImages": [_VERIFY]}]}},
+          {"metadata": {"name": "images"}, "spec": {  # the default failure action is Audit
+              "rules": [{"name": "signed", "verifyImages": [_VERIFY]}]}}),
+]
