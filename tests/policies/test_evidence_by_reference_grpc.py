@@ -131,3 +131,21 @@ def test_gke_node_service_account_is_the_one_the_pools_run_as(pack):
         e.named(pool).inputs["nodeConfig"]["serviceAccount"] = "other@p.iam.gserviceaccount.com"
     (message,) = _evidence(run(pack, e.resources), "ZT-NODE-IDENTITY", "hand-gcp")
     assert "no node service account (the node pools' nodeConfig.serviceAccount)" in message
+
+
+def test_another_controls_admission_policy_is_not_image_provenance(pack):
+    """EKS has no cloud-side provenance: its evidence is an admission policy about images. The
+    mesh's membership policy (it reads runtimeClassName) is not one."""
+    e = build()
+    provider = e.named("hand-aws-images").provider
+    e.resources = [r for r in e.resources
+                   if r.name not in ("hand-aws-images", "hand-aws-mesh-proxy")]
+    vap = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+    e.add(vap, "hand-aws-membership", {"metadata": {"name": "membership"}, "spec": {
+        "validations": [{"expression": "object.spec.runtimeClassName != 'sandboxed'"}]}},
+        provider=provider)
+    (message,) = _evidence(run(pack, e.resources), "ZT-IMAGE-PROVENANCE", "hand-aws")
+    assert "no admission policy for images" in message
+    e.named("hand-aws-membership").inputs["spec"]["validations"] = [
+        {"expression": "object.spec.containers.all(c, c.image.startsWith('ghcr.io/'))"}]
+    assert _evidence(run(pack, e.resources), "ZT-IMAGE-PROVENANCE", "hand-aws") == []

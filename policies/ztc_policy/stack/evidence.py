@@ -24,7 +24,7 @@ from ..rules.kubernetes import (
     k8s_name,
 )
 from ..rules.pki import INTERMEDIATE, pki_kind
-from ..values import MISSING, as_bool, as_list, is_unknown, lookup
+from ..values import MISSING, as_bool, as_list, contains_unknown, is_unknown, lookup
 from .graph import Node
 
 Predicate = Callable[[Node, Mapping[str, Any]], bool]
@@ -63,7 +63,18 @@ def change_ledger(n: Node, cfg) -> bool:
 
 
 def admission_policy(n: Node, cfg) -> bool:
-    return n.type in (t.K8S_VAP, t.K8S_VAP_BINDING) or "ClusterImagePolicy" in n.type
+    """An image-provenance admission policy: a Sigstore ClusterImagePolicy, or a
+    ValidatingAdmissionPolicy one of whose validations reads an image (unknown: counted, the
+    rules judge it). Another control's policy (the mesh's membership rules) is not; a binding
+    is judged by the stack rules, with the policy it binds."""
+    if "ClusterImagePolicy" in n.type:
+        return True
+    if n.type != t.K8S_VAP:
+        return False
+    validations = lookup(n.props, "spec.validations")
+    return contains_unknown(validations) or any(
+        isinstance(v, dict) and "image" in str(v.get("expression", ""))
+        for v in as_list(validations))
 
 
 def s3_locked_bucket(n: Node, cfg) -> bool:
