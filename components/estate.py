@@ -72,7 +72,9 @@ class ZeroTrustEstate(pulumi.ComponentResource):
             self.clusters[cluster_spec.name] = cluster_component(cluster_spec.cloud)(
                 cluster_spec.name,
                 ClusterArgs(cluster=cluster_spec, posture=posture, trust_domain=trust_domain,
-                            mesh_peer_ranges=spec.mesh_peer_ranges(cluster_spec)),
+                            mesh_peer_ranges=spec.mesh_peer_ranges(cluster_spec),
+                            trust_domain_intermediate_pem=self.pki.intermediates[
+                                cluster_spec.name].certificate_pem),
                 pulumi.ResourceOptions(parent=self),
             )
         self.cluster_phase_inputs = pulumi.Output.secret({
@@ -95,6 +97,8 @@ class ZeroTrustEstate(pulumi.ComponentResource):
             cluster_name: {
                 "cloud": cluster.spec.cloud,
                 "region": cluster.spec.region,
+                # Every cloud's published outputs (components/cluster.py ClusterOutputs).
+                **(cluster.outputs.as_dict() if cluster.outputs else {}),
                 "trustDomain": spec.trust_domain(cluster.spec),
                 "endpoint": cluster.endpoint,
                 "oidcIssuer": cluster.oidc_issuer,

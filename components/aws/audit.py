@@ -128,19 +128,24 @@ def build_audit(ctx: AwsContext) -> AuditTrail:
                                     cloudwatch_retention(days))
     flow_logs = _log_group(ctx, "flow-logs", f"/ztc/{name}/vpc-flow-logs", key,
                            cloudwatch_retention(days))
+    # Role policies name the ARNs their resources will have (declared from names, account and
+    # partition, as the key policies do), not the resources' computed `arn` outputs: a document
+    # with an unknown ARN is unknown as a whole at a first preview, and the pack can't judge it.
+    flow_logs_arn = ctx.arn("logs", f"log-group:/ztc/{name}/vpc-flow-logs")
     iam.inline_policy(ctx, flow_log_role, "flow-logs-write", document(ctx, [Statement(
         effect="Allow",
         actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        resources=[flow_logs.arn, pulumi.Output.concat(flow_logs.arn, ":*")],
+        resources=[flow_logs_arn, pulumi.Output.concat(flow_logs_arn, ":*")],
     )]))
 
     # The shared WORM builder (also the change ledger's); every child keeps its `<name>-audit`
     # name. Only the Firehose role may write: any other writer could fill the audit trail with
     # objects nobody can delete for the whole retention.
+    bucket_name = pulumi.Output.concat("ztc-", name, "-audit-", ctx.account_id, "-", region)
     worm = worm_bucket(
         lambda role: f"{name}-audit",
         WormBucketArgs(
-            bucket_name=pulumi.Output.concat("ztc-", name, "-audit-", ctx.account_id, "-", region),
+            bucket_name=bucket_name,
             retention_days=days,
             kms_key_arn=key.arn,
             partition=ctx.partition,
@@ -151,7 +156,9 @@ def build_audit(ctx: AwsContext) -> AuditTrail:
         ctx.opts(),
     )
     bucket, object_lock = worm.bucket, worm.object_lock
-    objects = pulumi.Output.concat(bucket.arn, "/*")
+    # S3 bucket ARNs carry no region or account (arn:<partition>:s3:::<bucket>).
+    bucket_arn = pulumi.Output.concat("arn:", ctx.partition, ":s3:::", bucket_name)
+    objects = pulumi.Output.concat(bucket_arn, "/*")
 
     stream_name = f"ztc-{name}-control-plane-audit"
     delivery_errors = _log_group(ctx, "audit-delivery-errors",
@@ -198,15 +205,17 @@ def build_audit(ctx: AwsContext) -> AuditTrail:
         Statement(effect="Allow",
                   actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetBucketLocation",
                            "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-                  resources=[bucket.arn, objects]),
-        Statement(effect="Allow", actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                  resources=[key.arn]),
+                  resources=[bucket_arn, objects]),
+        # No KMS statement: the audit key's policy names this role (kms.logs_key, statement
+        # AuditWritersUse), and a key policy alone grants a principal it names
+        # (https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html).
         Statement(effect="Allow", actions=["logs:PutLogEvents"],
-                  resources=[pulumi.Output.concat(delivery_errors.arn, ":log-stream:*")]),
+                  resources=[ctx.arn("logs", f"log-group:/aws/kinesisfirehose/{stream_name}"
+                                     ":log-stream:*")]),
     ]))
     feeds = iam.inline_policy(ctx, to_firehose_role, "audit-subscription-put", document(ctx, [
         Statement(effect="Allow", actions=["firehose:PutRecord", "firehose:PutRecordBatch"],
-                  resources=[stream.arn]),
+                  resources=[ctx.arn("firehose", f"deliverystream/{stream_name}")]),
     ]))
     subscription = aws.cloudwatch.LogSubscriptionFilter(
         f"{name}-audit-to-worm",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -14,6 +16,7 @@ from components.spec import (
     ClusterSpec,
     EstateSpec,
     SpecModel,
+    cluster_key,
     config_key,
     match_pattern,
 )
@@ -29,6 +32,53 @@ class AwsNodeImages(SpecModel):
     sandbox: AmiId | None = None
 
 
+# EKS: "at least two subnets that are in different Availability Zones"
+# (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html); the zones of brought
+# subnets are not known to the program, so EKS itself refuses one-zone subnets at create.
+MIN_SUBNETS = 2
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+
+
+def byo_problems(vpc_id: str, node_ids: Sequence[str], pod_ids: Sequence[str],
+                 where: str) -> list[str]:
+    """What is wrong with concrete brought-network IDs; `where` names the key or argument."""
+    problems = []
+    if not isinstance(vpc_id, str) or not VPC_ID.fullmatch(vpc_id):
+        problems.append(f"{where}.vpcId: {vpc_id!r} is not a VPC id (vpc-0123456789abcdef0)")
+    for key, ids in (("nodeSubnetIds", node_ids), ("podSubnetIds", pod_ids)):
+        if len(ids) < MIN_SUBNETS:
+            problems.append(f"{where}.{key}: lists {len(ids)} subnet(s); EKS needs subnets in "
+                            f"at least {MIN_SUBNETS} availability zones, list at least "
+                            f"{MIN_SUBNETS}")
+        for i, subnet in enumerate(ids):
+            if not isinstance(subnet, str) or not SUBNET_ID.fullmatch(subnet):
+                problems.append(f"{where}.{key}[{i}]: {subnet!r} is not a subnet id "
+                                "(subnet-0123456789abcdef0)")
+        dupes = sorted({s for s in ids if list(ids).count(s) > 1})
+        if dupes:
+            problems.append(f"{where}.{key}: {dupes[0]} is listed twice; list each subnet once")
+    both = sorted(set(node_ids) & set(pod_ids))
+    if both:
+        problems.append(f"{where}.podSubnetIds: {both[0]} is also a node subnet; pods get "
+                        "their own subnets (podCidr), never the nodes'")
+    return problems
+
+
+class AwsNetworkSettings(SpecModel):
+    """`aws.network`: build the cluster in an existing VPC instead of creating one (see
+    components/aws/network.py `EksNetworkArgs`, which these values become). `nodeCidr` is then
+    the VPC's range and `podCidr` the pod subnets' range (the stack's overlap checks use them).
+    """
+
+    vpc_id: str
+    """The VPC (vpc-...)."""
+    node_subnet_ids: list[str]
+    """Private node subnets (subnet-...), in at least two availability zones."""
+    pod_subnet_ids: list[str]
+    """Subnets pod IPs come from (subnet-...)."""
+
+
 class AwsSettings(SpecModel):
     # Role to assume for this cluster's account; ambient credentials are used when absent.
     account_role_arn: (
@@ -39,6 +89,8 @@ class AwsSettings(SpecModel):
     # `amiIds.<pool>` wins over it.
     ami_id: AmiId | None = None
     ami_ids: AwsNodeImages | None = None
+    # An existing VPC and subnets; absent: the cluster creates its own VPC (the default).
+    network: AwsNetworkSettings | None = None
 
     def image_for(self, pool: str) -> str | None:
         """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
@@ -72,6 +124,15 @@ def _published_lists(cluster: ClusterSpec, index: int | None) -> list[str]:
     return problems(cluster, index)
 
 
+def _network_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
+    """`aws.network`: the IDs' shape, before anything is registered."""
+    network = cluster.settings.network if cluster.settings else None
+    if network is None:
+        return []
+    return byo_problems(network.vpc_id, network.node_subnet_ids, network.pod_subnet_ids,
+                        cluster_key(cluster.name, index, "aws", "network"))
+
+
 def _admins_have_roles(spec: EstateSpec) -> list[str]:
     if spec.posture.groups.admins.aws_role_arns:
         return []
@@ -92,7 +153,7 @@ ENTRY = CloudEntry(
     group_identity=lambda group: group.kubernetes_group,
     group_identity_key="kubernetesGroup",
     component="components.aws.component:EksCluster",
-    checks=(_cluster_checks, _published_lists),
+    checks=(_cluster_checks, _published_lists, _network_checks),
     estate_checks=(_admins_have_roles,),
     fakes_module="scripts.engine.fakes.aws",
     exec_plugin="aws",

@@ -21,14 +21,33 @@ from components.aws.kubeconfig import render_kubeconfig
 from components.aws.provider import make_provider
 from components.aws.security_groups import build_security_groups
 from components.aws.validation import check_cluster
-from components.cluster import ClusterArgs, HardenedCluster
-from components.spec import cluster_key
+from components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
+from components.spec import SpecError, cluster_key
 
 TYPE_TOKEN = "ztc:aws:EksCluster"
 
 
+def _existing_network(args: ClusterArgs, where: str) -> network.EksNetworkArgs | None:
+    """The brought network: the args' (Pulumi inputs) or the stack's `aws.network` block."""
+    if args.network is not None:
+        if not isinstance(args.network, network.EksNetworkArgs):
+            kind = type(args.network).__name__
+            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; an EksCluster takes EksNetworkArgs"])
+        return args.network
+    settings = args.cluster.settings
+    block = settings.network if settings else None
+    if block is None:
+        return None
+    return network.EksNetworkArgs(vpc_id=block.vpc_id, node_subnet_ids=block.node_subnet_ids,
+                                  pod_subnet_ids=block.pod_subnet_ids)
+
+
 class EksCluster(HardenedCluster):
-    """An EKS cluster implementing the zero-trust control catalog (see DESIGN.md)."""
+    """An EKS cluster implementing the zero-trust control catalog (see DESIGN.md).
+
+    Takes `ClusterArgs`; `args.network` may be an `EksNetworkArgs` (an existing VPC). An
+    `aws` provider in `opts` (or inherited from the parent) is used for every child.
+    """
 
     def __init__(self, name: str, args: ClusterArgs,
                  opts: pulumi.ResourceOptions | None = None, *, config_index: int | None = None):
@@ -37,7 +56,7 @@ class EksCluster(HardenedCluster):
         check_cluster(spec, config_index)
         super().__init__(TYPE_TOKEN, name, args, opts)
         self.cloud = "aws"
-        provider = make_provider(self, name, spec)
+        provider = self.explicit_provider("aws") or make_provider(self, name, spec)
         identity = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(provider=provider, parent=self))
         partition = aws.get_partition_output(
@@ -59,18 +78,26 @@ class EksCluster(HardenedCluster):
                          trail.stream, trail.subscription, *trail.alarms):
             self.implements(resource, "ZT-AUDIT-IMMUTABLE")
 
-        # Network.
-        net = network.build_network(ctx, trail.flow_logs, trail.flow_log_role)
-        self.implements(net.vpc, "ZT-NODE-PRIVATE")
+        # Network: created, or brought (the args' or the stack's `aws.network`).
+        network_key = (f"{ctx.config_key}.aws.network" if args.network is None
+                       else "EksNetworkArgs")
+        existing = _existing_network(args, network_key)
+        if existing is None:
+            net = network.build_network(ctx, trail.flow_logs, trail.flow_log_role)
+        else:
+            net = network.bring_network(ctx, existing, network_key, trail.flow_logs,
+                                        trail.flow_log_role)
+        if net.vpc is not None:
+            self.implements(net.vpc, "ZT-NODE-PRIVATE")
         self.implements(net.flow_log, "ZT-NET-SEGMENT")
         for subnet in (*net.private_subnets, *net.pod_subnets):
             self.implements(subnet, "ZT-NODE-PRIVATE")
-        sgs = build_security_groups(ctx, net.vpc.id)
+        sgs = build_security_groups(ctx, net.vpc_id)
         self.implements(sgs.cluster, "ZT-NET-SEGMENT")
         self.implements(sgs.node, "ZT-NET-SEGMENT")
 
         # Control plane.
-        private_subnet_ids = [s.id for s in net.private_subnets]
+        private_subnet_ids = list(net.node_subnet_ids)
         cluster = control_plane.build_control_plane(
             ctx, role=cluster_role, subnet_ids=private_subnet_ids, security_group=sgs.cluster,
             secrets_key=secrets_key, depends_on=[trail.control_plane_logs],
@@ -128,15 +155,24 @@ class EksCluster(HardenedCluster):
         self.audit_bucket = trail.bucket.bucket
         # Subscribe the on-call to it: audit delivery failures alarm here (audit.py).
         self.audit_alarm_topic = trail.alarm_topic.arn
-        self.register_outputs({
-            "clusterName": cluster.name,
-            "endpoint": self.endpoint,
-            "certificateAuthority": self.certificate_authority,
-            "oidcIssuer": self.oidc_issuer,
-            "oidcProviderArn": self.oidc_provider_arn,
-            "kubeconfig": self.kubeconfig,
-            "auditBucket": self.audit_bucket,
-            "auditAlarmTopic": self.audit_alarm_topic,
-            "sandboxHandler": self.sandbox.handler,
-            "controls": self.controls,
-        })
+        self.publish(
+            ClusterOutputs(
+                cluster_name=cluster.name,
+                endpoint=self.endpoint,
+                certificate_authority=self.certificate_authority,
+                kubeconfig=self.kubeconfig,
+                oidc_issuer=self.oidc_issuer,
+                node_identity=node_role.role.arn,
+                security_groups=[sgs.cluster.id, sgs.node.id],
+                network_id=net.vpc_id,
+                subnet_ids=[*net.node_subnet_ids, *net.pod_subnet_ids],
+                kms_keys={"secrets": secrets_key.arn, "disks": disk_key.arn},
+                trust_domain=args.trust_domain,
+                trust_domain_intermediate=args.trust_domain_intermediate_pem,
+            ),
+            {
+                "oidcProviderArn": self.oidc_provider_arn,
+                "auditBucket": self.audit_bucket,
+                "auditAlarmTopic": self.audit_alarm_topic,
+            },
+        )

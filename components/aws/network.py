@@ -7,18 +7,28 @@ Kubernetes API call): pod subnets carry `kubernetes.io/role/cni=1` (plus the clu
 excludes them, and the node's primary ENI in them, from pod IP allocation
 (https://docs.aws.amazon.com/eks/latest/userguide/cni-subnet-selection.html). Pods never consume
 node-subnet addresses and the range matches what AKS/GKE use for pods.
+
+Bring your own network (`EksNetworkArgs`, or the stack's `aws.network` block): the cluster
+runs in an existing VPC's private node and pod subnets, and the component adds only what the
+posture needs there: the CNI subnet-role tags above (one `ec2.Tag` per subnet and key, so the
+subnets themselves stay the network owner's) and the VPC flow log into the cluster's audit
+trail. Security groups are the cluster's own either way (security_groups.py). Routing and
+egress (NAT, firewall, endpoints) are the network owner's.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.cloud import MIN_SUBNETS, byo_problems
 from components.aws.context import AwsContext
 from components.aws.iam import ManagedRole
+from components.cluster import ExistingNetwork
 from components.spec import SpecError
 
 AZ_COUNT = 3
@@ -47,12 +57,107 @@ def plan_subnets(node_cidr: str, pod_cidr: str) -> SubnetPlan:
 
 @dataclass
 class Network:
-    vpc: aws.ec2.Vpc
-    zones: list[pulumi.Output[str]]
-    private_subnets: list[aws.ec2.Subnet]
-    public_subnets: list[aws.ec2.Subnet]
-    pod_subnets: list[aws.ec2.Subnet]
+    """The cluster's network: created (every field) or brought (`vpc` None, no subnets of
+    ours; the IDs are the existing ones)."""
+
+    vpc_id: pulumi.Input[str]
+    node_subnet_ids: list[pulumi.Input[str]]
+    pod_subnet_ids: list[pulumi.Input[str]]
     flow_log: aws.ec2.FlowLog
+    vpc: aws.ec2.Vpc | None = None
+    private_subnets: tuple[aws.ec2.Subnet, ...] = ()
+    public_subnets: tuple[aws.ec2.Subnet, ...] = ()
+    pod_subnets: tuple[aws.ec2.Subnet, ...] = ()
+
+
+@dataclass(frozen=True)
+class EksNetworkArgs(ExistingNetwork):
+    """An existing VPC for an EksCluster: its private node subnets and its pod subnets.
+
+    The lists' lengths must be known when the component is built (one tag resource per
+    subnet); each ID may be a `pulumi.Input` (another stack's output). Checked at build: at
+    least two node and two pod subnets. Checked when the IDs are known (apply): their format,
+    no ID listed twice, no subnet both a node and a pod subnet. Not checkable from the
+    program, refused by EKS at create instead: node subnets in fewer than two zones.
+    Node subnets should give no public IPs; the launch templates never request one either
+    way (pools.py), so nodes stay private regardless.
+    """
+
+    vpc_id: pulumi.Input[str]
+    """The VPC (vpc-...); the cluster's security groups and flow log are created in it."""
+    node_subnet_ids: Sequence[pulumi.Input[str]]
+    """Private subnets for nodes and the control plane's network interfaces (subnet-...), in
+    at least two availability zones; tagged `kubernetes.io/role/cni=0` (no pod IPs)."""
+    pod_subnet_ids: Sequence[pulumi.Input[str]]
+    """Subnets pod IPs come from (subnet-...), one or more per node zone; tagged
+    `kubernetes.io/role/cni=1` for the VPC CNI's subnet discovery."""
+
+
+def _checked(args: EksNetworkArgs, where: str) -> tuple[pulumi.Output[str], list[
+        pulumi.Output[str]], list[pulumi.Output[str]]]:
+    """The IDs, each resolving only once the whole set has been checked (apply)."""
+    problems: list[str] = []
+    for key, ids in (("nodeSubnetIds", args.node_subnet_ids), ("podSubnetIds",
+                                                               args.pod_subnet_ids)):
+        if len(ids) < MIN_SUBNETS:
+            problems.append(f"{where}.{key}: lists {len(ids)} subnet(s); EKS needs subnets in "
+                            f"at least {MIN_SUBNETS} availability zones, list at least "
+                            f"{MIN_SUBNETS}")
+    if problems:
+        raise SpecError(problems)
+    n, p = len(args.node_subnet_ids), len(args.pod_subnet_ids)
+
+    def check(values: list) -> list:
+        found = byo_problems(values[0], values[1:1 + n], values[1 + n:], where)
+        if found:
+            raise SpecError(found)
+        return values
+
+    every = pulumi.Output.all(args.vpc_id, *args.node_subnet_ids, *args.pod_subnet_ids).apply(
+        check)
+    return (every.apply(lambda v: v[0]),
+            [every.apply(lambda v, i=i: v[1 + i]) for i in range(n)],
+            [every.apply(lambda v, i=i: v[1 + n + i]) for i in range(p)])
+
+
+def _flow_log(ctx: AwsContext, vpc_id: pulumi.Input[str], flow_log_group: aws.cloudwatch.LogGroup,
+              flow_log_role: ManagedRole) -> aws.ec2.FlowLog:
+    return aws.ec2.FlowLog(
+        f"{ctx.name}-flow-log",
+        aws.ec2.FlowLogArgs(
+            vpc_id=vpc_id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=flow_log_group.arn,
+            iam_role_arn=flow_log_role.arn,
+            max_aggregation_interval=60,
+            region=ctx.region,
+            tags=ctx.tags(Name=f"ztc-{ctx.name}-flow-log"),
+        ),
+        opts=ctx.opts(),
+    )
+
+
+def bring_network(ctx: AwsContext, args: EksNetworkArgs, where: str,
+                  flow_log_group: aws.cloudwatch.LogGroup,
+                  flow_log_role: ManagedRole) -> Network:
+    """The existing VPC, checked, with the CNI's subnet-role tags and the cluster's flow log."""
+    vpc_id, node_ids, pod_ids = _checked(args, where)
+    name = ctx.name
+    tags = [(f"nodes-{i}", subnet, CNI_ROLE_TAG, "0") for i, subnet in enumerate(node_ids)]
+    for i, subnet in enumerate(pod_ids):
+        tags += [(f"pods-{i}", subnet, CNI_ROLE_TAG, "1"),
+                 (f"pods-{i}-cluster", subnet, f"cni.networking.k8s.aws/cluster/{name}",
+                  "shared")]
+    for label, subnet, key, value in tags:
+        # ec2.Tag manages one tag on a resource someone else owns
+        # (pulumi-aws ec2/tag.py: "The ID of the EC2 resource to manage the tag for").
+        aws.ec2.Tag(f"{name}-{label}-tag",
+                    aws.ec2.TagArgs(resource_id=subnet, key=key, value=value, region=ctx.region),
+                    opts=ctx.opts())
+    flow_log = _flow_log(ctx, vpc_id, flow_log_group, flow_log_role)
+    return Network(vpc_id=vpc_id, node_subnet_ids=node_ids, pod_subnet_ids=pod_ids,
+                   flow_log=flow_log)
 
 
 def _zone(names: list[str], index: int, region: str, key: str) -> str:
@@ -186,19 +291,8 @@ def build_network(ctx: AwsContext, flow_log_group: aws.cloudwatch.LogGroup,
         private_subnets.append(private)
         pod_subnets.append(pods)
 
-    flow_log = aws.ec2.FlowLog(
-        f"{name}-flow-log",
-        aws.ec2.FlowLogArgs(
-            vpc_id=vpc.id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=flow_log_group.arn,
-            iam_role_arn=flow_log_role.arn,
-            max_aggregation_interval=60,
-            region=region,
-            tags=ctx.tags(Name=f"ztc-{name}-flow-log"),
-        ),
-        opts=ctx.opts(),
-    )
-    return Network(vpc=vpc, zones=zones, private_subnets=private_subnets,
-                   public_subnets=public_subnets, pod_subnets=pod_subnets, flow_log=flow_log)
+    flow_log = _flow_log(ctx, vpc.id, flow_log_group, flow_log_role)
+    return Network(vpc_id=vpc.id, node_subnet_ids=[s.id for s in private_subnets],
+                   pod_subnet_ids=[s.id for s in pod_subnets], flow_log=flow_log, vpc=vpc,
+                   private_subnets=tuple(private_subnets), public_subnets=tuple(public_subnets),
+                   pod_subnets=tuple(pod_subnets))

@@ -14,16 +14,44 @@ from components.azure.control_plane import build_cluster
 from components.azure.identity import build_identities
 from components.azure.keyvault import build_keys
 from components.azure.kubeconfig import fetch_certificate_authority, render
-from components.azure.network import build_network, resource_group
+from components.azure.network import (
+    AksNetworkArgs,
+    bring_network,
+    build_network,
+    resource_group,
+)
 from components.azure.validation import cluster_problems
-from components.cluster import ClusterArgs, HardenedCluster
-from components.spec import SpecError
+from components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
+from components.spec import SpecError, cluster_key
 
 TYPE_TOKEN = "ztc:azure:AksCluster"
 
 
+def _existing_network(args: ClusterArgs, where: str) -> AksNetworkArgs | None:
+    """The brought network: the args' (Pulumi inputs) or the stack's `azure.network` block."""
+    if args.network is not None:
+        if not isinstance(args.network, AksNetworkArgs):
+            kind = type(args.network).__name__
+            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; an AksCluster takes AksNetworkArgs"])
+        return args.network
+    block = args.cluster.settings.network if args.cluster.settings else None
+    if block is None:
+        return None
+    return AksNetworkArgs(
+        node_subnet_id=block.node_subnet_id, node_subnet_cidr=block.node_subnet_cidr,
+        apiserver_subnet_id=block.api_server_subnet_id,
+        apiserver_subnet_cidr=block.api_server_subnet_cidr, node_nsg_id=block.node_nsg_id,
+        apiserver_nsg_id=block.api_server_nsg_id, outbound_type=block.outbound_type)
+
+
 class AksCluster(HardenedCluster):
-    """A private, Entra-ID-only AKS cluster with Trusted Launch, CMK, Kata and WORM audit."""
+    """A private, Entra-ID-only AKS cluster with Trusted Launch, CMK, Kata and WORM audit.
+
+    Takes `ClusterArgs`; `args.network` may be an `AksNetworkArgs` (an existing VNet). An
+    `azure-native` provider in `opts` (or inherited from the parent) is used for every child;
+    it must reach the `azure.subscriptionId` / `tenantId` of the cluster's settings, which
+    scope the role assignments (a provider cannot be read back to check it).
+    """
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         spec = args.cluster
@@ -34,7 +62,7 @@ class AksCluster(HardenedCluster):
             raise SpecError(problems)
         super().__init__(TYPE_TOKEN, name, args, opts)
         self.cloud = "azure"
-        provider = make_provider(self, spec)
+        provider = self.explicit_provider("azure-native") or make_provider(self, spec)
 
         existing_rg = spec.settings.resource_group
         rg_name = existing_rg or naming.resource_group(name)
@@ -45,7 +73,11 @@ class AksCluster(HardenedCluster):
             # Children wait for the group through its output.
             ctx = dataclasses.replace(ctx, resource_group_name=rg.name)
 
-        net = build_network(ctx, args.mesh_peer_ranges)
+        network_key = (cluster_key(spec.name, None, "azure", "network") if args.network is None
+                       else "AksNetworkArgs")
+        existing = _existing_network(args, network_key)
+        net = (build_network(ctx, args.mesh_peer_ranges) if existing is None
+               else bring_network(ctx, existing, network_key, args.mesh_peer_ranges))
         ids = build_identities(ctx)
         keys = build_keys(ctx, ids)
         audit = build_audit_store(ctx)
@@ -70,13 +102,18 @@ class AksCluster(HardenedCluster):
             lambda p: p.issuer_url if p else ""
         )
         self.sandbox = SANDBOX_PLACEMENT
-        self.register_outputs(
-            {
-                "endpoint": self.endpoint,
-                "certificateAuthority": self.certificate_authority,
-                "kubeconfig": self.kubeconfig,
-                "oidcIssuer": self.oidc_issuer,
-                "sandboxHandler": self.sandbox.handler,
-                "controls": self.controls,
-            }
-        )
+        self.publish(ClusterOutputs(
+            cluster_name=plane.cluster.name,
+            endpoint=self.endpoint,
+            certificate_authority=self.certificate_authority,
+            kubeconfig=self.kubeconfig,
+            oidc_issuer=self.oidc_issuer,
+            node_identity=ids.kubelet.principal_id,
+            security_groups=net.nsg_ids,
+            network_id=net.vnet_id,
+            subnet_ids=[net.node_subnet.id, net.apiserver_subnet.id],
+            kms_keys={"secrets": keys.kms_key.id,
+                      "disks": keys.disk_encryption_set.id},
+            trust_domain=args.trust_domain,
+            trust_domain_intermediate=args.trust_domain_intermediate_pem,
+        ))

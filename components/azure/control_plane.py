@@ -134,7 +134,8 @@ def build_cluster(
             pod_cidr=net.addressing.pods,
             service_cidr=net.addressing.services,
             dns_service_ip=net.addressing.dns_service_ip,
-            outbound_type=cs.OutboundType.USER_ASSIGNED_NAT_GATEWAY,
+            # A NAT gateway (ours, or the brought subnet's) or the brought subnet's routes.
+            outbound_type=net.outbound_type,
             load_balancer_sku=cs.LoadBalancerSku.STANDARD,
         ),
         security_profile=cs.ManagedClusterSecurityProfileArgs(

@@ -18,19 +18,42 @@ explicitly (learn.microsoft.com/azure/aks/concepts-network-azure-cni-overlay
 #network-security-groups), and so is the API server (its instances sit in the delegated
 subnet, learn.microsoft.com/azure/aks/api-server-vnet-integration) calling the kubelet and
 the admission webhooks that run in pods (`webhook_ports`).
+
+Bring your own network (`AksNetworkArgs`, or the stack's `azure.network` block): the cluster
+uses an existing VNet's node subnet and delegated API-server subnet. Subnets belong to their
+VNet's owner (an azure-native `Subnet` would take over the whole subnet), so the component adds
+only the posture's NSG rules above, as `SecurityRule` resources (named `ztc-<cluster>-<rule>`)
+in the NSGs the owner attached to those subnets. The owner's program should not declare those
+NSGs' rules inline: mixing inline `securityRules` with separate rule resources on one NSG has
+made Pulumi delete and recreate rules (github.com/pulumi/pulumi-azure-native/issues/1087,
+marked fixed; not re-checked on 3.29), so examples/azure-byo-network declares none and ignores
+changes to them. Its own rules must not take our priorities (100-160, 4000, 4096; Azure refuses two rules of one priority and
+direction). The subnets' egress (NAT gateway or route table) is the owner's too, and sets the
+cluster's outbound type.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
+from components.azure.cloud import (
+    ID_KEYS,
+    NETWORK_KEYS,
+    NSG_ID,
+    OUTBOUND_TYPES,
+    RANGE_KEYS,
+    id_problems,
+    range_problems,
+    vnet_of,
+)
 from components.azure.context import AksContext
 from components.azure.nsg import ANY, security_rule
+from components.cluster import ExistingNetwork
 from components.kubernetes.charts import EAST_WEST_PORT, baseline_webhook_ports
 from components.spec import Posture
 
@@ -72,11 +95,51 @@ def webhook_ports(posture: Posture) -> list[str]:
 @dataclass(frozen=True)
 class Addressing:
     vnet: str
-    nodes: str
-    apiserver: str
+    nodes: pulumi.Input[str]  # a brought subnet's range may be another stack's output
+    apiserver: pulumi.Input[str]
     pods: str
     services: str
     dns_service_ip: str
+
+
+@dataclass(frozen=True)
+class AksNetworkArgs(ExistingNetwork):
+    """An existing VNet for an AksCluster: its node subnet, its API-server subnet and the NSGs
+    attached to them. Every value may be a `pulumi.Input` (another stack's output).
+
+    Checked when the values are known (apply): the ids' form, both subnets in one VNet and
+    distinct, both ranges inside the cluster's `nodeCidr` (the VNet's range) and apart, the
+    API-server subnet at least a /28. Not checkable from the program, refused by AKS at create
+    instead: the API-server subnet's delegation to Microsoft.ContainerService/managedClusters,
+    and the node subnet's egress matching `outbound_type`.
+    """
+
+    node_subnet_id: pulumi.Input[str]
+    """The nodes' subnet (ARM id); the control-plane identity gets Network Contributor on it."""
+    node_subnet_cidr: pulumi.Input[str]
+    """The node subnet's address range (the NSG rules name it)."""
+    apiserver_subnet_id: pulumi.Input[str]
+    """The API server's subnet (ARM id), delegated to Microsoft.ContainerService/
+    managedClusters, at least a /28, in the nodes' VNet."""
+    apiserver_subnet_cidr: pulumi.Input[str]
+    """The API-server subnet's address range."""
+    node_nsg_id: pulumi.Input[str]
+    """The NSG attached to the node subnet; the posture's node rules are added to it. The
+    rules go through the cluster's provider, so both NSGs must be in the cluster's
+    subscription (`azure.subscriptionId`); not checked (the offline engine cannot tell a
+    resource's subscription), a rule in another subscription fails at deploy."""
+    apiserver_nsg_id: pulumi.Input[str]
+    """The NSG attached to the API-server subnet; the posture's API rules are added to it."""
+    outbound_type: str = "userAssignedNATGateway"
+    """How the node subnet reaches out: `userAssignedNATGateway` (a NAT gateway on the
+    subnet) or `userDefinedRouting` (its route table); never a public load balancer."""
+
+
+@dataclass(frozen=True)
+class SubnetRef:
+    """A subnet the component does not manage: its id, where a `network.Subnet` would be."""
+
+    id: pulumi.Output[str]
 
 
 def addressing(ctx: AksContext) -> Addressing:
@@ -96,13 +159,20 @@ def addressing(ctx: AksContext) -> Addressing:
 
 @dataclass(frozen=True)
 class AksNetwork:
+    """The cluster's network: created (every resource), or brought (`SubnetRef`s, the posture's
+    rules in the owner's NSGs, no VNet / NSG / NAT gateway resource of ours)."""
+
     addressing: Addressing
-    vnet: network.VirtualNetwork
-    node_subnet: network.Subnet
-    apiserver_subnet: network.Subnet
-    node_nsg: network.NetworkSecurityGroup
-    apiserver_nsg: network.NetworkSecurityGroup
-    nat_gateway: network.NatGateway
+    vnet_id: pulumi.Input[str]
+    node_subnet: network.Subnet | SubnetRef
+    apiserver_subnet: network.Subnet | SubnetRef
+    nsg_ids: list[pulumi.Input[str]]
+    outbound_type: str = "userAssignedNATGateway"
+    vnet: network.VirtualNetwork | None = None
+    node_nsg: network.NetworkSecurityGroup | None = None
+    apiserver_nsg: network.NetworkSecurityGroup | None = None
+    nat_gateway: network.NatGateway | None = None
+    rules: list[network.SecurityRule] = field(default_factory=list)
 
 
 def _deny_rest(what: str) -> list[network.SecurityRuleArgs]:
@@ -300,12 +370,93 @@ def build_network(ctx: AksContext, mesh_peer_ranges: tuple[str, ...] = ()) -> Ak
     c.implements(apiserver_subnet, "ZT-API-PRIVATE")
     return AksNetwork(
         addressing=a,
+        vnet_id=vnet.id,
+        nsg_ids=[node_nsg.id, apiserver_nsg.id],
         vnet=vnet,
         node_subnet=node_subnet,
         apiserver_subnet=apiserver_subnet,
         node_nsg=node_nsg,
         apiserver_nsg=apiserver_nsg,
         nat_gateway=nat_gateway,
+    )
+
+
+# The fields of a security rule (network.SecurityRuleArgs), copied onto a SecurityRule resource.
+_RULE_FIELDS = (
+    "priority", "direction", "access", "protocol", "source_port_range", "description",
+    "source_address_prefix", "source_address_prefixes", "destination_address_prefix",
+    "destination_address_prefixes", "destination_port_range", "destination_port_ranges",
+)
+
+
+def _checked(args: AksNetworkArgs, node_cidr: str, where: str) -> dict[str, pulumi.Output[str]]:
+    """Each value, resolving only once its group has been checked (apply): the ids together,
+    the ranges together, so ranges written in the program stay known at a first preview even
+    when the ids are still unknown (the pack then judges the NSG rules' addresses)."""
+    from components.spec import SpecError
+
+    if args.outbound_type not in OUTBOUND_TYPES:
+        raise SpecError([(f"{where}.outboundType: {args.outbound_type!r} is not allowed: use "
+                         f"{' or '.join(OUTBOUND_TYPES)}")])
+    given = dict(zip(NETWORK_KEYS, (args.node_subnet_id, args.node_subnet_cidr,
+                                    args.apiserver_subnet_id, args.apiserver_subnet_cidr,
+                                    args.node_nsg_id, args.apiserver_nsg_id), strict=True))
+
+    def gate(keys: tuple[str, ...], problems) -> dict[str, pulumi.Output[str]]:
+        def check(values: dict) -> dict:
+            found = problems(values)
+            if found:
+                raise SpecError(found)
+            return values
+
+        group = pulumi.Output.all(**{k: given[k] for k in keys}).apply(check)
+        return {k: group.apply(lambda v, k=k: v[k]) for k in keys}
+
+    return {**gate(ID_KEYS, lambda v: id_problems(v, where)),
+            **gate(RANGE_KEYS, lambda v: range_problems(v, node_cidr, where))}
+
+
+def _rules_into(ctx: AksContext, label: str, nsg_id: pulumi.Output[str],
+                rules: list[network.SecurityRuleArgs]) -> list[network.SecurityRule]:
+    """The posture's rules as resources in an NSG the component does not own."""
+    group = nsg_id.apply(lambda i: NSG_ID.fullmatch(i)["rg"])
+    nsg_name = nsg_id.apply(lambda i: NSG_ID.fullmatch(i)["name"])
+    made = []
+    for rule in rules:
+        rule_name = f"ztc-{ctx.name}-{pulumi.get(rule, 'name')}"
+        fields = {f: pulumi.get(rule, f) for f in _RULE_FIELDS}
+        made.append(network.SecurityRule(
+            f"{ctx.name}-{label}-{pulumi.get(rule, 'name')}",
+            resource_group_name=group,
+            network_security_group_name=nsg_name,
+            security_rule_name=rule_name,
+            **{k: v for k, v in fields.items() if v is not None},
+            opts=ctx.opts(),
+        ))
+    return made
+
+
+def bring_network(ctx: AksContext, args: AksNetworkArgs, where: str,
+                  mesh_peer_ranges: tuple[str, ...] = ()) -> AksNetwork:
+    """The existing VNet's subnets, checked, with the posture's rules in their NSGs."""
+    v = _checked(args, ctx.cluster.node_cidr, where)
+    own = addressing(ctx)
+    a = Addressing(vnet=own.vnet, nodes=v["nodeSubnetCidr"], apiserver=v["apiServerSubnetCidr"],
+                   pods=own.pods, services=own.services, dns_service_ip=own.dns_service_ip)
+    rules = (_rules_into(ctx, "nodes", v["nodeNsgId"], node_rules(a, ctx.posture,
+                                                                  mesh_peer_ranges))
+             + _rules_into(ctx, "apiserver", v["apiServerNsgId"],
+                           apiserver_rules(a, ctx.posture.api_source_networks())))
+    for rule in rules:
+        ctx.component.implements(rule, "ZT-NET-SEGMENT")
+    return AksNetwork(
+        addressing=a,
+        vnet_id=v["nodeSubnetId"].apply(vnet_of),
+        node_subnet=SubnetRef(id=v["nodeSubnetId"]),
+        apiserver_subnet=SubnetRef(id=v["apiServerSubnetId"]),
+        nsg_ids=[v["nodeNsgId"], v["apiServerNsgId"]],
+        outbound_type=args.outbound_type,
+        rules=rules,
     )
 
 

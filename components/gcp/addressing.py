@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+import pulumi
+
 from components.spec import ClusterSpec
 
 PODS_RANGE_NAME = "pods"
@@ -20,9 +22,13 @@ SERVICES_RANGE_NAME = "services"
 @dataclass(frozen=True)
 class AddressPlan:
     nodes: str
-    control_plane: str
+    # A brought network's control-plane range may be another stack's output.
+    control_plane: pulumi.Input[str]
     pods: str
     services: str
+    # The subnetwork's secondary ranges GKE takes pod and service IPs from, by name.
+    pods_range_name: pulumi.Input[str] = PODS_RANGE_NAME
+    services_range_name: pulumi.Input[str] = SERVICES_RANGE_NAME
 
 
 def plan(cluster: ClusterSpec) -> AddressPlan:

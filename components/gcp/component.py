@@ -13,7 +13,7 @@ import re
 import pulumi
 import pulumi_gcp as gcp
 
-from components.cluster import ClusterArgs, HardenedCluster
+from components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
 from components.gcp import addressing
 from components.gcp.audit import build_audit
 from components.gcp.cloud import SANDBOX_PLACEMENT
@@ -21,7 +21,7 @@ from components.gcp.control_plane import build_cluster, workload_pool
 from components.gcp.identity import build_node_identity
 from components.gcp.kms import build_keys
 from components.gcp.kubeconfig import kubeconfig
-from components.gcp.network import build_network
+from components.gcp.network import GkeNetworkArgs, bring_network, build_network
 from components.gcp.pools import build_pools
 from components.gcp.project import guardrails_for
 from components.gcp.service_agents import service_agents
@@ -42,7 +42,30 @@ def oidc_issuer_url(project: str, region: str, name: str) -> str:
     return f"https://container.googleapis.com/v1/projects/{project}/locations/{region}/clusters/{name}"
 
 
+def _existing_network(args: ClusterArgs, where: str) -> GkeNetworkArgs | None:
+    """The brought network: the args' (Pulumi inputs) or the stack's `gcp.network` block."""
+    if args.network is not None:
+        if not isinstance(args.network, GkeNetworkArgs):
+            kind = type(args.network).__name__
+            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; a GkeCluster takes GkeNetworkArgs"])
+        return args.network
+    block = args.cluster.settings.network if args.cluster.settings else None
+    if block is None:
+        return None
+    return GkeNetworkArgs(network=block.network, subnetwork=block.subnetwork,
+                          pods_range_name=block.pods_range_name,
+                          services_range_name=block.services_range_name,
+                          control_plane_cidr=block.control_plane_cidr)
+
+
 class GkeCluster(HardenedCluster):
+    """A private GKE cluster implementing the control catalog.
+
+    Takes `ClusterArgs`; `args.network` may be a `GkeNetworkArgs` (an existing VPC network). A
+    `gcp` provider in `opts` (or inherited from the parent) is used for every child, and for
+    the project's shared guardrails when this cluster is the first of its project.
+    """
+
     workload_pool: pulumi.Output[str]
     project: str
 
@@ -59,7 +82,8 @@ class GkeCluster(HardenedCluster):
         region = spec.region
         cname = spec.name
 
-        provider = gcp.Provider(
+        given = self.explicit_provider("gcp")
+        provider = given or gcp.Provider(
             f"{cname}-gcp",
             project=project,
             region=region,
@@ -69,7 +93,8 @@ class GkeCluster(HardenedCluster):
         # The in-cluster baseline's charts: their webhooks need firewall ports, their images
         # need admission by Binary Authorization (both declared per chart, in one place).
         charts = chart_releases("gcp", posture, args.trust_domain)
-        guardrails = guardrails_for(project, posture.image_provenance, image_references(charts))
+        guardrails = guardrails_for(project, posture.image_provenance, image_references(charts),
+                                    provider=given)
         # Every child waits for the project's APIs, audit config and admission policy.
         child = self.child_opts(provider, depends_on=[guardrails])
 
@@ -85,24 +110,25 @@ class GkeCluster(HardenedCluster):
         keys = build_keys(self, cname, project, region, agents, labels, child)
         # Children take the plain email / key ids (known at a first preview, so policies can
         # verify them) and depend on the account, keys and grants explicitly instead.
-        network = build_network(
-            self,
-            cname,
-            project,
-            region,
-            addresses,
-            identity.email,
-            webhook_ports(charts),
-            self.child_opts(provider, depends_on=[guardrails, identity.account]),
-        )
+        network_opts = self.child_opts(provider, depends_on=[guardrails, identity.account])
+        network_key = (cluster_key(cname, None, "gcp", "network") if args.network is None
+                       else "GkeNetworkArgs")
+        existing = _existing_network(args, network_key)
+        if existing is None:
+            network = build_network(self, cname, project, region, addresses, identity.email,
+                                    webhook_ports(charts), network_opts)
+        else:
+            network = bring_network(self, spec, project, addresses, existing, network_key,
+                                    identity.email, webhook_ports(charts), network_opts)
+        addresses = network.addresses
         cluster = build_cluster(
             self,
             spec,
             posture,
             project=project,
             addresses=addresses,
-            network=network.vpc.id,
-            subnetwork=network.subnet.id,
+            network=network.network_id,
+            subnetwork=network.subnet_id,
             secrets_key=keys.secrets_id,
             disk_key=keys.disks_id,
             node_service_account=identity.email,
@@ -154,14 +180,21 @@ class GkeCluster(HardenedCluster):
             lambda c: c.workload_pool if c else workload_pool(project)
         )
         self.sandbox = SANDBOX_PLACEMENT
-        self.register_outputs(
-            {
-                "endpoint": self.endpoint,
-                "certificateAuthority": self.certificate_authority,
-                "kubeconfig": self.kubeconfig,
-                "oidcIssuer": self.oidc_issuer,
-                "workloadPool": self.workload_pool,
-                "sandboxHandler": self.sandbox.handler,
-                "controls": self.controls,
-            }
+        self.publish(
+            ClusterOutputs(
+                cluster_name=cluster.name,
+                endpoint=self.endpoint,
+                certificate_authority=self.certificate_authority,
+                kubeconfig=self.kubeconfig,
+                oidc_issuer=self.oidc_issuer,
+                node_identity=identity.email,
+                security_groups=[rule.id for rule in network.firewalls],
+                network_id=network.network_id,
+                subnet_ids=[network.subnet_id],
+                kms_keys={"secrets": keys.secrets_id, "disks": keys.disks_id,
+                          "audit": keys.audit_id},
+                trust_domain=args.trust_domain,
+                trust_domain_intermediate=args.trust_domain_intermediate_pem,
+            ),
+            {"workloadPool": self.workload_pool},
         )

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.cluster import HardenedCluster
-from components.gcp.addressing import PODS_RANGE_NAME, SERVICES_RANGE_NAME, AddressPlan
+from components.gcp.addressing import AddressPlan
 from components.gcp.binauthz import CLUSTER_EVALUATION_MODE
 from components.gcp.node_config import CLUSTER_TYPES, hardened_node_config
 from components.spec import ClusterSpec, Posture
@@ -79,8 +79,10 @@ def build_cluster(
         subnetwork=subnetwork,
         networking_mode="VPC_NATIVE",
         ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
-            cluster_secondary_range_name=PODS_RANGE_NAME,
-            services_secondary_range_name=SERVICES_RANGE_NAME,
+            # Named secondary ranges of the subnetwork (ours, or a brought one's); the
+            # SDK: "The name of the existing secondary range in the cluster's subnetwork".
+            cluster_secondary_range_name=addresses.pods_range_name,
+            services_secondary_range_name=addresses.services_range_name,
             stack_type="IPV4",
         ),
         # The default pool cannot be hardened in place or run gVisor: drop it for our pools.

@@ -39,12 +39,14 @@ class ProjectGuardrails(pulumi.ComponentResource):
     services: tuple[gcp.projects.Service, ...]
 
     def __init__(
-        self, project: str, provenance: ImageProvenance, admitted_images: tuple[str, ...]
+        self, project: str, provenance: ImageProvenance, admitted_images: tuple[str, ...],
+        provider: gcp.Provider | None = None,
     ):
         name = f"{project}-guardrails"
         super().__init__(TYPE_TOKEN, name, None, None)
         self.project = project
-        self.provider = gcp.Provider(
+        # The caller's provider when it gave one (a cluster's explicit provider), else our own.
+        self.provider = provider or gcp.Provider(
             f"{project}-project", project=project, opts=pulumi.ResourceOptions(parent=self)
         )
         opts = pulumi.ResourceOptions(parent=self, provider=self.provider)
@@ -95,14 +97,16 @@ _registry: weakref.WeakKeyDictionary[object, dict[str, ProjectGuardrails]] = (
 
 
 def guardrails_for(
-    project: str, provenance: ImageProvenance, admitted_images: tuple[str, ...]
+    project: str, provenance: ImageProvenance, admitted_images: tuple[str, ...],
+    provider: gcp.Provider | None = None,
 ) -> ProjectGuardrails:
     """The project's guardrails; `admitted_images` are the baseline's own image references
-    (the same for every cluster of a stack: they come from the posture, not the cluster)."""
+    (the same for every cluster of a stack: they come from the posture, not the cluster).
+    `provider`: the first cluster's explicit provider, used for the guardrails too."""
     root = pulumi.runtime.get_root_resource()
     if root is None:  # no stack (a bare set_mocks test): nothing to share with
-        return ProjectGuardrails(project, provenance, admitted_images)
+        return ProjectGuardrails(project, provenance, admitted_images, provider)
     per_run = _registry.setdefault(root, {})
     if project not in per_run:
-        per_run[project] = ProjectGuardrails(project, provenance, admitted_images)
+        per_run[project] = ProjectGuardrails(project, provenance, admitted_images, provider)
     return per_run[project]

@@ -244,6 +244,17 @@ class AwsNodeImages(TypedDict):
     """AMI of the sandbox pool (AL2023 with nodeadm and gVisor)."""
 
 
+class AwsNetworkSettings(TypedDict):
+    """An existing VPC for the cluster (components/aws/network.py EksNetworkArgs)."""
+
+    vpc_id: str
+    """The VPC (vpc-...); nodeCidr is then its range."""
+    node_subnet_ids: list[str]
+    """Private node subnets (subnet-...), in at least two availability zones."""
+    pod_subnet_ids: list[str]
+    """Subnets pod IPs come from (subnet-...); podCidr is then their range."""
+
+
 class AwsSettings(TypedDict):
     """An EKS cluster's `aws` block."""
 
@@ -253,6 +264,36 @@ class AwsSettings(TypedDict):
     """AMI of the system and general pools (older form of amiIds)."""
     ami_ids: NotRequired[AwsNodeImages]
     """One AMI per pool; wins over amiId."""
+    network: NotRequired[AwsNetworkSettings]
+    """An existing VPC and subnets; absent: the cluster creates its own VPC."""
+
+
+class OutboundType(str, Enum):
+    """How a brought node subnet reaches out."""
+
+    USER_ASSIGNED_NAT_GATEWAY = "userAssignedNATGateway"
+    """The NAT gateway associated to the node subnet."""
+    USER_DEFINED_ROUTING = "userDefinedRouting"
+    """The node subnet's route table (e.g. to a firewall)."""
+
+
+class AzureNetworkSettings(TypedDict):
+    """An existing VNet for the cluster (components/azure/network.py AksNetworkArgs)."""
+
+    node_subnet_id: str
+    """The node subnet's ARM id."""
+    node_subnet_cidr: str
+    """The node subnet's range (inside nodeCidr, the VNet's range)."""
+    api_server_subnet_id: str
+    """The API server subnet's ARM id: delegated to AKS, at least a /28, in the nodes' VNet."""
+    api_server_subnet_cidr: str
+    """The API server subnet's range."""
+    node_nsg_id: str
+    """The NSG attached to the node subnet; the posture's rules are added to it."""
+    api_server_nsg_id: str
+    """The NSG attached to the API server subnet; the posture's rules are added to it."""
+    outbound_type: NotRequired[OutboundType]
+    """The node subnet's egress (default userAssignedNATGateway)."""
 
 
 class AzureSettings(TypedDict):
@@ -264,6 +305,23 @@ class AzureSettings(TypedDict):
     """Entra ID tenant id (a UUID)."""
     resource_group: NotRequired[str]
     """An existing resource group to deploy into; one is created when absent."""
+    network: NotRequired[AzureNetworkSettings]
+    """An existing VNet, subnets and NSGs; absent: the cluster creates its own."""
+
+
+class GcpNetworkSettings(TypedDict):
+    """An existing VPC network for the cluster (components/gcp/network.py GkeNetworkArgs)."""
+
+    network: str
+    """The VPC network (projects/<p>/global/networks/<n>)."""
+    subnetwork: str
+    """The nodes' subnetwork (projects/<p>/regions/<r>/subnetworks/<s>); nodeCidr is its range."""
+    pods_range_name: str
+    """The subnetwork's secondary range for pods (podCidr)."""
+    services_range_name: str
+    """The subnetwork's secondary range for Services (serviceCidr)."""
+    control_plane_cidr: str
+    """The private control plane's /28, unused in the network."""
 
 
 class GcpSettings(TypedDict):
@@ -271,6 +329,8 @@ class GcpSettings(TypedDict):
 
     project: str
     """GCP project id."""
+    network: NotRequired[GcpNetworkSettings]
+    """An existing VPC network and subnetwork; absent: the cluster creates its own."""
 
 
 class Cluster(TypedDict):

@@ -55,13 +55,33 @@ EXTRA: dict[str, dict[str, dict[str, Any]]] = {
             "type": "array", "items": {"type": "string"},
             "default": [
                 "arn:aws:iam::aws:policy/AdministratorAccess",
+                "arn:aws:iam::aws:policy/AdministratorAccess-Amplify",
                 "arn:aws:iam::aws:policy/PowerUserAccess",
                 "arn:aws:iam::aws:policy/IAMFullAccess",
                 "arn:aws:iam::aws:policy/AmazonEC2FullAccess",
                 "arn:aws:iam::aws:policy/AmazonS3FullAccess",
             ],
-            "description": "Managed policies too broad for any role in a cluster stack.",
+            "description": "Managed policies too broad for any role in a cluster stack "
+                           "(matched by name in any partition).",
         },
+        # The node role's managed policies (https://docs.aws.amazon.com/eks/latest/userguide/
+        # create-node-role.html): EC2 describe + Pod Identity (the full or minimal worker
+        # policy) and ECR pulls (pull-only or read-only). AmazonEKS_CNI_Policy belongs on the
+        # VPC CNI's own role (Pod Identity or IRSA), as that page recommends and the
+        # components do; a program keeping it on the node role adds it here.
+        "nodeRolePolicies": {
+            "type": "array", "items": {"type": "string"},
+            "default": ["AmazonEKSWorkerNodePolicy", "AmazonEKSWorkerNodeMinimalPolicy",
+                        "AmazonEC2ContainerRegistryPullOnly",
+                        "AmazonEC2ContainerRegistryReadOnly"],
+            "description": "AWS managed policies (names) a role EC2 nodes assume may hold.",
+        },
+    },
+    "ZT-SECRETS-KMS": {
+        # AWS KMS rotates yearly by default and accepts 90-2560 days
+        # (https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys.html).
+        "maxKeyRotationDays": {"type": "integer", "default": 365,
+                               "description": "Longest rotation period of a customer key."},
     },
     "ZT-AUDIT-IMMUTABLE": {
         "minRetentionDays": {"type": "integer", "default": 90,

@@ -25,6 +25,7 @@ from .findings import Finding, Status, fail
 from .rules import RULES, Resource
 from .rules.registry import cannot_judge, judge
 from .serve import memo
+from .stack import node_roles
 from .stack import rules as stack_rules
 from .stack.graph import Node, Ownership, nodes_from_policy_resources
 from .stack.posture import Posture, evaluate
@@ -183,6 +184,9 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
      "ZT-IMAGE-PROVENANCE", stack_rules.admission_effect),
     ("ZT-SANDBOX-scheduling", ("[ZT-SANDBOX] The sandbox RuntimeClass schedules only onto "
      "pools that run the VM sandbox"), "ZT-SANDBOX", stack_rules.sandbox_scheduling),
+    ("ZT-NODE-IDENTITY-node-role-policies", ("[ZT-NODE-IDENTITY] A role EC2 nodes assume holds "
+     "only the worker managed policies (config nodeRolePolicies)"), "ZT-NODE-IDENTITY",
+     node_roles.node_role_policies),
 ]
 
 

@@ -47,6 +47,17 @@ GCS_BUCKET = "gcp:storage/bucket:Bucket"
 LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
 GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 
+# Key stores, policy documents and identities (issue 14: documents, keys, node identities)
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"  # roles, users, groups
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+KEY_VAULT = "azure-native:keyvault:Vault"
+GCP_PROJECT_IAM_MEMBER = "gcp:projects/iAMMember:IAMMember"
+GCP_PROJECT_IAM_BINDING = "gcp:projects/iAMBinding:IAMBinding"
+GCP_PROJECT_IAM_POLICY = "gcp:projects/iAMPolicy:IAMPolicy"
+
 # Kubernetes
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_CONFIGMAP = "kubernetes:core/v1:ConfigMap"

@@ -179,6 +179,19 @@ def as_bool(value: Any) -> bool | None:
     return None
 
 
+def as_int(value: Any) -> int | None:
+    """A whole number: 1 and 1.0 (JSON numbers travel as floats) are 1. True, 1.5, NaN and
+    strings ("1") are None: that a provider would coerce a numeric string is not established,
+    so such a value fails closed (a violation naming the field), never passes."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def as_list(value: Any) -> list:
     if value is MISSING or value is None:
         return []

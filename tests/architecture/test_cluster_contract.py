@@ -13,7 +13,7 @@ from cryptography import x509
 
 from components import clouds
 from components.catalog import CONTROL_IDS
-from components.cluster import ClusterArgs
+from components.cluster import OUTPUT_KEYS, ClusterArgs
 from components.spec import load_spec
 from scripts.engine.mocks import is_secret, unwrap
 from scripts.engine.runner import Graph, run_program
@@ -27,6 +27,14 @@ IN_CLUSTER_OR_ESTATE = {"ZT-POD-SECURITY", "ZT-MTLS-SHARED-ROOT",
 CLOUD_PHASE_CONTROLS = set(CONTROL_IDS) - IN_CLUSTER_OR_ESTATE - {
     "ZT-IMAGE-PROVENANCE"}
 CONTRACT = ("endpoint", "certificateAuthority", "kubeconfig", "oidcIssuer")
+# What the estate hands each cluster from the shared PKI (a stand-in PEM here).
+INTERMEDIATE_PEM = "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
+# The node identity's form per cloud: what IAM grants name.
+NODE_IDENTITY = {
+    "aws": lambda v: v.startswith("arn:aws:iam::") and ":role/" in v,
+    "azure": lambda v: len(v) == 36 and v.count("-") == 4,  # the kubelet identity's object id
+    "gcp": lambda v: v.endswith(".iam.gserviceaccount.com"),
+}
 
 
 def _run(cloud: str, *, preview: bool) -> tuple[Graph, dict]:
@@ -37,7 +45,8 @@ def _run(cloud: str, *, preview: bool) -> tuple[Graph, dict]:
 
     def program() -> None:
         component = clouds.get(cloud).load_component()(
-            cluster.name, ClusterArgs(cluster, spec.posture, spec.trust_domain(cluster)))
+            cluster.name, ClusterArgs(cluster, spec.posture, spec.trust_domain(cluster),
+                                      trust_domain_intermediate_pem=INTERMEDIATE_PEM))
         seen.update(component=component, cluster=cluster)
         pulumi.export("endpoint", component.endpoint)
         pulumi.export("certificateAuthority", component.certificate_authority)
@@ -104,6 +113,35 @@ def test_registered_outputs_hold_the_contract_and_the_control_map(built):
     names = {r.name for r in graph.resources}
     for control, implementers in graph.exports["controls"].items():
         assert implementers and set(implementers) <= names, (cloud, control)
+
+
+def test_every_cloud_publishes_every_output_key(built):
+    """The same keys on every cloud (components/cluster.py ClusterOutputs), each filled with
+    what this cloud's resources say."""
+    cloud, graph, seen = built
+    (component,) = graph.of_type(clouds.get(cloud).component_type)
+    registered = graph.component_outputs[component.urn]
+    assert set(OUTPUT_KEYS) <= set(registered), (cloud, set(OUTPUT_KEYS) - set(registered))
+    assert is_secret(registered["kubeconfig"])
+    out = {k: unwrap(registered[k]) for k in OUTPUT_KEYS}
+    assert out["endpoint"] == graph.exports["endpoint"]
+    assert out["oidcIssuer"] == graph.exports["oidcIssuer"]
+    assert out["certificateAuthority"] == graph.exports["certificateAuthority"]
+    assert out["trustDomain"] == f"{seen['cluster'].name}.dev.zt.example.com"
+    assert out["trustDomainIntermediate"] == INTERMEDIATE_PEM
+    assert NODE_IDENTITY[cloud](out["nodeIdentity"]), (cloud, out["nodeIdentity"])
+    by_id = {r.id: r for r in graph.resources if r.custom}
+    by_id.update({str(r.outputs.get("arn")): r for r in graph.resources if r.custom})
+    # Every ID names a resource of the run (created network: ours).
+    for key in ("securityGroups", "subnetIds"):
+        assert len(out[key]) >= 2 or (cloud == "gcp" and key == "subnetIds"), (cloud, key)
+        for value in out[key]:
+            assert value in by_id, (cloud, key, value)
+    assert out["networkId"] in by_id, cloud
+    assert {"secrets", "disks"} <= set(out["kmsKeys"]), cloud
+    for role, key in out["kmsKeys"].items():
+        assert isinstance(key, str) and key, (cloud, role)
+    assert out["clusterName"] == seen["cluster"].name
 
 
 def test_every_resource_sits_in_the_cluster_or_a_shared_component(built):

@@ -152,3 +152,24 @@ def test_firehose_logs_why_a_delivery_failed(dev):
                              "dev-aws-audit-delivery-errors").outputs["arn"]
     assert {"Effect": "Allow", "Action": "logs:PutLogEvents",
             "Resource": f"{group_arn}:log-stream:*"} in json.loads(writes["policy"])["Statement"]
+
+
+def test_audit_role_policies_are_judgeable_at_a_first_preview(dev_preview_graph, dev):
+    """The audit chain's role policies name declared ARNs (from names, account and partition),
+    so at a first preview their documents are known and the pack can judge them; the ARNs they
+    name are the ARNs the resources get."""
+    first = type(dev)(dev_preview_graph)  # the same View over the first preview
+    for purpose in ("flow-logs-write", "audit-firehose-write", "audit-subscription-put"):
+        before = next(p for p in first.of_type("aws:iam/rolePolicy:RolePolicy")
+                      if p["name"].endswith(purpose))
+        after = next(p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy")
+                     if p["name"].endswith(purpose))
+        assert isinstance(before["policy"], str), (purpose, before["policy"])
+        assert json.loads(before["policy"]) == json.loads(after["policy"])
+    arns = {r.outputs["arn"] for r in dev.graph.resources if "arn" in (r.outputs or {})}
+    for purpose in ("audit-firehose-write", "audit-subscription-put"):
+        document = json.loads(next(p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy")
+                                   if p["name"].endswith(purpose))["policy"])
+        named = [r for s in document["Statement"] for r in
+                 ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])]
+        assert any(arn in arns for arn in named), (purpose, named)

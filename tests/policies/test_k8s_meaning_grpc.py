@@ -177,6 +177,22 @@ def test_binary_authorization_that_admits_unattested_images(pack, path, value, w
     assert any("(cluster hand-gcp)" in m and why in m for m in messages), messages
 
 
+def test_binary_authorization_at_a_first_preview_is_judged_by_what_is_known(pack):
+    """The attestor a rule requires is an ID computed at deployment: unknown at a first
+    preview, it leaves the modes judgeable; an unknown mode is not verifiable, never a pass."""
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    e = _set(build(), "hand-gcp-binauthz", "defaultAdmissionRule.requireAttestationsBies",
+             [unknown])
+    assert _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect") == []
+    e = _set(e, "hand-gcp-binauthz", "defaultAdmissionRule.evaluationMode", "ALWAYS_ALLOW")
+    assert any("unattested images are admitted" in m
+               for m in _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect"))
+    e = _set(e, "hand-gcp-binauthz", "defaultAdmissionRule.evaluationMode", unknown)
+    messages = _violations(pack, e, "ZT-IMAGE-PROVENANCE-admission-effect")
+    assert any("defaultAdmissionRule.evaluationMode" in m and "could not be verified" in m
+               for m in messages), messages
+
+
 def test_no_binary_authorization_policy_is_the_allow_all_default(pack):
     e = build()
     e.resources = [r for r in e.resources if r.name != "hand-gcp-binauthz"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from .. import documents
 from .. import types as t
 from ..clouds import PackCloud
 from ..findings import expect, fail, unverifiable
@@ -12,9 +13,12 @@ from ..values import (
     MISSING,
     UNKNOWN,
     as_bool,
+    as_int,
     as_list,
     contains_unknown,
+    is_unknown,
     lookup,
+    lookup_raw,
     version_tuple,
     world_sources,
 )
@@ -62,11 +66,30 @@ def eks_secrets(r, cfg):
                why="encryptionConfig.provider.keyArn is {value}; point it at a KMS key", reference=True)
 
 
+# Key specs KMS cannot rotate automatically (exact spellings, as KMS takes them).
+NON_ROTATING_SPECS = ("RSA_", "ECC_", "HMAC_", "SM2", "ML_DSA_")
+
+
 @rule("ZT-SECRETS-KMS", "aws", t.KMS_KEY, summary="customer KMS key rotates")
 def kms_rotation(r, cfg):
-    return expect(r.props, "enableKeyRotation", lambda v: as_bool(v) is True,
-                  control="ZT-SECRETS-KMS", default=False,
-                  why="KMS key enableKeyRotation is {value} (default false); set it to true")
+    # Automatic rotation exists for symmetric encryption keys only, every 90-2560 days, 365 by
+    # default (https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html).
+    # A key in a custom key store cannot rotate either; it still fails here (exempt it).
+    c = "ZT-SECRETS-KMS"
+    spec = lookup(r.props, "customerMasterKeySpec")
+    if spec is UNKNOWN:
+        return [unverifiable(c, "customerMasterKeySpec")]
+    if isinstance(spec, str) and spec.startswith(NON_ROTATING_SPECS):
+        return []  # asymmetric or HMAC: KMS cannot rotate it; not an envelope key
+    # Anything else (unset, SYMMETRIC_DEFAULT, a misspelling) is judged as a symmetric key.
+    days = as_int(cfg.get("maxKeyRotationDays", 365)) or 365
+    return expect(r.props, "enableKeyRotation", lambda v: as_bool(v) is True, control=c,
+                  default=False,
+                  why="KMS key enableKeyRotation is {value} (default false); set it to true") + \
+        expect(r.props, "rotationPeriodInDays",
+               lambda v: v is MISSING or (as_int(v) or 0) in range(90, days + 1), control=c,
+               why=f"KMS key rotationPeriodInDays is {{value}}; KMS takes 90-2560 and the "
+                   f"posture at most {days} (config maxKeyRotationDays)")
 
 
 @rule("ZT-AUDIT-IMMUTABLE", "aws", t.EKS_CLUSTER, summary="all five control-plane log types")
@@ -148,15 +171,30 @@ def nodegroup_lt(r, cfg):
 
 @rule("ZT-NODE-METADATA", "aws", t.LAUNCH_TEMPLATE, summary="IMDSv2 required, hop limit 1")
 def lt_imds(r, cfg):
+    # EC2 takes exactly "required"/"optional" and "enabled"/"disabled", and a hop limit of
+    # 1-64 (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
+    # API_LaunchTemplateInstanceMetadataOptionsRequest.html). Left unset, both come from the
+    # AMI or the account's defaults: an AMI registered with ImdsSupport v2.0 gets hop limit 2
+    # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html),
+    # so an unset value is not proven. "Required", "1" or True fail closed (a violation naming
+    # the field): EC2 takes neither spelling, and a numeric string's coercion is not established.
     c = "ZT-NODE-METADATA"
-    hop = int(cfg.get("maxHopLimit", 1))
-    return expect(r.props, "metadataOptions.httpTokens", lambda v: v == "required", control=c,
-                  default="optional",
-                  why="metadataOptions.httpTokens is {value}; set \"required\" (IMDSv2)") + \
-        expect(r.props, "metadataOptions.httpPutResponseHopLimit",
-               lambda v: isinstance(v, (int, float)) and v <= hop, control=c, default=1,
-               why=f"metadataOptions.httpPutResponseHopLimit is {{value}}; at most {hop} "
-                   "(config maxHopLimit)")
+    hop = as_int(cfg.get("maxHopLimit", 1)) or 1
+    endpoint = lookup(r.props, "metadataOptions.httpEndpoint")
+    if endpoint == "disabled":
+        return []  # no metadata service at all: nothing for a pod to reach
+    out = expect(r.props, "metadataOptions.httpEndpoint", lambda v: v in (MISSING, "enabled"),
+                 control=c, why="metadataOptions.httpEndpoint is {value}; EC2 takes exactly "
+                 "\"enabled\" or \"disabled\"")
+    out += expect(r.props, "metadataOptions.httpTokens", lambda v: v == "required", control=c,
+                  why="metadataOptions.httpTokens is {value}; set exactly \"required\" (IMDSv2 "
+                      "only; unset, the AMI or account default may allow IMDSv1)")
+    out += expect(r.props, "metadataOptions.httpPutResponseHopLimit",
+                  lambda v: (as_int(v) or 0) >= 1 and as_int(v) <= hop, control=c,
+                  why=f"metadataOptions.httpPutResponseHopLimit is {{value}}; set a whole "
+                      f"number from 1 to {hop} (config maxHopLimit; unset, an AMI with "
+                      "ImdsSupport v2.0 gives pods 2 hops)")
+    return out
 
 
 @rule("ZT-NODE-PRIVATE", "aws", t.LAUNCH_TEMPLATE, summary="no public IP on node interfaces")
@@ -235,12 +273,157 @@ def ami_trusted_boot(r, cfg):
                    "boots with Secure Boot off; register the image with --uefi-data")
 
 
-@rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE_POLICY_ATTACHMENT, summary="no broad policies")
+def policy_name(arn: object) -> str | None:
+    """`AdministratorAccess` of arn:<any partition>:iam::aws:policy/[path/]AdministratorAccess,
+    casefolded (IAM names are unique case-insensitively); None for a customer policy."""
+    if not isinstance(arn, str):
+        return None
+    head, sep, path = arn.strip().partition(":iam::aws:policy/")
+    return path.rsplit("/", 1)[-1].casefold() if sep and head.startswith("arn:") else None
+
+
+def _forbidden_names(cfg) -> set[str]:
+    return {n for n in map(policy_name, cfg.get("forbiddenPolicyArns") or []) if n}
+
+
+@rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE_POLICY_ATTACHMENT, t.IAM_POLICY_ATTACHMENT,
+      summary="no broad policies")
 def no_broad_policies(r, cfg):
-    forbidden = set(cfg.get("forbiddenPolicyArns") or [])
-    return expect(r.props, "policyArn", lambda v: v not in forbidden, control="ZT-NODE-IDENTITY",
+    # Admin-equivalent AWS managed policies, in any partition (aws, aws-cn, aws-us-gov):
+    # AdministratorAccess-Amplify "should be considered as powerful as AdministratorAccess"
+    # (https://docs.aws.amazon.com/amplify/latest/userguide/security-iam-awsmanpol.html).
+    forbidden = _forbidden_names(cfg)
+    return expect(r.props, "policyArn", lambda v: policy_name(v) not in forbidden,
+                  control="ZT-NODE-IDENTITY",
                   why="role gets {value}, which is far broader than a node or workload needs "
                       "(config forbiddenPolicyArns)")
+
+
+# --- JSON policy documents (ztc_policy/documents.py) ------------------------------------------
+
+# Services whose every action lets a principal grant itself anything (IAM writes, assuming any
+# role, rewriting the organisation): admin-equivalent on any resource.
+ESCALATION_SERVICES = frozenset({"iam", "sts", "organizations"})
+
+
+def _doc_findings(props, path: str, c: str, kind: str, label: str | None = None) -> list:
+    """Findings of one policy document at `path`: a JSON string or an object, read as AWS reads
+    it. kind: "trust" / "resource" (who: no wildcard principal) or "identity" (what: no `*`,
+    no NotAction, no whole-service wildcard on every resource, no IAM/STS wildcard).
+    `label` names the field in messages (default: `path`)."""
+    value = lookup_raw(props, path)
+    path = label or path
+    if is_unknown(value) or contains_unknown(value):
+        return [unverifiable(c, path)]
+    if value is MISSING:
+        return []
+    try:
+        stmts = documents.statements(value)
+    except documents.DocumentError as error:
+        return [fail(c, f"{path} {error}: AWS would not read it as written; fix the document")]
+    out = []
+    for s in stmts:
+        if not s.allows:
+            continue
+        at = f"{path} {s.where}"
+        if kind in ("trust", "resource"):
+            who = documents.wildcard_principals(s)
+            if who and not documents.limited_by_condition(s):
+                out.append(fail(c, f"{at} allows {', '.join(who)}: anyone (any AWS account) "
+                                "may use it; name the principals, or pin them with a fixed "
+                                "aws:SourceAccount / aws:SourceArn condition"))
+            continue
+        if documents.covers_every_action(s):
+            what = "NotAction (every action but those listed)" if s.not_action else "\"*\""
+            where = "every resource" if documents.on_every_resource(s) else "its resources"
+            out.append(fail(c, f"{at} allows {what} on {where}: admin-equivalent; list the "
+                            "actions the role needs"))
+            continue
+        wild = documents.service_wildcards(s)
+        escalation = [a for a in wild if a.split(":", 1)[0].strip().casefold()
+                      in ESCALATION_SERVICES]
+        if escalation:
+            out.append(fail(c, f"{at} allows {', '.join(escalation)}: whoever holds it can "
+                            "grant itself any permission; list the actions the role needs"))
+        elif wild and documents.on_every_resource(s):
+            out.append(fail(c, f"{at} allows {', '.join(wild)} on every resource; list the "
+                            "actions and resources the role needs"))
+    return out
+
+
+def node_trust(props) -> bool:
+    """A role EC2 instances assume (a node role): its trust policy allows ec2.amazonaws.com."""
+    try:
+        stmts = documents.statements(lookup(props, "assumeRolePolicy"))
+    except documents.DocumentError:
+        return False
+    return any(s.allows and not s.not_principal and s.principals and any(
+        v.strip().casefold() == "ec2.amazonaws.com"
+        for v in s.principals.get("Service", ())) for s in stmts)
+
+
+@rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE,
+      summary="trust and inline policies least-privilege; node role's managed policies")
+def role_documents(r, cfg):
+    # Trust policy: who may assume the role; a wildcard principal is anyone
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+    c = "ZT-NODE-IDENTITY"
+    out = _doc_findings(r.props, "assumeRolePolicy", c, "trust")
+    inline = lookup(r.props, "inlinePolicies")
+    if inline is UNKNOWN:
+        out.append(unverifiable(c, "inlinePolicies"))
+    else:
+        for i, p in enumerate(as_list(inline)):
+            if isinstance(p, dict):
+                out += _doc_findings(p, "policy", c, "identity", f"inlinePolicies[{i}].policy")
+    arns = lookup(r.props, "managedPolicyArns")
+    if arns is UNKNOWN or contains_unknown(arns):
+        return out + [unverifiable(c, "managedPolicyArns")]
+    forbidden = _forbidden_names(cfg)
+    allowed = {n.casefold() for n in cfg.get("nodeRolePolicies") or []}
+    node = node_trust(r.props)
+    for arn in as_list(arns):
+        name = policy_name(arn)
+        if name in forbidden:
+            out.append(fail(c, f"managedPolicyArns holds {arn}, which is far broader than a "
+                            "node or workload needs (config forbiddenPolicyArns)"))
+        elif node and name not in allowed:
+            out.append(fail(c, f"node role (trusted by ec2.amazonaws.com) has managed policy "
+                            f"{arn!r:.120}; a node role holds only "
+                            f"{', '.join(sorted(cfg.get('nodeRolePolicies') or []))} "
+                            "(config nodeRolePolicies)"))
+    return out
+
+
+@rule("ZT-NODE-IDENTITY", "aws", t.IAM_ROLE_POLICY, t.IAM_POLICY,
+      summary="identity policy: no *, NotAction or IAM wildcards")
+def identity_policy(r, cfg):
+    # Action "*" / NotAction / "iam:*" and "<service>:*" on every resource grant far more than
+    # any cluster role needs; Action matching is case-insensitive
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html,
+    # .../reference_policies_elements_notaction.html).
+    c = "ZT-NODE-IDENTITY"
+    if lookup(r.props, "policy") is MISSING:
+        return [fail(c, "policy is unset: an identity policy needs a document")]
+    return _doc_findings(r.props, "policy", c, "identity")
+
+
+@rule("ZT-SECRETS-KMS", "aws", t.KMS_KEY, t.KMS_KEY_POLICY, summary="key policy names its users")
+def kms_key_policy(r, cfg):
+    # A key policy statement with Principal "*" (or {"AWS": "*"}, or NotPrincipal) lets every
+    # AWS account use the key unless a condition pins the caller
+    # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html). An unset
+    # policy is KMS's default policy: the owning account only.
+    return _doc_findings(r.props, "policy", "ZT-SECRETS-KMS", "resource")
+
+
+@rule("ZT-AUDIT-IMMUTABLE", "aws", t.S3_BUCKET_POLICY, t.S3_BUCKET, t.S3_BUCKET_V2,
+      summary="bucket policy not public")
+def bucket_policy(r, cfg):
+    # Public as S3 defines it: an Allow to a wildcard principal not pinned by a fixed
+    # aws:SourceArn/SourceAccount/SourceVpc(e)/SourceOwner/userid or a private aws:SourceIp
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+    return _doc_findings(r.props, "policy", "ZT-AUDIT-IMMUTABLE", "resource")
 
 
 @rule("ZT-NETPOL-DEFAULT-DENY", "aws", t.EKS_ADDON, summary="vpc-cni enforces NetworkPolicy")

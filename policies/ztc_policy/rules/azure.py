@@ -9,6 +9,7 @@ from ..clouds import PackCloud
 from ..findings import expect, fail, unverifiable
 from ..stack.graph import Node
 from ..values import (
+    MISSING,
     UNKNOWN,
     as_bool,
     as_list,
@@ -256,6 +257,147 @@ def aks_writer_namespaced(r, cfg):
     return [fail(c, f"Azure Kubernetes Service RBAC Writer is assigned at scope {scope!r}: "
                     "write access to every namespace, kube-system included; assign it per "
                     "workload namespace (scope <cluster id>/namespaces/<namespace>)")]
+
+
+# --- Key Vault and identities' effective permissions ------------------------------------------
+
+def _folded(v) -> str | None:
+    return v.casefold() if isinstance(v, str) else None
+
+
+@rule("ZT-SECRETS-KMS", "azure", t.KEY_VAULT,
+      summary="vault purge-protected, soft delete on, no public network access")
+def key_vault(r, cfg):
+    # VaultPropertiesArgs (azure-native 3.29 keyvault docstrings): enableSoftDelete defaults to
+    # true, enablePurgeProtection is unset (off) unless true, publicNetworkAccess defaults to
+    # "enabled"; "disabled" blocks all but private endpoints and trusted services and overrides
+    # the firewall (https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview,
+    # https://learn.microsoft.com/azure/key-vault/general/network-security). ARM reads enum
+    # values in any case.
+    c = "ZT-SECRETS-KMS"
+    base = "properties."
+    out = expect(r.props, base + "enablePurgeProtection", _is_true, control=c, default=False,
+                 why=base + "enablePurgeProtection is {value}: a deleted vault or key can be "
+                 "purged at once, destroying every secret it encrypts; set true")
+    out += expect(r.props, base + "enableSoftDelete", lambda v: as_bool(v) is not False,
+                  control=c, default=True,
+                  why=base + "enableSoftDelete is {value}: deleted keys are gone at once")
+    public = lookup(r.props, base + "publicNetworkAccess")
+    if public is UNKNOWN:
+        return out + [unverifiable(c, base + "publicNetworkAccess")]
+    if _folded(public) == "disabled":
+        return out
+    if public is not MISSING and _folded(public) != "enabled":
+        return out + [fail(c, f"{base}publicNetworkAccess is {public!r:.60}; Key Vault takes "
+                           "Enabled or Disabled")]
+    # Public access on: only a network ACL that denies by default keeps the vault private.
+    out += expect(r.props, base + "networkAcls.defaultAction",
+                  lambda v: _folded(v) == "deny", control=c, default="Allow",
+                  why=base + "networkAcls.defaultAction is {value} while publicNetworkAccess "
+                  "is enabled (its default): the vault is reachable from the Internet; set "
+                  "publicNetworkAccess Disabled (private endpoint) or defaultAction Deny")
+    rules_ = lookup(r.props, base + "networkAcls.ipRules")
+    if rules_ is UNKNOWN or contains_unknown(rules_):
+        return out + [unverifiable(c, base + "networkAcls.ipRules")]
+    ranges = [x.get("value") for x in as_list(rules_) if isinstance(x, dict)]
+    if world := world_sources(ranges):
+        out.append(fail(c, f"{base}networkAcls.ipRules admit {', '.join(world)}: the vault is "
+                        "reachable from the Internet"))
+    return out
+
+
+# An ISO 8601 duration of whole days, weeks, months or years, as Key Vault rotation policies
+# take them ("P90D", "P1Y"); months and years counted at their longest (31 and 366 days), so a
+# period is never judged shorter than it may be.
+_ISO_DAYS = re.compile(r"^P(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})W)?(?:(\d{1,5})D)?$")
+
+
+def iso_days(value: object) -> int | None:
+    m = _ISO_DAYS.match(value.strip().upper()) if isinstance(value, str) else None
+    if not m or not any(m.groups()):
+        return None
+    y, mo, w, d = (int(x or 0) for x in m.groups())
+    return y * 366 + mo * 31 + w * 7 + d
+
+
+@rule("ZT-SECRETS-KMS", "azure", t.AZ_KEY, summary="Key Vault key rotates")
+def key_rotation(r, cfg):
+    # A key rotates by a rotation policy's "rotate" lifetime action, after timeAfterCreate or
+    # timeBeforeExpiry before attributes.expiryTime (KeyRotationPolicy, ISO 8601 durations:
+    # https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation); the
+    # action type is read in any case, as ARM reads enums.
+    c = "ZT-SECRETS-KMS"
+    days = int(cfg.get("maxKeyRotationDays", 365))
+    policy = lookup(r.props, "properties.rotationPolicy")
+    if policy is UNKNOWN or contains_unknown(policy):
+        return [unverifiable(c, "properties.rotationPolicy")]
+    if policy is MISSING:
+        return [fail(c, "properties.rotationPolicy is unset: the key never rotates; add a "
+                        f"\"rotate\" lifetime action within {days} days (config "
+                        "maxKeyRotationDays)")]
+    expiry = iso_days(lookup(policy, "attributes.expiryTime"))
+    periods = []
+    for action in as_list(lookup(policy, "lifetimeActions")):
+        if not isinstance(action, dict) or _folded(lookup(action, "action.type")) != "rotate":
+            continue
+        after = iso_days(lookup(action, "trigger.timeAfterCreate"))
+        before = iso_days(lookup(action, "trigger.timeBeforeExpiry"))
+        periods.append(after if after is not None else (
+            expiry - before if expiry is not None and before is not None else None))
+    known = [p for p in periods if p is not None]
+    if known and min(known) <= days:
+        return []
+    return [fail(c, "properties.rotationPolicy has no \"rotate\" lifetime action within "
+                    f"{days} days (config maxKeyRotationDays; durations such as \"P90D\")")]
+
+
+# Built-in roles that administer everything they are assigned on
+# (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged).
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+_BROAD_ROLES = {OWNER: "Owner", CONTRIBUTOR: "Contributor"}
+# A subscription, a management group or the tenant root: wider than any cluster's resources
+# (https://learn.microsoft.com/azure/role-based-access-control/scope-overview).
+_WIDE_SCOPE = re.compile(
+    r"^(/|/subscriptions/[^/]+|/providers/microsoft\.management/managementgroups/[^/]+)/?$",
+    re.IGNORECASE)
+
+
+@rule("ZT-NODE-IDENTITY", "azure", t.ROLE_ASSIGNMENT,
+      summary="no Owner/Contributor on a subscription or wider")
+def no_wide_admin(r, cfg):
+    """No identity a cluster stack creates (the kubelet's, the control plane's, a workload's)
+    holds Owner or Contributor on a whole subscription, management group or tenant: a node
+    compromise would own every resource there (AKS needs only scoped grants:
+    https://learn.microsoft.com/azure/aks/use-managed-identity)."""
+    c = "ZT-NODE-IDENTITY"
+    role = lookup(r.props, "roleDefinitionId")
+    if role is UNKNOWN or contains_unknown(role):
+        return [unverifiable(c, "roleDefinitionId")]
+    name = _BROAD_ROLES.get(role.strip().rstrip("/").rsplit("/", 1)[-1].casefold()) \
+        if isinstance(role, str) else None
+    if name is None:
+        return []
+    scope = lookup(r.props, "scope")
+    if scope is UNKNOWN or contains_unknown(scope):
+        return [unverifiable(c, f"scope of a {name} assignment")]
+    if isinstance(scope, str) and not _WIDE_SCOPE.match(scope.strip()):
+        return []
+    return [fail(c, f"{name} is assigned at scope {scope!r:.120}: every resource there is the "
+                    "principal's; grant a narrower role on the resources it uses")]
+
+
+@rule("ZT-NODE-METADATA", "azure", t.AKS_CLUSTER, summary="pods' IMDS access not opened")
+def aks_pod_imds(r, cfg):
+    # networkProfile.podLinkLocalAccess ("IMDS" | "None") exists only in preview APIs
+    # (https://learn.microsoft.com/dotnet/api/azure.resourcemanager.containerservice.models.
+    # podlinklocalaccess); the 2025-09-01 API of azure-native 3.29 has no such field, so pods'
+    # IMDS access is not switchable here and workload identity stands in. A program on a
+    # preview SDK that sets it must set None.
+    return expect(r.props, "networkProfile.podLinkLocalAccess",
+                  lambda v: v is MISSING or _folded(v) == "none", control="ZT-NODE-METADATA",
+                  why="networkProfile.podLinkLocalAccess is {value}: pods reach the node's "
+                      "instance metadata (and its identity tokens); set None")
 
 
 def _inbound_allow_sources(rule_props: object) -> list:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 
 from .. import types as t
 from ..clouds import PackCloud
@@ -112,17 +114,43 @@ def gke_kms(r, cfg):
                why="databaseEncryption.keyName is {value}", reference=True)
 
 
+# A Cloud KMS duration: seconds with up to nine fractional digits and an "s"
+# (https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys:
+# rotationPeriod "at least 24 hours", a google.protobuf.Duration such as "7776000s").
+_DURATION = re.compile(r"^(\d{1,12})(\.\d{1,9})?s$")
+PROTECTION_LEVELS = ("SOFTWARE", "HSM", "EXTERNAL", "EXTERNAL_VPC")
+# CryptoKey purposes Cloud KMS does not rotate automatically
+# (https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys).
+NON_ROTATING_PURPOSES = ("ASYMMETRIC_SIGN", "ASYMMETRIC_DECRYPT", "MAC", "RAW_ENCRYPT_DECRYPT",
+                         "KEY_ENCAPSULATION")
+
+
+def duration_seconds(value: object) -> float | None:
+    m = _DURATION.match(value.strip()) if isinstance(value, str) else None
+    return float(m.group(1) + (m.group(2) or "")) if m else None
+
+
 @rule("ZT-SECRETS-KMS", "gcp", t.CRYPTO_KEY, summary="Cloud KMS key rotates")
 def crypto_key_rotation(r, cfg):
+    # Cloud KMS rotates symmetric (ENCRYPT_DECRYPT, the default purpose) keys only
+    # (https://cloud.google.com/kms/docs/key-rotation#automatic_rotation); signing keys are out.
+    c = "ZT-SECRETS-KMS"
     purpose = lookup(r.props, "purpose")
-    if purpose not in (MISSING, "ENCRYPT_DECRYPT"):
-        return []  # asymmetric keys cannot auto-rotate (GCP); only envelope keys must
-    # Cloud KMS cannot auto-rotate asymmetric (signing) keys; only symmetric keys can rotate.
-    purpose = lookup(r.props, "purpose")
-    if isinstance(purpose, str) and purpose != "ENCRYPT_DECRYPT":
-        return []
-    return expect(r.props, "rotationPeriod", lambda v: bool(v), control="ZT-SECRETS-KMS",
-                  why="CryptoKey rotationPeriod is {value}: the key never rotates")
+    if purpose is UNKNOWN:
+        return [unverifiable(c, "purpose")]
+    if purpose in NON_ROTATING_PURPOSES:
+        return []  # exact spellings only: anything else is judged as a symmetric key
+    days = int(cfg.get("maxKeyRotationDays", 365))
+    out = expect(r.props, "rotationPeriod",
+                 lambda v: 86400 <= (duration_seconds(v) or 0) <= days * 86400, control=c,
+                 why=f"CryptoKey rotationPeriod is {{value}}: the key must rotate at least every "
+                     f"{days} days (config maxKeyRotationDays), written as seconds such as "
+                     "\"7776000s\" (Cloud KMS: at least 86400s)")
+    out += expect(r.props, "versionTemplate.protectionLevel",
+                  lambda v: v in PROTECTION_LEVELS, control=c, default="SOFTWARE",
+                  why="CryptoKey versionTemplate.protectionLevel is {value}; Cloud KMS takes "
+                      "exactly " + ", ".join(PROTECTION_LEVELS))
+    return out
 
 
 @rule("ZT-AUDIT-IMMUTABLE", "gcp", t.GKE_CLUSTER, summary="API server logs on")
@@ -224,22 +252,107 @@ def pool_os(r, cfg):
     )
 
 
-@rule("ZT-NODE-METADATA", "gcp", t.GKE_NODE_POOL, summary="GKE metadata server")
+def _node_configs(r) -> list[tuple[str, object]]:
+    """(label prefix, props holding `nodeConfig`) of a node pool, or of a cluster's own default
+    pool (its `nodeConfig`, when given: those nodes run until removeDefaultNodePool deletes
+    them) and its inline `nodePools`; UNKNOWN where the list itself is unknown."""
+    if r.type == t.GKE_NODE_POOL:
+        return [("", r.props)]
+    out: list[tuple[str, object]] = []
+    if lookup(r.props, "nodeConfig") is not MISSING:
+        out.append(("", r.props))
+    pools = lookup(r.props, "nodePools")
+    if pools is UNKNOWN:
+        return out + [("nodePools", UNKNOWN)]
+    return out + [(f"nodePools[{i}].", p) for i, p in enumerate(as_list(pools))
+                  if isinstance(p, dict)]
+
+
+@rule("ZT-NODE-METADATA", "gcp", t.GKE_NODE_POOL, t.GKE_CLUSTER, summary="GKE metadata server")
 def pool_metadata(r, cfg):
-    return expect(r.props, "nodeConfig.workloadMetadataConfig.mode",
-                  lambda v: v == "GKE_METADATA", control="ZT-NODE-METADATA",
-                  why="nodeConfig.workloadMetadataConfig.mode is {value}; set GKE_METADATA so "
-                      "pods cannot read the node's credentials")
+    # GKE_METADATA is the GKE metadata server (workload identity); the provider takes the enum
+    # in exactly this case (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/
+    # NodeConfig#workloadmetadataconfig). The legacy v0.1/v1beta1 endpoints are off unless the
+    # node metadata sets disable-legacy-endpoints to something but "true" (off by default since
+    # GKE 1.12: https://cloud.google.com/kubernetes-engine/docs/how-to/protecting-cluster-metadata).
+    c = "ZT-NODE-METADATA"
+    out = []
+    for at, props in _node_configs(r):
+        if props is UNKNOWN:
+            out.append(unverifiable(c, at))
+            continue
+        out += expect(props, "nodeConfig.workloadMetadataConfig.mode",
+                      lambda v: v == "GKE_METADATA", control=c,
+                      why=f"{at}nodeConfig.workloadMetadataConfig.mode is {{value}}; set exactly "
+                          "GKE_METADATA so pods cannot read the node's credentials")
+        out += expect(props, "nodeConfig.metadata.disable-legacy-endpoints",
+                      lambda v: as_bool(v) is True, control=c, default="true",
+                      why=f"{at}nodeConfig.metadata disable-legacy-endpoints is {{value}}: the "
+                          "legacy metadata endpoints (no Metadata-Flavor header) are back on; "
+                          "remove it or set \"true\"")
+    return out
 
 
-@rule("ZT-NODE-IDENTITY", "gcp", t.GKE_NODE_POOL, summary="dedicated node service account")
+def _default_compute_sa(v: object) -> bool:
+    text = str(v).strip().casefold()
+    return text == "default" or text.endswith("-compute@developer.gserviceaccount.com")
+
+
+@rule("ZT-NODE-IDENTITY", "gcp", t.GKE_NODE_POOL, t.GKE_CLUSTER,
+      summary="dedicated node service account")
 def pool_sa(r, cfg):
-    return expect(r.props, "nodeConfig.serviceAccount",
-                  lambda v: bool(v) and v != "default"
-                  and not str(v).endswith("-compute@developer.gserviceaccount.com"),
-                  control="ZT-NODE-IDENTITY",
-                  why="nodeConfig.serviceAccount is {value}: the Compute Engine default "
-                      "account is far too broad", reference=True)
+    # Unset or "default" is the Compute Engine default account (often Editor on the project)
+    # (https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts).
+    c = "ZT-NODE-IDENTITY"
+    out = []
+    for at, props in _node_configs(r):
+        if props is UNKNOWN:
+            out.append(unverifiable(c, at))
+            continue
+        out += expect(props, "nodeConfig.serviceAccount",
+                      lambda v: bool(v) and not _default_compute_sa(v), control=c,
+                      why=f"{at}nodeConfig.serviceAccount is {{value}}: the Compute Engine "
+                          "default account is far too broad", reference=True)
+    return out
+
+
+# Basic roles: every permission on the project (roles/owner also IAM); far beyond what a node
+# or workload identity needs (https://cloud.google.com/iam/docs/roles-overview).
+BASIC_ROLES = ("roles/owner", "roles/editor")
+
+
+def _basic_role(role: object) -> bool:
+    # Role names are exact; a misspelt case ("roles/Owner") is judged as the role it spells.
+    return isinstance(role, str) and role.strip().casefold() in BASIC_ROLES
+
+
+@rule("ZT-NODE-IDENTITY", "gcp", t.GCP_PROJECT_IAM_MEMBER, t.GCP_PROJECT_IAM_BINDING,
+      t.GCP_PROJECT_IAM_POLICY, summary="no basic roles (owner, editor) on the project")
+def project_basic_roles(r, cfg):
+    """The node service account (or any identity a cluster stack grants) never holds
+    roles/owner or roles/editor on the project; GKE nodes need roles/container.
+    defaultNodeServiceAccount (https://cloud.google.com/kubernetes-engine/docs/how-to/
+    service-accounts)."""
+    c = "ZT-NODE-IDENTITY"
+    if r.type == t.GCP_PROJECT_IAM_POLICY:
+        data = lookup(r.props, "policyData")
+        if data is UNKNOWN or contains_unknown(data):
+            return [unverifiable(c, "policyData")]
+        try:
+            doc = json.loads(data) if isinstance(data, str) else data
+            bindings = [(b.get("role"), as_list(b.get("members")))
+                        for b in as_list(doc.get("bindings"))]
+        except (ValueError, AttributeError, RecursionError):
+            return [fail(c, "policyData is not an IAM policy JSON document with bindings")]
+    else:
+        role = lookup(r.props, "role")
+        who = lookup(r.props, "member" if r.type == t.GCP_PROJECT_IAM_MEMBER else "members")
+        if role is UNKNOWN or contains_unknown(role):
+            return [unverifiable(c, "role")]
+        bindings = [(role, as_list(who))]
+    return [fail(c, f"{role!s:.40} is granted to {', '.join(map(str, members))[:200] or 'its members'}"
+                 " on the whole project; grant only the roles the identity needs")
+            for role, members in bindings if _basic_role(role)]
 
 
 @rule("ZT-DISK-CMK", "gcp", t.GKE_NODE_POOL, summary="boot disk customer key")

@@ -889,6 +889,28 @@ def _binauthz_rule(rule_: object, where: str) -> list[str]:
     return out
 
 
+_BINAUTHZ_RULE_FIELDS = ("evaluationMode", "enforcementMode")
+
+
+def _binauthz_unknown(props: dict) -> str:
+    """The first field the verdict reads that is still unknown ("" if none): the modes, the
+    clusters rules target and the exempt patterns. The attestors a rule names (IDs computed at
+    deployment) are not read: which attestor signs is not what admits an unattested image."""
+    default = lookup(props, "defaultAdmissionRule")
+    rules, patterns = (lookup(props, k) for k in ("clusterAdmissionRules",
+                                                  "admissionWhitelistPatterns"))
+    for field, value in (("defaultAdmissionRule", default), ("clusterAdmissionRules", rules),
+                         ("admissionWhitelistPatterns", patterns)):
+        if is_unknown(value):
+            return field
+    checks = [(f"defaultAdmissionRule.{f}", lookup(default, f)) for f in _BINAUTHZ_RULE_FIELDS]
+    for i, rule_ in enumerate(as_list(rules)):
+        checks += [(f"clusterAdmissionRules[{i}].{f}", lookup(rule_, f))
+                   for f in ("cluster", *_BINAUTHZ_RULE_FIELDS)]
+    checks += [(f"admissionWhitelistPatterns[{i}]", p) for i, p in enumerate(as_list(patterns))]
+    return next((field for field, value in checks if contains_unknown(value)), "")
+
+
 def _binauthz(cluster, nodes: list, name: str, where: dict) -> list[Finding]:
     c = "ZT-IMAGE-PROVENANCE"
     policies = [n for n in nodes if n.type == t.BINAUTHZ_POLICY]
@@ -899,9 +921,10 @@ def _binauthz(cluster, nodes: list, name: str, where: dict) -> list[Finding]:
     cluster_name = lookup(cluster.props, "name")
     cluster_name = cluster_name if isinstance(cluster_name, str) else cluster.name
     for pol in policies:
-        if any(contains_unknown(lookup(pol.props, k)) for k in (
-                "defaultAdmissionRule", "clusterAdmissionRules", "admissionWhitelistPatterns")):
-            out.append(unverifiable(c, f"Binary Authorization policy {pol.name}", **where))
+        unknown = _binauthz_unknown(pol.props)
+        if unknown:
+            out.append(unverifiable(c, f"Binary Authorization policy {pol.name} {unknown}",
+                                    **where))
             continue
         problems = _binauthz_rule(lookup(pol.props, "defaultAdmissionRule"),
                                   "defaultAdmissionRule")

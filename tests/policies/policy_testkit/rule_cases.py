@@ -277,3 +277,59 @@ CASES += [
           {"metadata": {"name": "images"}, "spec": {  # the default failure action is Audit
               "rules": [{"name": "signed", "verifyImages": [_VERIFY]}]}}),
 ]
+
+# --- issue 14 part 1: JSON policy documents, key stores, node identities, metadata ---------
+_TRUST_EC2 = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}
+_SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
+_ROLE_DEF = _SUB + "/providers/Microsoft.Authorization/roleDefinitions/"
+CASES += [
+    fresh("ZT-NODE-IDENTITY aws Role: trust and inline policies least-privilege; node role's "
+          "managed policies", "aws:iam/role:Role",
+          {"assumeRolePolicy": _TRUST_EC2},
+          {"assumeRolePolicy": {"Statement": {"Effect": "Allow", "Action": "sts:AssumeRole",
+                                              "Principal": {"AWS": "*"}}}}),
+    fresh("ZT-NODE-IDENTITY aws RolePolicy: identity policy: no *, NotAction or IAM wildcards",
+          "aws:iam/rolePolicy:RolePolicy",
+          {"role": "r", "policy": '{"Statement": {"Effect": "Allow", '
+                                  '"Action": "ec2:DescribeInstances", "Resource": "*"}}'},
+          {"role": "r", "policy": '{"Statement": {"Effect": "Allow", "Action": "*", '
+                                  '"Resource": "*"}}'}),
+    mutate("ZT-SECRETS-KMS aws Key: key policy names its users", "hand-aws-key",
+           ("policy", ('{"Statement": [{"Effect": "Allow", "Principal": "*", '
+                       '"Action": "kms:Decrypt", "Resource": "*"}]}'))),
+    fresh("ZT-AUDIT-IMMUTABLE aws BucketPolicy: bucket policy not public",
+          "aws:s3/bucketPolicy:BucketPolicy",
+          {"bucket": "b", "policy": '{"Statement": [{"Effect": "Deny", "Principal": "*", '
+                                    '"Action": "s3:*", "Resource": "*", "Condition": {"Bool": '
+                                    '{"aws:SecureTransport": "false"}}}]}'},
+          {"bucket": "b", "policy": '{"Statement": [{"Effect": "Allow", "Principal": "*", '
+                                    '"Action": "s3:GetObject", "Resource": "*"}]}'}),
+    fresh("ZT-SECRETS-KMS azure Vault: vault purge-protected, soft delete on, no public network "
+          "access", "azure-native:keyvault:Vault",
+          {"properties": {"enablePurgeProtection": True, "publicNetworkAccess": "Disabled"}},
+          {"properties": {"publicNetworkAccess": "Disabled"}}),
+    fresh("ZT-NODE-IDENTITY azure RoleAssignment: no Owner/Contributor on a subscription or "
+          "wider", "azure-native:authorization:RoleAssignment",
+          {"roleDefinitionId": _ROLE_DEF + "b24988ac-6180-42a0-ab88-20f7382dd24c",
+           "scope": _SUB + "/resourceGroups/rg-dev-azure/providers/Microsoft.Compute/"
+                           "diskEncryptionSets/des-dev-azure"},
+          {"roleDefinitionId": _ROLE_DEF + "b24988ac-6180-42a0-ab88-20f7382dd24c",
+           "scope": _SUB}),
+    mutate("ZT-NODE-METADATA azure ManagedCluster: pods' IMDS access not opened", "hand-azure",
+           ("networkProfile.podLinkLocalAccess", "IMDS")),
+    fresh("ZT-NODE-IDENTITY gcp IAMMember: no basic roles (owner, editor) on the project",
+          "gcp:projects/iAMMember:IAMMember",
+          {"project": "p", "role": "roles/container.defaultNodeServiceAccount",
+           "member": "serviceAccount:nodes@p.iam.gserviceaccount.com"},
+          {"project": "p", "role": "roles/editor",
+           "member": "serviceAccount:nodes@p.iam.gserviceaccount.com"}),
+]
+_ROTATE_90 = {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P90D"},
+                                   "action": {"type": "rotate"}}],
+              "attributes": {"expiryTime": "P1Y"}}
+CASES += [
+    fresh("ZT-SECRETS-KMS azure Key: Key Vault key rotates", "azure-native:keyvault:Key",
+          {"properties": {"kty": "RSA-HSM", "rotationPolicy": _ROTATE_90}},
+          {"properties": {"kty": "RSA-HSM"}}),
+]

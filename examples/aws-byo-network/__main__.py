@@ -1,0 +1,73 @@
+"""An EKS cluster of the Zero-Trust Clusters library in a VPC the network team owns.
+
+The network (VPC, node subnets in two zones, pod subnets in a secondary range) normally lives
+in the network team's stack and arrives through a StackReference, e.g.
+`pulumi.StackReference("acme/network/prod").get_output("nodeSubnetIds")`; here it is created
+in the same program so the example runs on its own. Its egress (NAT, or routes to the hub's
+firewall) is the network team's and left out. The cluster adds only what the posture needs:
+its security groups, the CNI's subnet-role tags and a flow log. The cluster, its pools and the
+posture come from the stack config (stacks/Pulumi.example.yaml), validated by `load_spec`.
+"""
+
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import EksCluster
+from components.aws.network import EksNetworkArgs
+from components.cluster import ClusterArgs
+from components.pki import SharedPki, SharedPkiArgs
+from components.spec import SpecError, load_spec
+
+config = pulumi.Config("zero-trust-clusters")
+try:
+    spec = load_spec({"posture": config.require_object("posture"),
+                      "clusters": config.require_object("clusters")},
+                     project_dir=Path(__file__).parent)
+except SpecError as error:
+    raise pulumi.RunError(str(error)) from None
+(cluster,) = spec.clusters
+
+# One provider for the whole program: the cluster component uses it for every child.
+provider = aws.Provider("platform", region=cluster.region)
+with_provider = pulumi.ResourceOptions(provider=provider)
+
+# --- the network team's VPC (a StackReference in real life) -----------------------------------
+vpc = aws.ec2.Vpc("network-vpc", cidr_block=cluster.node_cidr, enable_dns_support=True,
+                  enable_dns_hostnames=True, tags={"Name": "network"}, opts=with_provider)
+pod_range = aws.ec2.VpcIpv4CidrBlockAssociation("network-pod-range", vpc_id=vpc.id,
+                                                cidr_block=cluster.pod_cidr, opts=with_provider)
+zones = [f"{cluster.region}a", f"{cluster.region}b"]
+node_subnets = [
+    aws.ec2.Subnet(f"network-nodes-{zone[-1]}", vpc_id=vpc.id, availability_zone=zone,
+                   cidr_block=f"10.40.{i * 64}.0/18", map_public_ip_on_launch=False,
+                   opts=with_provider)
+    for i, zone in enumerate(zones)
+]
+pod_subnets = [
+    aws.ec2.Subnet(f"network-pods-{zone[-1]}", vpc_id=vpc.id, availability_zone=zone,
+                   cidr_block=f"10.140.{i * 64}.0/18", map_public_ip_on_launch=False,
+                   opts=pulumi.ResourceOptions(provider=provider, depends_on=[pod_range]))
+    for i, zone in enumerate(zones)
+]
+
+# --- the platform team's cluster -----------------------------------------------------------
+pki = SharedPki("pki", SharedPkiArgs(
+    settings=spec.posture.pki, trust_domain=spec.posture.trust_domain,
+    cluster_trust_domains={cluster.name: spec.trust_domain(cluster)},
+    uri_name_constraints=spec.posture.pki.uri_name_constraints))
+eks = EksCluster(
+    cluster.name,
+    ClusterArgs(
+        cluster=cluster, posture=spec.posture, trust_domain=spec.trust_domain(cluster),
+        network=EksNetworkArgs(vpc_id=vpc.id,
+                               node_subnet_ids=[s.id for s in node_subnets],
+                               pod_subnet_ids=[s.id for s in pod_subnets]),
+        trust_domain_intermediate_pem=pki.intermediates[cluster.name].certificate_pem,
+    ),
+    opts=with_provider,
+)
+# The same keys on every cloud (components/cluster.py ClusterOutputs); kubeconfig is secret.
+for key, value in eks.outputs.as_dict().items():
+    pulumi.export(key, value)

@@ -1,0 +1,79 @@
+"""A GKE cluster of the Zero-Trust Clusters library in a VPC network the network team owns.
+
+The network (a VPC network and a subnetwork with two named secondary ranges for pods and
+Services, Private Google Access on, Cloud NAT for egress) normally lives in the network team's
+(host) project and stack and arrives through a StackReference, e.g.
+`pulumi.StackReference("acme/network/prod").get_output("subnetwork")`; here it is created in
+the same program so the example runs on its own. The cluster adds only what the posture needs:
+a default-deny and the control plane's allow, both targeted at its node service account. The
+cluster, its pools and the posture come from the stack config (stacks/Pulumi.example.yaml),
+validated by `load_spec`.
+"""
+
+from pathlib import Path
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.cluster import ClusterArgs
+from components.gcp.component import GkeCluster
+from components.gcp.network import GkeNetworkArgs
+from components.pki import SharedPki, SharedPkiArgs
+from components.spec import SpecError, load_spec
+
+config = pulumi.Config("zero-trust-clusters")
+try:
+    spec = load_spec({"posture": config.require_object("posture"),
+                      "clusters": config.require_object("clusters")},
+                     project_dir=Path(__file__).parent)
+except SpecError as error:
+    raise pulumi.RunError(str(error)) from None
+(cluster,) = spec.clusters
+project = cluster.settings.project
+
+# One provider for the whole program: the cluster component uses it for every child.
+provider = gcp.Provider("platform", project=project, region=cluster.region)
+with_provider = pulumi.ResourceOptions(provider=provider)
+
+# --- the network team's VPC network (a StackReference in real life) ---------------------------
+vpc = gcp.compute.Network("network-vpc", name="platform", project=project,
+                          auto_create_subnetworks=False, routing_mode="REGIONAL",
+                          opts=with_provider)
+subnetwork = gcp.compute.Subnetwork(
+    "network-gke", name="gke-nodes", project=project, region=cluster.region, network=vpc.id,
+    ip_cidr_range=cluster.node_cidr,
+    secondary_ip_ranges=[
+        gcp.compute.SubnetworkSecondaryIpRangeArgs(range_name="gke-pods",
+                                                   ip_cidr_range=cluster.pod_cidr),
+        gcp.compute.SubnetworkSecondaryIpRangeArgs(range_name="gke-services",
+                                                   ip_cidr_range=cluster.service_cidr),
+    ],
+    private_ip_google_access=True, opts=with_provider)
+router = gcp.compute.Router("network-router", name="platform", project=project,
+                            region=cluster.region, network=vpc.id, opts=with_provider)
+gcp.compute.RouterNat(
+    "network-nat", name="platform", project=project, region=cluster.region, router=router.name,
+    nat_ip_allocate_option="AUTO_ONLY", source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
+    opts=with_provider)
+
+# --- the platform team's cluster -----------------------------------------------------------
+pki = SharedPki("pki", SharedPkiArgs(
+    settings=spec.posture.pki, trust_domain=spec.posture.trust_domain,
+    cluster_trust_domains={cluster.name: spec.trust_domain(cluster)},
+    uri_name_constraints=spec.posture.pki.uri_name_constraints))
+gke = GkeCluster(
+    cluster.name,
+    ClusterArgs(
+        cluster=cluster, posture=spec.posture, trust_domain=spec.trust_domain(cluster),
+        network=GkeNetworkArgs(
+            network=vpc.id, subnetwork=subnetwork.id, pods_range_name="gke-pods",
+            services_range_name="gke-services",
+            # The private control plane's /28, unused anywhere in the network.
+            control_plane_cidr="172.16.0.32/28"),
+        trust_domain_intermediate_pem=pki.intermediates[cluster.name].certificate_pem,
+    ),
+    opts=with_provider,
+)
+# The same keys on every cloud (components/cluster.py ClusterOutputs); kubeconfig is secret.
+for key, value in gke.outputs.as_dict().items():
+    pulumi.export(key, value)
