@@ -188,7 +188,10 @@ def azure(e: Estate, root: str) -> None:
     kubelet = e.add("azure-native:managedidentity:UserAssignedIdentity", f"{n}-kubelet", {
         "id": "/subscriptions/s/uai"})
     kms_key = e.add("azure-native:keyvault:Key", f"{n}-kms-key", {
-        "keyUriWithVersion": "https://kv/keys/k"})
+        "keyUriWithVersion": "https://kv/keys/k", "properties": {"rotationPolicy": {
+            "attributes": {"expiryTime": "P1Y"},
+            "lifetimeActions": [{"action": {"type": "rotate"},
+                                 "trigger": {"timeAfterCreate": "P90D"}}]}}})
     pool_security = {"enableSecureBoot": True, "enableVTPM": True, "sshAccess": "Disabled"}
     cluster = e.add("azure-native:containerservice:ManagedCluster", n, {
         "resourceName": n, "kubernetesVersion": "1.35",
