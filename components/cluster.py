@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from components.catalog import ControlId
+from components.catalog import ControlId, control_id
 from components.spec import Cloud, ClusterSpec, Posture
 
 
@@ -165,9 +165,10 @@ class HardenedCluster(pulumi.ComponentResource):
         self._controls: dict[str, list[str]] = defaultdict(list)
 
     def implements(self, resource: pulumi.Resource, *controls: ControlId) -> pulumi.Resource:
-        """Record that `resource` implements `controls`; returns it for chaining."""
+        """Record that `resource` implements `controls` (catalog IDs, e.g. "ZT-NODE-OS"; an
+        unknown one raises `UnknownControlError`); returns it for chaining."""
         for control in controls:
-            self._controls[control.value].append(resource._name)
+            self._controls[control_id(control)].append(resource._name)
         return resource
 
     @property

@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 
 from components import clouds
-from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
+from components.catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 from components.cluster import ClusterArgs, HardenedCluster
 from components.ledger.provisioning import ledger_store
 from components.pki import SharedPki, SharedPkiArgs
@@ -134,7 +134,7 @@ def posture_summary(spec: EstateSpec) -> dict[str, Any]:
     return {
         "trustDomain": posture.trust_domain,
         "kubernetesVersion": posture.kubernetes_version,
-        "controls": [c.value for c in ControlId],
+        "controls": list(CONTROL_IDS),
         "clustersPerCloud": dict(sorted(Counter(c.cloud for c in spec.clusters).items())),
         "sandboxRuntimeClass": SANDBOX_RUNTIME_CLASS,
         "workloadNamespaces": [ns.name for ns in posture.workload_namespaces],

@@ -357,8 +357,8 @@ class LedgerSettings(_Model):
       `location`).
     Which keys each cloud takes is `LEDGER_KEYS`; `_ledger_problems` checks them by name."""
 
-    # The clouds with a ledger store (components/ledger/provisioning.py STORE_BUILDERS).
-    cloud: Literal["aws", "azure", "gcp"] | None = None
+    # A registered cloud (components/clouds.py) with a ledger store (`LEDGER_KEYS`, below).
+    cloud: Cloud | None = None
     bucket_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
     region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] | None = None
     account_role_arn: (
@@ -386,6 +386,18 @@ class LedgerSettings(_Model):
                                                            "chars)"))] | None
     ) = None
     retention_days: Annotated[int, Field(ge=1, le=36500)] = 2555
+
+    @field_validator("cloud")
+    @classmethod
+    def _registered_cloud_with_a_store(cls, value: str | None) -> str | None:
+        from components import clouds
+
+        stores = clouds.describe(list(LEDGER_KEYS))
+        if value is not None and value not in clouds.names():
+            raise ValueError(f"{show(value)} is not allowed: use {stores}")
+        if value is not None and value not in LEDGER_KEYS:
+            raise ValueError(f"{show(value)} has no ledger store; use {stores}")
+        return value
 
     def store_cloud(self) -> Cloud | None:
         """The cloud of the ledger's store; None: the local directory store."""
@@ -419,7 +431,7 @@ def _ledger_problems(spec: EstateSpec) -> list[str]:
     cloud = ledger.store_cloud()
     if cloud is None:
         return [f"{config_key('posture', 'ledger', k)}: set only with a ledger store; add "
-                "cloud (aws, azure or gcp) and that cloud's keys, or remove it"
+                f"cloud ({', '.join(LEDGER_KEYS)}) and that cloud's keys, or remove it"
                 for k in sorted(given)]
     required, optional = LEDGER_KEYS[cloud]
     takes = ", ".join((*required, *optional))

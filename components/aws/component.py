@@ -21,7 +21,6 @@ from components.aws.kubeconfig import render_kubeconfig
 from components.aws.provider import make_provider
 from components.aws.security_groups import build_security_groups
 from components.aws.validation import check_cluster
-from components.catalog import ControlId as C
 from components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
 from components.spec import SpecError, cluster_key
 
@@ -71,13 +70,13 @@ class EksCluster(HardenedCluster):
         # Identity and keys.
         cluster_role = iam.cluster_role(ctx)
         node_role = iam.node_role(ctx)
-        self.implements(node_role.role, C.NODE_IDENTITY)
-        secrets_key = self.implements(kms.secrets_key(ctx, cluster_role), C.SECRETS_KMS)
-        disk_key = self.implements(kms.disk_key(ctx), C.DISK_CMK)
+        self.implements(node_role.role, "ZT-NODE-IDENTITY")
+        secrets_key = self.implements(kms.secrets_key(ctx, cluster_role), "ZT-SECRETS-KMS")
+        disk_key = self.implements(kms.disk_key(ctx), "ZT-DISK-CMK")
         trail = audit.build_audit(ctx)
         for resource in (trail.control_plane_logs, trail.bucket, trail.object_lock,
                          trail.stream, trail.subscription, *trail.alarms):
-            self.implements(resource, C.AUDIT_IMMUTABLE)
+            self.implements(resource, "ZT-AUDIT-IMMUTABLE")
 
         # Network: created, or brought (the args' or the stack's `aws.network`).
         network_key = (f"{ctx.config_key}.aws.network" if args.network is None
@@ -89,13 +88,13 @@ class EksCluster(HardenedCluster):
             net = network.bring_network(ctx, existing, network_key, trail.flow_logs,
                                         trail.flow_log_role)
         if net.vpc is not None:
-            self.implements(net.vpc, C.NODE_PRIVATE)
-        self.implements(net.flow_log, C.NET_SEGMENT)
+            self.implements(net.vpc, "ZT-NODE-PRIVATE")
+        self.implements(net.flow_log, "ZT-NET-SEGMENT")
         for subnet in (*net.private_subnets, *net.pod_subnets):
-            self.implements(subnet, C.NODE_PRIVATE)
+            self.implements(subnet, "ZT-NODE-PRIVATE")
         sgs = build_security_groups(ctx, net.vpc_id)
-        self.implements(sgs.cluster, C.NET_SEGMENT)
-        self.implements(sgs.node, C.NET_SEGMENT)
+        self.implements(sgs.cluster, "ZT-NET-SEGMENT")
+        self.implements(sgs.node, "ZT-NET-SEGMENT")
 
         # Control plane.
         private_subnet_ids = list(net.node_subnet_ids)
@@ -103,14 +102,14 @@ class EksCluster(HardenedCluster):
             ctx, role=cluster_role, subnet_ids=private_subnet_ids, security_group=sgs.cluster,
             secrets_key=secrets_key, depends_on=[trail.control_plane_logs],
         )
-        self.implements(cluster, C.API_PRIVATE, C.SECRETS_KMS, C.AUDIT_IMMUTABLE, C.IAM_ONLY,
-                        C.VERSION)
+        self.implements(cluster, "ZT-API-PRIVATE", "ZT-SECRETS-KMS", "ZT-AUDIT-IMMUTABLE", "ZT-IAM-ONLY",
+                        "ZT-VERSION")
         issuer = control_plane.oidc_issuer(cluster)
         oidc = self.implements(control_plane.build_oidc_provider(ctx, issuer),
-                               C.WORKLOAD_IDENTITY)
+                               "ZT-WORKLOAD-IDENTITY")
         access_entries = access.build_access(ctx, cluster)
         for resource in access_entries:
-            self.implements(resource, C.IAM_ONLY)
+            self.implements(resource, "ZT-IAM-ONLY")
         certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
         role_arn = spec.settings.account_role_arn if spec.settings else None
         kubeconfig = pulumi.Output.secret(
@@ -122,8 +121,8 @@ class EksCluster(HardenedCluster):
         # Add-ons and nodes: cloud APIs only. Nothing here calls the Kubernetes API (private,
         # unreachable from where this phase runs); the in-cluster baseline is the cluster phase.
         cluster_addons = addons.build_addons(ctx, cluster)
-        self.implements(cluster_addons.pod_identity_agent, C.WORKLOAD_IDENTITY)
-        self.implements(cluster_addons.vpc_cni, C.NETPOL_DEFAULT_DENY, C.WORKLOAD_IDENTITY)
+        self.implements(cluster_addons.pod_identity_agent, "ZT-WORKLOAD-IDENTITY")
+        self.implements(cluster_addons.vpc_cni, "ZT-NETPOL-DEFAULT-DENY", "ZT-WORKLOAD-IDENTITY")
         join = pools.ClusterEndpoint(name=cluster.name, endpoint=cluster.endpoint,
                                      certificate_authority=certificate_authority)
         node_pools = pools.build_node_pools(

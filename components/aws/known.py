@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from components.datafiles import closest, load
+from components.datafiles import load, machine_type_problems, region_problems
 from components.spec import ClusterSpec, cluster_key, show
 
 
@@ -38,25 +38,14 @@ def gpu_problem(instance_type: str) -> str | None:
 
 def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
     """Unknown region, unknown instance types, tags AWS would refuse; keyed and with a fix."""
-    out: list[str] = []
-    known_regions = regions()
-    if cluster.region not in known_regions:
-        out.append(
-            f"{cluster_key(cluster.name, index, 'region')}: {show(cluster.region)} is not an AWS "
-            f"region with EKS{closest(cluster.region, set(known_regions))}; use one such as "
-            "eu-west-1 (components/aws/data/regions.json lists them)"
-        )
     types = instance_types()
-    for pool, spec in cluster.all_pools().items():
-        machine = spec.machine_type
-        if machine not in types:
-            out.append(
-                f"{cluster.pool_key(index, pool, 'machineType')}: "
-                f"{show(machine)} is not an EC2 instance type{closest(machine, types)}; use one "
-                "such as m7i.large (components/aws/data/instance_types.json lists them)"
-            )
-        elif pool in cluster.pools and cluster.pools[pool].gpu and (why := gpu_problem(machine)):
-            out.append(f"{cluster.pool_key(index, pool, 'machineType')}: {why}")
+    out = region_problems(cluster, index, regions(), what="an AWS region with EKS",
+                          example="one such as eu-west-1",
+                          data="components/aws/data/regions.json lists them")
+    out += machine_type_problems(cluster, index, types.__contains__, known=types,
+                                 what="an EC2 instance type", example="one such as m7i.large",
+                                 data="components/aws/data/instance_types.json lists them",
+                                 gpu_problem=gpu_problem)
     rules = load("aws", "tags")
     allowed = re.compile(rules["allowedPattern"])
     for key, value in cluster.labels.items():

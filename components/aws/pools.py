@@ -27,7 +27,6 @@ from components.aws.context import AwsContext
 from components.aws.iam import ManagedRole
 from components.aws.policy_docs import Condition, Statement, document
 from components.aws.validation import image_flavour
-from components.catalog import ControlId as C
 from components.cluster import Toleration
 from components.spec import NodePool, UserPool
 
@@ -194,12 +193,12 @@ def build_node_pools(ctx: AwsContext, *, join: ClusterEndpoint, node_role: Manag
         created = build_node_pool(ctx, pool_name, pool, join=join, node_role=node_role,
                                   node_sg=node_sg, subnet_ids=subnet_ids, disk_key=disk_key,
                                   depends_on=depends_on)
-        component.implements(created.launch_template, C.NODE_METADATA, C.NODE_PRIVATE,
-                             C.DISK_CMK, C.NODE_TRUSTED_BOOT, C.NODE_OS)
-        component.implements(created.node_group, C.NODE_OS)
+        component.implements(created.launch_template, "ZT-NODE-METADATA", "ZT-NODE-PRIVATE",
+                             "ZT-DISK-CMK", "ZT-NODE-TRUSTED-BOOT", "ZT-NODE-OS")
+        component.implements(created.node_group, "ZT-NODE-OS")
         if pool_name == "sandbox":
-            component.implements(created.launch_template, C.SANDBOX)
-            component.implements(created.node_group, C.SANDBOX)
+            component.implements(created.launch_template, "ZT-SANDBOX")
+            component.implements(created.node_group, "ZT-SANDBOX")
         built[pool_name] = created
     return built
 

@@ -28,7 +28,6 @@ from components.azure import naming
 from components.azure.catalog import AUDIT_LOG_CATEGORIES
 from components.azure.context import AksContext
 from components.azure.immutability import account_policy_state, worm_account_args
-from components.catalog import ControlId
 
 # Log Analytics interactive retention is capped at 730 days; the WORM copy keeps the rest.
 _LA_MAX_RETENTION = 730
@@ -93,7 +92,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
         # cluster is decommissioned; even then Azure deletes it only once no blob is retained.
         opts=ctx.opts(**lifecycle.kept(ctx.cluster)),
     )
-    c.implements(account, ControlId.AUDIT_IMMUTABLE)
+    c.implements(account, "ZT-AUDIT-IMMUTABLE")
     blob_service = storage.BlobServiceProperties(
         f"{ctx.name}-audit-blob",
         storage.BlobServicePropertiesArgs(
@@ -126,7 +125,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
         for category in AUDIT_LOG_CATEGORIES
     ]
     for container in containers:
-        c.implements(container, ControlId.AUDIT_IMMUTABLE)
+        c.implements(container, "ZT-AUDIT-IMMUTABLE")
     return AksAuditStore(workspace=workspace, account=account, containers=containers)
 
 
@@ -148,5 +147,5 @@ def build_diagnostic_setting(
         ),
         opts=ctx.opts(depends_on=store.containers),
     )
-    ctx.component.implements(setting, ControlId.AUDIT_IMMUTABLE)
+    ctx.component.implements(setting, "ZT-AUDIT-IMMUTABLE")
     return setting

@@ -185,21 +185,21 @@ def build_cluster(
     )
     c.implements(
         cluster,
-        ControlId.API_PRIVATE,
-        ControlId.NODE_PRIVATE,
-        ControlId.NODE_TRUSTED_BOOT,
-        ControlId.NODE_OS,
-        ControlId.NODE_METADATA,
-        ControlId.IAM_ONLY,
-        ControlId.WORKLOAD_IDENTITY,
-        ControlId.NODE_IDENTITY,
-        ControlId.SECRETS_KMS,
-        ControlId.DISK_CMK,
-        ControlId.NETPOL_DEFAULT_DENY,
-        ControlId.VERSION,
+        "ZT-API-PRIVATE",
+        "ZT-NODE-PRIVATE",
+        "ZT-NODE-TRUSTED-BOOT",
+        "ZT-NODE-OS",
+        "ZT-NODE-METADATA",
+        "ZT-IAM-ONLY",
+        "ZT-WORKLOAD-IDENTITY",
+        "ZT-NODE-IDENTITY",
+        "ZT-SECRETS-KMS",
+        "ZT-DISK-CMK",
+        "ZT-NETPOL-DEFAULT-DENY",
+        "ZT-VERSION",
         # The azurepolicy add-on (Gatekeeper) is AKS's admission hook; the baseline adds
         # the signature policy that makes it about provenance.
-        ControlId.IMAGE_PROVENANCE,
+        "ZT-IMAGE-PROVENANCE",
     )
 
     # General and sandbox pools are their own resources: per-pool operations, so changing
@@ -221,11 +221,11 @@ def build_cluster(
         )
         previous = [agent_pool]
         agent_pools[shape.name] = agent_pool
-        controls = [ControlId.NODE_PRIVATE, ControlId.NODE_OS, ControlId.DISK_CMK]
+        controls: list[ControlId] = ["ZT-NODE-PRIVATE", "ZT-NODE-OS", "ZT-DISK-CMK"]
         if shape.trusted_launch:
-            controls.append(ControlId.NODE_TRUSTED_BOOT)
+            controls.append("ZT-NODE-TRUSTED-BOOT")
         if shape is pools.SANDBOX:
-            controls.append(ControlId.SANDBOX)
+            controls.append("ZT-SANDBOX")
         c.implements(agent_pool, *controls)
 
     group_grants = [
@@ -235,5 +235,5 @@ def build_cluster(
                                group.kubernetes_group)
     ]
     for g in group_grants:
-        c.implements(g, ControlId.IAM_ONLY)
+        c.implements(g, "ZT-IAM-ONLY")
     return AksControlPlane(cluster=cluster, pools=agent_pools, group_grants=group_grants)

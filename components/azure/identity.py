@@ -16,7 +16,6 @@ from pulumi_azure_native import authorization, managedidentity
 from components.azure import naming
 from components.azure.catalog import role_definition_id
 from components.azure.context import AksContext
-from components.catalog import ControlId
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ def build_identities(ctx: AksContext) -> AksIdentities:
 
     control_plane = identity("control-plane")
     kubelet = identity("kubelet")
-    ctx.component.implements(kubelet, ControlId.NODE_IDENTITY)
+    ctx.component.implements(kubelet, "ZT-NODE-IDENTITY")
     return AksIdentities(control_plane=control_plane, kubelet=kubelet)
 
 

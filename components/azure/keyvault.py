@@ -20,7 +20,6 @@ from components import lifecycle
 from components.azure import catalog, naming
 from components.azure.context import AksContext
 from components.azure.identity import AksIdentities, grant
-from components.catalog import ControlId
 
 ROTATE_AFTER = "P90D"
 EXPIRE_AFTER = "P1Y"
@@ -111,9 +110,9 @@ def build_keys(ctx: AksContext, identities: AksIdentities) -> AksKeys:
     )
     kms_key = _key(ctx, vault, "kms")
     disk_key = _key(ctx, vault, "disk")
-    c.implements(vault, ControlId.SECRETS_KMS, ControlId.DISK_CMK)
-    c.implements(kms_key, ControlId.SECRETS_KMS)
-    c.implements(disk_key, ControlId.DISK_CMK)
+    c.implements(vault, "ZT-SECRETS-KMS", "ZT-DISK-CMK")
+    c.implements(kms_key, "ZT-SECRETS-KMS")
+    c.implements(disk_key, "ZT-DISK-CMK")
 
     des = compute.DiskEncryptionSet(
         f"{ctx.name}-des",
@@ -137,7 +136,7 @@ def build_keys(ctx: AksContext, identities: AksIdentities) -> AksKeys:
         ),
         opts=ctx.opts(),
     )
-    c.implements(des, ControlId.DISK_CMK)
+    c.implements(des, "ZT-DISK-CMK")
 
     sp = authorization.PrincipalType.SERVICE_PRINCIPAL
     grants = [
@@ -159,9 +158,9 @@ def build_keys(ctx: AksContext, identities: AksIdentities) -> AksKeys:
               role=catalog.READER, scope=des.id, principal_type=sp,
               description="AKS reads the Disk Encryption Set of its node and data disks"),
     ]
-    c.implements(grants[0], ControlId.SECRETS_KMS)
-    c.implements(grants[1], ControlId.SECRETS_KMS)
-    c.implements(grants[2], ControlId.DISK_CMK)
-    c.implements(grants[3], ControlId.DISK_CMK)
+    c.implements(grants[0], "ZT-SECRETS-KMS")
+    c.implements(grants[1], "ZT-SECRETS-KMS")
+    c.implements(grants[2], "ZT-DISK-CMK")
+    c.implements(grants[3], "ZT-DISK-CMK")
     return AksKeys(vault=vault, kms_key=kms_key, disk_key=disk_key, disk_encryption_set=des,
                    grants=grants)

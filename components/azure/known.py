@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from components.azure import naming
-from components.datafiles import closest, load
+from components.datafiles import load, machine_type_problems, region_problems
 from components.spec import ClusterSpec, cluster_key, show
 
 
@@ -42,29 +42,17 @@ def _derived_names(cluster: ClusterSpec) -> dict[str, str]:
 
 
 def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
-    out: list[str] = []
-    known_regions = regions()
-    if cluster.region not in known_regions:
-        out.append(
-            f"{cluster_key(cluster.name, index, 'region')}: {show(cluster.region)} is not an Azure "
-            f"region{closest(cluster.region, known_regions)}; use a programmatic name such as "
-            "westeurope (components/azure/data/regions.json lists them)"
-        )
     sizes = vm_sizes()
-    for pool, spec in cluster.all_pools().items():
-        size = spec.machine_type
-        if size not in sizes:
-            out.append(
-                f"{cluster.pool_key(index, pool, 'machineType')}: "
-                f"{show(size)} is not a known Azure VM size{closest(size, sizes)}; use one such as "
-                "Standard_D4ds_v5 (components/azure/data/vm_sizes.json lists them)"
-            )
-        elif pool in cluster.pools and cluster.pools[pool].gpu and not gpu_size(size):
-            out.append(
-                f"{cluster.pool_key(index, pool, 'machineType')}: {show(size)} is not an NVIDIA "
-                "GPU size; use an N-series size such as Standard_NC4as_T4_v3 "
-                "(components/azure/data/gpu_vm_sizes.json)"
-            )
+    out = region_problems(cluster, index, regions(), what="an Azure region",
+                          example="a programmatic name such as westeurope",
+                          data="components/azure/data/regions.json lists them")
+    out += machine_type_problems(cluster, index, sizes.__contains__, known=sizes,
+                                 what="a known Azure VM size", example="one such as Standard_D4ds_v5",
+                                 data="components/azure/data/vm_sizes.json lists them",
+                                 gpu_problem=lambda size: None if gpu_size(size) else (
+                                     f"{show(size)} is not an NVIDIA GPU size; use an N-series "
+                                     "size such as Standard_NC4as_T4_v3 "
+                                     "(components/azure/data/gpu_vm_sizes.json)"))
     rules = load("azure", "names")
     for kind, name in _derived_names(cluster).items():
         rule = rules["names"][kind]

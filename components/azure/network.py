@@ -53,7 +53,6 @@ from components.azure.cloud import (
 )
 from components.azure.context import AksContext
 from components.azure.nsg import ANY, security_rule
-from components.catalog import ControlId
 from components.cluster import ExistingNetwork
 from components.kubernetes.charts import EAST_WEST_PORT, baseline_webhook_ports
 from components.spec import Posture
@@ -273,7 +272,7 @@ def build_network(ctx: AksContext, mesh_peer_ranges: tuple[str, ...] = ()) -> Ak
         ),
         opts=ctx.opts(),
     )
-    c.implements(node_nsg, ControlId.NET_SEGMENT)
+    c.implements(node_nsg, "ZT-NET-SEGMENT")
 
     apiserver_nsg = network.NetworkSecurityGroup(
         f"{name}-apiserver-nsg",
@@ -286,7 +285,7 @@ def build_network(ctx: AksContext, mesh_peer_ranges: tuple[str, ...] = ()) -> Ak
         ),
         opts=ctx.opts(),
     )
-    c.implements(apiserver_nsg, ControlId.NET_SEGMENT, ControlId.API_PRIVATE)
+    c.implements(apiserver_nsg, "ZT-NET-SEGMENT", "ZT-API-PRIVATE")
 
     # Egress only: a Standard static IP behind a NAT gateway; nodes themselves get none.
     egress_ip = network.PublicIPAddress(
@@ -348,7 +347,7 @@ def build_network(ctx: AksContext, mesh_peer_ranges: tuple[str, ...] = ()) -> Ak
         ),
         opts=ctx.opts(),
     )
-    c.implements(node_subnet, ControlId.NODE_PRIVATE)
+    c.implements(node_subnet, "ZT-NODE-PRIVATE")
     apiserver_subnet = network.Subnet(
         f"{name}-apiserver",
         network.SubnetInitArgs(
@@ -368,7 +367,7 @@ def build_network(ctx: AksContext, mesh_peer_ranges: tuple[str, ...] = ()) -> Ak
         # Azure serialises subnet writes on one VNet; create them one after the other.
         opts=ctx.opts(depends_on=[node_subnet]),
     )
-    c.implements(apiserver_subnet, ControlId.API_PRIVATE)
+    c.implements(apiserver_subnet, "ZT-API-PRIVATE")
     return AksNetwork(
         addressing=a,
         vnet_id=vnet.id,
@@ -449,7 +448,7 @@ def bring_network(ctx: AksContext, args: AksNetworkArgs, where: str,
              + _rules_into(ctx, "apiserver", v["apiServerNsgId"],
                            apiserver_rules(a, ctx.posture.api_source_networks())))
     for rule in rules:
-        ctx.component.implements(rule, ControlId.NET_SEGMENT)
+        ctx.component.implements(rule, "ZT-NET-SEGMENT")
     return AksNetwork(
         addressing=a,
         vnet_id=v["nodeSubnetId"].apply(vnet_of),

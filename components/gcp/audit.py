@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
 from components.cluster import HardenedCluster
 
 SECONDS_PER_DAY = 86400
@@ -93,5 +92,5 @@ def build_audit(
         opts=opts,
     )
     for resource in (bucket, sink, writer):
-        owner.implements(resource, ControlId.AUDIT_IMMUTABLE)
+        owner.implements(resource, "ZT-AUDIT-IMMUTABLE")
     return AuditTrail(bucket=bucket, sink=sink, writer=writer)

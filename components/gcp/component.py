@@ -14,7 +14,6 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components import lifecycle
-from components.catalog import ControlId
 from components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
 from components.gcp import addressing
 from components.gcp.audit import build_audit
@@ -170,8 +169,8 @@ class GkeCluster(HardenedCluster):
         )
         attestation = guardrails.attestation
         for resource in (attestation.policy, attestation.attestor, attestation.signing_key):
-            self.implements(resource, ControlId.IMAGE_PROVENANCE)
-        self.implements(guardrails.audit_config, ControlId.AUDIT_IMMUTABLE)
+            self.implements(resource, "ZT-IMAGE-PROVENANCE")
+        self.implements(guardrails.audit_config, "ZT-AUDIT-IMMUTABLE")
 
         self.endpoint = pulumi.Output.concat("https://", cluster.endpoint)
         self.certificate_authority = cluster.master_auth.apply(

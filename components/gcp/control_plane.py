@@ -18,7 +18,6 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
 from components.cluster import HardenedCluster
 from components.gcp.addressing import AddressPlan
 from components.gcp.binauthz import CLUSTER_EVALUATION_MODE
@@ -169,15 +168,15 @@ def build_cluster(
     )
     owner.implements(
         cluster,
-        ControlId.API_PRIVATE,
-        ControlId.NODE_PRIVATE,
-        ControlId.NODE_TRUSTED_BOOT,
-        ControlId.IAM_ONLY,
-        ControlId.WORKLOAD_IDENTITY,
-        ControlId.SECRETS_KMS,
-        ControlId.NETPOL_DEFAULT_DENY,
-        ControlId.IMAGE_PROVENANCE,
-        ControlId.AUDIT_IMMUTABLE,
-        ControlId.VERSION,
+        "ZT-API-PRIVATE",
+        "ZT-NODE-PRIVATE",
+        "ZT-NODE-TRUSTED-BOOT",
+        "ZT-IAM-ONLY",
+        "ZT-WORKLOAD-IDENTITY",
+        "ZT-SECRETS-KMS",
+        "ZT-NETPOL-DEFAULT-DENY",
+        "ZT-IMAGE-PROVENANCE",
+        "ZT-AUDIT-IMMUTABLE",
+        "ZT-VERSION",
     )
     return cluster

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
 from components.cluster import HardenedCluster
 
 NODE_ROLES = ("roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader")
@@ -49,8 +48,8 @@ def build_node_identity(
         )
         for role in NODE_ROLES
     )
-    owner.implements(account, ControlId.NODE_IDENTITY)
+    owner.implements(account, "ZT-NODE-IDENTITY")
     for grant in grants:
-        owner.implements(grant, ControlId.NODE_IDENTITY)
+        owner.implements(grant, "ZT-NODE-IDENTITY")
     email = f"{account_id}@{project}.iam.gserviceaccount.com"
     return NodeIdentity(account=account, grants=grants, email=email)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
 from components.cluster import HardenedCluster
 from components.gcp.service_agents import ServiceAgents
 
@@ -106,9 +105,9 @@ def build_keys(
         disks_id=crypto_key_id(project, region, f"{name}-keys", f"{name}-disks"),
         audit_id=crypto_key_id(project, region, f"{name}-keys", f"{name}-audit"),
     )
-    owner.implements(secrets, ControlId.SECRETS_KMS)
-    owner.implements(keys.secrets_grant, ControlId.SECRETS_KMS)
-    owner.implements(disks, ControlId.DISK_CMK)
-    owner.implements(keys.disks_grant, ControlId.DISK_CMK)
-    owner.implements(audit, ControlId.AUDIT_IMMUTABLE)
+    owner.implements(secrets, "ZT-SECRETS-KMS")
+    owner.implements(keys.secrets_grant, "ZT-SECRETS-KMS")
+    owner.implements(disks, "ZT-DISK-CMK")
+    owner.implements(keys.disks_grant, "ZT-DISK-CMK")
+    owner.implements(audit, "ZT-AUDIT-IMMUTABLE")
     return keys

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from components.datafiles import closest, load
+from components.datafiles import load, machine_type_problems, region_problems
 from components.spec import ClusterSpec, cluster_key, show
 
 _PREDEFINED = re.compile(
@@ -44,28 +44,17 @@ def gpu_accelerator(machine: str) -> tuple[str, int] | None:
 
 
 def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
-    out: list[str] = []
-    known_regions = regions()
-    if cluster.region not in known_regions:
-        out.append(
-            f"{cluster_key(cluster.name, index, 'region')}: {show(cluster.region)} is not a Google "
-            f"Cloud region{closest(cluster.region, known_regions)}; use one such as europe-west1 "
-            "(components/gcp/data/regions.json lists them)"
-        )
-    for pool, spec in cluster.all_pools().items():
-        machine = spec.machine_type
-        if not machine_type_known(machine):
-            out.append(
-                f"{cluster.pool_key(index, pool, 'machineType')}: "
-                f"{show(machine)} is not a Compute Engine machine type of a known series; use one "
-                "such as n2-standard-4 (components/gcp/data/machine_types.json)"
-            )
-        elif pool in cluster.pools and cluster.pools[pool].gpu and not gpu_accelerator(machine):
-            out.append(
-                f"{cluster.pool_key(index, pool, 'machineType')}: {show(machine)} is not an "
-                "accelerator-optimized GPU machine type; use one such as g2-standard-8 "
-                "(components/gcp/data/gpu_machine_types.json lists them)"
-            )
+    out = region_problems(cluster, index, regions(), what="a Google Cloud region",
+                          example="one such as europe-west1",
+                          data="components/gcp/data/regions.json lists them")
+    out += machine_type_problems(cluster, index, machine_type_known,
+                                 what="a Compute Engine machine type of a known series",
+                                 example="one such as n2-standard-4",
+                                 data="components/gcp/data/machine_types.json",
+                                 gpu_problem=lambda machine: None if gpu_accelerator(machine) else (
+                                     f"{show(machine)} is not an accelerator-optimized GPU "
+                                     "machine type; use one such as g2-standard-8 "
+                                     "(components/gcp/data/gpu_machine_types.json lists them)"))
     rules = load("gcp", "labels")
     for key, value in cluster.labels.items():
         where = cluster_key(cluster.name, index, "labels", key)

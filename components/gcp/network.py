@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
 from components.cluster import ExistingNetwork, HardenedCluster
 from components.gcp.addressing import PODS_RANGE_NAME, SERVICES_RANGE_NAME, AddressPlan
 from components.gcp.cloud import (
@@ -165,7 +164,7 @@ def _firewalls(owner: HardenedCluster, name: str, project: pulumi.Input[str],
     )
     firewalls = (deny_ingress, allow_control_plane)
     for rule in firewalls:
-        owner.implements(rule, ControlId.NET_SEGMENT)
+        owner.implements(rule, "ZT-NET-SEGMENT")
     return firewalls
 
 
@@ -267,8 +266,8 @@ def build_network(
     )
     firewalls = _firewalls(owner, name, project, vpc.id, addresses.control_plane,
                            node_service_account, webhook_ports, opts, deny_targets=None)
-    owner.implements(vpc, ControlId.NET_SEGMENT)
-    owner.implements(subnet, ControlId.NET_SEGMENT, ControlId.NODE_PRIVATE)
-    owner.implements(nat, ControlId.NODE_PRIVATE)
+    owner.implements(vpc, "ZT-NET-SEGMENT")
+    owner.implements(subnet, "ZT-NET-SEGMENT", "ZT-NODE-PRIVATE")
+    owner.implements(nat, "ZT-NODE-PRIVATE")
     return Network(network_id=vpc.id, subnet_id=subnet.id, addresses=addresses,
                    firewalls=firewalls, vpc=vpc, subnet=subnet, router=router, nat=nat)

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
 from components.cluster import HardenedCluster
 from components.gcp.known import gpu_accelerator
 from components.gcp.node_config import NODE_POOL_TYPES, hardened_node_config
@@ -161,14 +160,14 @@ def build_pools(
     for pool in pools.all():
         owner.implements(
             pool,
-            ControlId.NODE_PRIVATE,
-            ControlId.NODE_TRUSTED_BOOT,
-            ControlId.NODE_OS,
-            ControlId.NODE_METADATA,
-            ControlId.NODE_IDENTITY,
-            ControlId.WORKLOAD_IDENTITY,
-            ControlId.DISK_CMK,
-            ControlId.VERSION,
+            "ZT-NODE-PRIVATE",
+            "ZT-NODE-TRUSTED-BOOT",
+            "ZT-NODE-OS",
+            "ZT-NODE-METADATA",
+            "ZT-NODE-IDENTITY",
+            "ZT-WORKLOAD-IDENTITY",
+            "ZT-DISK-CMK",
+            "ZT-VERSION",
         )
-    owner.implements(pools.sandbox, ControlId.SANDBOX)
+    owner.implements(pools.sandbox, "ZT-SANDBOX")
     return pools

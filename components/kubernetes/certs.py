@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pulumi
 
-from components.catalog import ControlId
 from components.kubernetes.charts import CERT_MANAGER_NAMESPACE
 from components.kubernetes.delivery import IssuerMaterial, cert_manager_ca_data, secret_data
 from components.kubernetes.names import (
@@ -17,15 +16,13 @@ from components.kubernetes.names import (
 )
 from components.spec import Posture
 
-_C = ControlId.MTLS_SHARED_ROOT
-
 
 def trust_bundles(posture: Posture, trust_bundle_pem: pulumi.Input[str]) -> list[dict]:
     return [
         {
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": meta(TRUST_BUNDLE_CONFIGMAP, _C, namespace=ns.name),
+            "metadata": meta(TRUST_BUNDLE_CONFIGMAP, "ZT-MTLS-SHARED-ROOT", namespace=ns.name),
             "data": {TRUST_BUNDLE_KEY: trust_bundle_pem},
         }
         for ns in posture.workload_namespaces
@@ -38,14 +35,14 @@ def ca_issuer(issuer: IssuerMaterial, trust_bundle_pem: pulumi.Input[str]) -> li
         {
             "apiVersion": "v1",
             "kind": "Secret",
-            "metadata": meta(CA_ISSUER_SECRET, _C, namespace=CERT_MANAGER_NAMESPACE),
+            "metadata": meta(CA_ISSUER_SECRET, "ZT-MTLS-SHARED-ROOT", namespace=CERT_MANAGER_NAMESPACE),
             "type": "kubernetes.io/tls",
             "data": secret_data(cert_manager_ca_data, issuer, trust_bundle_pem),
         },
         {
             "apiVersion": "cert-manager.io/v1",
             "kind": "ClusterIssuer",
-            "metadata": meta(CLUSTER_ISSUER, _C),
+            "metadata": meta(CLUSTER_ISSUER, "ZT-MTLS-SHARED-ROOT"),
             "spec": {"ca": {"secretName": CA_ISSUER_SECRET}},
         },
     ]

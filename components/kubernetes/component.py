@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import ControlId
+from components.catalog import control_id
 from components.cluster import SandboxPlacement
 from components.kubernetes import typed
 from components.kubernetes.charts import ChartRelease
@@ -138,9 +138,9 @@ class ClusterBaseline(pulumi.ComponentResource):
         resource = typed.create(name, obj, self._opts(depends))
         self.resources[name] = resource
         annotation = (obj["metadata"].get("annotations") or {}).get(CONTROLS_ANNOTATION)
-        controls = [ControlId(c) for c in (annotation or "").split(",") if c]
-        for control in controls:
-            self._controls[control.value].append(name)
+        for control in (annotation or "").split(","):
+            if control:
+                self._controls[control_id(control)].append(name)
         return resource
 
     def _release(

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
+from components.catalog import SANDBOX_RUNTIME_CLASS
 from components.kubernetes.charts import (
     EAST_WEST_GATEWAY,
     EAST_WEST_PORT,
@@ -73,7 +73,7 @@ from components.kubernetes.delivery import IssuerMaterial, istio_cacerts_data, s
 from components.kubernetes.names import meta
 from components.spec import ExportedService, Posture, WorkloadNamespace
 
-_C = ControlId.MTLS_SHARED_ROOT
+_C = "ZT-MTLS-SHARED-ROOT"
 PEER_AUTHENTICATION = "default"
 ALLOW_NOTHING = "allow-nothing"
 MESH_PROXY_IMAGE_POLICY = "ztc-mesh-proxy"
@@ -219,7 +219,7 @@ def _istio_policy(name: str, spec: dict) -> dict:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": meta(name, ControlId.NETPOL_DEFAULT_DENY, namespace=ISTIO_NAMESPACE),
+        "metadata": meta(name, "ZT-NETPOL-DEFAULT-DENY", namespace=ISTIO_NAMESPACE),
         "spec": spec,
     }
 
@@ -388,7 +388,7 @@ def _admission_policy(name: str, expressions: list[tuple[str, str]], selector: d
         {
             "apiVersion": "admissionregistration.k8s.io/v1",
             "kind": "ValidatingAdmissionPolicy",
-            "metadata": meta(name, _C, ControlId.SANDBOX),
+            "metadata": meta(name, _C, "ZT-SANDBOX"),
             "spec": {
                 "failurePolicy": "Fail",
                 "matchConstraints": {"resourceRules": [{
@@ -401,7 +401,7 @@ def _admission_policy(name: str, expressions: list[tuple[str, str]], selector: d
         {
             "apiVersion": "admissionregistration.k8s.io/v1",
             "kind": "ValidatingAdmissionPolicyBinding",
-            "metadata": meta(name, _C, ControlId.SANDBOX),
+            "metadata": meta(name, _C, "ZT-SANDBOX"),
             "spec": {
                 "policyName": name,
                 "validationActions": ["Deny"],
@@ -481,7 +481,7 @@ def mesh_proxy_image_policy() -> dict:
     return {
         "apiVersion": "policy.sigstore.dev/v1beta1",
         "kind": "ClusterImagePolicy",
-        "metadata": meta(MESH_PROXY_IMAGE_POLICY, ControlId.IMAGE_PROVENANCE, _C),
+        "metadata": meta(MESH_PROXY_IMAGE_POLICY, "ZT-IMAGE-PROVENANCE", _C),
         "spec": {
             "images": [{"glob": reference}, {"glob": f"{reference}@sha256:*"}],
             "authorities": [{"name": "pinned-mesh-proxy", "static": {"action": "pass"}}],

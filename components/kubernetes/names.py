@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.catalog import ControlId
+from components.catalog import ControlId, control_id
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ztc"}
 # Each object names the controls it implements, so reports can read them off the manifest.
@@ -42,11 +42,12 @@ def meta(
     namespace: str | None = None,
     labels: dict[str, str] | None = None,
 ) -> dict:
-    """ObjectMeta with our managed-by label and the controls annotation."""
+    """ObjectMeta with our managed-by label and the controls annotation (catalog IDs; an
+    unknown one raises `UnknownControlError`)."""
     metadata: dict = {"name": name}
     if namespace is not None:
         metadata["namespace"] = namespace
     metadata["labels"] = {**MANAGED_BY, **(labels or {})}
     if controls:
-        metadata["annotations"] = {CONTROLS_ANNOTATION: ",".join(c.value for c in controls)}
+        metadata["annotations"] = {CONTROLS_ANNOTATION: ",".join(control_id(c) for c in controls)}
     return metadata

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from components.catalog import ControlId
 from components.kubernetes.names import POLICY_CONTROLLER_INCLUDE, PSA_MODES, meta
 from components.spec import Posture, WorkloadNamespace
 
@@ -30,7 +29,7 @@ def workload_namespace(ns: WorkloadNamespace, posture: Posture) -> dict:
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": meta(
-            ns.name, ControlId.POD_SECURITY, ControlId.IMAGE_PROVENANCE, labels=labels
+            ns.name, "ZT-POD-SECURITY", "ZT-IMAGE-PROVENANCE", labels=labels
         ),
     }
 
@@ -41,7 +40,7 @@ def system_namespace(name: str, enforce: str, posture: Posture) -> dict:
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": meta(
-            name, ControlId.POD_SECURITY,
+            name, "ZT-POD-SECURITY",
             labels=psa_labels(enforce, posture.kubernetes_version),
         ),
     }

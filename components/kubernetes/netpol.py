@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from components.catalog import ControlId
 from components.kubernetes.charts import (
     EAST_WEST_GATEWAY,
     EAST_WEST_PORT,
@@ -14,14 +13,12 @@ from components.kubernetes.charts import (
 from components.kubernetes.names import NAMESPACE_NAME_LABEL, meta
 from components.spec import Posture, WorkloadNamespace
 
-_C = ControlId.NETPOL_DEFAULT_DENY
-
 
 def _policy(name: str, namespace: str, spec: dict) -> dict:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": meta(name, _C, namespace=namespace),
+        "metadata": meta(name, "ZT-NETPOL-DEFAULT-DENY", namespace=namespace),
         "spec": {"podSelector": {}, **spec},
     }
 

@@ -6,7 +6,6 @@ Workload namespaces opt in (label `policy.sigstore.dev/include`); the chart pins
 
 from __future__ import annotations
 
-from components.catalog import ControlId
 from components.kubernetes.names import FULCIO_URL, IMAGE_POLICY, REKOR_URL, meta
 from components.spec import Posture
 
@@ -21,7 +20,7 @@ def cluster_image_policy(posture: Posture) -> dict:
     return {
         "apiVersion": "policy.sigstore.dev/v1beta1",
         "kind": "ClusterImagePolicy",
-        "metadata": meta(IMAGE_POLICY, ControlId.IMAGE_PROVENANCE),
+        "metadata": meta(IMAGE_POLICY, "ZT-IMAGE-PROVENANCE"),
         "spec": {
             "images": [{"glob": image_glob(r)} for r in provenance.trusted_registries],
             "authorities": [{

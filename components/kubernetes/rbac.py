@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from components import clouds
-from components.catalog import ControlId
 from components.kubernetes.names import meta
 from components.spec import Cloud, PortableGroup, Posture, config_key
-
-_C = ControlId.IAM_ONLY
 
 
 def group_subject(cloud: Cloud, role: str, group: PortableGroup) -> dict:
@@ -34,7 +31,7 @@ def role_bindings(cloud: Cloud, posture: Posture) -> list[dict]:
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRoleBinding",
-            "metadata": meta(f"ztc-{role}", _C),
+            "metadata": meta(f"ztc-{role}", "ZT-IAM-ONLY"),
             "roleRef": _role_ref(cluster_role),
             "subjects": [group_subject(cloud, role, group)],
         }
@@ -48,7 +45,7 @@ def role_bindings(cloud: Cloud, posture: Posture) -> list[dict]:
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "RoleBinding",
-            "metadata": meta("ztc-developers", _C, namespace=ns.name),
+            "metadata": meta("ztc-developers", "ZT-IAM-ONLY", namespace=ns.name),
             "roleRef": _role_ref("edit"),  # a ClusterRole bound by a RoleBinding: this namespace only
             "subjects": [developer],
         }

@@ -8,7 +8,7 @@ cgroup count them, so sandbox nodes are not overcommitted
 
 from __future__ import annotations
 
-from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
+from components.catalog import SANDBOX_RUNTIME_CLASS
 from components.cluster import SandboxPlacement
 from components.kubernetes.names import meta
 
@@ -58,7 +58,7 @@ def runtime_class(sandbox: SandboxPlacement) -> dict:
     return {
         "apiVersion": "node.k8s.io/v1",
         "kind": "RuntimeClass",
-        "metadata": meta(SANDBOX_RUNTIME_CLASS, ControlId.SANDBOX),
+        "metadata": meta(SANDBOX_RUNTIME_CLASS, "ZT-SANDBOX"),
         "handler": sandbox.handler,
         "overhead": {"podFixed": sandbox_overhead(sandbox.handler)},
         "scheduling": scheduling,

@@ -23,7 +23,6 @@ import pulumi
 from pulumi_azure_native import resources, storage
 
 from components.azure.immutability import account_policy_state, worm_account_args
-from components.catalog import ControlId
 
 TYPE = "ztc:ledger:LedgerContainer"
 
@@ -123,5 +122,5 @@ class LedgerContainer(pulumi.ComponentResource):
             "retentionDays": args.retention_days,
             "prefix": args.prefix,
             "location": self.location,
-            "controls": [str(ControlId.CHANGE_LEDGER)],
+            "controls": ["ZT-CHANGE-LEDGER"],
         })

@@ -19,7 +19,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.worm_bucket import WormBucketArgs, worm_bucket
-from components.catalog import ControlId
 
 TYPE = "ztc:ledger:LedgerBucket"
 
@@ -136,6 +135,6 @@ class LedgerBucket(pulumi.ComponentResource):
                 "location": self.location,
                 "writerPolicy": self.writer_policy,
                 "readerPolicy": self.reader_policy,
-                "controls": [str(ControlId.CHANGE_LEDGER)],
+                "controls": ["ZT-CHANGE-LEDGER"],
             }
         )

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog import ControlId
-
 TYPE = "ztc:ledger:LedgerGcsBucket"
 SECONDS_PER_DAY = 86400
 
@@ -74,5 +72,5 @@ class LedgerGcsBucket(pulumi.ComponentResource):
             "retentionDays": args.retention_days,
             "prefix": args.prefix,
             "location": self.location,
-            "controls": [str(ControlId.CHANGE_LEDGER)],
+            "controls": ["ZT-CHANGE-LEDGER"],
         })

@@ -11,10 +11,9 @@ from collections.abc import Callable
 
 import pulumi
 
-from components.catalog import ControlId
 from components.spec import LedgerSettings
 
-CONTROL_TAG = {"ztc:control": ControlId.CHANGE_LEDGER.value}
+CONTROL_TAG = {"ztc:control": "ZT-CHANGE-LEDGER"}
 
 
 def _aws(name: str, settings: LedgerSettings, parent: pulumi.Resource) -> pulumi.ComponentResource:

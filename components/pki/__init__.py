@@ -87,6 +87,8 @@ class SharedPki(pulumi.ComponentResource):
         )
 
         self.intermediates = {}
+        # cluster -> control -> names of the resources implementing it for that cluster.
+        self.controls: dict[str, dict[str, list[str]]] = {}
         for cluster_name, domain in sorted(args.cluster_trust_domains.items()):
             resource = IntermediateCaResource(
                 f"{name}-{cluster_name}-intermediate",
@@ -101,6 +103,7 @@ class SharedPki(pulumi.ComponentResource):
                 uri_name_constraint=args.uri_name_constraints,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[record]),
             )
+            self.controls[cluster_name] = {"ZT-MTLS-SHARED-ROOT": [resource._name]}
             self.intermediates[cluster_name] = IntermediateCa(
                 certificate_pem=resource.certificate_pem,
                 private_key_pem=pulumi.Output.secret(resource.private_key_pem),
@@ -110,6 +113,7 @@ class SharedPki(pulumi.ComponentResource):
             )
         self.register_outputs(
             {
+                "controls": self.controls,
                 "rootCertificatePem": self.root_certificate_pem,
                 "rootFingerprintSha256": self.root_fingerprint_sha256,
                 "trustBundlePem": self.trust_bundle_pem,

@@ -40,17 +40,6 @@ class SandboxRuntimeClass(str, Enum):
     """The VM sandbox of each cloud (gVisor on EKS and GKE, Kata on AKS)."""
 
 
-class LedgerCloud(str, Enum):
-    """The cloud of the change ledger's WORM store."""
-
-    AWS = "aws"
-    """An S3 Object Lock bucket."""
-    AZURE = "azure"
-    """A blob container with a locked version-level immutability policy."""
-    GCP = "gcp"
-    """A Cloud Storage bucket with a locked retention policy."""
-
-
 class TaintEffect(str, Enum):
     """A Kubernetes taint effect."""
 
@@ -174,8 +163,10 @@ class PkiSettings(TypedDict):
 class LedgerSettings(TypedDict):
     """Where `ztc ledger record` appends: a local directory (nothing set) or a WORM store."""
 
-    cloud: NotRequired[LedgerCloud]
-    """The store's cloud (default aws when bucketName is set)."""
+    cloud: NotRequired[str]
+    """The store's cloud, a registered cloud with a ledger store: aws (an S3 Object Lock
+    bucket), azure (a blob container with a locked immutability policy) or gcp (a Cloud Storage
+    bucket with a locked retention policy); default aws when bucketName is set."""
     bucket_name: NotRequired[str]
     """S3 or Cloud Storage bucket name."""
     region: NotRequired[str]

@@ -2,16 +2,19 @@
 
 The pack may not import the components (it runs in the Pulumi CLI's own virtualenv), so it keeps
 its own registry, one entry per cloud, defined with that cloud's resource rules in
-`rules/<cloud>.py` (`CLOUD`). Adding a cloud to the pack is that module and one line in
-`BUILTIN`; an unknown cloud has no entry, so its clusters need the common in-cluster evidence.
+`rules/<cloud>.py` (`CLOUD`). What each control needs on a cloud (its evidence) is in the
+controls' home, `catalog.py`; a cloud registered at run time brings it in `controls`. An unknown
+cloud has no entry, so its clusters need the common in-cluster evidence.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from .catalog import CLOUDS, Part
 
 # The built-in clouds, by name: the module defining each one's CLOUD.
 BUILTIN: dict[str, str] = {
@@ -32,17 +35,26 @@ class PackCloud:
     sandbox_handlers: tuple[str, ...]
     # Every source address a firewalling resource of this cloud admits inbound (type, props).
     ingress_sources: Callable[[str, dict], list]
-    # control -> the cloud's own evidence (stack/evidence.py Requirement); the common,
-    # in-cluster part every cloud needs is added by `stack.evidence.requirements`.
-    evidence: Mapping[str, Sequence[Any]]
+    # The cloud's part of each control (catalog.Part: note, builders, evidence) for a cloud
+    # whose parts are not written in the controls' home (catalog.py): a plug-in, or a test's.
+    # A built-in cloud's parts live in the home only (one source; `register` refuses both).
+    controls: Mapping[str, Part] = field(default_factory=dict)
 
 
 _entries: dict[str, PackCloud] = {}
 
 
 def register(entry: PackCloud) -> PackCloud:
+    if entry.controls and entry.name in CLOUDS:
+        raise ValueError(f"cloud {entry.name!r} has its parts in the controls' home "
+                         "(ztc_policy/catalog.py); its registry entry may not bring others")
     _entries[entry.name] = entry
     return entry
+
+
+def unregister(name: str) -> None:
+    """Forget a cloud registered at run time (a test's)."""
+    _entries.pop(name, None)
 
 
 def find(name: str) -> PackCloud | None:

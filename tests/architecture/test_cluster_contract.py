@@ -12,7 +12,7 @@ import yaml
 from cryptography import x509
 
 from components import clouds
-from components.catalog import ControlId
+from components.catalog import CONTROL_IDS
 from components.cluster import OUTPUT_KEYS, ClusterArgs
 from components.spec import load_spec
 from scripts.engine.mocks import is_secret, unwrap
@@ -22,10 +22,10 @@ from scripts.engine.stackfile import load_stack_config, to_pulumi_config
 # What the cloud phase implements on every cloud; image provenance too where the cloud enforces
 # it at the cluster (AKS Azure Policy, GKE Binary Authorization). The rest is in-cluster (the
 # cluster phase) or estate-wide (the PKI, the ledger).
-IN_CLUSTER_OR_ESTATE = {ControlId.POD_SECURITY.value, ControlId.MTLS_SHARED_ROOT.value,
-                        ControlId.CHANGE_LEDGER.value}
-CLOUD_PHASE_CONTROLS = {c.value for c in ControlId} - IN_CLUSTER_OR_ESTATE - {
-    ControlId.IMAGE_PROVENANCE.value}
+IN_CLUSTER_OR_ESTATE = {"ZT-POD-SECURITY", "ZT-MTLS-SHARED-ROOT",
+                        "ZT-CHANGE-LEDGER"}
+CLOUD_PHASE_CONTROLS = set(CONTROL_IDS) - IN_CLUSTER_OR_ESTATE - {
+    "ZT-IMAGE-PROVENANCE"}
 CONTRACT = ("endpoint", "certificateAuthority", "kubeconfig", "oidcIssuer")
 # What the estate hands each cluster from the shared PKI (a stand-in PEM here).
 INTERMEDIATE_PEM = "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
@@ -109,7 +109,7 @@ def test_registered_outputs_hold_the_contract_and_the_control_map(built):
     assert registered["controls"] == graph.exports["controls"]
     held = set(graph.exports["controls"])
     assert CLOUD_PHASE_CONTROLS <= held <= CLOUD_PHASE_CONTROLS | {
-        ControlId.IMAGE_PROVENANCE.value}, cloud
+        "ZT-IMAGE-PROVENANCE"}, cloud
     names = {r.name for r in graph.resources}
     for control, implementers in graph.exports["controls"].items():
         assert implementers and set(implementers) <= names, (cloud, control)

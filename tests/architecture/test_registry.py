@@ -127,6 +127,19 @@ def test_the_fourth_clouds_settings_and_checks_name_the_keys(tiny_cloud):
         load_spec(config)
 
 
+def test_the_ledger_store_cloud_is_a_registered_cloud_with_a_store(tiny_cloud):
+    """posture.ledger.cloud is read against the registry: a registered cloud without a ledger
+    store and an unknown cloud are told apart, each naming the clouds that have one."""
+    for cloud, expected in (("tiny", "'tiny' has no ledger store; use"),
+                            ("oracle", "'oracle' is not allowed: use")):
+        config = _tiny_config()
+        config[f"{NS}:posture"]["ledger"] = {"cloud": cloud}
+        with pytest.raises(SpecError) as caught:
+            load_spec(config)
+        assert f"{NS}:posture.ledger.cloud: {expected} 'aws', 'azure' or 'gcp'" in \
+            caught.value.problems
+
+
 def test_an_unknown_cloud_is_an_error_not_a_default():
     with pytest.raises(clouds.UnknownCloudError, match="'aws', 'azure' or 'gcp'"):
         cluster_component("tiny")

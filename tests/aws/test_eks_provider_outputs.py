@@ -8,7 +8,7 @@ import json
 import pytest
 from cryptography import x509
 
-from components.catalog import ControlId
+from components.catalog import CONTROL_IDS
 from scripts.engine.mocks import is_secret, unwrap
 
 PROVIDER = "pulumi:providers:aws"
@@ -72,9 +72,9 @@ def test_kubeconfig_is_secret_and_authenticates_only_through_aws_eks_get_token(d
 
 def test_controls_recorded_for_every_aws_control(dev_graph):
     controls = dev_graph.exports["controls"]
-    in_cluster = {ControlId.POD_SECURITY, ControlId.MTLS_SHARED_ROOT,
-                  ControlId.IMAGE_PROVENANCE, ControlId.CHANGE_LEDGER}
-    assert set(controls) == {c.value for c in ControlId} - {c.value for c in in_cluster}
+    in_cluster = {"ZT-POD-SECURITY", "ZT-MTLS-SHARED-ROOT",
+                  "ZT-IMAGE-PROVENANCE", "ZT-CHANGE-LEDGER"}
+    assert set(controls) == set(CONTROL_IDS) - in_cluster
     assert "dev-aws-sandbox" in controls["ZT-SANDBOX"]
     assert "dev-aws" in controls["ZT-API-PRIVATE"]
     component = dev_graph.of_type("ztc:aws:EksCluster")[0]

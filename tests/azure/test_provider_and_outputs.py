@@ -7,15 +7,15 @@ import base64
 import yaml
 from cryptography import x509
 
-from components.catalog import ControlId
+from components.catalog import CONTROL_IDS
 from scripts.engine.mocks import is_secret, unwrap
 
 # Controls the AKS component implements itself; the rest come from the in-cluster baseline,
 # the shared PKI and the ledger.
-AKS_CONTROLS = set(ControlId) - {
-    ControlId.POD_SECURITY,
-    ControlId.MTLS_SHARED_ROOT,
-    ControlId.CHANGE_LEDGER,
+AKS_CONTROLS = set(CONTROL_IDS) - {
+    "ZT-POD-SECURITY",
+    "ZT-MTLS-SHARED-ROOT",
+    "ZT-CHANGE-LEDGER",
 }
 
 
@@ -72,9 +72,9 @@ def test_certificate_authority_is_a_real_ca_certificate(dev):
 
 def test_controls_cover_every_cluster_side_control(dev):
     controls = unwrap(dev.outputs["controls"])
-    assert set(controls) == {c.value for c in AKS_CONTROLS}
+    assert set(controls) == AKS_CONTROLS
     names = {r.name for r in dev.graph.resources}
     for control, resources in controls.items():
         assert resources and set(resources) <= names, control
-    assert controls[ControlId.SANDBOX.value] == ["dev-azure-sandbox"]
-    assert "dev-azure-aks" in controls[ControlId.API_PRIVATE.value]
+    assert controls["ZT-SANDBOX"] == ["dev-azure-sandbox"]
+    assert "dev-azure-aks" in controls["ZT-API-PRIVATE"]

@@ -4,11 +4,11 @@ from ztc_policy import catalog, clouds
 from ztc_policy.pack import MULTI_CONTROL_POLICIES, all_policies
 from ztc_policy.stack.evidence import requirements
 
-from components.catalog import SANDBOX_RUNTIME_CLASS, ControlId
+from components.catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 
 
 def test_control_ids_match_components_catalog():
-    assert list(catalog.CONTROL_IDS) == [c.value for c in ControlId]
+    assert list(catalog.CONTROL_IDS) == list(CONTROL_IDS)
     assert catalog.SANDBOX_RUNTIME_CLASS == SANDBOX_RUNTIME_CLASS
 
 
@@ -19,13 +19,51 @@ def test_every_control_has_title_principle_and_a_note_per_cloud():
 
 
 def test_every_control_has_evidence_on_every_cloud():
-    """Each cloud's registry entry (rules/<cloud>.py CLOUD) plus the common in-cluster evidence
-    covers every control, and names nothing but catalog controls."""
-    assert [e.name for e in clouds.entries()] == list(catalog.CLOUDS)
-    for entry in clouds.entries():
-        assert set(entry.evidence) <= set(catalog.CONTROL_IDS), entry.name
-        for control in catalog.CONTROL_IDS:
-            assert requirements(entry.name, control), (entry.name, control)
+    """Each control's home names, for every built-in cloud, evidence (its own or the common
+    in-cluster part) of known resource types, and every named predicate resolves."""
+    from ztc_policy import types
+    from ztc_policy.stack.evidence import part, predicate
+
+    assert set(catalog.CLOUDS) <= set(clouds.BUILTIN)
+    for control in catalog.CONTROLS:
+        assert set(control.clouds) == set(catalog.CLOUDS), control.id
+        for cloud in clouds.BUILTIN:
+            # Exactly one source: the home's record, or (a cloud the home does not list) its entry.
+            in_entry = control.id in clouds.find(cloud).controls
+            assert (cloud in control.clouds) != in_entry and part(cloud, control.id), (
+                cloud, control.id)
+            needed = requirements(cloud, control.id)
+            assert needed, (cloud, control.id)
+            for evidence in needed:
+                assert set(evidence.types) <= types.JUDGED_TYPES, (control.id, evidence.label)
+                assert evidence.where is None or callable(predicate(evidence.where))
+                if evidence.named_by:
+                    assert evidence.named_by[0] in types.JUDGED_TYPES, evidence.label
+                assert evidence.phase in ("cloud", "cluster")
+
+
+def test_a_built_in_cloud_keeps_its_evidence_in_the_home_only():
+    """One source: a registry entry of a cloud whose parts are in catalog.py may not bring its
+    own; a cloud the home does not know brings them through the registry."""
+    import dataclasses
+
+    import pytest
+    from ztc_policy.catalog import Evidence, Part
+
+    aws = clouds.find("aws")
+    with pytest.raises(ValueError, match="controls' home"):
+        clouds.register(dataclasses.replace(aws, controls={"ZT-VERSION": Part()}))
+    tiny = dataclasses.replace(aws, name="tiny", cluster_type="tiny:index:Cluster", controls={
+        "ZT-VERSION": Part("tiny release channel", ("tests.architecture.test_registry:TinyCluster",),
+                           (Evidence("tiny cluster", ("tiny:index:Cluster",)),))})
+    clouds.register(tiny)
+    try:
+        assert [e.label for e in requirements("tiny", "ZT-VERSION")] == ["tiny cluster"]
+        assert [e.label for e in requirements("tiny", "ZT-SANDBOX")] == [
+            f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r}"]  # the common part only
+    finally:
+        clouds.unregister("tiny")
+    assert clouds.find("tiny") is None
 
 
 def test_every_policy_names_its_control_or_reports_per_control():
@@ -57,3 +95,19 @@ def test_every_rule_type_keeps_its_properties_in_stack_rules():
     from ztc_policy.rules import RULES
 
     assert all(types.props_needed(ty) for r in RULES for ty in r.types)
+
+
+def test_every_control_home_names_the_rules_that_check_it():
+    """home(id) joins the record to its `@rule` registrations and stack policies: every control
+    is judged by something, and the names lead to real functions."""
+    from ztc_policy.home import home
+
+    for control in catalog.CONTROLS:
+        found = home(control.id)
+        assert found.control is control and set(found.parts) == set(clouds.BUILTIN)
+        assert found.rules or found.stack_policies, control.id
+        for cloud, rules in found.rules.items():
+            assert all(r.control == control.id and r.cloud == cloud and callable(r.check)
+                       for r in rules)
+    assert {"aws", "azure", "gcp"} <= set(home("ZT-NODE-TRUSTED-BOOT").rules)
+    assert "ZT-SANDBOX-every-cluster" in home("ZT-SANDBOX").stack_policies

@@ -8,7 +8,7 @@ from .. import documents
 from .. import types as t
 from ..clouds import PackCloud
 from ..findings import expect, fail, unverifiable
-from ..stack.evidence import IN_CLUSTER, Node, R, admission_policy, of, s3_locked_bucket
+from ..stack.graph import Node
 from ..values import (
     MISSING,
     UNKNOWN,
@@ -501,9 +501,20 @@ def ingress_sources(type_: str, props: dict) -> list:
 
 
 # ----------------------------------------------------------------- this cloud in the registry
-# (ztc_policy/clouds.py): what stands for a cluster, its sandbox, its evidence per control.
-def _addon(name: str):
-    return lambda n, cfg: n.type == t.EKS_ADDON and lookup(n.props, "addonName") == name
+# (ztc_policy/clouds.py): what stands for a cluster and its sandbox; the evidence predicates the
+# controls' home (ztc_policy/catalog.py) names for this cloud.
+def _addon(n: Node, name: str) -> bool:
+    return n.type == t.EKS_ADDON and lookup(n.props, "addonName") == name
+
+
+def pod_identity_agent_or_oidc(n: Node, cfg) -> bool:
+    """ZT-WORKLOAD-IDENTITY: the eks-pod-identity-agent add-on, or an IRSA OIDC provider."""
+    return _addon(n, "eks-pod-identity-agent") or n.type == t.IAM_OIDC_PROVIDER
+
+
+def vpc_cni(n: Node, cfg) -> bool:
+    """ZT-NETPOL-DEFAULT-DENY: the vpc-cni add-on (its rule checks enableNetworkPolicy)."""
+    return _addon(n, "vpc-cni")
 
 
 def _labels_taints_mention_sandbox(n: Node) -> bool:
@@ -514,9 +525,9 @@ def _labels_taints_mention_sandbox(n: Node) -> bool:
 
 
 def eks_sandbox_pool(n: Node, cfg) -> bool:
+    """ZT-SANDBOX: a gVisor node group, or a Fargate profile."""
     return (n.type == t.EKS_NODE_GROUP and _labels_taints_mention_sandbox(n)) or \
         n.type == t.EKS_FARGATE
-
 
 
 CLOUD = PackCloud(
@@ -525,32 +536,4 @@ CLOUD = PackCloud(
     sandbox_pool=eks_sandbox_pool,
     sandbox_handlers=("runsc",),
     ingress_sources=ingress_sources,
-    evidence={
-
-    "ZT-API-PRIVATE": [R("EKS cluster", of(t.EKS_CLUSTER))],
-    "ZT-NODE-PRIVATE": [R("node launch template", of(t.LAUNCH_TEMPLATE))],
-    "ZT-NET-SEGMENT": [R("security group", of(t.SECURITY_GROUP, t.SG_INGRESS_RULE, t.SG_RULE))],
-    "ZT-NODE-TRUSTED-BOOT": [R("node group on a CUSTOM image", of(t.EKS_NODE_GROUP)),
-                             R("launch template or AMI pinning the image",
-                               of(t.LAUNCH_TEMPLATE, t.AMI))],
-    "ZT-NODE-OS": [R("managed node group", of(t.EKS_NODE_GROUP))],
-    "ZT-NODE-METADATA": [R("node launch template", of(t.LAUNCH_TEMPLATE))],
-    "ZT-IAM-ONLY": [R("EKS cluster", of(t.EKS_CLUSTER)),
-                    R("EKS access entry", of(t.EKS_ACCESS_ENTRY))],
-    "ZT-WORKLOAD-IDENTITY": [R("eks-pod-identity-agent add-on or IRSA OIDC provider",
-                               lambda n, c: _addon("eks-pod-identity-agent")(n, c)
-                               or n.type == t.IAM_OIDC_PROVIDER)],
-    "ZT-NODE-IDENTITY": [R("node IAM role", of(t.IAM_ROLE))],
-    "ZT-SECRETS-KMS": [R("EKS cluster", of(t.EKS_CLUSTER)), R("KMS key", of(t.KMS_KEY))],
-    "ZT-DISK-CMK": [R("node launch template", of(t.LAUNCH_TEMPLATE))],
-    "ZT-AUDIT-IMMUTABLE": [R("EKS cluster", of(t.EKS_CLUSTER)),
-                           R("Object Lock bucket", s3_locked_bucket, shared_ok=True),
-                           R("Object Lock configuration",
-                             of(t.S3_OBJECT_LOCK, t.S3_OBJECT_LOCK_V2), shared_ok=True)],
-    "ZT-SANDBOX": [R("sandbox node group (gVisor) or Fargate profile", eks_sandbox_pool)],
-    "ZT-NETPOL-DEFAULT-DENY": [R("vpc-cni add-on", _addon("vpc-cni"))],
-    "ZT-IMAGE-PROVENANCE": [R("admission policy for images", admission_policy,
-                              **IN_CLUSTER)],
-    "ZT-VERSION": [R("EKS cluster", of(t.EKS_CLUSTER))],
-    },
 )

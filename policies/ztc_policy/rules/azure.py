@@ -7,7 +7,7 @@ import re
 from .. import types as t
 from ..clouds import PackCloud
 from ..findings import expect, fail, unverifiable
-from ..stack.evidence import Node, R, aks_audit_setting, azure_immutable_blob, of
+from ..stack.graph import Node
 from ..values import (
     MISSING,
     UNKNOWN,
@@ -420,8 +420,10 @@ def ingress_sources(type_: str, props: dict) -> list:
 
 
 # ----------------------------------------------------------------- this cloud in the registry
-# (ztc_policy/clouds.py): what stands for a cluster, its sandbox, its evidence per control.
+# (ztc_policy/clouds.py): what stands for a cluster and its sandbox; the evidence predicates the
+# controls' home (ztc_policy/catalog.py) names for this cloud.
 def aks_sandbox_pool(n: Node, cfg) -> bool:
+    """ZT-SANDBOX: a KataVmIsolation agent pool (own, or a profile of the cluster)."""
     if n.type == t.AKS_POOL:
         return lookup(n.props, "workloadRuntime") == "KataVmIsolation"
     if n.type == t.AKS_CLUSTER:
@@ -430,23 +432,10 @@ def aks_sandbox_pool(n: Node, cfg) -> bool:
     return False
 
 
-
 CLOUD = PackCloud(
     name="azure",
     cluster_type=t.AKS_CLUSTER,
     sandbox_pool=aks_sandbox_pool,
     sandbox_handlers=("kata", "kata-vm-isolation", "kata-mshv-vm-isolation"),
     ingress_sources=ingress_sources,
-    evidence={
-
-    **{c: [R("AKS cluster", of(t.AKS_CLUSTER))] for c in (
-        "ZT-API-PRIVATE", "ZT-NODE-PRIVATE", "ZT-NODE-TRUSTED-BOOT", "ZT-NODE-OS",
-        "ZT-NODE-METADATA", "ZT-IAM-ONLY", "ZT-WORKLOAD-IDENTITY", "ZT-NODE-IDENTITY",
-        "ZT-SECRETS-KMS", "ZT-DISK-CMK", "ZT-NETPOL-DEFAULT-DENY", "ZT-IMAGE-PROVENANCE",
-        "ZT-VERSION")},
-    "ZT-NET-SEGMENT": [R("network security group", of(t.NSG, t.NSG_RULE))],
-    "ZT-AUDIT-IMMUTABLE": [R("kube-audit diagnostic setting", aks_audit_setting),
-                           R("immutable blob storage", azure_immutable_blob, shared_ok=True)],
-    "ZT-SANDBOX": [R("KataVmIsolation pool", aks_sandbox_pool)],
-    },
 )

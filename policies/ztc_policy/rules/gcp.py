@@ -9,7 +9,7 @@ import re
 from .. import types as t
 from ..clouds import PackCloud
 from ..findings import expect, fail, unverifiable
-from ..stack.evidence import Node, R, gcp_locked_store, of
+from ..stack.graph import Node
 from ..values import (
     MISSING,
     UNKNOWN,
@@ -403,12 +403,13 @@ def ingress_sources(type_: str, props: dict) -> list:
 
 
 # ----------------------------------------------------------------- this cloud in the registry
-# (ztc_policy/clouds.py): what stands for a cluster, its sandbox, its evidence per control.
+# (ztc_policy/clouds.py): what stands for a cluster and its sandbox; the evidence predicates the
+# controls' home (ztc_policy/catalog.py) names for this cloud.
 def gke_sandbox_pool(n: Node, cfg) -> bool:
+    """ZT-SANDBOX: a GKE Sandbox (gVisor) node pool."""
     return n.type == t.GKE_NODE_POOL and (
         str(lookup(n.props, "nodeConfig.sandboxConfig.type")).upper() == "GVISOR"
         or str(lookup(n.props, "nodeConfig.sandboxConfig.sandboxType")).lower() == "gvisor")
-
 
 
 CLOUD = PackCloud(
@@ -417,21 +418,4 @@ CLOUD = PackCloud(
     sandbox_pool=gke_sandbox_pool,
     sandbox_handlers=("gvisor", "runsc"),
     ingress_sources=ingress_sources,
-    evidence={
-
-    **{c: [R("GKE cluster", of(t.GKE_CLUSTER))] for c in (
-        "ZT-API-PRIVATE", "ZT-IAM-ONLY", "ZT-WORKLOAD-IDENTITY", "ZT-NETPOL-DEFAULT-DENY",
-        "ZT-IMAGE-PROVENANCE", "ZT-VERSION")},
-    **{c: [R("GKE node pool", of(t.GKE_NODE_POOL))] for c in (
-        "ZT-NODE-TRUSTED-BOOT", "ZT-NODE-OS", "ZT-NODE-METADATA", "ZT-NODE-IDENTITY",
-        "ZT-DISK-CMK")},
-    "ZT-NODE-PRIVATE": [R("GKE cluster", of(t.GKE_CLUSTER)),
-                        R("GKE node pool", of(t.GKE_NODE_POOL))],
-    "ZT-NET-SEGMENT": [R("VPC firewall rule", of(t.FIREWALL))],
-    "ZT-SECRETS-KMS": [R("GKE cluster", of(t.GKE_CLUSTER)),
-                       R("Cloud KMS key", of(t.CRYPTO_KEY), shared_ok=True)],
-    "ZT-AUDIT-IMMUTABLE": [R("GKE cluster", of(t.GKE_CLUSTER)),
-                           R("locked log bucket", gcp_locked_store, shared_ok=True)],
-    "ZT-SANDBOX": [R("GKE Sandbox (gVisor) node pool", gke_sandbox_pool)],
-    },
 )

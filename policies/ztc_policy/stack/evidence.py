@@ -1,17 +1,22 @@
-"""Which resources implement each control on each cloud (the matrix's "implemented by").
+"""How the stack rules find each control's evidence on a cluster.
 
-Every requirement must be met by at least one resource the cluster owns (or a shared one, such
-as an estate-wide audit bucket). Resource rules then judge those resources' properties.
+What counts as evidence is written in the control's home (ztc_policy/catalog.py `Evidence`, one
+source); this module holds the named predicates those records use and `accepted`, which applies
+a record to a cluster's resources. Every evidence of a control must be met by at least one
+resource the cluster owns (or, where `shared_ok`, a shared one such as an estate-wide audit
+bucket); resource rules then judge those resources' properties.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from typing import Any
 
 from .. import clouds
 from .. import types as t
-from ..catalog import SANDBOX_RUNTIME_CLASS
+from ..catalog import BY_ID, SANDBOX_RUNTIME_CLASS, Evidence, Part
 from ..rules.kubernetes import (
     MESH_ROOT_NAMESPACE,
     is_default_deny,
@@ -19,25 +24,13 @@ from ..rules.kubernetes import (
     k8s_name,
 )
 from ..rules.pki import INTERMEDIATE, pki_kind
-from ..values import MISSING, as_bool, as_list, lookup
-from .graph import CLOUD_PHASE, CLUSTER_PHASE, Node
+from ..values import MISSING, as_bool, as_list, contains_unknown, is_unknown, lookup
+from .graph import Node
 
-
-@dataclass(frozen=True)
-class Requirement:
-    label: str
-    matches: Callable[[Node, dict], bool]
-    shared_ok: bool = False  # may be met by a resource no single cluster owns
-    # Missing -> "not verifiable" rather than "fail" (a control kept outside the stack).
-    optional: bool = False
-    # Where the evidence lives: cloud resources (cloud phase) or in-cluster objects (cluster
-    # phase, applied from the deployer network by its own stack). A stack that holds only one
-    # phase of a cluster defers the other phase's requirements to that phase's stack.
-    phase: str = CLOUD_PHASE
-
-
-def of(*types: str) -> Callable[[Node, dict], bool]:
-    return lambda n, cfg: n.type in types
+Predicate = Callable[[Node, Mapping[str, Any]], bool]
+# The outputs a reference may carry: an ARN, an id, a name, a Key Vault key URI, an email.
+REFERENCE_KEYS = ("arn", "id", "name", "bucket", "keyId", "keyUri", "keyUriWithVersion",
+                  "selfLink", "email")
 
 
 def sandbox_runtime_class(n: Node, cfg) -> bool:
@@ -70,7 +63,18 @@ def change_ledger(n: Node, cfg) -> bool:
 
 
 def admission_policy(n: Node, cfg) -> bool:
-    return n.type in (t.K8S_VAP, t.K8S_VAP_BINDING) or "ClusterImagePolicy" in n.type
+    """An image-provenance admission policy: a Sigstore ClusterImagePolicy, or a
+    ValidatingAdmissionPolicy one of whose validations reads an image (unknown: counted, the
+    rules judge it). Another control's policy (the mesh's membership rules) is not; a binding
+    is judged by the stack rules, with the policy it binds."""
+    if "ClusterImagePolicy" in n.type:
+        return True
+    if n.type != t.K8S_VAP:
+        return False
+    validations = lookup(n.props, "spec.validations")
+    return contains_unknown(validations) or any(
+        isinstance(v, dict) and "image" in str(v.get("expression", ""))
+        for v in as_list(validations))
 
 
 def s3_locked_bucket(n: Node, cfg) -> bool:
@@ -99,27 +103,87 @@ def gcp_locked_store(n: Node, cfg) -> bool:
     return n.type == t.LOG_BUCKET and as_bool(lookup(n.props, "locked")) is True
 
 
-R = Requirement
-IN_CLUSTER = {"phase": CLUSTER_PHASE}
-COMMON = {
-    "ZT-POD-SECURITY": [R("a workload Namespace", workload_namespace, **IN_CLUSTER)],
-    # Identities from the shared root, and traffic that must use them (the mesh).
-    "ZT-MTLS-SHARED-ROOT": [R("a pki-intermediate for the cluster", pki_intermediate),
-                            R("mesh-wide STRICT mTLS (a PeerAuthentication in istio-system)",
-                              mesh_wide_strict, **IN_CLUSTER)],
-    # The ledger is written by the deployment (ztc ledger); the stack may hold its WORM store.
-    "ZT-CHANGE-LEDGER": [R("ledger WORM store in the stack", change_ledger, shared_ok=True,
-                           optional=True)],
-    "ZT-SANDBOX": [R(f"RuntimeClass {SANDBOX_RUNTIME_CLASS!r}", sandbox_runtime_class,
-                     **IN_CLUSTER)],
-    "ZT-NETPOL-DEFAULT-DENY": [R("a default-deny NetworkPolicy", default_deny_policy,
-                                 **IN_CLUSTER)],
-}
-
-def requirements(cloud: str, control: str) -> list[Requirement]:
-    """What `control` needs on `cloud`: the cloud's own evidence (its registry entry,
-    ztc_policy/clouds.py) and what every cloud needs; a cluster of unknown cloud (a
-    cluster-phase stack whose identity ConfigMap names none) needs the common part at least."""
+def part(cloud: str, control: str) -> Part | None:
+    """`cloud`'s part of `control`: written in the control's home for the built-in clouds, or
+    brought by a cloud registered at run time in its registry entry (clouds.PackCloud.controls)."""
+    written = BY_ID[control].clouds.get(cloud)
+    if written is not None:
+        return written
     entry = clouds.find(cloud)
-    own = list(entry.evidence.get(control, [])) if entry else []
-    return own + COMMON.get(control, [])
+    return entry.controls.get(control) if entry else None
+
+
+def requirements(cloud: str, control: str) -> list[Evidence]:
+    """What `control` needs on `cloud`: the cloud's part and what every cloud needs; a cluster
+    of unknown cloud (a cluster-phase stack whose identity ConfigMap names none) needs the
+    common part at least."""
+    own = part(cloud, control)
+    return [*(own.evidence if own else ()), *BY_ID[control].common.evidence]
+
+
+@cache
+def predicate(where: str | Predicate | None) -> Predicate | None:
+    """A named predicate ("rules.aws:eks_sandbox_pool") resolved under ztc_policy."""
+    if where is None or callable(where):
+        return where
+    module, _, name = where.partition(":")
+    package = __package__.rpartition(".")[0]  # ztc_policy
+    return getattr(importlib.import_module(f"{package}.{module}"), name)
+
+
+def identities(node: Node, by_urn: Mapping[str, Node]) -> set[str]:
+    """The known values other resources name `node` by: its ARN, id, name, key URI, email (a
+    GCP service account's composed from its id and project); for a Cloud KMS key ring or key,
+    the full resource name GKE's databaseEncryption.keyName
+    takes (projects/P/locations/L/keyRings/R/cryptoKeys/K: https://cloud.google.com/kms/docs/
+    resource-hierarchy#retrieve_resource_id), composed from its own properties, its key ring
+    followed through the property dependency while the ring's id is unknown at preview."""
+    ids = {v for k in REFERENCE_KEYS
+           if isinstance(v := node.props.get(k), str) and v and not is_unknown(v)}
+    if node.type == t.GCP_SERVICE_ACCOUNT:
+        # SA_NAME@PROJECT_ID.iam.gserviceaccount.com
+        # (https://cloud.google.com/iam/docs/service-accounts-create), known before the account.
+        account, project = node.props.get("accountId"), node.props.get("project")
+        if isinstance(account, str) and isinstance(project, str):
+            ids.add(f"{account}@{project}.iam.gserviceaccount.com")
+    name = node.props.get("name")
+    if not isinstance(name, str) or is_unknown(name):
+        return ids
+    if node.type == t.KMS_KEY_RING:
+        project, location = node.props.get("project"), node.props.get("location")
+        if isinstance(project, str) and isinstance(location, str):
+            ids.add(f"projects/{project}/locations/{location}/keyRings/{name}")
+    elif node.type == t.CRYPTO_KEY:
+        ring = node.props.get("keyRing")
+        rings = {ring} if isinstance(ring, str) and not is_unknown(ring) else {
+            r for urn in node.prop_deps.get("keyRing", ()) if (dep := by_urn.get(urn))
+            and dep.type == t.KMS_KEY_RING for r in identities(dep, by_urn)}
+        ids |= {f"{r}/cryptoKeys/{name}" for r in rings}
+    return ids
+
+
+def refers(source: Node, path: str, target: Node, by_urn: Mapping[str, Node]) -> bool:
+    """Does `source` name `target` at `path`? By value (one of the target's `identities`), or,
+    while the value is unknown at preview, by the engine's record that the property comes from
+    the target (its property dependency), as the stack rules follow the PKI's root."""
+    if target.urn in source.prop_deps.get(path.split(".", 1)[0], ()):
+        return True
+    values = [v for v in as_list(lookup(source.props, path)) if isinstance(v, str)]
+    return bool(values) and any(v in identities(target, by_urn) for v in values)
+
+
+def accepted(evidence: Evidence, pool: Sequence[Node], owned: Sequence[Node],
+             cfg: Mapping[str, Any], by_urn: Mapping[str, Node],
+             earlier: Sequence[Node] = ()) -> list[Node]:
+    """The resources of `pool` that `evidence` accepts on a cluster owning `owned`; `earlier`:
+    what the control's earlier evidence accepted (what a `names` reference may point at)."""
+    where = predicate(evidence.where)
+    hits = [n for n in pool if (not evidence.types or n.type in evidence.types)
+            and (where is None or where(n, cfg))]
+    if evidence.named_by:
+        type_, path = evidence.named_by
+        sources = [n for n in owned if n.type == type_]
+        hits = [n for n in hits if any(refers(s, path, n, by_urn) for s in sources)]
+    if evidence.names:
+        hits = [n for n in hits if any(refers(n, evidence.names, e, by_urn) for e in earlier)]
+    return hits

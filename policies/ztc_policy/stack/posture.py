@@ -11,7 +11,7 @@ from ..config import settings
 from ..findings import Finding, Status
 from ..rules import Resource
 from ..rules.registry import judge, rules_for
-from .evidence import requirements
+from .evidence import accepted, requirements
 from .graph import Node, Ownership
 
 
@@ -78,7 +78,7 @@ def evaluate(nodes: list[Node], configs: Mapping[str, Mapping[str, Any]] | None 
                     cell.deferred.setdefault(req.phase, []).append(req.label)
                     continue
                 pool = owned + shared if req.shared_ok else owned
-                hits = [n for n in pool if req.matches(n, cfg[control])]
+                hits = accepted(req, pool, owned, cfg[control], own.by_urn, cell.implementers)
                 if not hits:
                     (cell.unproven if req.optional else cell.missing).append(req.label)
                 cell.implementers.extend(h for h in hits if h not in cell.implementers)

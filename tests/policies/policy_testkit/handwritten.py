@@ -15,6 +15,7 @@ from scripts.engine.mocks import CapturedResource
 STACK = "hand"
 PROJECT = "handwritten"
 FP = "ab" * 32  # the shared root's SHA-256 fingerprint
+GCP_KEY = "projects/p/locations/global/keyRings/r/cryptoKeys/k"  # hand-gcp-key's full name
 
 
 def urn(type_: str, name: str) -> str:
@@ -136,7 +137,8 @@ def aws(e: Estate, root: str) -> None:
         "encryptionConfig": {"provider": {"keyArn": "arn:aws:kms:k"}, "resources": ["secrets"]},
         "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager",
                                    "scheduler"],
-        "upgradePolicy": {"supportType": "STANDARD"}}, deps=[key, role, sg])
+        "upgradePolicy": {"supportType": "STANDARD"}}, deps=[key, role, sg],
+        prop_deps={"encryptionConfig": [key]})
     for pool in ("general", "sandbox"):
         lt = e.add("aws:ec2/launchTemplate:LaunchTemplate", f"{n}-{pool}-lt", {
             "imageId": "ami-0123", "metadataOptions": {"httpTokens": "required",
@@ -153,7 +155,8 @@ def aws(e: Estate, root: str) -> None:
         e.add("aws:eks/nodeGroup:NodeGroup", f"{n}-{pool}", {
             "clusterName": n, "nodeRoleArn": "arn", "amiType": "CUSTOM",
             "launchTemplate": {"id": "lt-1", "version": "1"}, "labels": labels,
-            "taints": taints}, deps=[cluster, lt, role])
+            "taints": taints}, deps=[cluster, lt, role],
+            prop_deps={"nodeRoleArn": [role], "launchTemplate": [lt]})
     e.add("aws:eks/addon:Addon", f"{n}-vpc-cni", {
         "clusterName": n, "addonName": "vpc-cni",
         "configurationValues": json.dumps({"enableNetworkPolicy": "true"})}, deps=[cluster])
@@ -182,6 +185,13 @@ def azure(e: Estate, root: str) -> None:
          "sourceAddressPrefix": "VirtualNetwork", "destinationPortRange": "*"},
         {"name": "deny-all", "direction": "Inbound", "access": "Deny",
          "sourceAddressPrefix": "*", "destinationPortRange": "*"}]})
+    kubelet = e.add("azure-native:managedidentity:UserAssignedIdentity", f"{n}-kubelet", {
+        "id": "/subscriptions/s/uai"})
+    kms_key = e.add("azure-native:keyvault:Key", f"{n}-kms-key", {
+        "keyUriWithVersion": "https://kv/keys/k", "properties": {"rotationPolicy": {
+            "attributes": {"expiryTime": "P1Y"},
+            "lifetimeActions": [{"action": {"type": "rotate"},
+                                 "trigger": {"timeAfterCreate": "P90D"}}]}}})
     pool_security = {"enableSecureBoot": True, "enableVTPM": True, "sshAccess": "Disabled"}
     cluster = e.add("azure-native:containerservice:ManagedCluster", n, {
         "resourceName": n, "kubernetesVersion": "1.35",
@@ -199,7 +209,8 @@ def azure(e: Estate, root: str) -> None:
         "identityProfile": {"kubeletidentity": {"resourceId": "/subscriptions/s/uai"}},
         "agentPoolProfiles": [{"name": "system", "osSKU": "AzureLinux",
                                "enableNodePublicIP": False, "enableEncryptionAtHost": True,
-                               "securityProfile": pool_security}]}, deps=[nsg])
+                               "securityProfile": pool_security}]},
+        deps=[nsg, kubelet, kms_key])
     e.add("azure-native:containerservice:AgentPool", f"{n}-sandbox", {
         "osSKU": "AzureLinux", "enableNodePublicIP": False, "enableEncryptionAtHost": True,
         "workloadRuntime": "KataVmIsolation", "securityProfile": {"sshAccess": "Disabled"},
@@ -223,7 +234,11 @@ def azure(e: Estate, root: str) -> None:
 
 def gcp(e: Estate, root: str) -> None:
     n = "hand-gcp"
-    key = e.add("gcp:kms/cryptoKey:CryptoKey", f"{n}-key", {"rotationPeriod": "7776000s"})
+    key = e.add("gcp:kms/cryptoKey:CryptoKey", f"{n}-key", {
+        "name": "k", "keyRing": "projects/p/locations/global/keyRings/r",
+        "rotationPeriod": "7776000s"})
+    sa = e.add("gcp:serviceaccount/account:Account", f"{n}-nodes", {"accountId": "nodes",
+                                                                    "project": "p"})
     e.add("gcp:compute/firewall:Firewall", f"{n}-deny-all", {
         "direction": "INGRESS", "denies": [{"protocol": "all"}], "sourceRanges": ["0.0.0.0/0"]})
     fw = e.add("gcp:compute/firewall:Firewall", f"{n}-control-plane", {
@@ -236,7 +251,7 @@ def gcp(e: Estate, root: str) -> None:
                                            "gcpPublicCidrsAccessEnabled": False},
         "authenticatorGroupsConfig": {"securityGroup": "gke-security-groups@example.com"},
         "workloadIdentityConfig": {"workloadPool": "p.svc.id.goog"},
-        "databaseEncryption": {"state": "ENCRYPTED", "keyName": "projects/p/k"},
+        "databaseEncryption": {"state": "ENCRYPTED", "keyName": GCP_KEY},
         "loggingConfig": {"enableComponents": ["SYSTEM_COMPONENTS", "APISERVER"]},
         "datapathProvider": "ADVANCED_DATAPATH",
         "binaryAuthorization": {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"},
@@ -246,7 +261,7 @@ def gcp(e: Estate, root: str) -> None:
         deps=[key, fw])
     for pool in ("general", "sandbox"):
         config = {"imageType": "COS_CONTAINERD", "serviceAccount": "nodes@p.iam.gserviceaccount.com",
-                  "bootDiskKmsKey": "projects/p/k", "workloadMetadataConfig": {
+                  "bootDiskKmsKey": GCP_KEY, "workloadMetadataConfig": {
                       "mode": "GKE_METADATA"},
                   "shieldedInstanceConfig": {"enableSecureBoot": True,
                                              "enableIntegrityMonitoring": True}}
@@ -254,7 +269,7 @@ def gcp(e: Estate, root: str) -> None:
             config["sandboxConfig"] = {"type": "GVISOR"}
         e.add("gcp:container/nodePool:NodePool", f"{n}-{pool}", {
             "nodeConfig": config, "management": {"autoUpgrade": True, "autoRepair": True},
-            "networkConfig": {"enablePrivateNodes": True}}, deps=[cluster])
+            "networkConfig": {"enablePrivateNodes": True}}, deps=[cluster, sa])
     e.add("gcp:storage/bucket:Bucket", f"{n}-audit", {
         "name": f"{n}-audit",
         "retentionPolicy": {"retentionPeriod": "7776000", "isLocked": True}}, deps=[cluster])
@@ -306,7 +321,7 @@ def audit_copy(e: Estate, cluster: str, bucket: str) -> None:
                        "name": f"{cluster}-audit", "destination": "extended_s3",
                        "extendedS3Configuration": {"bucketArn": f"arn:aws:s3:::{cluster}-audit",
                                                    "roleArn": "arn:aws:iam::1:role/firehose"}},
-                   deps=[bucket])
+                   deps=[bucket], prop_deps={"extendedS3Configuration": [bucket]})
     e.add("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", f"{cluster}-audit-sub", {
         "logGroup": f"/aws/eks/{cluster}/cluster", "filterPattern": "",
         "destinationArn": f"arn:aws:firehose:eu-west-1:1:deliverystream/{cluster}-audit"},
