@@ -226,12 +226,15 @@ def stack_request(resources: Iterable[CapturedResource]) -> analyzer_pb2.Analyze
 
 
 def resolve_config(
-    info: analyzer_pb2.AnalyzerInfo, overrides: Mapping[str, Any] | None
+    info: analyzer_pb2.AnalyzerInfo, overrides: Mapping[str, Any] | None,
+    posture: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     """Each policy's (enforcement level, properties), as `--policy-pack-config` would give.
 
     `overrides` uses the CLI's file format: {"all": level} and/or
-    {policy: level | {"enforcementLevel": level, ...properties}}.
+    {policy: level | {"enforcementLevel": level, ...properties}}. `posture`: the settings the
+    stack's posture decides ({policy: {property: value}}, `preview.posture_pack_config`), laid
+    under `overrides`; a policy this pack does not have is skipped (a different pack).
     """
     overrides = dict(overrides or {})
     default = overrides.pop("all", None)
@@ -247,6 +250,7 @@ def resolve_config(
             props = json_format.MessageToDict(initial.properties)
             if initial.enforcementLevel:
                 level = ENFORCEMENT[initial.enforcementLevel]
+        props.update((posture or {}).get(policy.name, {}))
         override = overrides.get(policy.name)
         if isinstance(override, str):
             level = override
@@ -281,13 +285,15 @@ def analyze(
     project: str,
     config: Mapping[str, Any] | None = None,
     dry_run: bool = True,
+    posture: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AnalysisResult:
     """Send every resource through Analyze and the whole graph through AnalyzeStack."""
     resources = list(resources)
     by_urn = {r.urn: r for r in resources}
     with PolicyPackProcess(pack_dir) as pack:
         try:
-            result = _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run)
+            result = _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run,
+                              posture)
         except grpc.RpcError as exc:
             raise PolicyPackError(f"policy pack call failed: {exc.details()}") from None
     result.pack_version = pack_version(pack_dir, result.pack_version)
@@ -302,6 +308,7 @@ def analyze_stacks(
     config: Mapping[str, Any] | None = None,
     dry_run: bool = True,
     on_stack: Callable[[str], None] | None = None,
+    posture: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AnalysisResult:
     """`analyze` for several stacks (an environment's cloud and cluster phases) through one
     pack process, each stack configured and judged on its own as the CLI would; the result
@@ -314,7 +321,8 @@ def analyze_stacks(
             resources = list(resources)
             by_urn = {r.urn: r for r in resources}
             try:
-                result = _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run)
+                result = _analyze(pack.stub, resources, by_urn, stack, project, config,
+                                  dry_run, posture)
             except grpc.RpcError as exc:
                 raise PolicyPackError(f"policy pack call failed: {exc.details()}") from None
             if merged is None:
@@ -328,11 +336,12 @@ def analyze_stacks(
     return merged
 
 
-def _analyze(stub, resources, by_urn, stack, project, config, dry_run) -> AnalysisResult:
+def _analyze(stub, resources, by_urn, stack, project, config, dry_run,
+             posture=None) -> AnalysisResult:
     info: analyzer_pb2.AnalyzerInfo = stub.GetAnalyzerInfo(
         empty_pb2.Empty(), timeout=CALL_TIMEOUT_S
     )
-    resolved = resolve_config(info, config)
+    resolved = resolve_config(info, config, posture)
     stub.Configure(
         analyzer_pb2.ConfigureAnalyzerRequest(
             policyConfig={

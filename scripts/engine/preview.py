@@ -295,7 +295,8 @@ def check_policies(
         [(graph.stack, graph.resources) for graph in capture.phases.values()],
         pack_dir,
         project=capture.graph.project,
-        config=with_posture(posture_pack_config(capture.spec), config),
+        config=config,
+        posture=posture_pack_config(capture.spec),
         on_stack=lambda stack: on_stage(f"policy {stack}"),
     )
     if len(capture.phases) > 1:
@@ -313,24 +314,6 @@ def posture_pack_config(spec: EstateSpec | None) -> dict[str, Any]:
         return {}
     return {"ZT-AUDIT-IMMUTABLE-chain": {
         "minRetentionDays": spec.posture.audit_retention_days}}
-
-
-def with_posture(posture: dict[str, Any], config: dict[str, Any] | None
-                 ) -> dict[str, Any] | None:
-    """`config` (the user's, from --policy-pack-config) over the posture's settings: a level
-    alone keeps the posture's settings, a setting the user gives wins."""
-    if not posture:
-        return config
-    merged: dict[str, Any] = {k: dict(v) for k, v in posture.items()}
-    for policy, value in (config or {}).items():
-        base = merged.get(policy, {})
-        if isinstance(value, dict):
-            merged[policy] = {**base, **value}
-        elif base and isinstance(value, str):
-            merged[policy] = {**base, "enforcementLevel": value}
-        else:
-            merged[policy] = value
-    return merged
 
 
 def write_json(path: Path, document: dict[str, Any]) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -14,6 +15,7 @@ from scripts import cli
 from scripts.engine import preview as engine
 
 CHAIN = "ZT-AUDIT-IMMUTABLE-chain"
+FIXTURE_PACK = Path(__file__).with_name("fixture_pack")
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +37,16 @@ def test_a_retention_below_the_posture_is_a_violation_without_any_pack_config(de
     assert any("400" in m for m in findings), findings
 
 
-def test_the_users_pack_config_is_laid_over_the_posture():
-    posture = {CHAIN: {"minRetentionDays": 400}}
-    assert engine.with_posture(posture, None) == posture
-    assert engine.with_posture(posture, {CHAIN: "advisory"}) == {
-        CHAIN: {"minRetentionDays": 400, "enforcementLevel": "advisory"}}
-    assert engine.with_posture(posture, {CHAIN: {"minRetentionDays": 30}}) == {
-        CHAIN: {"minRetentionDays": 30}}
-    assert engine.with_posture({}, {"x": "disabled"}) == {"x": "disabled"}
+def test_the_users_pack_config_is_laid_over_the_posture(dev):
+    """A level alone keeps the posture's setting; a setting the user gives wins; another pack
+    without the policy is not told about it (its config would be refused)."""
+    loose = {CHAIN: {"minRetentionDays": 1}}
+    stricter = dev.spec.model_copy(update={"posture": dev.spec.posture.model_copy(
+        update={"audit_retention_days": 400})})
+    strict = dataclasses.replace(dev, spec=stricter)
+    assert _chain_findings(strict, {CHAIN: "advisory"})
+    assert _chain_findings(strict, loose) == []
+    assert engine.check_policies(strict, FIXTURE_PACK).resources_checked > 0
 
 
 @pytest.mark.parametrize("stack", ["prod", "prod-cluster"])
