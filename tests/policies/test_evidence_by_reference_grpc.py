@@ -149,3 +149,23 @@ def test_another_controls_admission_policy_is_not_image_provenance(pack):
     e.named("hand-aws-membership").inputs["spec"]["validations"] = [
         {"expression": "object.spec.containers.all(c, c.image.startsWith('ghcr.io/'))"}]
     assert _evidence(run(pack, e.resources), "ZT-IMAGE-PROVENANCE", "hand-aws") == []
+
+
+def test_a_kyverno_image_verification_policy_is_image_provenance(pack):
+    """Any program: a Kyverno policy that verifies images (not our Sigstore policy-controller)
+    is equivalent evidence on EKS; a Kyverno policy without `verifyImages` is not."""
+    e = build()
+    provider = e.named("hand-aws-images").provider
+    e.resources = [r for r in e.resources
+                   if r.name not in ("hand-aws-images", "hand-aws-mesh-proxy")]
+    e.add("kubernetes:kyverno.io/v1:ClusterPolicy", "hand-aws-kyverno", {
+        "metadata": {"name": "labels"}, "spec": {"validationFailureAction": "Enforce",
+                                                 "rules": [{"name": "labels"}]}},
+        provider=provider)
+    (message,) = _evidence(run(pack, e.resources), "ZT-IMAGE-PROVENANCE", "hand-aws")
+    assert "no admission policy for images" in message
+    e.named("hand-aws-kyverno").inputs["spec"]["rules"] = [{"name": "signed", "verifyImages": [{
+        "imageReferences": ["ghcr.io/acme/*"], "attestors": [{"entries": [{"keyless": {
+            "subject": "https://github.com/acme/*",
+            "issuer": "https://token.actions.githubusercontent.com"}}]}]}]}]
+    assert _evidence(run(pack, e.resources), "ZT-IMAGE-PROVENANCE", "hand-aws") == []

@@ -63,12 +63,19 @@ def change_ledger(n: Node, cfg) -> bool:
 
 
 def admission_policy(n: Node, cfg) -> bool:
-    """An image-provenance admission policy: a Sigstore ClusterImagePolicy, or a
+    """An image-provenance admission policy: a Sigstore ClusterImagePolicy, a Kyverno policy
+    that verifies images, or a
     ValidatingAdmissionPolicy one of whose validations reads an image (unknown: counted, the
     rules judge it). Another control's policy (the mesh's membership rules) is not; a binding
     is judged by the stack rules, with the policy it binds."""
     if "ClusterImagePolicy" in n.type:
         return True
+    if n.type in t.KYVERNO_POLICY_TYPES:
+        # Kyverno's image verification: a rule with `verifyImages` (https://kyverno.io/docs/
+        # writing-policies/verify-images/); whether it enforces is judged by the resource rule.
+        rules = lookup(n.props, "spec.rules")
+        return contains_unknown(rules) or any(
+            isinstance(r, dict) and as_list(r.get("verifyImages")) for r in as_list(rules))
     if n.type != t.K8S_VAP:
         return False
     validations = lookup(n.props, "spec.validations")
