@@ -117,7 +117,7 @@ CONTROLS: tuple[Control, ...] = (
         "ZT-NODE-PRIVATE", "Nodes have no public IPs", "no trust from network location",
         clouds={
             "aws": Part("launch template without public IP",
-                        ("components.aws.component:EksCluster",), (_NODE_LT,)),
+                        ("components.aws.pools:build_node_pools",), (_NODE_LT,)),
             "azure": Part("enableNodePublicIP=false",
                           ("components.azure.control_plane:build_cluster",
                            "components.azure.network:build_network"),
@@ -145,7 +145,7 @@ CONTROLS: tuple[Control, ...] = (
         clouds={
             "aws": Part("equivalent: per-pool AMI with UEFI Secure Boot keys (uefiData) + "
                         "NitroTPM (tpmSupport v2.0, bootMode uefi), asserted at deploy",
-                        ("components.aws.component:EksCluster",),
+                        ("components.aws.pools:build_node_pools",),
                         (E("node group on a CUSTOM image", (t.EKS_NODE_GROUP,)),
                          E("launch template or AMI pinning the image",
                            (t.LAUNCH_TEMPLATE, t.AMI)))),
@@ -161,7 +161,7 @@ CONTROLS: tuple[Control, ...] = (
         "ZT-NODE-OS", "Minimal OS, auto upgrade/repair, no SSH", "minimal attack surface",
         clouds={
             "aws": Part("Bottlerocket/AL2023 AMI type, no remoteAccess, no key pair",
-                        ("components.aws.component:EksCluster",),
+                        ("components.aws.pools:build_node_pools",),
                         _on_cluster("managed node group", (t.EKS_NODE_GROUP,))),
             "azure": Part("AzureLinux osSKU, sshAccess Disabled, node OS upgrade channel",
                           ("components.azure.control_plane:build_cluster",),
@@ -174,7 +174,7 @@ CONTROLS: tuple[Control, ...] = (
         "ZT-NODE-METADATA", "Node metadata locked", "no node credentials for workloads",
         clouds={
             "aws": Part("IMDSv2 required (httpTokens=required), hop limit 1",
-                        ("components.aws.component:EksCluster",), (_NODE_LT,)),
+                        ("components.aws.pools:build_node_pools",), (_NODE_LT,)),
             "azure": Part("equivalent: workload identity (no IMDS token for pods)",
                           ("components.azure.control_plane:build_cluster",),
                           _on_cluster("AKS cluster", _AKS)),
@@ -268,7 +268,7 @@ CONTROLS: tuple[Control, ...] = (
         "ZT-DISK-CMK", "Node disks encrypted with a customer key", "encryption at rest",
         clouds={
             "aws": Part("launch template EBS encrypted with kmsKeyId",
-                        ("components.aws.component:EksCluster",), (_NODE_LT,)),
+                        ("components.aws.pools:build_node_pools",), (_NODE_LT,)),
             "azure": Part("diskEncryptionSetID + encryption at host",
                           ("components.azure.control_plane:build_cluster",
                            "components.azure.keyvault:build_keys"),
@@ -310,7 +310,7 @@ CONTROLS: tuple[Control, ...] = (
         "sandboxed in VMs",
         clouds={
             "aws": Part("equivalent: gVisor (runsc) node group (no managed option)",
-                        ("components.aws.component:EksCluster",),
+                        ("components.aws.pools:build_node_pools",),
                         (E("sandbox node group (gVisor) or Fargate profile",
                            (t.EKS_NODE_GROUP, t.EKS_FARGATE), where="rules.aws:eks_sandbox_pool"),)),
             "azure": Part("workloadRuntime KataVmIsolation pool",

@@ -18,7 +18,7 @@ def _capture(stack: str, **_options):  # preview, root, on_stage: unused here
         estate.named("hand-gcp-general").inputs["nodeConfig"]["workloadMetadataConfig"] = {
             "mode": "GCE_METADATA"}
     graph = SimpleNamespace(resources=estate.resources, project=PROJECT, stack=stack)
-    return SimpleNamespace(stack=stack, graph=graph, phases={"cloud": graph})
+    return SimpleNamespace(stack=stack, spec=None, graph=graph, phases={"cloud": graph})
 
 
 @pytest.fixture
