@@ -12,7 +12,7 @@ AZURITE := .tools/node_modules/.bin/azurite-blob
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[test,ledger-azure,ledger-gcp]"
+	$(VENV)/bin/pip install --quiet -e ".[all,test,ledger-azure,ledger-gcp]"
 	touch $(STAMP)
 
 $(AZURITE):

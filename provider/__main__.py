@@ -2,10 +2,10 @@
 
 The Pulumi CLI runs this directory with the Python runtime (PulumiPlugin.yaml) in a virtualenv
 built from requirements.txt, which installs this repository; the facades are in
-components/provider (README.md, "Other Pulumi languages").
+zero_trust_clusters/components/provider (README.md, "Other Pulumi languages").
 """
 
-from components.provider.host import serve
+from zero_trust_clusters.components.provider.host import serve
 
 if __name__ == "__main__":
     serve()

@@ -14,11 +14,11 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.aws import EksCluster
-from components.aws.network import EksNetworkArgs
-from components.cluster import ClusterArgs
-from components.pki import SharedPki, SharedPkiArgs
-from components.spec import SpecError, load_spec
+from zero_trust_clusters.components.aws import EksCluster
+from zero_trust_clusters.components.aws.network import EksNetworkArgs
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.pki import SharedPki, SharedPkiArgs
+from zero_trust_clusters.components.spec import SpecError, load_spec
 
 config = pulumi.Config("zero-trust-clusters")
 try:
@@ -68,6 +68,6 @@ eks = EksCluster(
     ),
     opts=with_provider,
 )
-# The same keys on every cloud (components/cluster.py ClusterOutputs); kubeconfig is secret.
+# The same keys on every cloud (zero_trust_clusters/components/cluster.py ClusterOutputs); kubeconfig is secret.
 for key, value in eks.outputs.as_dict().items():
     pulumi.export(key, value)

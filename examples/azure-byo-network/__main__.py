@@ -15,11 +15,11 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
-from components.azure import AksCluster
-from components.azure.network import AksNetworkArgs
-from components.cluster import ClusterArgs
-from components.pki import SharedPki, SharedPkiArgs
-from components.spec import SpecError, load_spec
+from zero_trust_clusters.components.azure import AksCluster
+from zero_trust_clusters.components.azure.network import AksNetworkArgs
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.pki import SharedPki, SharedPkiArgs
+from zero_trust_clusters.components.spec import SpecError, load_spec
 
 config = pulumi.Config("zero-trust-clusters")
 try:
@@ -97,6 +97,6 @@ aks = AksCluster(
     ),
     opts=with_provider,
 )
-# The same keys on every cloud (components/cluster.py ClusterOutputs); kubeconfig is secret.
+# The same keys on every cloud (zero_trust_clusters/components/cluster.py ClusterOutputs); kubeconfig is secret.
 for key, value in aks.outputs.as_dict().items():
     pulumi.export(key, value)

@@ -15,11 +15,11 @@ from pathlib import Path
 import pulumi
 import pulumi_gcp as gcp
 
-from components.cluster import ClusterArgs
-from components.gcp.component import GkeCluster
-from components.gcp.network import GkeNetworkArgs
-from components.pki import SharedPki, SharedPkiArgs
-from components.spec import SpecError, load_spec
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.gcp.component import GkeCluster
+from zero_trust_clusters.components.gcp.network import GkeNetworkArgs
+from zero_trust_clusters.components.pki import SharedPki, SharedPkiArgs
+from zero_trust_clusters.components.spec import SpecError, load_spec
 
 config = pulumi.Config("zero-trust-clusters")
 try:
@@ -74,6 +74,6 @@ gke = GkeCluster(
     ),
     opts=with_provider,
 )
-# The same keys on every cloud (components/cluster.py ClusterOutputs); kubeconfig is secret.
+# The same keys on every cloud (zero_trust_clusters/components/cluster.py ClusterOutputs); kubeconfig is secret.
 for key, value in gke.outputs.as_dict().items():
     pulumi.export(key, value)

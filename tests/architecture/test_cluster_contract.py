@@ -1,4 +1,4 @@
-"""The cluster contract (components/cluster.py HardenedCluster), proven the same way for every
+"""The cluster contract (zero_trust_clusters/components/cluster.py HardenedCluster), proven the same way for every
 registered cloud: each cloud's own tests only add what is particular to it."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import pytest
 import yaml
 from cryptography import x509
 
-from components import clouds
-from components.catalog import CONTROL_IDS
-from components.cluster import OUTPUT_KEYS, ClusterArgs
-from components.spec import load_spec
-from scripts.engine.mocks import is_secret, unwrap
-from scripts.engine.runner import Graph, run_program
-from scripts.engine.stackfile import load_stack_config, to_pulumi_config
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.catalog import CONTROL_IDS
+from zero_trust_clusters.components.cluster import OUTPUT_KEYS, ClusterArgs
+from zero_trust_clusters.components.spec import load_spec
+from zero_trust_clusters.engine.mocks import is_secret, unwrap
+from zero_trust_clusters.engine.runner import Graph, run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config, to_pulumi_config
 
 # What the cloud phase implements on every cloud; image provenance too where the cloud enforces
 # it at the cluster (AKS Azure Policy, GKE Binary Authorization). The rest is in-cluster (the
@@ -116,7 +116,7 @@ def test_registered_outputs_hold_the_contract_and_the_control_map(built):
 
 
 def test_every_cloud_publishes_every_output_key(built):
-    """The same keys on every cloud (components/cluster.py ClusterOutputs), each filled with
+    """The same keys on every cloud (zero_trust_clusters/components/cluster.py ClusterOutputs), each filled with
     what this cloud's resources say."""
     cloud, graph, seen = built
     (component,) = graph.of_type(clouds.get(cloud).component_type)

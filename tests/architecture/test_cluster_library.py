@@ -10,12 +10,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import clouds
-from components.cluster import OUTPUT_KEYS, ClusterArgs, ExistingNetwork
-from components.spec import EstateSpec, SpecError, load_spec
-from scripts.engine.mocks import unwrap
-from scripts.engine.runner import ORGANIZATION, Graph, ProgramError, run_program
-from scripts.engine.stackfile import load_stack_config, to_pulumi_config
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.cluster import OUTPUT_KEYS, ClusterArgs, ExistingNetwork
+from zero_trust_clusters.components.spec import EstateSpec, SpecError, load_spec
+from zero_trust_clusters.engine.mocks import unwrap
+from zero_trust_clusters.engine.runner import ORGANIZATION, Graph, ProgramError, run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config, to_pulumi_config
 
 NETWORK_STACK = f"{ORGANIZATION}/platform-network/prod"
 SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg-hub/providers"
@@ -49,21 +49,21 @@ def _network_args(cloud: str, ref: pulumi.StackReference) -> ExistingNetwork:
     """The cloud's *NetworkArgs, every value an Output of the stack reference."""
     out = ref.get_output
     if cloud == "aws":
-        from components.aws.network import EksNetworkArgs
+        from zero_trust_clusters.components.aws.network import EksNetworkArgs
 
         return EksNetworkArgs(
             vpc_id=out("vpcId"),
             node_subnet_ids=[out("nodeSubnetIds").apply(lambda v, i=i: v[i]) for i in range(2)],
             pod_subnet_ids=[out("podSubnetIds").apply(lambda v, i=i: v[i]) for i in range(2)])
     if cloud == "azure":
-        from components.azure.network import AksNetworkArgs
+        from zero_trust_clusters.components.azure.network import AksNetworkArgs
 
         return AksNetworkArgs(
             node_subnet_id=out("nodeSubnetId"), node_subnet_cidr=out("nodeSubnetCidr"),
             apiserver_subnet_id=out("apiServerSubnetId"),
             apiserver_subnet_cidr=out("apiServerSubnetCidr"), node_nsg_id=out("nodeNsgId"),
             apiserver_nsg_id=out("apiServerNsgId"))
-    from components.gcp.network import GkeNetworkArgs
+    from zero_trust_clusters.components.gcp.network import GkeNetworkArgs
 
     return GkeNetworkArgs(
         network=out("network"), subnetwork=out("subnetwork"),
@@ -256,7 +256,7 @@ def test_a_wrong_referenced_value_fails_when_known_naming_the_argument(cloud):
 
 def test_eks_refuses_a_single_subnet_when_built():
     def one_subnet(cloud: str, ref: pulumi.StackReference) -> ExistingNetwork:
-        from components.aws.network import EksNetworkArgs
+        from zero_trust_clusters.components.aws.network import EksNetworkArgs
 
         return EksNetworkArgs(vpc_id=ref.get_output("vpcId"),
                               node_subnet_ids=[ref.get_output("vpcId")],
@@ -369,7 +369,7 @@ def test_an_explicit_provider_is_used_by_every_child(with_provider):
 # ------------------------------------------------------------------ the estate's outputs
 
 def test_the_estate_exports_every_output_key_and_the_pki_intermediate_per_cluster():
-    from scripts.engine.preview import capture_stack
+    from zero_trust_clusters.engine.preview import capture_stack
 
     capture = capture_stack("dev")
     graph = capture.phases["cloud"]

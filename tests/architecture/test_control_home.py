@@ -1,4 +1,4 @@
-"""Every control has one home (policies/ztc_policy/catalog.py) and its ID leads, by `grep -r`,
+"""Every control has one home (zero_trust_clusters/policies/ztc_policy/catalog.py) and its ID leads, by `grep -r`,
 straight to its implementation, its rule and its tests."""
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.catalog import CONTROL_IDS, UnknownControlError, control_id
-from components.cluster import ClusterArgs, HardenedCluster
-from components.kubernetes.names import meta
+from zero_trust_clusters.components.catalog import CONTROL_IDS, UnknownControlError, control_id
+from zero_trust_clusters.components.cluster import ClusterArgs, HardenedCluster
+from zero_trust_clusters.components.kubernetes.names import meta
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "policies"))
-from ztc_policy import catalog  # the pack's package lives under policies/
+sys.path.insert(0, str(ROOT / "zero_trust_clusters" / "policies"))
+from ztc_policy import catalog  # the pack's package lives under zero_trust_clusters/policies/
 
-HOMES = {ROOT / "components" / "catalog.py", ROOT / "policies" / "ztc_policy" / "catalog.py"}
+HOMES = {ROOT / "zero_trust_clusters" / "components" / "catalog.py", ROOT / "zero_trust_clusters" / "policies" / "ztc_policy" / "catalog.py"}
 
 
 def _files(tree: str) -> dict[Path, str]:
@@ -31,7 +31,8 @@ def _files(tree: str) -> dict[Path, str]:
 
 @pytest.fixture(scope="module")
 def sources() -> dict[str, dict[Path, str]]:
-    return {tree: _files(tree) for tree in ("components", "policies", "tests")}
+    return {tree: _files(tree) for tree in (
+        "zero_trust_clusters/components", "zero_trust_clusters/policies", "tests")}
 
 
 @pytest.mark.parametrize("control", CONTROL_IDS)
@@ -81,14 +82,14 @@ def _builders() -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize(("control", "where", "builder"), _builders())
 def test_every_builder_the_home_names_exists_and_records_the_id(control, where, builder):
     module_name, _, name = builder.partition(":")
-    assert where == "common" or module_name.startswith(f"components.{where}."), builder
+    assert where == "common" or module_name.startswith(f"zero_trust_clusters.components.{where}."), builder
     module = importlib.import_module(module_name)
     assert callable(getattr(module, name, None)), f"{builder} does not exist"
     assert _records(module, name, control), f"{builder} does not record {control}"
 
 
 def test_a_builder_that_does_not_record_the_id_is_refused():
-    netpol = importlib.import_module("components.kubernetes.netpol")
+    netpol = importlib.import_module("zero_trust_clusters.components.kubernetes.netpol")
     assert _records(netpol, "network_policies", "ZT-NETPOL-DEFAULT-DENY")
     assert not _records(netpol, "network_policies", "ZT-SANDBOX")
 

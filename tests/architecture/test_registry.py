@@ -15,16 +15,22 @@ import pulumi
 import pytest
 from pydantic import Field
 
-from components import clouds
-from components.cluster import HardenedCluster, SandboxPlacement, Toleration
-from components.estate import cluster_component
-from components.kubernetes import default_sandbox_placement, render_baseline
-from components.spec import ClusterSpec, SpecError, SpecModel, cluster_key, load_spec
-from scripts.engine.runner import run_program
-from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.cluster import HardenedCluster, SandboxPlacement, Toleration
+from zero_trust_clusters.components.estate import cluster_component
+from zero_trust_clusters.components.kubernetes import default_sandbox_placement, render_baseline
+from zero_trust_clusters.components.spec import (
+    ClusterSpec,
+    SpecError,
+    SpecModel,
+    cluster_key,
+    load_spec,
+)
+from zero_trust_clusters.engine.runner import run_program
+from zero_trust_clusters.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
 
 NS = "zero-trust-clusters"
-SOURCE_PACKAGES = ("components", "scripts", "policies/ztc_policy")
+SOURCE_PACKAGES = ("components", "scripts", "zero_trust_clusters/policies/ztc_policy")
 
 
 # ------------------------------------------------------------------ a fourth cloud, tests only
@@ -221,9 +227,9 @@ def test_no_import_cycle():
 SDKS = {"aws": "pulumi_aws", "azure": "pulumi_azure_native", "gcp": "pulumi_gcp"}
 _PROBE = """
 import json, runpy, sys
-from scripts.engine.runner import run_program
-from scripts.engine.stackfile import PROJECT_ROOT, to_pulumi_config
-from components.spec import load_spec
+from zero_trust_clusters.engine.runner import run_program
+from zero_trust_clusters.engine.stackfile import PROJECT_ROOT, to_pulumi_config
+from zero_trust_clusters.components.spec import load_spec
 config = json.loads(sys.argv[1])
 load_spec(config)
 validated = sorted(m for m in sys.modules if m in {sdks})

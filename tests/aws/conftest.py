@@ -9,11 +9,11 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.cluster import ClusterArgs
-from components.spec import ClusterSpec, EstateSpec, load_spec
-from scripts.engine.mocks import CapturedResource, unwrap
-from scripts.engine.runner import Graph, run_program
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.spec import ClusterSpec, EstateSpec, load_spec
+from zero_trust_clusters.engine.mocks import CapturedResource, unwrap
+from zero_trust_clusters.engine.runner import Graph, run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 
 def load(stack: str) -> EstateSpec:
@@ -29,7 +29,7 @@ def aws_cluster(spec: EstateSpec, name: str | None = None) -> tuple[int, Cluster
 def run_eks(spec: EstateSpec, cluster: ClusterSpec, index: int | None = None, *,
             preview: bool = False) -> Graph:
     def program() -> None:
-        from components.aws import EksCluster
+        from zero_trust_clusters.components.aws import EksCluster
 
         eks = EksCluster(cluster.name, ClusterArgs(cluster=cluster, posture=spec.posture,
                                                    trust_domain=spec.trust_domain(cluster)),

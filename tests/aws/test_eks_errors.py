@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.aws import instance_types
-from components.aws.audit import cloudwatch_retention
-from components.aws.validation import cluster_problems
-from components.spec import SpecError, cluster_key
-from scripts.engine.runner import ProgramError
+from zero_trust_clusters.components.aws import instance_types
+from zero_trust_clusters.components.aws.audit import cloudwatch_retention
+from zero_trust_clusters.components.aws.validation import cluster_problems
+from zero_trust_clusters.components.spec import SpecError, cluster_key
+from zero_trust_clusters.engine.runner import ProgramError
 
 
 def test_a_non_nitro_instance_type_is_refused_before_any_resource(dev_spec, eks_run,

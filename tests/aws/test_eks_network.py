@@ -98,7 +98,7 @@ def test_rules_are_exactly_what_eks_needs(dev):
 
     assert rules(INGRESS, cluster_sg) == {("tcp", 443, node_sg), ("tcp", 443, "10.255.0.0/24"),
                                           ("tcp", 443, "100.64.10.0/24")}
-    # The kubelet and exactly the charts' webhook ports (components/kubernetes/charts.py, the
+    # The kubelet and exactly the charts' webhook ports (zero_trust_clusters/components/kubernetes/charts.py, the
     # one list every cloud reads): policy-controller 8443, istiod 15017, cert-manager 10250.
     assert rules(INGRESS, node_sg) == {("tcp", p, cluster_sg) for p in
                                        (10250, 8443, 15017)} | {("-1", None, node_sg)}

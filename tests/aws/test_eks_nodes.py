@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from components.aws import userdata
+from zero_trust_clusters.components.aws import userdata
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 NG = "aws:eks/nodeGroup:NodeGroup"

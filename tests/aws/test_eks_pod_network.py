@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from components.aws.addons import check_vpc_cni_version
-from components.spec import SpecError
-from scripts.engine.mocks import unwrap
-from scripts.engine.runner import Graph
+from zero_trust_clusters.components.aws.addons import check_vpc_cni_version
+from zero_trust_clusters.components.spec import SpecError
+from zero_trust_clusters.engine.mocks import unwrap
+from zero_trust_clusters.engine.runner import Graph
 
 ADDON = "aws:eks/addon:Addon"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

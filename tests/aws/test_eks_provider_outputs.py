@@ -8,8 +8,8 @@ import json
 import pytest
 from cryptography import x509
 
-from components.catalog import CONTROL_IDS
-from scripts.engine.mocks import is_secret, unwrap
+from zero_trust_clusters.components.catalog import CONTROL_IDS
+from zero_trust_clusters.engine.mocks import is_secret, unwrap
 
 PROVIDER = "pulumi:providers:aws"
 

@@ -7,7 +7,7 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.aws.network import AZ_COUNT, plan_subnets
+from zero_trust_clusters.components.aws.network import AZ_COUNT, plan_subnets
 
 
 def networks(low: int, high: int) -> st.SearchStrategy[str]:

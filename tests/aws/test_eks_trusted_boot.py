@@ -11,17 +11,17 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from components.aws import ami
-from components.aws.cloud import AwsNodeImages, AwsSettings
-from components.spec import SpecError, cluster_key, load_spec
-from scripts.engine.fakes.aws import (
+from zero_trust_clusters.components.aws import ami
+from zero_trust_clusters.components.aws.cloud import AwsNodeImages, AwsSettings
+from zero_trust_clusters.components.spec import SpecError, cluster_key, load_spec
+from zero_trust_clusters.engine.fakes.aws import (
     ARM_TRUSTED_AMI,
     NO_SECURE_BOOT_AMI,
     NON_TPM_AMI,
     TRUSTED_AMI,
     UEFI_PREFERRED_AMI,
 )
-from scripts.engine.runner import ProgramError
+from zero_trust_clusters.engine.runner import ProgramError
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 

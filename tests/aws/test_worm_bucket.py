@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from components.aws.worm_bucket import WormBucketArgs, worm_policy
-from components.ledger.bucket import LedgerBucket, LedgerBucketArgs
-from scripts.engine import mocks
-from scripts.engine.mocks import unwrap
-from scripts.engine.runner import Graph, run_program
+from zero_trust_clusters.components.aws.worm_bucket import WormBucketArgs, worm_policy
+from zero_trust_clusters.components.ledger.bucket import LedgerBucket, LedgerBucketArgs
+from zero_trust_clusters.engine import mocks
+from zero_trust_clusters.engine.mocks import unwrap
+from zero_trust_clusters.engine.runner import Graph, run_program
 
 BUCKET = "aws:s3/bucket:Bucket"
 LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"

@@ -7,11 +7,11 @@ from typing import Any
 
 import pulumi
 
-from components.cluster import ClusterArgs
-from components.spec import ClusterSpec, EstateSpec, load_spec
-from scripts.engine.mocks import CapturedResource, unwrap
-from scripts.engine.runner import Graph, run_program
-from scripts.engine.stackfile import load_stack_config, to_pulumi_config
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.spec import ClusterSpec, EstateSpec, load_spec
+from zero_trust_clusters.engine.mocks import CapturedResource, unwrap
+from zero_trust_clusters.engine.runner import Graph, run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config, to_pulumi_config
 
 CLUSTER = "dev-azure"
 
@@ -53,7 +53,7 @@ def run_aks(stack: str = "dev", name: str = CLUSTER) -> AksRun:
     exposed: dict[str, Any] = {}
 
     def program() -> None:
-        from components.azure import AksCluster
+        from zero_trust_clusters.components.azure import AksCluster
 
         aks = AksCluster(
             cluster_spec.name,
@@ -80,7 +80,7 @@ def run_all_azure(stack: str) -> tuple[EstateSpec, Graph]:
     spec = load_spec(config)
 
     def program() -> None:
-        from components.azure import AksCluster
+        from zero_trust_clusters.components.azure import AksCluster
 
         for cluster in spec.clusters:
             if cluster.cloud == "azure":

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pulumi_azure_native import storage
 
-from scripts.engine.fakes import azure as fake
-from scripts.engine.runner import ProgramError
+from zero_trust_clusters.engine.fakes import azure as fake
+from zero_trust_clusters.engine.runner import ProgramError
 
 from .support import run_aks
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_azure_native import containerservice as cs
 
-from components.azure import catalog
+from zero_trust_clusters.components.azure import catalog
 
 
 def test_private_cluster_without_public_fqdn_or_run_command(dev):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import ipaddress
 
-from components.cluster import ClusterArgs
-from components.spec import load_spec
-from scripts.engine.mocks import unwrap
-from scripts.engine.runner import run_program
-from scripts.engine.stackfile import load_stack_config, to_pulumi_config
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.spec import load_spec
+from zero_trust_clusters.engine.mocks import unwrap
+from zero_trust_clusters.engine.runner import run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config, to_pulumi_config
 
 from . import nsg_eval
 
@@ -24,7 +24,7 @@ def _node_rules(with_peers: bool) -> tuple[list[dict], dict[str, str], object]:
     peers = spec.mesh_peer_ranges(cluster) if with_peers else ()
 
     def program() -> None:
-        from components.azure import AksCluster
+        from zero_trust_clusters.components.azure import AksCluster
 
         AksCluster(NAME, ClusterArgs(cluster, spec.posture, spec.trust_domain(cluster),
                                      mesh_peer_ranges=peers))

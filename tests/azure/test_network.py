@@ -8,10 +8,13 @@ import re
 import pytest
 from pulumi_azure_native import network
 
-from components.azure.network import AKS_ADDON_WEBHOOK_PORTS, webhook_ports
-from components.azure.nsg import security_rule
-from components.kubernetes.charts import ISTIOD_WEBHOOK_PORT, baseline_webhook_ports
-from scripts.engine.mocks import unwrap
+from zero_trust_clusters.components.azure.network import AKS_ADDON_WEBHOOK_PORTS, webhook_ports
+from zero_trust_clusters.components.azure.nsg import security_rule
+from zero_trust_clusters.components.kubernetes.charts import (
+    ISTIOD_WEBHOOK_PORT,
+    baseline_webhook_ports,
+)
+from zero_trust_clusters.engine.mocks import unwrap
 
 from . import nsg_eval
 from .support import run_all_azure
@@ -88,7 +91,7 @@ def test_nodes_egress_through_the_nat_gateway_only(dev):
     assert len(dev.of_type("azure-native:network:PublicIPAddress")) == 1
 
 
-# --- Azure's field rules for security rules (components/azure/nsg.py) --------------------------
+# --- Azure's field rules for security rules (zero_trust_clusters/components/azure/nsg.py) --------------------------
 
 _PAIRS = (("sourceAddressPrefix", "sourceAddressPrefixes"),
           ("destinationAddressPrefix", "destinationAddressPrefixes"),
@@ -237,7 +240,7 @@ def test_webhook_ports_are_listed_once_and_follow_the_mesh(dev):
                     if r["name"] == "allow-apiserver-to-webhooks")
     posture = dev.spec.posture
     assert webhooks["destinationPortRanges"] == webhook_ports(posture)
-    # The charts' ports (one source, components/kubernetes/charts.py) and the add-ons' own:
+    # The charts' ports (one source, zero_trust_clusters/components/kubernetes/charts.py) and the add-ons' own:
     # istiod's 15017 with the mesh, on by default.
     assert posture.mesh
     assert webhook_ports(posture) == ["4443", "8443", "9443", "10250", "15017"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import copy
 import sys
-from pathlib import Path
 
 import pytest
 
-_PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+from zero_trust_clusters import PACK_DIR as _PACK_DIR
+
 if str(_PACK_DIR) not in sys.path:
     sys.path.insert(0, str(_PACK_DIR))
 

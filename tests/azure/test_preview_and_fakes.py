@@ -7,10 +7,10 @@ import base64
 import pulumi
 import yaml
 
-from components.cluster import ClusterArgs
-from scripts.engine.fakes import azure as fake
-from scripts.engine.runner import run_program
-from scripts.engine.stackfile import to_pulumi_config
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.engine.fakes import azure as fake
+from zero_trust_clusters.engine.runner import run_program
+from zero_trust_clusters.engine.stackfile import to_pulumi_config
 
 
 def test_first_preview_registers_the_same_graph_with_unknown_outputs(dev):
@@ -18,13 +18,13 @@ def test_first_preview_registers_the_same_graph_with_unknown_outputs(dev):
     seen: dict = {}
 
     def program() -> None:
-        from components.azure import AksCluster
+        from zero_trust_clusters.components.azure import AksCluster
 
         aks = AksCluster(cluster.name, ClusterArgs(cluster, spec.posture, spec.trust_domain(cluster)))
         pulumi.export("endpoint", aks.endpoint)
         seen["ok"] = True
 
-    from scripts.engine.stackfile import load_stack_config
+    from zero_trust_clusters.engine.stackfile import load_stack_config
 
     config, _ = load_stack_config("dev")
     graph = run_program(program, config=to_pulumi_config(config), preview=True)

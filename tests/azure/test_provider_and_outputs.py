@@ -7,8 +7,8 @@ import base64
 import yaml
 from cryptography import x509
 
-from components.catalog import CONTROL_IDS
-from scripts.engine.mocks import is_secret, unwrap
+from zero_trust_clusters.components.catalog import CONTROL_IDS
+from zero_trust_clusters.engine.mocks import is_secret, unwrap
 
 # Controls the AKS component implements itself; the rest come from the in-cluster baseline,
 # the shared PKI and the ledger.

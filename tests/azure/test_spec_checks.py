@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.azure.validation import cluster_problems, kata_capable
-from components.cluster import ClusterArgs
-from components.spec import SpecError, config_key
-from scripts.engine.runner import ProgramError, run_program
+from zero_trust_clusters.components.azure.validation import cluster_problems, kata_capable
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.spec import SpecError, config_key
+from zero_trust_clusters.engine.runner import ProgramError, run_program
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_component_refuses_a_bad_sandbox_size_before_registering_anything(dev):
     bad = _with_sandbox_size(dev, "Standard_B4ms")
 
     def program() -> None:
-        from components.azure import AksCluster
+        from zero_trust_clusters.components.azure import AksCluster
 
         AksCluster(bad.name, ClusterArgs(bad, dev.spec.posture, dev.spec.trust_domain(bad)))
 

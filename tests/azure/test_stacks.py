@@ -7,10 +7,10 @@ import re
 import pulumi
 import pytest
 
-from components.azure import naming
-from components.cluster import ClusterArgs
-from scripts.engine.mocks import unwrap
-from scripts.engine.runner import run_program
+from zero_trust_clusters.components.azure import naming
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.engine.mocks import unwrap
+from zero_trust_clusters.engine.runner import run_program
 
 from .support import run_all_azure
 
@@ -49,7 +49,7 @@ def test_an_existing_resource_group_is_used_not_created(dev):
     cluster = dev.cluster_spec.model_copy(update={"settings": azure})
 
     def program() -> None:
-        from components.azure import AksCluster
+        from zero_trust_clusters.components.azure import AksCluster
 
         aks = AksCluster(cluster.name,
                          ClusterArgs(cluster, dev.spec.posture, dev.spec.trust_domain(cluster)))

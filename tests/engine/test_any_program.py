@@ -13,10 +13,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from scripts import version
-from scripts.cli import app
-from scripts.engine import preview as engine
-from scripts.engine.stackfile import StackFileError, load_project, load_stack_config
+from zero_trust_clusters.cli import version
+from zero_trust_clusters.cli.main import app
+from zero_trust_clusters.engine import preview as engine
+from zero_trust_clusters.engine.stackfile import StackFileError, load_project, load_stack_config
 
 HERE = Path(__file__).parent
 PROGRAM = HERE / "fixtures" / "thirdparty_program"

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.engine.mocks import is_secret, unwrap
-from scripts.engine.preview import Capture, mask, plan_document
-from scripts.engine.runner import ProgramError, run_program
+from zero_trust_clusters.engine.mocks import is_secret, unwrap
+from zero_trust_clusters.engine.preview import Capture, mask, plan_document
+from zero_trust_clusters.engine.runner import ProgramError, run_program
 
 FIXTURE = Path(__file__).with_name("fixture_program.py")
 

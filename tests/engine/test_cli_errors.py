@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.pki import authority as pki
-from scripts import cli, preview_cli
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.cli import main as cli
+from zero_trust_clusters.cli import preview_cli
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 NS = "zero-trust-clusters"
 

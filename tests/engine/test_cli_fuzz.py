@@ -1,6 +1,6 @@
 """Hypothesis-driven fuzzing of every `ztc` command: random flags, files and values.
 
-Asserted for every run, through `scripts.cli.run` (the process entry point):
+Asserted for every run, through `zero_trust_clusters.cli.main.run` (the process entry point):
 - the exit code is 0, 1 or 2, and 1 only from a command whose documented meaning includes
   "the check found something" (preview, report, ledger verify, pki verify);
 - nothing crashed: no traceback on stderr, no crash report written (every failure handled);
@@ -24,13 +24,13 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from components.ledger.chain import append
-from components.ledger.identity import signer_from_certified
-from components.ledger.local import DirectoryStore
-from components.pki import authority as pki
-from scripts import cli
-from scripts.engine.stackfile import load_stack_config
-from scripts.pki_cli import PASSPHRASE_ENV
+from zero_trust_clusters.cli import main as cli
+from zero_trust_clusters.cli.pki_cli import PASSPHRASE_ENV
+from zero_trust_clusters.components.ledger.chain import append
+from zero_trust_clusters.components.ledger.identity import signer_from_certified
+from zero_trust_clusters.components.ledger.local import DirectoryStore
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 PASSPHRASE = "correct horse battery staple"
 settings.register_profile(

@@ -16,10 +16,10 @@ import yaml
 from rich.console import Console
 from typer.testing import CliRunner
 
-from scripts import preview_cli, progress
-from scripts.cli import app
-from scripts.engine import fleet
-from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config
+from zero_trust_clusters.cli import preview_cli, progress
+from zero_trust_clusters.cli.main import app
+from zero_trust_clusters.engine import fleet
+from zero_trust_clusters.engine.stackfile import PROJECT_ROOT, load_stack_config
 
 HERE = Path(__file__).parent
 PACK = HERE / "fixture_pack"

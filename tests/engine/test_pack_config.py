@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scripts import cli
-from scripts.engine import preview as engine
+from zero_trust_clusters.cli import main as cli
+from zero_trust_clusters.engine import preview as engine
 
 CHAIN = "ZT-AUDIT-IMMUTABLE-chain"
 FIXTURE_PACK = Path(__file__).with_name("fixture_pack")

@@ -13,13 +13,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components.cluster_phase import CloudPhaseMismatchError, checked_cloud_phase
-from components.estate import spec_digest
-from scripts.cli import app
-from scripts.engine import preview as engine
-from scripts.engine.analyzer import analyze
-from scripts.engine.runner import ORGANIZATION, PROJECT, run_program
-from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
+from zero_trust_clusters.cli.main import app
+from zero_trust_clusters.components.cluster_phase import (
+    CloudPhaseMismatchError,
+    checked_cloud_phase,
+)
+from zero_trust_clusters.components.estate import spec_digest
+from zero_trust_clusters.engine import preview as engine
+from zero_trust_clusters.engine.analyzer import analyze
+from zero_trust_clusters.engine.runner import ORGANIZATION, PROJECT, run_program
+from zero_trust_clusters.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
 
 NODE_POOL_TYPES = {
     "aws:eks/nodeGroup:NodeGroup",
@@ -74,7 +77,7 @@ def test_cluster_phase_holds_the_whole_baseline_of_every_cluster(capture):
 
 
 def test_each_phase_passes_the_pack_alone_and_says_where_the_rest_is_checked(capture):
-    """What `pulumi preview --policy-pack policies -s dev` and `-s dev-cluster` would answer."""
+    """What `pulumi preview --policy-pack zero_trust_clusters/policies -s dev` and `-s dev-cluster` would answer."""
     for phase, graph in capture.phases.items():
         result = analyze(graph.resources, engine.POLICY_PACK_DIR, stack=graph.stack,
                          project=graph.project)
@@ -103,7 +106,7 @@ def test_combined_preview_has_no_phase_advisories(capture):
 
 def test_the_cluster_phase_refuses_a_cloud_phase_from_another_config():
     config, _ = load_stack_config("dev")
-    from components.spec import load_spec
+    from zero_trust_clusters.components.spec import load_spec
 
     spec = load_spec(config)
     good = {"specDigest": spec_digest(spec), "trustBundlePem": "x",
@@ -162,7 +165,7 @@ def test_every_stack_sets_every_config_key_pulumi_yaml_requires():
 def test_the_spec_digest_ignores_the_order_keys_are_written_in():
     """The CLI hands the cloud phase its objects with sorted keys (Go maps); the cluster phase
     reads the file's order. Both phases must fingerprint the same spec the same way."""
-    from components.spec import load_spec
+    from zero_trust_clusters.components.spec import load_spec
 
     config, _ = load_stack_config("dev")
     config = json.loads(json.dumps(config))
@@ -194,7 +197,7 @@ def test_the_cluster_phase_of_an_offline_root_estate_needs_no_root_secret(tmp_pa
     document["config"]["zero-trust-clusters:posture"]["pki"] = {
         "rootMode": "offline", "offlineRootCertificateFile": "pki/root-ca.pem"}
     path.write_text(yaml.safe_dump(document))
-    from components.spec import load_spec
+    from zero_trust_clusters.components.spec import load_spec
 
     offline = load_spec(document["config"], check_offline_root=False)
     exports = json.loads(json.dumps(capture.phases[engine.CLOUD_PHASE].exports))

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from scripts.cli import app
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.cli.main import app
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 HERE = Path(__file__).parent
 PACK = HERE / "fixture_pack"

@@ -1,4 +1,4 @@
-"""The schema stage (scripts/engine/schema): self-test by fault injection into a copy of the
+"""The schema stage (zero_trust_clusters/engine/schema): self-test by fault injection into a copy of the
 dev plan, the three known cloud faults, unknowns and secrets, and `ztc validate`.
 
 The dev plan still carries three known cloud faults that other branches fix (Azure NSG
@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from scripts.cli import app
-from scripts.engine import preview as engine
-from scripts.engine import schema
-from scripts.engine.schema import api_rules, plan
+from zero_trust_clusters.cli.main import app
+from zero_trust_clusters.engine import preview as engine
+from zero_trust_clusters.engine import schema
+from zero_trust_clusters.engine.schema import api_rules, plan
 
 PUBLISHED_POLICY_CONTROLLER = "0.10.6"  # newest in the vendored sigstore index (2026-08-20)
 
@@ -435,7 +435,7 @@ def _faulty_project(tmp_path: Path) -> Path:
     """The engine tests' fixture program plus one bucket versioning status S3 rejects."""
     import yaml
 
-    from scripts.engine.stackfile import load_stack_config
+    from zero_trust_clusters.engine.stackfile import load_stack_config
 
     program = (HERE / "fixture_program.py").read_text() + (
         '\naws.s3.BucketVersioning("store-versioning", bucket=storage.bucket.id,\n'

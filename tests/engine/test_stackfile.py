@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from scripts.engine.stackfile import (
+from zero_trust_clusters.engine.stackfile import (
     SECURE_PLACEHOLDER,
     StackFileError,
     load_stack_config,

@@ -9,10 +9,10 @@ import io
 import pytest
 from rich.console import Console
 
-from scripts.report import Cell, Matrix, combine, render_terminal
-from scripts.report.matrix import FAIL, PASS, UNVERIFIABLE, Column, Finding
-from scripts.report.render import MAX_COLUMNS, cluster_pages
-from scripts.report.rules import CONTROL_IDS
+from zero_trust_clusters.report import Cell, Matrix, combine, render_terminal
+from zero_trust_clusters.report.matrix import FAIL, PASS, UNVERIFIABLE, Column, Finding
+from zero_trust_clusters.report.render import MAX_COLUMNS, cluster_pages
+from zero_trust_clusters.report.rules import CONTROL_IDS
 
 CLOUDS = ("aws", "azure", "gcp")
 

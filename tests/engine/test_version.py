@@ -9,10 +9,10 @@ import tomllib
 import yaml
 from typer.testing import CliRunner
 
-from scripts import PYPROJECT, version
-from scripts.cli import app
-from scripts.engine.analyzer import pack_version
-from scripts.engine.preview import POLICY_PACK_DIR
+from zero_trust_clusters.cli import PYPROJECT, version
+from zero_trust_clusters.cli.main import app
+from zero_trust_clusters.engine.analyzer import pack_version
+from zero_trust_clusters.engine.preview import POLICY_PACK_DIR
 
 PROJECT_VERSION = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
 
@@ -23,7 +23,7 @@ def test_the_code_reads_the_pyproject_version():
 
 def test_the_pack_declares_the_package_version():
     declared = yaml.safe_load((POLICY_PACK_DIR / "PulumiPolicy.yaml").read_text())["version"]
-    assert declared == PROJECT_VERSION, "bump policies/PulumiPolicy.yaml with pyproject.toml"
+    assert declared == PROJECT_VERSION, "bump zero_trust_clusters/policies/PulumiPolicy.yaml with pyproject.toml"
 
 
 def test_the_engine_reports_the_pack_version_the_cli_would():

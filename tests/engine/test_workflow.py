@@ -9,8 +9,8 @@ from pathlib import Path
 import typer.main
 import yaml
 
-from scripts.cli import app
-from scripts.engine.stackfile import PROJECT_ROOT
+from zero_trust_clusters.cli.main import app
+from zero_trust_clusters.engine.stackfile import PROJECT_ROOT
 
 WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "preview.yml"
 
@@ -40,4 +40,4 @@ def test_the_real_preview_runs_this_pack():
     inputs = actions[0]["with"]
     assert inputs["command"] == "preview"
     assert (PROJECT_ROOT / inputs["policyPacks"] / "PulumiPolicy.yaml").is_file()
-    assert Path(PROJECT_ROOT / "policies" / "requirements.txt").is_file()
+    assert Path(PROJECT_ROOT / "zero_trust_clusters" / "policies" / "requirements.txt").is_file()

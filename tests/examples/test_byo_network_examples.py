@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components import clouds
-from components.cluster import OUTPUT_KEYS
-from scripts.engine import schema
-from scripts.engine.analyzer import analyze_stacks
-from scripts.engine.mocks import is_secret
-from scripts.engine.preview import POLICY_PACK_DIR
-from scripts.engine.runner import Graph, run_program
-from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.cluster import OUTPUT_KEYS
+from zero_trust_clusters.engine import schema
+from zero_trust_clusters.engine.analyzer import analyze_stacks
+from zero_trust_clusters.engine.mocks import is_secret
+from zero_trust_clusters.engine.preview import POLICY_PACK_DIR
+from zero_trust_clusters.engine.runner import Graph, run_program
+from zero_trust_clusters.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
 
 EXAMPLES = PROJECT_ROOT / "examples"
 STACK = "example"

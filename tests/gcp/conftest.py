@@ -8,11 +8,11 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.cluster import ClusterArgs
-from components.spec import ClusterSpec, EstateSpec, load_spec
-from scripts.engine.mocks import CapturedResource, unwrap
-from scripts.engine.runner import Graph, run_program
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.spec import ClusterSpec, EstateSpec, load_spec
+from zero_trust_clusters.engine.mocks import CapturedResource, unwrap
+from zero_trust_clusters.engine.runner import Graph, run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 
 @dataclass
@@ -40,7 +40,7 @@ def run_gke(
     clusters = [c for c in spec.clusters if c.cloud == "gcp" and (names is None or c.name in names)]
 
     def program() -> None:
-        from components.gcp import GkeCluster
+        from zero_trust_clusters.components.gcp import GkeCluster
 
         for cluster in clusters:
             gke = GkeCluster(

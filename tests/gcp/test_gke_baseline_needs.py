@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from components.gcp.binauthz import admission_patterns
-from components.gcp.network import control_plane_ports
-from components.kubernetes.charts import chart_releases, image_references, webhook_ports
-from components.spec import load_spec
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.gcp.binauthz import admission_patterns
+from zero_trust_clusters.components.gcp.network import control_plane_ports
+from zero_trust_clusters.components.kubernetes.charts import (
+    chart_releases,
+    image_references,
+    webhook_ports,
+)
+from zero_trust_clusters.components.spec import load_spec
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 
 def _posture(mesh: bool):

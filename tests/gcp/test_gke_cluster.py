@@ -12,11 +12,15 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from components.catalog import CONTROL_IDS, ControlId
-from components.gcp.cloud import SANDBOX_PLACEMENT
-from components.kubernetes.charts import POLICY_CONTROLLER_IMAGE, chart_releases, image_references
-from components.spec import PRIVATE_SOURCE_RANGES
-from scripts.engine.mocks import is_secret, unwrap
+from zero_trust_clusters.components.catalog import CONTROL_IDS, ControlId
+from zero_trust_clusters.components.gcp.cloud import SANDBOX_PLACEMENT
+from zero_trust_clusters.components.kubernetes.charts import (
+    POLICY_CONTROLLER_IMAGE,
+    chart_releases,
+    image_references,
+)
+from zero_trust_clusters.components.spec import PRIVATE_SOURCE_RANGES
+from zero_trust_clusters.engine.mocks import is_secret, unwrap
 
 if TYPE_CHECKING:
     from tests.gcp.conftest import GkeRun

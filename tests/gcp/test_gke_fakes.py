@@ -7,7 +7,7 @@ import base64
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from scripts.engine.fakes import gcp
+from zero_trust_clusters.engine.fakes import gcp
 
 
 def test_cluster_ca_is_a_deterministic_parseable_ca() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.engine.mocks import unwrap
+from zero_trust_clusters.engine.mocks import unwrap
 
 SA = "dev-gcp-nodes@acme-zt-dev.iam.gserviceaccount.com"
 KEYS = "projects/acme-zt-dev/locations/europe-west1/keyRings/dev-gcp-keys/cryptoKeys/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.engine.mocks import unwrap
+from zero_trust_clusters.engine.mocks import unwrap
 
 
 @pytest.fixture(scope="module")

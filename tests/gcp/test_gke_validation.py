@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.cluster import ClusterArgs
-from components.gcp.validation import cluster_problems, validate
-from components.spec import ClusterSpec, EstateSpec, SpecError, load_spec
-from scripts.engine.runner import ProgramError, run_program
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.gcp.validation import cluster_problems, validate
+from zero_trust_clusters.components.spec import ClusterSpec, EstateSpec, SpecError, load_spec
+from zero_trust_clusters.engine.runner import ProgramError, run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_component_fails_before_registering_anything(dev_spec: EstateSpec) -> No
     bad = with_changes(cluster, nodePools__sandbox__machineType="e2-medium")
 
     def program() -> None:
-        from components.gcp import GkeCluster
+        from zero_trust_clusters.components.gcp import GkeCluster
 
         GkeCluster(bad.name, ClusterArgs(bad, dev_spec.posture, dev_spec.trust_domain(bad)))
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.cluster import ClusterArgs
-from components.kubernetes import BaselineArgs, ClusterBaseline, mesh_peers
-from components.spec import EstateSpec
-from scripts.engine.runner import Graph, run_program
+from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.kubernetes import BaselineArgs, ClusterBaseline, mesh_peers
+from zero_trust_clusters.components.spec import EstateSpec
+from zero_trust_clusters.engine.runner import Graph, run_program
 
 from .support import FakeCluster, Pki, shared_pki, stack_spec
 

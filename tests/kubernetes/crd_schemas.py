@@ -1,6 +1,6 @@
 """Custom resources against the CRD schemas of the exact chart versions the baseline installs
 (kubernetes-validate only ships built-in kinds): the CRDs vendored for the schema stage
-(scripts/engine/schema/data/crds, see its SOURCES.md), closed where the API server prunes, with
+(zero_trust_clusters/engine/schema/data/crds, see its SOURCES.md), closed where the API server prunes, with
 metadata checked as the cluster version's ObjectMeta.
 """
 
@@ -9,10 +9,14 @@ from __future__ import annotations
 import jsonschema
 import kubernetes_validate
 
-from components.kubernetes.charts import CERT_MANAGER, ISTIO_VERSION, POLICY_CONTROLLER
-from scripts.engine.schema import kubernetes as schema
+from zero_trust_clusters.components.kubernetes.charts import (
+    CERT_MANAGER,
+    ISTIO_VERSION,
+    POLICY_CONTROLLER,
+)
+from zero_trust_clusters.engine.schema import kubernetes as schema
 
-# The CRD owners (scripts/engine/schema/kubernetes.py CRD_OWNERS) at the pinned versions.
+# The CRD owners (zero_trust_clusters/engine/schema/kubernetes.py CRD_OWNERS) at the pinned versions.
 _PINNED = {"cert-manager": CERT_MANAGER.version, "policy-controller": POLICY_CONTROLLER.version,
            "base": ISTIO_VERSION}
 SPEC_SCHEMAS: dict[tuple[str, str], str] = {

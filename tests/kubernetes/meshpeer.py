@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from components.pki import authority as pki
-from components.pki.tls import _pem_file, mtls_context, peer_chain
 from tests.pki.tlspeer import Outcome  # the same handshake verdict as the PKI tests
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.components.pki.tls import _pem_file, mtls_context, peer_chain
 
 TIMEOUT = 5.0
 SPIFFE = "spiffe://"

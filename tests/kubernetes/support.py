@@ -9,17 +9,17 @@ from dataclasses import dataclass
 import pulumi
 import yaml
 
-from components.cluster import ClusterArgs, HardenedCluster
-from components.kubernetes import default_sandbox_placement
-from components.pki import formats
-from components.pki.authority import (
+from zero_trust_clusters.components.cluster import ClusterArgs, HardenedCluster
+from zero_trust_clusters.components.kubernetes import default_sandbox_placement
+from zero_trust_clusters.components.pki import formats
+from zero_trust_clusters.components.pki.authority import (
     create_root_ca,
     issue_intermediate_ca,
     private_key_to_pem,
     to_pem,
 )
-from components.spec import EstateSpec, load_spec
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.spec import EstateSpec, load_spec
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 
 @functools.cache
@@ -44,7 +44,7 @@ class Pki:
 
 @functools.cache
 def shared_pki(stack: str) -> Pki:
-    """A real root and one name-constrained intermediate per cluster (components.pki core)."""
+    """A real root and one name-constrained intermediate per cluster (zero_trust_clusters.components.pki core)."""
     spec = stack_spec(stack)
     root = create_root_ca(spec.posture.trust_domain)
     root_pem = to_pem(root.certificate)

@@ -8,8 +8,8 @@ import re
 import kubernetes_validate
 import pytest
 
-from components.kubernetes import default_sandbox_placement
-from components.kubernetes.charts import (
+from zero_trust_clusters.components.kubernetes import default_sandbox_placement
+from zero_trust_clusters.components.kubernetes.charts import (
     CERT_MANAGER,
     ISTIOD_WEBHOOK_PORT,
     POLICY_CONTROLLER,
@@ -20,8 +20,12 @@ from components.kubernetes.charts import (
     istio_releases,
     webhook_ports,
 )
-from components.kubernetes.runtime import SANDBOX_OVERHEAD, runtime_class, sandbox_overhead
-from scripts.engine.schema.helm import is_published
+from zero_trust_clusters.components.kubernetes.runtime import (
+    SANDBOX_OVERHEAD,
+    runtime_class,
+    sandbox_overhead,
+)
+from zero_trust_clusters.engine.schema.helm import is_published
 
 from .support import stack_spec
 

@@ -7,16 +7,16 @@ import base64
 import pytest
 import yaml
 
-from components.kubernetes import (
+from zero_trust_clusters.components.kubernetes import (
     IssuerMaterial,
     default_sandbox_placement,
     mesh_peers,
     render_baseline,
 )
-from components.kubernetes.charts import CERT_MANAGER, POLICY_CONTROLLER
-from components.spec import Cloud
-from scripts.engine.mocks import is_secret, unwrap
-from scripts.engine.runner import Graph
+from zero_trust_clusters.components.kubernetes.charts import CERT_MANAGER, POLICY_CONTROLLER
+from zero_trust_clusters.components.spec import Cloud
+from zero_trust_clusters.engine.mocks import is_secret, unwrap
+from zero_trust_clusters.engine.runner import Graph
 
 DEV_CLUSTERS = ("dev-aws", "dev-azure", "dev-gcp")
 EXPECTED_SANDBOX = {

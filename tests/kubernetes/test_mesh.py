@@ -7,17 +7,17 @@ import base64
 
 import pytest
 
-from components.kubernetes import (
+from zero_trust_clusters.components.kubernetes import (
     default_sandbox_placement,
     mesh_peers,
     render_baseline,
     render_charts,
 )
-from components.kubernetes.charts import ISTIO_IMAGES
-from components.kubernetes.mesh import principal
-from components.spec import EstateSpec
-from scripts.engine.mocks import is_secret, unwrap
-from scripts.engine.runner import Graph, run_program
+from zero_trust_clusters.components.kubernetes.charts import ISTIO_IMAGES
+from zero_trust_clusters.components.kubernetes.mesh import principal
+from zero_trust_clusters.components.spec import EstateSpec
+from zero_trust_clusters.engine.mocks import is_secret, unwrap
+from zero_trust_clusters.engine.runner import Graph, run_program
 
 from .conftest import baseline_program
 from .support import shared_pki, stack_spec

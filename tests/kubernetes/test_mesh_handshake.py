@@ -15,17 +15,17 @@ from dataclasses import replace
 
 import pytest
 
-from components.kubernetes import (
+from zero_trust_clusters.components.kubernetes import (
     IssuerMaterial,
     default_sandbox_placement,
     mesh_peers,
     render_baseline,
     render_charts,
 )
-from components.kubernetes.mesh import remote_host
-from components.pki import authority as pki
-from components.pki.formats import trust_bundle_pem
-from components.spec import ExportedService, Posture
+from zero_trust_clusters.components.kubernetes.mesh import remote_host
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.components.pki.formats import trust_bundle_pem
+from zero_trust_clusters.components.spec import ExportedService, Posture
 
 from .meshpeer import ClusterMesh, Workload, call, call_across
 from .support import stack_spec

@@ -9,15 +9,15 @@ from __future__ import annotations
 import celpy
 import pytest
 
-from components.kubernetes import (
+from zero_trust_clusters.components.kubernetes import (
     default_sandbox_placement,
     estate_ranges,
     mesh_peers,
     render_baseline,
     render_charts,
 )
-from components.spec import SpecError, load_spec
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.spec import SpecError, load_spec
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 from .support import stack_spec
 

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from components.kubernetes import (
+from zero_trust_clusters.components.kubernetes import (
     PER_CLOUD_FIELDS,
     default_sandbox_placement,
     estate_ranges,
@@ -21,8 +21,8 @@ from components.kubernetes import (
     render_baseline,
     render_charts,
 )
-from components.kubernetes.charts import INTERNAL_LB_ANNOTATIONS
-from components.kubernetes.names import CLUSTER_IDENTITY_CONFIGMAP
+from zero_trust_clusters.components.kubernetes.charts import INTERNAL_LB_ANNOTATIONS
+from zero_trust_clusters.components.kubernetes.names import CLUSTER_IDENTITY_CONFIGMAP
 
 from .support import shared_pki, stack_spec
 

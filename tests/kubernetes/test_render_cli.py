@@ -8,9 +8,9 @@ import kubernetes_validate
 import yaml
 from typer.testing import CliRunner
 
-from components.kubernetes.delivery import ISTIO_KEYS
-from scripts import render_cli
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.cli import render_cli
+from zero_trust_clusters.components.kubernetes.delivery import ISTIO_KEYS
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 from .crd_schemas import SPEC_SCHEMAS, validate_custom_resource
 from .support import shared_pki, stack_spec

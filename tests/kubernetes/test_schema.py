@@ -8,7 +8,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from components.kubernetes import (
+from zero_trust_clusters.components.kubernetes import (
     IssuerMaterial,
     default_sandbox_placement,
     mesh_peers,

@@ -5,18 +5,22 @@ from __future__ import annotations
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.catalog import SANDBOX_RUNTIME_CLASS
-from components.cluster import SandboxPlacement, Toleration
-from components.kubernetes import (
+from zero_trust_clusters.components.catalog import SANDBOX_RUNTIME_CLASS
+from zero_trust_clusters.components.cluster import SandboxPlacement, Toleration
+from zero_trust_clusters.components.kubernetes import (
     default_sandbox_placement,
     mask_secrets,
     render_baseline,
 )
-from components.kubernetes.netpol import network_policies
-from components.kubernetes.rbac import group_subject
-from components.kubernetes.runtime import runtime_class
-from components.kubernetes.typed import UnknownFieldError, resource_name, to_args
-from components.spec import PortableGroup, WorkloadNamespace
+from zero_trust_clusters.components.kubernetes.netpol import network_policies
+from zero_trust_clusters.components.kubernetes.rbac import group_subject
+from zero_trust_clusters.components.kubernetes.runtime import runtime_class
+from zero_trust_clusters.components.kubernetes.typed import (
+    UnknownFieldError,
+    resource_name,
+    to_args,
+)
+from zero_trust_clusters.components.spec import PortableGroup, WorkloadNamespace
 
 from .support import stack_spec
 

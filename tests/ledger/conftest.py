@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from components.ledger.chain import ChainVerifier
-from components.ledger.entry import Signer
-from components.ledger.identity import pki_verifier, signer_from_certified
-from components.pki import authority as pki
+from zero_trust_clusters.components.ledger.chain import ChainVerifier
+from zero_trust_clusters.components.ledger.entry import Signer
+from zero_trust_clusters.components.ledger.identity import pki_verifier, signer_from_certified
+from zero_trust_clusters.components.pki import authority as pki
 
 from .azurite import run_azurite
 from .support import git
@@ -57,11 +57,11 @@ def outside_pki() -> Pki:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A small git checkout with a program file and a policies/ directory."""
+    """A small git checkout with a program file and a zero_trust_clusters/policies/ directory."""
     root = tmp_path / "repo"
-    (root / "policies").mkdir(parents=True)
+    (root / "zero_trust_clusters" / "policies").mkdir(parents=True)
     (root / "__main__.py").write_text("print('program')\n")
-    (root / "policies" / "rules.py").write_text("RULES = []\n")
+    (root / "zero_trust_clusters" / "policies" / "rules.py").write_text("RULES = []\n")
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")

@@ -18,13 +18,13 @@ def append_worker(ledger_dir: str, key_pem: str, chain_pem: str, name: str, coun
                   start, done) -> None:
     """A separate deployer process: wait for the start signal, then append `count` entries
     (count < 0: forever). `done` receives the number written."""
-    # Light imports only (no pydantic via components.pki): eight of these start at once.
+    # Light imports only (no pydantic via zero_trust_clusters.components.pki): eight of these start at once.
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    from components.ledger.chain import append
-    from components.ledger.entry import Signer
-    from components.ledger.local import DirectoryStore
+    from zero_trust_clusters.components.ledger.chain import append
+    from zero_trust_clusters.components.ledger.entry import Signer
+    from zero_trust_clusters.components.ledger.local import DirectoryStore
 
     signer = Signer(load_pem_private_key(key_pem.encode(), None),
                     x509.load_pem_x509_certificates(chain_pem.encode()))
@@ -45,7 +45,7 @@ def race_writers(make_store, pki, *, writers: int, per_writer: int):
     import json
     import threading
 
-    from components.ledger.chain import append, verify
+    from zero_trust_clusters.components.ledger.chain import append, verify
 
     from .conftest import CODE, STATE
 

@@ -16,9 +16,9 @@ import pytest
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
 
-from components.ledger.azure_blob import AzureBlobStore
-from components.ledger.chain import append, verify
-from components.ledger.store import LedgerStore
+from zero_trust_clusters.components.ledger.azure_blob import AzureBlobStore
+from zero_trust_clusters.components.ledger.chain import append, verify
+from zero_trust_clusters.components.ledger.store import LedgerStore
 
 from .azurite import ACCOUNT, KEY
 from .conftest import CODE, STATE

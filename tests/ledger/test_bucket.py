@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from components.ledger.bucket import TYPE, LedgerBucket, LedgerBucketArgs
-from components.ledger.recording import preview_entry
-from scripts.engine.mocks import unwrap
-from scripts.engine.runner import run_program
+from zero_trust_clusters.components.ledger.bucket import TYPE, LedgerBucket, LedgerBucketArgs
+from zero_trust_clusters.components.ledger.recording import preview_entry
+from zero_trust_clusters.engine.mocks import unwrap
+from zero_trust_clusters.engine.runner import run_program
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_bad_retention_names_the_setting():
 
 
 def test_preview_shows_the_entry_for_a_captured_graph(graph, shared_pki, tmp_path):
-    from components.ledger.local import DirectoryStore
+    from zero_trust_clusters.components.ledger.local import DirectoryStore
 
     store = DirectoryStore(tmp_path / "ledger")
     unsigned = preview_entry(graph.resources, "dev", tmp_path / "not-a-repo", store=store)

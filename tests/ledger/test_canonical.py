@@ -5,7 +5,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.ledger.canonical import CanonicalFormError, canonical_bytes, digest, loads
+from zero_trust_clusters.components.ledger.canonical import (
+    CanonicalFormError,
+    canonical_bytes,
+    digest,
+    loads,
+)
 
 
 def test_sorted_keys_no_whitespace_and_utf8():

@@ -10,13 +10,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from components.ledger.state import SECRET_SIG_KEY, SECRET_SIG_VALUE
-from components.ledger.store import entry_name
-from scripts.ledger_cli import app
+from zero_trust_clusters.cli.ledger_cli import app
+from zero_trust_clusters.components.ledger.state import SECRET_SIG_KEY, SECRET_SIG_VALUE
+from zero_trust_clusters.components.ledger.store import entry_name
 
 runner = CliRunner()
 ztc = typer.Typer()
-ztc.add_typer(app, name="ledger")  # mounted the way scripts/cli.py mounts it
+ztc.add_typer(app, name="ledger")  # mounted the way zero_trust_clusters/cli/main.py mounts it
 
 EXPORT = {
     "version": 3,
@@ -108,7 +108,7 @@ def test_user_errors_say_what_to_change(files, tmp_path):
     )
     assert bad_export.exit_code == 2 and "pulumi stack export" in bad_export.output
     other_key = tmp_path / "other.key"
-    from components.pki import authority as pki
+    from zero_trust_clusters.components.pki import authority as pki
 
     other_key.write_text(pki.private_key_to_pem(pki.generate_key()))
     mismatch = record({**files, "key": str(other_key)})

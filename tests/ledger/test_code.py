@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from components.ledger.code import CodeDigestError, code_digest
+from zero_trust_clusters.components.ledger.code import CodeDigestError, code_digest
 
 from .support import git
 
@@ -12,12 +12,12 @@ def test_clean_checkout_names_its_commit_and_tree(repo: Path):
     assert result.commit == git(repo, "rev-parse", "HEAD")
     assert result.tree == git(repo, "rev-parse", "HEAD^{tree}")
     assert not result.dirty
-    assert result.subtrees["policies"] == git(repo, "rev-parse", "HEAD:policies")
+    assert result.subtrees["policies"] == git(repo, "rev-parse", "HEAD:zero_trust_clusters/policies")
 
 
 def test_dirty_tree_is_flagged_and_hashed_as_it_is_on_disk(repo: Path):
     clean = code_digest(repo)
-    (repo / "policies" / "rules.py").write_text("RULES = ['weakened']\n")
+    (repo / "zero_trust_clusters" / "policies" / "rules.py").write_text("RULES = ['weakened']\n")
     (repo / "new_module.py").write_text("x = 1\n")  # untracked files ran too
     dirty = code_digest(repo)
     assert dirty.dirty and dirty.commit == clean.commit

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from components.ledger.canonical import canonical_bytes
-from components.ledger.chain import LedgerError, append, verify
-from components.ledger.local import TEMP_PREFIX, DirectoryStore
-from components.ledger.store import entry_name
+from zero_trust_clusters.components.ledger.canonical import canonical_bytes
+from zero_trust_clusters.components.ledger.chain import LedgerError, append, verify
+from zero_trust_clusters.components.ledger.local import TEMP_PREFIX, DirectoryStore
+from zero_trust_clusters.components.ledger.store import entry_name
 
 from .conftest import CODE, STATE
 from .support import append_worker

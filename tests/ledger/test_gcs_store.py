@@ -12,9 +12,9 @@ from google.api_core.exceptions import Forbidden
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-from components.ledger.chain import append, verify
-from components.ledger.gcs import GcsStore
-from components.ledger.store import LedgerStore
+from zero_trust_clusters.components.ledger.chain import append, verify
+from zero_trust_clusters.components.ledger.gcs import GcsStore
+from zero_trust_clusters.components.ledger.store import LedgerStore
 
 from .conftest import CODE, STATE
 from .fake_gcs import FakeGcs, serve

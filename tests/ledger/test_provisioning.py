@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from pulumi_azure_native import storage
 
-from components import clouds
-from components.ledger.provisioning import STORE_BUILDERS, ledger_store
-from components.spec import LedgerSettings
-from scripts.engine.fakes import azure as azure_fake
-from scripts.engine.mocks import unwrap
-from scripts.engine.runner import run_program
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.ledger.provisioning import STORE_BUILDERS, ledger_store
+from zero_trust_clusters.components.spec import LedgerSettings
+from zero_trust_clusters.engine.fakes import azure as azure_fake
+from zero_trust_clusters.engine.mocks import unwrap
+from zero_trust_clusters.engine.runner import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 AZURE = {"cloud": "azure", "storageAccount": "acmeztcledger", "container": "ledger",
@@ -112,9 +112,9 @@ def test_gcs_store_is_a_bucket_with_a_locked_retention_policy():
 def test_a_store_loads_only_its_own_cloud_sdk(settings, unwanted):
     code = "\n".join([
         "import json, sys, pulumi",
-        "from components.ledger.provisioning import ledger_store",
-        "from components.spec import LedgerSettings",
-        "from scripts.engine.runner import run_program",
+        "from zero_trust_clusters.components.ledger.provisioning import ledger_store",
+        "from zero_trust_clusters.components.spec import LedgerSettings",
+        "from zero_trust_clusters.engine.runner import run_program",
         "settings = LedgerSettings.model_validate(json.loads(sys.argv[1]))",
         ("run_program(lambda: ledger_store('dev', settings, "
          "pulumi.ComponentResource('test:index:Parent', 'parent')))"),
@@ -128,7 +128,7 @@ def test_a_store_loads_only_its_own_cloud_sdk(settings, unwanted):
 
 def test_the_estate_loads_no_cloud_sdk_before_it_knows_the_clouds():
     """It used to import the S3 ledger bucket (so pulumi-aws) for every estate."""
-    code = ("import sys, components.estate; loaded = [m for m in ('pulumi_aws', "
+    code = ("import sys, zero_trust_clusters.components.estate; loaded = [m for m in ('pulumi_aws', "
             "'pulumi_azure_native', 'pulumi_gcp') if m in sys.modules]; assert not loaded, loaded")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120, check=False,
@@ -142,7 +142,7 @@ def test_the_estate_loads_no_cloud_sdk_before_it_knows_the_clouds():
 def test_every_store_passes_the_schema_stage(settings):
     """The SDK schemas and documented API rules (`ztc preview`'s schema stage); the dev and
     prod stacks only hold an S3 ledger, so the other clouds' stores are checked here."""
-    from scripts.engine.schema import check_graph
+    from zero_trust_clusters.engine.schema import check_graph
 
     report = check_graph(provision(settings))
     assert report.findings == [] and report.resources_checked > 1

@@ -11,9 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from components.ledger.chain import append, verify
-from components.ledger.s3 import S3Store
-from components.ledger.store import LedgerStore
+from zero_trust_clusters.components.ledger.chain import append, verify
+from zero_trust_clusters.components.ledger.s3 import S3Store
+from zero_trust_clusters.components.ledger.store import LedgerStore
 
 from .conftest import CODE, STATE
 from .support import race_writers

@@ -16,12 +16,12 @@ import pytest
 from cryptography import x509
 from typer.testing import CliRunner
 
-from components.ledger.chain import append, verify
-from components.ledger.identity import pki_verifier, signer_from_certified
-from components.ledger.local import DirectoryStore
-from components.ledger.store import entry_name
-from components.pki import authority as pki
-from scripts.cli import app
+from zero_trust_clusters.cli.main import app
+from zero_trust_clusters.components.ledger.chain import append, verify
+from zero_trust_clusters.components.ledger.identity import pki_verifier, signer_from_certified
+from zero_trust_clusters.components.ledger.local import DirectoryStore
+from zero_trust_clusters.components.ledger.store import entry_name
+from zero_trust_clusters.components.pki import authority as pki
 
 from .conftest import CODE, STATE
 from .test_cli import EXPORT

@@ -2,8 +2,8 @@ import hashlib
 
 from pulumi.runtime import rpc
 
-from components.ledger.canonical import canonical_bytes
-from components.ledger.state import (
+from zero_trust_clusters.components.ledger.canonical import canonical_bytes
+from zero_trust_clusters.components.ledger.state import (
     SECRET_SIG_KEY,
     SECRET_SIG_VALUE,
     UNKNOWN_VALUE,

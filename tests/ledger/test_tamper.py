@@ -9,13 +9,19 @@ from pathlib import Path
 import pytest
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from components.ledger.canonical import canonical_bytes
-from components.ledger.chain import append, verify
-from components.ledger.entry import GENESIS_PREV, Signer, build_entry, entry_hash, sign
-from components.ledger.identity import signer_from_certified
-from components.ledger.local import DirectoryStore
-from components.ledger.store import entry_name
-from components.pki import authority as pki
+from zero_trust_clusters.components.ledger.canonical import canonical_bytes
+from zero_trust_clusters.components.ledger.chain import append, verify
+from zero_trust_clusters.components.ledger.entry import (
+    GENESIS_PREV,
+    Signer,
+    build_entry,
+    entry_hash,
+    sign,
+)
+from zero_trust_clusters.components.ledger.identity import signer_from_certified
+from zero_trust_clusters.components.ledger.local import DirectoryStore
+from zero_trust_clusters.components.ledger.store import entry_name
+from zero_trust_clusters.components.pki import authority as pki
 
 from .conftest import CODE, STATE
 
@@ -165,7 +171,7 @@ def test_an_entry_dated_outside_the_certificate_validity_is_refused(tmp_path, sh
 
 
 def test_a_revoked_deployer_is_refused(tmp_path, shared_pki):
-    from components.ledger.identity import pki_verifier
+    from zero_trust_clusters.components.ledger.identity import pki_verifier
 
     store = DirectoryStore(tmp_path / "l")
     fill(store, shared_pki.signer, 1)
@@ -192,7 +198,7 @@ def test_the_first_of_several_breaks_is_reported(ledger, shared_pki):
 
 
 def test_only_a_self_signed_root_is_accepted_as_the_anchor(shared_pki):
-    from components.ledger.identity import pki_verifier
+    from zero_trust_clusters.components.ledger.identity import pki_verifier
 
     with pytest.raises(pki.PkiError, match="roots only"):
         pki_verifier([shared_pki.signing_ca.certificate])

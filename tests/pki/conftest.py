@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from components.pki import authority as pki
-from components.spec import PkiSettings
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.components.spec import PkiSettings
 
 ESTATE_DOMAIN = "dev.zt.example.com"
 AWS_DOMAIN = "dev-aws.dev.zt.example.com"

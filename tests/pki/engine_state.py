@@ -13,9 +13,9 @@ from typing import Any
 
 import dill
 
-from scripts.engine import runner
-from scripts.engine.mocks import DYNAMIC_TYPE, ZtcMocks, unwrap
-from scripts.engine.runner import Graph
+from zero_trust_clusters.engine import runner
+from zero_trust_clusters.engine.mocks import DYNAMIC_TYPE, ZtcMocks, unwrap
+from zero_trust_clusters.engine.runner import Graph
 
 
 def state_of(graph: Graph) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from cryptography import x509
 
-from components.pki import authority as pki
-from components.pki.tls import _pem_file
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.components.pki.tls import _pem_file
 
 # getDNSNames: "istiod", "istiod-remote", "istio-pilot" in the istiod namespace.
 ISTIOD_NAMES = ("istio-pilot.istio-system.svc", "istiod-remote.istio-system.svc",

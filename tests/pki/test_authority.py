@@ -10,9 +10,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from components.pki import authority as pki
-from components.pki import formats
-from components.spec import PkiSettings
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.components.pki import formats
+from zero_trust_clusters.components.spec import PkiSettings
 
 from .conftest import AWS_DOMAIN, ESTATE_DOMAIN, GCP_DOMAIN, build_estate
 

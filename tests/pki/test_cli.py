@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from components.pki import authority as pki
-from scripts.pki_cli import PASSPHRASE_ENV, app, bench_pki
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.cli.pki_cli import PASSPHRASE_ENV, app, bench_pki
 
 PASSPHRASE = "correct horse battery staple"
 runner = CliRunner()

@@ -1,6 +1,6 @@
 """`ztc pki` under careless and hostile input: one line, exit 2, nothing half-written.
 
-Through `scripts.cli.run`, the one error path every `ztc` command ends in.
+Through `zero_trust_clusters.cli.main.run`, the one error path every `ztc` command ends in.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from components.pki import authority as pki
-from scripts.cli import run
-from scripts.pki_cli import PASSPHRASE_ENV
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.cli.main import run
+from zero_trust_clusters.cli.pki_cli import PASSPHRASE_ENV
 
 PASSPHRASE = "correct horse battery staple"
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from components.pki import authority as pki
+from zero_trust_clusters.components.pki import authority as pki
 
 from .conftest import AWS_DOMAIN, GCP_DOMAIN, build_estate
 from .tlspeer import Workload, bundle_of, exchange

@@ -1,6 +1,6 @@
 """DNS vs URI name constraints, against `cryptography`'s verifier and OpenSSL (Python ssl).
 
-The evidence behind the default in components/pki/authority.py: DNS constraints work in both
+The evidence behind the default in zero_trust_clusters/components/pki/authority.py: DNS constraints work in both
 verifiers; a URI constraint is enforced by OpenSSL but makes `cryptography` reject the whole
 chain, so URI constraints are opt-in and our SPIFFE rule covers the trust domain instead.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.pki import authority as pki
+from zero_trust_clusters.components.pki import authority as pki
 
 from .conftest import AWS_DOMAIN, GCP_DOMAIN, build_estate
 from .tlspeer import Workload, bundle_of, exchange

@@ -9,17 +9,17 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.pki import SharedPki, SharedPkiArgs, formats
-from components.pki import authority as pki
-from components.pki.resources import (
+from zero_trust_clusters.components.pki import SharedPki, SharedPkiArgs, formats
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.components.pki.resources import (
     INTERMEDIATE_KIND,
     ROOT_KIND,
     IntermediateCaProvider,
     RootCaProvider,
 )
-from components.spec import PkiSettings
-from scripts.engine.mocks import DYNAMIC_TYPE, is_secret, unwrap
-from scripts.engine.runner import run_program
+from zero_trust_clusters.components.spec import PkiSettings
+from zero_trust_clusters.engine.mocks import DYNAMIC_TYPE, is_secret, unwrap
+from zero_trust_clusters.engine.runner import run_program
 
 from .conftest import AWS_DOMAIN, ESTATE_DOMAIN, GCP_DOMAIN
 from .engine_state import run_again
@@ -208,7 +208,7 @@ def test_offline_root_signs_intermediates_and_no_root_key_is_generated():
 
 def test_offline_root_with_wrong_passphrase_fails_with_a_clear_error():
     # Called on the provider directly: a failed run would leave pending outputs behind in
-    # the process-wide Pulumi settings (see the report on scripts/engine/runner.py).
+    # the process-wide Pulumi settings (see the report on zero_trust_clusters/engine/runner.py).
     root = pki.create_root_ca(ESTATE_DOMAIN)
     props = {
         "clusterName": "dev-aws",

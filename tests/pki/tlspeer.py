@@ -8,9 +8,9 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from components.pki.authority import CertifiedKey
-from components.pki.formats import trust_bundle_pem
-from components.pki.tls import authorize_peer, mtls_context
+from zero_trust_clusters.components.pki.authority import CertifiedKey
+from zero_trust_clusters.components.pki.formats import trust_bundle_pem
+from zero_trust_clusters.components.pki.tls import authorize_peer, mtls_context
 
 TIMEOUT = 5.0
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.engine.analyzer import PolicyPackProcess
+from zero_trust_clusters import PACK_DIR
+from zero_trust_clusters.engine.analyzer import PolicyPackProcess
 
-PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 HERE = Path(__file__).resolve().parent
 # The pack's rules (importable as the CLI's pack process imports them) and the testkit.
 for path in (PACK_DIR, HERE):

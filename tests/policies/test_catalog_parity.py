@@ -1,10 +1,10 @@
-"""The pack's own catalog (it cannot import components) stays equal to the project's."""
+"""The pack's own catalog (it cannot import zero_trust_clusters.components) stays equal to the project's."""
 
 from ztc_policy import catalog, clouds
 from ztc_policy.pack import MULTI_CONTROL_POLICIES, all_policies
 from ztc_policy.stack.evidence import requirements
 
-from components.catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
+from zero_trust_clusters.components.catalog import CONTROL_IDS, SANDBOX_RUNTIME_CLASS
 
 
 def test_control_ids_match_components_catalog():
@@ -77,12 +77,11 @@ def test_pack_imports_nothing_from_the_project():
     """The CLI runs the pack in its own virtualenv: only pulumi_policy and the stdlib."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    pack_dir = Path(__file__).resolve().parents[2] / "policies"
+    from zero_trust_clusters import PACK_DIR as pack_dir
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import ztc_policy.pack; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'components', 'scripts', 'tests'}))")
+            "{'zero_trust_clusters', 'components', 'scripts', 'tests'}))")
     out = subprocess.run([sys.executable, "-c", code, str(pack_dir)], capture_output=True,
                          text=True, check=True, cwd="/")
     assert out.stdout.strip() == "[]"

@@ -21,8 +21,8 @@ import pytest
 from ztc_policy.stack.graph import nodes_from_captured
 from ztc_policy.stack.posture import evaluate
 
-from scripts.engine.preview import capture_stack
-from scripts.engine.runner import Graph
+from zero_trust_clusters.engine.preview import capture_stack
+from zero_trust_clusters.engine.runner import Graph
 
 PKI_TYPE = "ztc:pki:SharedPki"
 BASELINE_TYPE = "ztc:kubernetes:ClusterBaseline"

@@ -236,7 +236,7 @@ def test_runtime_classes_on_their_sandbox_pools_pass(pack):
 
 def test_the_eks_sandbox_label_set_by_user_data_counts(pack):
     """Our EKS nodes set the sandbox label themselves once gVisor is verified
-    (components/aws/userdata.py): the label lives in the launch template's user data."""
+    (zero_trust_clusters/components/aws/userdata.py): the label lives in the launch template's user data."""
     import base64
     e = build()
     group = e.named("hand-aws-sandbox")

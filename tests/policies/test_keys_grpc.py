@@ -14,7 +14,7 @@ KMS_KEY = "aws:kms/key:Key"
 CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey"
 C = "ZT-SECRETS-KMS"
 
-# As components/azure/keyvault.py builds it.
+# As zero_trust_clusters/components/azure/keyvault.py builds it.
 PRIVATE_VAULT = {"enableRbacAuthorization": True, "enableSoftDelete": True,
                  "enablePurgeProtection": True, "publicNetworkAccess": "Disabled",
                  "networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}}
@@ -132,7 +132,7 @@ def test_key_vault_key_rotation_policy(pack):
                                 for kind, trigger in actions]}}}
 
     found = judge(pack, [
-        # As components/azure/keyvault.py: rotate after 90 days, notify 30 days before expiry.
+        # As zero_trust_clusters/components/azure/keyvault.py: rotate after 90 days, notify 30 days before expiry.
         (AZ_KEY, "components", key(("rotate", {"timeAfterCreate": "P90D"}),
                                    ("notify", {"timeBeforeExpiry": "P30D"}))),
         (AZ_KEY, "capital-rotate-before-expiry", key(("Rotate", {"timeBeforeExpiry": "P30D"}))),

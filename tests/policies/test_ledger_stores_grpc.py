@@ -8,11 +8,11 @@ import pytest
 from policy_testkit.grpc_helpers import run
 from policy_testkit.handwritten import PROJECT, STACK, build
 
-from components.ledger.provisioning import ledger_store
-from components.spec import LedgerSettings
-from scripts.engine.fakes import azure as azure_fake
-from scripts.engine.mocks import CapturedResource
-from scripts.engine.runner import run_program
+from zero_trust_clusters.components.ledger.provisioning import ledger_store
+from zero_trust_clusters.components.spec import LedgerSettings
+from zero_trust_clusters.engine.fakes import azure as azure_fake
+from zero_trust_clusters.engine.mocks import CapturedResource
+from zero_trust_clusters.engine.runner import run_program
 
 POLICY = "ZT-CHANGE-LEDGER-worm"
 SETTINGS = {

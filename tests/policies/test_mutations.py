@@ -2,7 +2,7 @@
 
 The dev stack's resources come from running the real program under the mocks, including the
 change ledger's WORM store (`posture.ledger`). Should a stack keep its ledger outside, the
-store is added exactly as `components.ledger.LedgerBucket` registers it, so ZT-CHANGE-LEDGER
+store is added exactly as `zero_trust_clusters.components.ledger.LedgerBucket` registers it, so ZT-CHANGE-LEDGER
 still has an in-stack implementer to turn off.
 """
 
@@ -13,10 +13,10 @@ from policy_testkit import partial
 from policy_testkit.mutations import MUTATIONS, Graph, control_of
 from ztc_policy.catalog import CLOUDS, CONTROL_IDS
 
-from components.ledger.bucket import LedgerBucket, LedgerBucketArgs
-from scripts.engine.analyzer import _analyze
-from scripts.engine.preview import capture_stack
-from scripts.engine.runner import PROJECT, run_program
+from zero_trust_clusters.components.ledger.bucket import LedgerBucket, LedgerBucketArgs
+from zero_trust_clusters.engine.analyzer import _analyze
+from zero_trust_clusters.engine.preview import capture_stack
+from zero_trust_clusters.engine.runner import PROJECT, run_program
 
 
 @pytest.fixture(scope="module")

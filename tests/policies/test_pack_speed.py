@@ -12,8 +12,8 @@ from ztc_policy import pack as pack_module
 from ztc_policy import serve
 from ztc_policy.pack import PACK_NAME, UNVERIFIABLE_POLICY, all_policies
 
-from scripts.engine.analyzer import PolicyPackProcess, stack_request
-from scripts.report_cli import NOOP_PACK_DIR
+from zero_trust_clusters.cli.report_cli import NOOP_PACK_DIR
+from zero_trust_clusters.engine.analyzer import PolicyPackProcess, stack_request
 
 
 def _servicer(cls):
@@ -56,7 +56,7 @@ def test_bench_policy_prints_both_packs_figures_and_their_ratio():
     import typer
     from typer.testing import CliRunner
 
-    from scripts.report_cli import bench_policy
+    from zero_trust_clusters.cli.report_cli import bench_policy
 
     bench = typer.Typer()
     bench.command()(bench_policy)

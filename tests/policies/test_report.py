@@ -13,7 +13,7 @@ from rich.console import Console
 from ztc_policy.catalog import CONTROL_IDS
 from ztc_policy.findings import TRAILER
 
-from scripts.report import (
+from zero_trust_clusters.report import (
     EXEMPT,
     FAIL,
     NOT_CHECKED,
@@ -114,7 +114,7 @@ def test_diff_shows_where_two_stacks_differ(clean, broken):
 
 
 def test_preview_report_files_and_terminal(pack):
-    from scripts.report import build_matrix, render_terminal, report_files
+    from zero_trust_clusters.report import build_matrix, render_terminal, report_files
 
     estate = build()
     analysis = run(pack, estate.resources)

@@ -9,7 +9,7 @@ import pytest
 from policy_testkit.handwritten import PROJECT, build
 from typer.testing import CliRunner
 
-from scripts import report_cli
+from zero_trust_clusters.cli import report_cli
 
 
 def _capture(stack: str, **_options):  # preview, root, on_stage: unused here

@@ -21,7 +21,12 @@ from pulumi.runtime.proto import analyzer_pb2
 from ztc_policy.config import EXTRA
 from ztc_policy.findings import decode
 
-from scripts.engine.analyzer import _struct, analyze_request, diagnostics_of, stack_request
+from zero_trust_clusters.engine.analyzer import (
+    _struct,
+    analyze_request,
+    diagnostics_of,
+    stack_request,
+)
 
 # Every call of this file must be answered well within this (the pack judges a whole
 # three-cloud estate in a fraction of a second).

@@ -10,7 +10,7 @@ from ztc_policy.catalog import CONTROL_IDS
 from ztc_policy.findings import UNVERIFIABLE_MARK
 from ztc_policy.rules import RULES
 
-from scripts.engine.mocks import CapturedResource
+from zero_trust_clusters.engine.mocks import CapturedResource
 
 
 def _resource(type_: str, name: str, inputs: dict) -> CapturedResource:

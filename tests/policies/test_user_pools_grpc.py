@@ -15,10 +15,10 @@ import pytest
 from policy_testkit import partial
 from policy_testkit.mutations import Graph
 
-from scripts.engine.analyzer import _analyze
-from scripts.engine.mocks import CapturedResource, unwrap
-from scripts.engine.preview import capture_stack
-from scripts.engine.runner import PROJECT
+from zero_trust_clusters.engine.analyzer import _analyze
+from zero_trust_clusters.engine.mocks import CapturedResource, unwrap
+from zero_trust_clusters.engine.preview import capture_stack
+from zero_trust_clusters.engine.runner import PROJECT
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.engine import mocks
-from scripts.engine.runner import PROJECT, Graph, run_program
-from scripts.engine.stackfile import load_stack_config, to_pulumi_config
+from zero_trust_clusters.engine import mocks
+from zero_trust_clusters.engine.runner import PROJECT, Graph, run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config, to_pulumi_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTERS = "zero-trust-clusters:clusters"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from components import clouds
-from scripts.engine.mocks import unwrap
 from tests.examples.test_byo_network_examples import EXAMPLES, run_example
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.engine.mocks import unwrap
 
 POOL_TYPES = {"aws": "aws:eks/nodeGroup:NodeGroup",
               "azure": "azure-native:containerservice:AgentPool",

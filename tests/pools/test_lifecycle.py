@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.engine.mocks import unwrap
 from tests.pools.support import Run, dev_config, edit_clusters, run_cloud_phase
+from zero_trust_clusters.engine.mocks import unwrap
 
 CLUSTER_TYPES = ("ztc:aws:EksCluster", "ztc:azure:AksCluster", "ztc:gcp:GkeCluster")
-# Keys and audit storage, per cloud: what components/lifecycle.py keeps.
+# Keys and audit storage, per cloud: what zero_trust_clusters/components/lifecycle.py keeps.
 STATEFUL = {
     "aws": ("aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup"),
     "azure": ("azure-native:keyvault:Vault", "azure-native:keyvault:Key",

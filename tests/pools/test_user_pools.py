@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from components import clouds
-from components.spec import SpecError, load_spec
-from scripts.engine.mocks import unwrap
 from tests.pools.support import CLUSTERS, dev_config
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.spec import SpecError, load_spec
+from zero_trust_clusters.engine.mocks import unwrap
 
 INDEX = {"aws": 0, "azure": 1, "gcp": 2}  # stacks/Pulumi.dev.yaml
 GPU_TYPES = {"aws": "g6.xlarge", "azure": "Standard_NC4as_T4_v3", "gcp": "g2-standard-8"}

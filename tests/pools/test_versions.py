@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.aws.addons import version_options
-from components.spec import SpecError, load_spec
-from scripts.engine.mocks import unwrap
 from tests.pools.support import CLUSTERS, dev_config, run_cloud_phase
+from zero_trust_clusters.components.aws.addons import version_options
+from zero_trust_clusters.components.spec import SpecError, load_spec
+from zero_trust_clusters.engine.mocks import unwrap
 
 ADDON = "aws:eks/addon:Addon"
 PINS = {"vpcCni": "v1.22.4-eksbuild.1", "coredns": "v1.12.4-eksbuild.1",

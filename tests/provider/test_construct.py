@@ -14,17 +14,17 @@ from google.protobuf import struct_pb2
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.runtime import rpc
 
-from components import clouds
-from components.cluster_phase import ClusterPhase, ClusterPhaseArgs
-from components.estate import EstateArgs, ZeroTrustEstate, spec_digest
-from components.provider import PACKAGE_NAME, type_token
-from components.provider.config import Cluster, Posture
-from components.provider.host import COMPONENTS, VERSION
-from components.provider.inputs import InputError, to_config
-from components.spec import load_spec
-from scripts.engine.mocks import is_secret, unwrap
-from scripts.engine.runner import Graph, ProgramError, run_program
-from scripts.engine.stackfile import load_stack_config, to_pulumi_config
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.cluster_phase import ClusterPhase, ClusterPhaseArgs
+from zero_trust_clusters.components.estate import EstateArgs, ZeroTrustEstate, spec_digest
+from zero_trust_clusters.components.provider import PACKAGE_NAME, type_token
+from zero_trust_clusters.components.provider.config import Cluster, Posture
+from zero_trust_clusters.components.provider.host import COMPONENTS, VERSION
+from zero_trust_clusters.components.provider.inputs import InputError, to_config
+from zero_trust_clusters.components.spec import load_spec
+from zero_trust_clusters.engine.mocks import is_secret, unwrap
+from zero_trust_clusters.engine.runner import Graph, ProgramError, run_program
+from zero_trust_clusters.engine.stackfile import load_stack_config, to_pulumi_config
 
 ESTATE_TYPE = "ztc:estate:ZeroTrustEstate"
 CLUSTER_PHASE_TYPE = "ztc:estate:ClusterPhase"

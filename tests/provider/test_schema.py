@@ -1,4 +1,4 @@
-"""The schema Pulumi's component analyzer infers from the facades (components/provider): every
+"""The schema Pulumi's component analyzer infers from the facades (zero_trust_clusters/components/provider): every
 component has one, its inputs are the config models field for field (names, descriptions,
 required, types), its outputs are declared, and the plugin serves it over gRPC."""
 
@@ -17,14 +17,14 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pydantic import BaseModel
 
-import components.provider
-from components import clouds
-from components.provider import PACKAGE_NAME, type_token
-from components.provider.host import COMPONENTS, VERSION
-from components.spec import ClusterSpec, EstateSpec, Posture
+import zero_trust_clusters.components.provider
+from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.provider import PACKAGE_NAME, type_token
+from zero_trust_clusters.components.provider.host import COMPONENTS, VERSION
+from zero_trust_clusters.components.spec import ClusterSpec, EstateSpec, Posture
 
 ROOT = Path(__file__).resolve().parents[2]
-FACADES = Path(components.provider.__file__).parent
+FACADES = Path(zero_trust_clusters.components.provider.__file__).parent
 PLUGIN = ROOT / "provider"
 
 # Each component's inputs -> the config model each one mirrors.

@@ -1,4 +1,4 @@
-"""Address-set coverage (policies/ztc_policy/addresses.py), shared by the spec and the pack."""
+"""Address-set coverage (zero_trust_clusters/policies/ztc_policy/addresses.py), shared by the spec and the pack."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.spec import addresses
+from zero_trust_clusters.components.spec import addresses
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,12 +56,12 @@ def test_coverage_of_a_given_range_and_size():
 
 
 def test_the_pack_imports_it_without_the_components():
-    """The pack runs in its own virtualenv with only policies/ on its path."""
+    """The pack runs in its own virtualenv with only zero_trust_clusters/policies/ on its path."""
     code = ("import sys; sys.path = [p for p in sys.path if p not in ('', {!r})]; "
             "sys.path.insert(0, {!r}); import ztc_policy.addresses as a; "
-            "assert 'components' not in sys.modules; "
+            "assert 'zero_trust_clusters' not in sys.modules; "
             "print(a.covers_internet(['0.0.0.0/1', '128.0.0.0/1']))").format(
-        str(ROOT), str(ROOT / "policies"))
+        str(ROOT), str(ROOT / "zero_trust_clusters" / "policies"))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd="/", check=True)
     assert result.stdout.strip() == "True"

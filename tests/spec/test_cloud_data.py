@@ -11,7 +11,7 @@ from pathlib import Path
 import botocore
 import pytest
 
-from components import datafiles
+from zero_trust_clusters.components import datafiles
 
 DATA_FILES = sorted(Path(datafiles.ROOT).glob("*/data/*.json"))
 

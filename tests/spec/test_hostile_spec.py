@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.pki import authority as pki
-from components.spec import SECURE_PLACEHOLDER, SpecError, load_spec
-from scripts.engine import preview as engine
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.pki import authority as pki
+from zero_trust_clusters.components.spec import SECURE_PLACEHOLDER, SpecError, load_spec
+from zero_trust_clusters.engine import preview as engine
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 NS = "zero-trust-clusters"
 PASSPHRASE = "correct horse battery staple"
@@ -169,7 +169,7 @@ def test_label_values_are_checked_per_cloud(dev, cloud, value):
 def test_azure_names_with_consecutive_hyphens_derive_valid_names(dev):
     """Key Vault names may not hold `--`; the derived name folds them (and keeps a hash of the
     cluster name, so `dev--azure` and `dev-azure` still get different vaults)."""
-    from components.azure import known
+    from zero_trust_clusters.components.azure import known
 
     _cluster(dev, "azure")["name"] = "dev--azure"
     spec = load_spec(dev)

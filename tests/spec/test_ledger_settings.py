@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from components.spec import SpecError, load_spec
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.spec import SpecError, load_spec
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 NS = "zero-trust-clusters"
 AZURE = {"cloud": "azure", "storageAccount": "acmeztcledger", "container": "ledger",

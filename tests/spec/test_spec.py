@@ -5,9 +5,9 @@ import runpy
 
 import pytest
 
-from components.spec import SUPPORTED_KUBERNETES_VERSIONS, SpecError, load_spec
-from scripts.engine.runner import ProgramError, run_program
-from scripts.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
+from zero_trust_clusters.components.spec import SUPPORTED_KUBERNETES_VERSIONS, SpecError, load_spec
+from zero_trust_clusters.engine.runner import ProgramError, run_program
+from zero_trust_clusters.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
 
 NS = "zero-trust-clusters"
 

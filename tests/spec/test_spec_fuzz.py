@@ -6,8 +6,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.spec import CONFIG_NAMESPACE, SpecError, load_spec
-from scripts.engine.stackfile import load_stack_config
+from zero_trust_clusters.components.spec import CONFIG_NAMESPACE, SpecError, load_spec
+from zero_trust_clusters.engine.stackfile import load_stack_config
 
 BASE, _ = load_stack_config("dev")
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from policy_testkit.handwritten import PROJECT, STACK
-from scripts.engine.analyzer import AnalysisResult, _analyze
-from scripts.engine.mocks import CapturedResource
+from zero_trust_clusters.engine.analyzer import AnalysisResult, _analyze
+from zero_trust_clusters.engine.mocks import CapturedResource
 
 
 def run(pack, resources: Iterable[CapturedResource], config: Mapping[str, Any] | None = None,

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.engine.mocks import CapturedResource
+from zero_trust_clusters.engine.mocks import CapturedResource
 
 STACK = "hand"
 PROJECT = "handwritten"

@@ -14,7 +14,7 @@ from typing import Any
 
 from ztc_policy.stack.graph import Ownership, nodes_from_captured
 
-from scripts.engine.mocks import CapturedResource
+from zero_trust_clusters.engine.mocks import CapturedResource
 
 
 class Graph:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scripts.engine.analyzer import Diagnostic
-from scripts.engine.mocks import CapturedResource
-from scripts.report.policy_pass import analyze_resources, analyze_stack, configure
+from zero_trust_clusters.engine.analyzer import Diagnostic
+from zero_trust_clusters.engine.mocks import CapturedResource
+from zero_trust_clusters.report.policy_pass import analyze_resources, analyze_stack, configure
 
 __all__ = ["analyze", "configure"]
 

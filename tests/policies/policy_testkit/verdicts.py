@@ -9,7 +9,7 @@ from ztc_policy.catalog import CONTROL_IDS
 
 from policy_testkit.grpc_helpers import run
 from policy_testkit.handwritten import urn
-from scripts.engine.mocks import CapturedResource
+from zero_trust_clusters.engine.mocks import CapturedResource
 
 RESOURCE_POLICIES = (*CONTROL_IDS, "not-verifiable-at-preview")
 

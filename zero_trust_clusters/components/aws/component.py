@@ -1,0 +1,168 @@
+"""EksCluster: the hardened EKS cluster, wiring the building blocks of this package."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from zero_trust_clusters.components.aws import (
+    access,
+    addons,
+    audit,
+    control_plane,
+    iam,
+    kms,
+    network,
+    pools,
+)
+from zero_trust_clusters.components.aws.cloud import ENTRY
+from zero_trust_clusters.components.aws.context import AwsContext
+from zero_trust_clusters.components.aws.kubeconfig import render_kubeconfig
+from zero_trust_clusters.components.aws.provider import make_provider
+from zero_trust_clusters.components.aws.security_groups import build_security_groups
+from zero_trust_clusters.components.aws.validation import check_cluster
+from zero_trust_clusters.components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
+from zero_trust_clusters.components.spec import SpecError, cluster_key
+
+TYPE_TOKEN = "ztc:aws:EksCluster"
+
+
+def _existing_network(args: ClusterArgs, where: str) -> network.EksNetworkArgs | None:
+    """The brought network: the args' (Pulumi inputs) or the stack's `aws.network` block."""
+    if args.network is not None:
+        if not isinstance(args.network, network.EksNetworkArgs):
+            kind = type(args.network).__name__
+            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; an EksCluster takes EksNetworkArgs"])
+        return args.network
+    settings = args.cluster.settings
+    block = settings.network if settings else None
+    if block is None:
+        return None
+    return network.EksNetworkArgs(vpc_id=block.vpc_id, node_subnet_ids=block.node_subnet_ids,
+                                  pod_subnet_ids=block.pod_subnet_ids)
+
+
+class EksCluster(HardenedCluster):
+    """An EKS cluster implementing the zero-trust control catalog (see DESIGN.md).
+
+    Takes `ClusterArgs`; `args.network` may be an `EksNetworkArgs` (an existing VPC). An
+    `aws` provider in `opts` (or inherited from the parent) is used for every child.
+    """
+
+    def __init__(self, name: str, args: ClusterArgs,
+                 opts: pulumi.ResourceOptions | None = None, *, config_index: int | None = None):
+        spec = args.cluster
+        # Config errors first, before any resource is registered.
+        check_cluster(spec, config_index)
+        super().__init__(TYPE_TOKEN, name, args, opts)
+        self.cloud = "aws"
+        provider = self.explicit_provider("aws") or make_provider(self, name, spec)
+        identity = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self))
+        partition = aws.get_partition_output(
+            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self))
+        ctx = AwsContext(
+            component=self, provider=provider, name=name, spec=spec, posture=args.posture,
+            account_id=identity.account_id, partition=partition.partition,
+            dns_suffix=partition.dns_suffix, config_key=cluster_key(spec.name, config_index),
+        )
+
+        # Identity and keys.
+        cluster_role = iam.cluster_role(ctx)
+        node_role = iam.node_role(ctx)
+        self.implements(node_role.role, "ZT-NODE-IDENTITY")
+        secrets_key = self.implements(kms.secrets_key(ctx, cluster_role), "ZT-SECRETS-KMS")
+        disk_key = self.implements(kms.disk_key(ctx), "ZT-DISK-CMK")
+        trail = audit.build_audit(ctx)
+        for resource in (trail.control_plane_logs, trail.bucket, trail.object_lock,
+                         trail.stream, trail.subscription, *trail.alarms):
+            self.implements(resource, "ZT-AUDIT-IMMUTABLE")
+
+        # Network: created, or brought (the args' or the stack's `aws.network`).
+        network_key = (f"{ctx.config_key}.aws.network" if args.network is None
+                       else "EksNetworkArgs")
+        existing = _existing_network(args, network_key)
+        if existing is None:
+            net = network.build_network(ctx, trail.flow_logs, trail.flow_log_role)
+        else:
+            net = network.bring_network(ctx, existing, network_key, trail.flow_logs,
+                                        trail.flow_log_role)
+        if net.vpc is not None:
+            self.implements(net.vpc, "ZT-NODE-PRIVATE")
+        self.implements(net.flow_log, "ZT-NET-SEGMENT")
+        for subnet in (*net.private_subnets, *net.pod_subnets):
+            self.implements(subnet, "ZT-NODE-PRIVATE")
+        sgs = build_security_groups(ctx, net.vpc_id)
+        self.implements(sgs.cluster, "ZT-NET-SEGMENT")
+        self.implements(sgs.node, "ZT-NET-SEGMENT")
+
+        # Control plane.
+        private_subnet_ids = list(net.node_subnet_ids)
+        cluster = control_plane.build_control_plane(
+            ctx, role=cluster_role, subnet_ids=private_subnet_ids, security_group=sgs.cluster,
+            secrets_key=secrets_key, depends_on=[trail.control_plane_logs],
+        )
+        self.implements(cluster, "ZT-API-PRIVATE", "ZT-SECRETS-KMS", "ZT-AUDIT-IMMUTABLE", "ZT-IAM-ONLY",
+                        "ZT-VERSION")
+        issuer = control_plane.oidc_issuer(cluster)
+        oidc = self.implements(control_plane.build_oidc_provider(ctx, issuer),
+                               "ZT-WORKLOAD-IDENTITY")
+        access_entries = access.build_access(ctx, cluster)
+        for resource in access_entries:
+            self.implements(resource, "ZT-IAM-ONLY")
+        certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
+        role_arn = spec.settings.account_role_arn if spec.settings else None
+        kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(cluster.name, cluster.endpoint, certificate_authority).apply(
+                lambda a: render_kubeconfig(cluster_name=a[0], endpoint=a[1],
+                                            certificate_authority=a[2], region=spec.region,
+                                            role_arn=role_arn)))
+
+        # Add-ons and nodes: cloud APIs only. Nothing here calls the Kubernetes API (private,
+        # unreachable from where this phase runs); the in-cluster baseline is the cluster phase.
+        cluster_addons = addons.build_addons(ctx, cluster)
+        self.implements(cluster_addons.pod_identity_agent, "ZT-WORKLOAD-IDENTITY")
+        self.implements(cluster_addons.vpc_cni, "ZT-NETPOL-DEFAULT-DENY", "ZT-WORKLOAD-IDENTITY")
+        join = pools.ClusterEndpoint(name=cluster.name, endpoint=cluster.endpoint,
+                                     certificate_authority=certificate_authority)
+        node_pools = pools.build_node_pools(
+            ctx, join=join, node_role=node_role, node_sg=sgs.node,
+            subnet_ids=private_subnet_ids, disk_key=disk_key,
+            depends_on=[cluster_addons.vpc_cni, cluster_addons.pod_identity_agent,
+                        cluster_addons.kube_proxy])
+        pools.autoscaler_identity(ctx, cluster.name)
+        addons.build_coredns(ctx, cluster, [p.node_group for p in node_pools.values()])
+
+        # The contract every cluster component fulfils.
+        self.cluster_name = cluster.name
+        self.endpoint = cluster.endpoint
+        self.certificate_authority = certificate_authority
+        self.oidc_issuer = issuer
+        self.oidc_provider_arn = oidc.arn
+        self.kubeconfig = kubeconfig
+        self.sandbox = ENTRY.sandbox
+        self.provider = provider
+        self.audit_bucket = trail.bucket.bucket
+        # Subscribe the on-call to it: audit delivery failures alarm here (audit.py).
+        self.audit_alarm_topic = trail.alarm_topic.arn
+        self.publish(
+            ClusterOutputs(
+                cluster_name=cluster.name,
+                endpoint=self.endpoint,
+                certificate_authority=self.certificate_authority,
+                kubeconfig=self.kubeconfig,
+                oidc_issuer=self.oidc_issuer,
+                node_identity=node_role.role.arn,
+                security_groups=[sgs.cluster.id, sgs.node.id],
+                network_id=net.vpc_id,
+                subnet_ids=[*net.node_subnet_ids, *net.pod_subnet_ids],
+                kms_keys={"secrets": secrets_key.arn, "disks": disk_key.arn},
+                trust_domain=args.trust_domain,
+                trust_domain_intermediate=args.trust_domain_intermediate_pem,
+            ),
+            {
+                "oidcProviderArn": self.oidc_provider_arn,
+                "auditBucket": self.audit_bucket,
+                "auditAlarmTopic": self.audit_alarm_topic,
+            },
+        )
