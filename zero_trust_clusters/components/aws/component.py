@@ -43,7 +43,7 @@ def _existing_network(args: ClusterArgs, where: str) -> network.EksNetworkArgs |
 
 
 class EksCluster(HardenedCluster):
-    """An EKS cluster implementing the zero-trust control catalog (see DESIGN.md).
+    """An EKS cluster implementing the zero-trust control catalog (ARCHITECTURE.md; the controls in zero_trust_clusters/policies/ztc_policy/catalog.py).
 
     Takes `ClusterArgs`; `args.network` may be an `EksNetworkArgs` (an existing VPC). An
     `aws` provider in `opts` (or inherited from the parent) is used for every child.
