@@ -84,6 +84,9 @@ def test_parallel_processes_give_the_in_process_results(tmp_path):
         assert sorted(a.plan["resources"], key=str) == sorted(b.plan["resources"], key=str)
         assert a.plan["policy"]["diagnostics"] == b.plan["policy"]["diagnostics"]
         assert a.exit_code == b.exit_code
+        # Each worker accounts for its own stack's work (the bench sums it: the fork server's
+        # workers are not this process's children).
+        assert a.cpu_seconds > 0 and b.cpu_seconds > 0
     # The workers' stages reached this process: program, schema, policy, then done.
     for stack in ("one", "two"):
         stages = [stage for s, stage in seen if s == stack]
