@@ -40,6 +40,7 @@ from ..values import (
 )
 from . import audit_chain as chain
 from .evidence import (
+    admission_policy,
     mesh_wide_strict,
     workload_namespace,
 )
@@ -838,8 +839,11 @@ def _vap_bindings(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Find
     for b in (n for n in owned if n.type == t.K8S_VAP_BINDING):
         if "Deny" not in as_list(lookup(b.props, "spec.validationActions")):
             continue  # judged by the resource rule
-        if not _judges_images(policies.get(lookup(b.props, "spec.policyName"))):
-            continue  # another control's admission policy (e.g. the mesh's membership rules)
+        policy = policies.get(lookup(b.props, "spec.policyName"))
+        # Another control's admission policy (the mesh's membership rules) is not judged here;
+        # a policy not in the stack is (fail closed).
+        if policy is not None and not admission_policy(policy, cfg):
+            continue
         selector = lookup(b.props, "spec.matchResources.namespaceSelector")
         if contains_unknown(selector):
             out.append(unverifiable(c, f"binding {k8s_name(b)} namespaceSelector", **where))
@@ -856,18 +860,6 @@ def _vap_bindings(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Find
                                 f"workload namespace {k8s_name(ns)!r} out of its "
                                 "namespaceSelector: its images are not checked", **where))
     return out
-
-
-def _judges_images(policy) -> bool:
-    """Whether a ValidatingAdmissionPolicy is about images: one of its validations reads an
-    `image` field. A policy not in the stack (or unknown) is judged as if it were (fail closed)."""
-    if policy is None:
-        return True
-    validations = lookup(policy.props, "spec.validations")
-    if contains_unknown(validations):
-        return True
-    return any(isinstance(v, dict) and "image" in str(v.get("expression", ""))
-               for v in as_list(validations))
 
 
 # Binary Authorization: a project without a policy resource has the default policy, which
