@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from zero_trust_clusters.components.aws.userdata import RUNSC_HANDLER
-from zero_trust_clusters.components.clouds import CloudEntry
+from zero_trust_clusters.components.clouds import CloudEntry, lazy_check
 from zero_trust_clusters.components.cluster import SandboxPlacement, Toleration
 from zero_trust_clusters.components.spec import (
     AWS_ROLE_ARN,
@@ -139,17 +139,6 @@ SANDBOX = SandboxPlacement(
 
 
 
-def _cluster_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
-    from zero_trust_clusters.components.aws.validation import cluster_problems
-
-    return cluster_problems(cluster, index)
-
-
-def _published_lists(cluster: ClusterSpec, index: int | None) -> list[str]:
-    from zero_trust_clusters.components.aws.known import problems
-
-    return problems(cluster, index)
-
 
 def _network_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
     """`aws.network`: the IDs' shape, before anything is registered."""
@@ -180,7 +169,8 @@ ENTRY = CloudEntry(
     group_identity=lambda group: group.kubernetes_group,
     group_identity_key="kubernetesGroup",
     component="zero_trust_clusters.components.aws.component:EksCluster",
-    checks=(_cluster_checks, _published_lists, _network_checks),
+    checks=(lazy_check("zero_trust_clusters.components.aws.validation:cluster_problems"),
+            lazy_check("zero_trust_clusters.components.aws.known:problems"), _network_checks),
     estate_checks=(_admins_have_roles,),
     fakes_module="zero_trust_clusters.engine.fakes.aws",
     exec_plugin="aws",

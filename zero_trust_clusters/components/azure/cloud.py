@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from zero_trust_clusters.components.azure.catalog import SANDBOX_PLACEMENT
-from zero_trust_clusters.components.clouds import CloudEntry
+from zero_trust_clusters.components.clouds import CloudEntry, lazy_check
 from zero_trust_clusters.components.spec import (
     UUID_PATTERN,
     ClusterSpec,
@@ -140,17 +140,6 @@ class AzureSettings(SpecModel):
 
 
 
-def _cluster_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
-    from zero_trust_clusters.components.azure.validation import cluster_problems
-
-    return cluster_problems(cluster, index)
-
-
-def _published_lists(cluster: ClusterSpec, index: int | None) -> list[str]:
-    from zero_trust_clusters.components.azure.known import problems
-
-    return problems(cluster, index)
-
 
 def _network_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
     """`azure.network`: ids, ranges and their VNet, before anything is registered."""
@@ -183,7 +172,8 @@ ENTRY = CloudEntry(
     group_identity=lambda group: group.azure_group_object_id,
     group_identity_key="azureGroupObjectId",
     component="zero_trust_clusters.components.azure.component:AksCluster",
-    checks=(_cluster_checks, _published_lists, _network_checks),
+    checks=(lazy_check("zero_trust_clusters.components.azure.validation:cluster_problems"),
+            lazy_check("zero_trust_clusters.components.azure.known:problems"), _network_checks),
     estate_checks=(_groups_have_entra_ids,),
     fakes_module="zero_trust_clusters.engine.fakes.azure",
     exec_plugin="kubelogin",

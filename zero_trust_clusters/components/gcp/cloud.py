@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from zero_trust_clusters.components.clouds import CloudEntry
+from zero_trust_clusters.components.clouds import CloudEntry, lazy_check
 from zero_trust_clusters.components.cluster import SandboxPlacement, Toleration
 from zero_trust_clusters.components.spec import (
     GCP_PROJECT,
@@ -125,17 +125,6 @@ SANDBOX_PLACEMENT = SandboxPlacement(
 
 
 
-def _cluster_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
-    from zero_trust_clusters.components.gcp.validation import cluster_problems
-
-    return cluster_problems(cluster, index)
-
-
-def _published_lists(cluster: ClusterSpec, index: int | None) -> list[str]:
-    from zero_trust_clusters.components.gcp.known import problems
-
-    return problems(cluster, index)
-
 
 def _network_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
     """`gcp.network`: references, range names and the control plane's range, before anything
@@ -174,7 +163,8 @@ ENTRY = CloudEntry(
     group_identity=lambda group: group.gcp_group_email,
     group_identity_key="gcpGroupEmail",
     component="zero_trust_clusters.components.gcp.component:GkeCluster",
-    checks=(_cluster_checks, _published_lists, _network_checks),
+    checks=(lazy_check("zero_trust_clusters.components.gcp.validation:cluster_problems"),
+            lazy_check("zero_trust_clusters.components.gcp.known:problems"), _network_checks),
     estate_checks=(_groups_have_google_groups,),
     fakes_module="zero_trust_clusters.engine.fakes.gcp",
     exec_plugin="gke-gcloud-auth-plugin",
