@@ -7,14 +7,8 @@ directory, shipped as package data: `ztc pack-dir` prints it for
 `pulumi preview --policy-pack "$(ztc pack-dir)"`).
 """
 
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 # The policy pack's directory (PulumiPolicy.yaml, __main__.py, ztc_policy/): the Pulumi CLI serves
 # it from here, and the engine and report put it on sys.path to import `ztc_policy`.
 PACK_DIR = Path(__file__).resolve().parent / "policies"
-
-try:
-    __version__ = version("zero-trust-clusters")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"

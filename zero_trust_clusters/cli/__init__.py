@@ -1,4 +1,5 @@
-"""The `ztc` command line and the offline engine."""
+"""The `ztc` command line (the engine and the report are `zero_trust_clusters.engine` and
+`zero_trust_clusters.report`)."""
 
 from __future__ import annotations
 

@@ -285,15 +285,13 @@ def analyze(
     project: str,
     config: Mapping[str, Any] | None = None,
     dry_run: bool = True,
-    posture: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AnalysisResult:
     """Send every resource through Analyze and the whole graph through AnalyzeStack."""
     resources = list(resources)
     by_urn = {r.urn: r for r in resources}
     with PolicyPackProcess(pack_dir) as pack:
         try:
-            result = _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run,
-                              posture)
+            result = _analyze(pack.stub, resources, by_urn, stack, project, config, dry_run)
         except grpc.RpcError as exc:
             raise PolicyPackError(f"policy pack call failed: {exc.details()}") from None
     result.pack_version = pack_version(pack_dir, result.pack_version)
