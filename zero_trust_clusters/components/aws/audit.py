@@ -148,11 +148,10 @@ def build_audit(ctx: AwsContext) -> AuditTrail:
     # The shared WORM builder (also the change ledger's); every child keeps its `<name>-audit`
     # name. Only the Firehose role may write: any other writer could fill the audit trail with
     # objects nobody can delete for the whole retention.
-    bucket_name = pulumi.Output.concat("ztc-", name, "-audit-", ctx.account_id, "-", region)
     worm = worm_bucket(
         lambda role: f"{name}-audit",
         WormBucketArgs(
-            bucket_name=bucket_name,
+            bucket_name=pulumi.Output.concat("ztc-", name, "-audit-", ctx.account_id, "-", region),
             retention_days=days,
             kms_key_arn=key.arn,
             partition=ctx.partition,
@@ -164,8 +163,7 @@ def build_audit(ctx: AwsContext) -> AuditTrail:
         ctx.opts(),
     )
     bucket, object_lock = worm.bucket, worm.object_lock
-    # S3 bucket ARNs carry no region or account (arn:<partition>:s3:::<bucket>).
-    bucket_arn = pulumi.Output.concat("arn:", ctx.partition, ":s3:::", bucket_name)
+    bucket_arn = worm.arn  # declared from the name: known at a first preview
     objects = pulumi.Output.concat(bucket_arn, "/*")
 
     stream_name = f"ztc-{name}-control-plane-audit"
