@@ -478,7 +478,16 @@ CLUSTER_AUTOSCALER_IMAGE_TAGS = {"1.34": "v1.34.5", "1.35": "v1.35.2", "1.36": "
 CLUSTER_AUTOSCALER_REPOSITORY = "registry.k8s.io/autoscaling/cluster-autoscaler"
 # The image runs as distroless `nonroot` (uid 65532: cluster-autoscaler/Dockerfile `FROM
 # gcr.io/distroless/static:nonroot`); PSA `restricted` needs every field below
-# (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted).
+# (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted). The
+# project's own EKS manifest runs it the same way (runAsNonRoot, RuntimeDefault seccomp, drop
+# ALL, readOnlyRootFilesystem: cluster-autoscaler/cloudprovider/aws/examples/
+# cluster-autoscaler-autodiscover.yaml); its hostPath CA bundle is left out (restricted refuses
+# hostPath), as distroless `static` carries CA certificates
+# (https://github.com/GoogleContainerTools/distroless/blob/main/base/README.md).
+# The chart keeps its `priorityClassName: system-cluster-critical`, which Kubernetes no longer
+# confines to kube-system (https://kubernetes.io/docs/tasks/administer-cluster/
+# guaranteed-scheduling-critical-addon-pods/ names no namespace); not confirmed against the
+# admission plugin's source: a refusal fails the atomic Helm release loudly.
 _CLUSTER_AUTOSCALER_POD_SECURITY = {
     "runAsNonRoot": True,
     "runAsUser": 65532,
