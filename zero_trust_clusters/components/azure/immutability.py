@@ -12,7 +12,9 @@ depends on it, locks it in the same `pulumi up`. The account keeps declaring the
 has (`account_policy_state`): azure-native sends every declared input on an update
 (pulumi-azure-native provider/pkg/provider/crud PrepareAzureRESTBody), so an account that kept
 declaring Unlocked after the lock (or an `ignore_changes` that replays the old Unlocked input)
-would ask ARM to unlock it on the next change of any other property, which ARM refuses. Used by
+would ask ARM to unlock it on the next change of any other property, which ARM refuses. The run
+after the lock resends Locked on a Locked policy (a no-op the azure-cli only forbids for a state
+other than Locked, Azure/azure-cli#19662; not confirmed against the live service). Used by
 the AKS audit store and the change ledger's Azure store (`worm_account_args` + `lock_account`).
 """
 
