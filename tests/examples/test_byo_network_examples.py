@@ -10,7 +10,6 @@ Done when (issue 15): 0 diagnostics, mandatory or advisory; a GPU pool and a spo
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import runpy
 from dataclasses import replace
 from pathlib import Path
@@ -48,11 +47,6 @@ POOL_TYPES = {"aws": "aws:eks/nodeGroup:NodeGroup",
               "gcp": "gcp:container/nodePool:NodePool"}
 LEDGER_TYPES = {"aws": "ztc:ledger:LedgerBucket", "azure": "ztc:ledger:LedgerContainer",
                 "gcp": "ztc:ledger:LedgerGcsBucket"}
-# ARM creates an immutability policy Unlocked and the next `pulumi up` locks it, so an Azure
-# estate's first deployment runs with a time-boxed exemption of these two policies (the audit
-# chain's storage account and the ledger's container; examples/README.md). The offline engine
-# always plans a first deployment.
-AZURE_FIRST_DEPLOYMENT = ("ZT-AUDIT-IMMUTABLE-lock-pending", "ZT-CHANGE-LEDGER-worm")
 
 
 def run_example(directory: Path, *, preview: bool) -> Graph:
@@ -69,23 +63,8 @@ def capture_example(cloud: str, *, preview: bool = False) -> Capture:
     return capture_stack(STACK, preview=preview, root=EXAMPLES / f"{cloud}-byo-network")
 
 
-def first_deployment_config(capture: Capture) -> dict:
-    """The Azure example's first-deployment exemptions, live for a week from today."""
-    expires = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=7)).isoformat()
-    (cluster,) = capture.spec.clusters
-    reason = "ARM creates immutability policies Unlocked; the next pulumi up locks them"
-    return {
-        "ZT-AUDIT-IMMUTABLE-lock-pending": {"exemptions": [
-            {"resource": cluster.name, "control": "ZT-AUDIT-IMMUTABLE", "reason": reason,
-             "expires": expires}]},
-        "ZT-CHANGE-LEDGER-worm": {"exemptions": [
-            {"resource": "ledger", "control": "ZT-CHANGE-LEDGER", "reason": reason,
-             "expires": expires}]},
-    }
-
-
-def diagnostics(capture: Capture, config: dict | None = None) -> list[tuple[str, str, str]]:
-    result = check_policies(capture, POLICY_PACK_DIR, config=config)
+def diagnostics(capture: Capture) -> list[tuple[str, str, str]]:
+    result = check_policies(capture, POLICY_PACK_DIR)
     assert result.resources_checked >= len([r for r in capture.graph.resources if r.custom])
     return [(d.enforcement_level, d.policy_name, d.message.splitlines()[-1])
             for d in result.diagnostics]
@@ -111,13 +90,7 @@ def test_each_cloud_has_an_example_project_with_both_phases():
 def test_the_example_passes_the_pack_with_no_diagnostic_at_all(example):
     cloud, capture = example
     assert set(capture.phases) == {"cloud", "cluster"}, cloud
-    if cloud != "azure":
-        assert diagnostics(capture) == [], cloud
-        return
-    # Azure: only the first deployment's Unlocked immutability policies, and nothing once the
-    # documented exemption covers them.
-    assert {policy for _, policy, _ in diagnostics(capture)} <= set(AZURE_FIRST_DEPLOYMENT)
-    assert diagnostics(capture, first_deployment_config(capture)) == []
+    assert diagnostics(capture) == [], cloud
 
 
 def test_the_example_passes_the_schema_stage(example):
@@ -187,8 +160,7 @@ def test_the_examples_provider_is_the_only_one_and_every_child_uses_it(example):
 @pytest.mark.parametrize("cloud", list(clouds.BUILTIN))
 def test_a_first_preview_of_the_example_passes_the_pack(cloud):
     capture = capture_example(cloud, preview=True)
-    config = first_deployment_config(capture) if cloud == "azure" else None
-    assert diagnostics(capture, config) == [], cloud
+    assert diagnostics(capture) == [], cloud
 
 
 def _without_trusted_boot(resource: CapturedResource) -> CapturedResource:
