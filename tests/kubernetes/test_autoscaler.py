@@ -31,6 +31,8 @@ from zero_trust_clusters.components.spec import SUPPORTED_KUBERNETES_VERSIONS
 from zero_trust_clusters.engine.mocks import unwrap
 from zero_trust_clusters.engine.preview import capture_stack
 from zero_trust_clusters.engine.schema import helm
+from zero_trust_clusters.engine.schema import kubernetes as schema_kubernetes
+from zero_trust_clusters.engine.schema.plan import from_captured, masked
 from zero_trust_clusters.engine.stackfile import PROJECT_ROOT
 
 from .support import stack_spec
@@ -175,3 +177,19 @@ def test_a_canary_clusters_baseline_uses_its_own_kubernetes_version(canary):
     (control_plane,) = [unwrap(r.inputs) for r in phases["cloud"].resources
                         if r.type == "aws:eks/cluster:Cluster"]
     assert control_plane["version"] == "1.36"
+
+
+def test_the_schema_stage_validates_a_canarys_objects_against_its_own_version(canary):
+    """The cluster-phase stack has no cluster resource: its `baselineVersions` output tells the
+    schema stage each baseline's version, so the canary's objects meet 1.36's schemas."""
+    eks, phases = canary
+    graph = phases["cluster"]
+    resources = from_captured(graph.resources)
+    ctx = schema_kubernetes.context(resources, masked(graph.exports))
+    seen: dict[str, set[str | None]] = {}
+    for r in resources:
+        if r.type == "kubernetes:core/v1:Namespace":
+            owner = "-".join(r.name.split("-")[:2])
+            seen.setdefault(owner, set()).add(schema_kubernetes.kubernetes_version(r, ctx))
+    assert seen[eks] == {"1.36"}
+    assert all(v == {"1.35"} for name, v in seen.items() if name != eks), seen

@@ -398,11 +398,12 @@ def east_west_release(cloud: Cloud, estate_ranges: tuple[str, ...]) -> ChartRele
     (zero_trust_clusters/components/azure/network.py); on EKS the service controller opens, on the one node security group that carries the
     `kubernetes.io/cluster/<name>` tag, each Service port's NodePort to these ranges, the health
     NodePort to the NLB's subnets, and ICMP fragmentation-needed; an empty list would open
-    0.0.0.0/0 (render.estate_ranges always holds the cluster's own ranges) (cloud-provider-aws pkg/providers/v1 aws.go
-    EnsureLoadBalancer and aws_loadbalancer.go updateInstanceSecurityGroupsForNLB,
-    https://github.com/kubernetes/cloud-provider-aws/blob/63ec440c3275321b55afa45480e2fdfd2b0e93c4/pkg/providers/v1/aws_loadbalancer.go). Private connectivity between the clouds
-    (VPN/interconnect) and a private DNS name per gateway are deployment prerequisites
-    (zero_trust_clusters/components/kubernetes/README.md). Not a `networkGateway`: that would also expose istiod's
+    0.0.0.0/0 (render.estate_ranges always holds the cluster's own ranges). Source:
+    cloud-provider-aws EnsureLoadBalancer and updateInstanceSecurityGroupsForNLB,
+    https://github.com/kubernetes/cloud-provider-aws/blob/63ec440c3275321b55afa45480e2fdfd2b0e93c4/pkg/providers/v1/aws_loadbalancer.go
+    Private connectivity between the clouds (VPN/interconnect) and a private DNS name per
+    gateway are deployment prerequisites (README.md, "Deployment prerequisites for cross-cluster
+    calls"). Not a `networkGateway`: that would also expose istiod's
     15012 and 15017 through the load balancer (chart networkGatewayPorts)."""
     try:
         annotations = INTERNAL_LB_ANNOTATIONS[cloud]
