@@ -22,7 +22,13 @@ from zero_trust_clusters.components.spec import SpecError, load_spec
 from zero_trust_clusters.engine.analyzer import analyze_stacks
 from zero_trust_clusters.engine.mocks import unwrap
 from zero_trust_clusters.engine.preview import POLICY_PACK_DIR
-from zero_trust_clusters.engine.runner import ORGANIZATION, PROJECT, Graph, ProgramError, run_program
+from zero_trust_clusters.engine.runner import (
+    ORGANIZATION,
+    PROJECT,
+    Graph,
+    ProgramError,
+    run_program,
+)
 from zero_trust_clusters.engine.stackfile import load_stack_config, to_pulumi_config
 
 SECURITY_STACK = f"{ORGANIZATION}/platform-security/prod"
@@ -203,8 +209,8 @@ BAD_KEYS: dict[str, tuple[str, str, str]] = {
     "aws": ("secretsKeyArn", KEYS["aws"]["secretsKeyArn"].replace("eu-west-1", "us-east-1"),
             "EksKeysArgs.secretsKeyArn: is a key in us-east-1, the cluster in eu-west-1"),
     "azure": ("kmsKeyId", KEYS["azure"]["kmsKeyId"].rsplit("/", 1)[0],
-              "AksKeysArgs.kmsKeyId: 'https://kv-platform.vault.azure.net/keys/etcd' is not a "
-              "Key Vault key identifier with its version"),
+              ("AksKeysArgs.kmsKeyId: 'https://kv-platform.vault.azure.net/keys/etcd' is not a "
+              "Key Vault key identifier with its version")),
     "gcp": ("disksKey", KEYS["gcp"]["disksKey"].replace("europe-west1", "global"),
             "GkeKeysArgs.disksKey: is a key in global, the cluster in europe-west1"),
 }
@@ -296,13 +302,13 @@ def test_a_keys_block_in_the_stack_is_used(cloud):
 
 BAD_BLOCKS: dict[str, tuple[dict[str, str], str]] = {
     "aws": ({**KEYS["aws"], "secretsKeyArn": "alias/platform"},
-            "zero-trust-clusters:clusters[0].aws.keys.secretsKeyArn: 'alias/platform' is not a "
-            "KMS key ARN"),
+            ("zero-trust-clusters:clusters[0].aws.keys.secretsKeyArn: 'alias/platform' is not a "
+            "KMS key ARN")),
     "azure": ({**KEYS["azure"], "diskEncryptionSetId": KV},
               "zero-trust-clusters:clusters[1].azure.keys.diskEncryptionSetId: "),
     "gcp": ({**KEYS["gcp"], "auditKey": KEYS["gcp"]["auditKey"].replace("europe-west1", "us")},
-            "zero-trust-clusters:clusters[2].gcp.keys.auditKey: is a key in us, the cluster in "
-            "europe-west1"),
+            ("zero-trust-clusters:clusters[2].gcp.keys.auditKey: is a key in us, the cluster in "
+            "europe-west1")),
 }
 
 
@@ -387,15 +393,18 @@ def test_eks_access_entries_take_the_referenced_roles():
     graph = _run("aws", exports=ACCESS_EXPORTS, access=_access)
     entries = {(e["principalArn"], tuple(e["kubernetesGroups"]))
                for e in _inputs(graph, "aws:eks/accessEntry:AccessEntry")}
-    _, spec = load_stack_config("dev")[0], load_spec(load_stack_config("dev")[0])
+    spec = load_spec(load_stack_config("dev")[0])
     groups = spec.posture.groups
     assert (ROLE, (groups.admins.kubernetes_group,)) in entries
     assert (ACCESS_EXPORTS["auditorRoleArn"], (groups.auditors.kubernetes_group,)) in entries
-    # The posture's admin and auditor roles are replaced on this cluster; developers keep theirs.
-    assert not any(arn in groups.admins.aws_role_arns + groups.auditors.aws_role_arns
-                   for arn, _ in entries
-                   if arn != (spec.clusters[0].settings.account_role_arn
-                              if spec.clusters[0].settings else None))
+    # The posture's admin and auditor roles are replaced on this cluster (the deployer role of
+    # aws.accountRoleArn keeps its own admin entry); developers keep the posture's roles.
+    settings = spec.clusters[0].settings
+    deployer = settings.account_role_arn if settings else None
+    replaced = set(groups.admins.aws_role_arns + groups.auditors.aws_role_arns) - {deployer}
+    assert not {arn for arn, _ in entries} & replaced
+    assert {(arn, (groups.developers.kubernetes_group,))
+            for arn in groups.developers.aws_role_arns} <= entries
     policies = {(a["principalArn"], a["policyArn"].rsplit("/", 1)[-1])
                 for a in _inputs(graph, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")}
     assert (ROLE, "AmazonEKSClusterAdminPolicy") in policies
@@ -422,14 +431,14 @@ def test_gke_authenticator_group_takes_the_referenced_security_group():
 
 @pytest.mark.parametrize(("cloud", "export", "value", "message"), [
     ("aws", "adminRoleArn", "arn:aws:iam::444455556666:user/alice",
-     "ClusterArgs.access.admins.aws_role_arns[0]: 'arn:aws:iam::444455556666:user/alice' is "
-     "not an IAM role ARN"),
+     ("ClusterArgs.access.admins.aws_role_arns[0]: 'arn:aws:iam::444455556666:user/alice' is "
+     "not an IAM role ARN")),
     ("azure", "adminGroupId", "platform-admins",
-     "ClusterArgs.access.admins.azure_group_object_id: 'platform-admins' is not an Entra ID "
-     "group object id"),
+     ("ClusterArgs.access.admins.azure_group_object_id: 'platform-admins' is not an Entra ID "
+     "group object id")),
     ("gcp", "securityGroup", "admins@platform.example.com",
-     "ClusterArgs.access.gcp_security_group: 'admins@platform.example.com' must be named "
-     "gke-security-groups@<your-domain>"),
+     ("ClusterArgs.access.gcp_security_group: 'admins@platform.example.com' must be named "
+     "gke-security-groups@<your-domain>")),
 ])
 def test_a_wrong_referenced_identity_fails_when_known_naming_the_argument(cloud, export, value,
                                                                          message):
