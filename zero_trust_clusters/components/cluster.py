@@ -95,7 +95,9 @@ class GroupAccessArgs:
     aws_role_arns: Sequence[pulumi.Input[str]] | None = None
     """IAM roles (arn:aws:iam::<account>:role/...) that get this group's EKS access entry
     (mapped to the group's Kubernetes group). The list's length must be known when the
-    component is built (one access entry per role); each ARN may be an Output."""
+    component is built (one access entry per role); each ARN may be an Output. EKS gives a
+    role one access entry: a role listed in two groups, or that is also the cluster's
+    `aws.accountRoleArn` (which gets its own admin entry), is refused when known."""
     azure_group_object_id: pulumi.Input[str] | None = None
     """The Entra ID group (object id, a UUID): AKS admin group (admins) and the Azure RBAC
     role assignments of this group on the cluster."""
