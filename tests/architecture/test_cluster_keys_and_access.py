@@ -452,3 +452,30 @@ def test_a_role_given_to_two_groups_is_refused_when_known():
         _run("aws", exports={**ACCESS_EXPORTS, "auditorRoleArn": ROLE}, access=_access)
     assert ("ClusterArgs.access.auditors.aws_role_arns[0]: "
             f"{ROLE} is also ClusterArgs.access.admins.aws_role_arns[0]") in str(raised.value)
+
+
+def test_unknown_role_arns_at_a_first_preview_register_the_same_children():
+    """Roles the team's program declares are unknown at a first preview: the access entries are
+    named by group and position, so the preview registers what the deployment does."""
+    def team_roles(_ref) -> ClusterAccessArgs:
+        import pulumi_aws as aws
+
+        role = aws.iam.Role("team-admins", assume_role_policy="{}", name="team-admins")
+        return ClusterAccessArgs(admins=GroupAccessArgs(aws_role_arns=[role.arn]))
+
+    preview = _run("aws", exports={}, access=team_roles, preview=True)
+    known = _run("aws", exports={}, access=team_roles)
+    assert sorted((r.type, r.name) for r in preview.resources) == sorted(
+        (r.type, r.name) for r in known.resources)
+    (team,) = [r for r in known.resources if r.name == "team-admins"]
+    (entry,) = [r for r in known.of_type("aws:eks/accessEntry:AccessEntry")
+                if r.name == "dev-aws-admins-access-0"]
+    assert unwrap(entry.inputs)["principalArn"] == unwrap(team.outputs)["arn"]
+
+
+def test_a_plain_wrong_identity_is_refused_at_once_naming_the_argument():
+    access = ClusterAccessArgs(developers=GroupAccessArgs(gcp_group_email="not-an-email"))
+    with pytest.raises(ProgramError) as raised:
+        _run("gcp", access=lambda _ref: access)
+    assert ("ClusterArgs.access.developers.gcp_group_email: 'not-an-email' is not a Google "
+            "Group e-mail address") in str(raised.value)
