@@ -57,14 +57,52 @@ def test_the_node_role_is_found_by_its_arn_once_deployed(pack):
     assert _evidence(run(pack, e.resources), "ZT-NODE-IDENTITY", "hand-aws")
 
 
+def _advisories(result, control: str, cluster: str) -> list[str]:
+    """The advisory ("not verifiable") messages about `control`'s key on `cluster`."""
+    return [d.message for d in result.diagnostics if not d.mandatory
+            and d.policy_name == f"{control}-key-in-stack" and f"(cluster {cluster})"
+            in d.message]
+
+
 def test_a_key_the_cluster_does_not_use_is_not_the_secrets_key(pack):
     e = build()
     cluster = e.named("hand-aws")
     cluster.inputs["encryptionConfig"]["provider"]["keyArn"] = "arn:aws:kms:eu-west-1:1:key/x"
     del cluster.property_dependencies["encryptionConfig"]
-    # hand-aws-key (rotating, in the stack) still exists, but the cluster names another key.
-    (message,) = _evidence(run(pack, e.resources), "ZT-SECRETS-KMS", "hand-aws")
-    assert "no KMS key (the cluster's encryptionConfig key)" in message
+    # hand-aws-key (rotating, in the stack) still exists, but the cluster names another key:
+    # the stray key proves nothing. The named key is outside the stack (a brought key), so its
+    # rotation cannot be judged: not verifiable (advisory), never a pass.
+    result = run(pack, e.resources)
+    assert _evidence(result, "ZT-SECRETS-KMS", "hand-aws") == []
+    (message,) = _advisories(result, "ZT-SECRETS-KMS", "hand-aws")
+    assert "KMS key (the cluster's encryptionConfig key) is not in this stack" in message
+
+
+@pytest.mark.parametrize("cluster, path, value", [
+    ("hand-azure", ("securityProfile", "azureKeyVaultKms", "keyId"),
+     "https://kv-brought.vault.azure.net/keys/etcd/0123456789abcdef0123456789abcdef"),
+    ("hand-gcp", ("databaseEncryption", "keyName"),
+     "projects/acme-sec/locations/europe-west1/keyRings/r/cryptoKeys/brought"),
+])
+def test_a_brought_key_outside_the_stack_is_not_verifiable_on_every_cloud(pack, cluster, path,
+                                                                         value):
+    e = build()
+    node = e.named(cluster)
+    inner = node.inputs
+    for part in path[:-1]:
+        inner = inner[part]
+    inner[path[-1]] = value
+    node.property_dependencies.pop(path[0], None)
+    result = run(pack, e.resources)
+    assert _evidence(result, "ZT-SECRETS-KMS", cluster) == []
+    (message,) = _advisories(result, "ZT-SECRETS-KMS", cluster)
+    assert "key (the cluster's" in message and "is not in this stack" in message
+
+
+def test_the_key_in_the_stack_says_nothing(pack):
+    """The compliant estate's keys are declared in the program: judged, no advisory."""
+    result = run(pack, build().resources)
+    assert [d for d in result.diagnostics if d.policy_name == "ZT-SECRETS-KMS-key-in-stack"] == []
 
 
 def test_the_audit_bucket_is_the_one_the_delivery_stream_writes_to(pack):
@@ -101,16 +139,26 @@ def test_aks_names_its_kms_key_and_kubelet_identity(pack, path, label):
         props = props[key]
     props[leaf] = "/subscriptions/s/elsewhere"  # a key or identity outside the stack
     control, text = label
-    (message,) = _evidence(run(pack, e.resources), control, "hand-azure")
-    assert text in message
+    result = run(pack, e.resources)
+    if control == "ZT-SECRETS-KMS":
+        # A key outside the stack (brought): not verifiable (advisory), never held.
+        assert _evidence(result, control, "hand-azure") == []
+        (message,) = _advisories(result, control, "hand-azure")
+        assert f"{text.removeprefix('no ')} is not in this stack" in message
+    else:
+        (message,) = _evidence(result, control, "hand-azure")
+        assert text in message
 
 
 def test_gke_names_its_secrets_key_by_its_full_name(pack):
     e = build()
     e.named("hand-gcp").inputs["databaseEncryption"]["keyName"] = GCP_KEY.replace("/r/", "/q/")
     # Same key name "k", another key ring: not the key in the stack.
-    (message,) = _evidence(run(pack, e.resources), "ZT-SECRETS-KMS", "hand-gcp")
-    assert "no Cloud KMS key (the cluster's databaseEncryption keyName)" in message
+    # The one it names is outside the stack: not verifiable (advisory), never held.
+    result = run(pack, e.resources)
+    assert _evidence(result, "ZT-SECRETS-KMS", "hand-gcp") == []
+    (message,) = _advisories(result, "ZT-SECRETS-KMS", "hand-gcp")
+    assert "Cloud KMS key (the cluster's databaseEncryption keyName) is not in this stack" in message
 
 
 def test_gke_key_ring_unknown_at_preview_is_followed_to_the_ring(pack):
@@ -120,9 +168,12 @@ def test_gke_key_ring_unknown_at_preview_is_followed_to_the_ring(pack):
     key = e.named("hand-gcp-key")
     key.inputs["keyRing"] = UNKNOWN
     key.property_dependencies = {"keyRing": [ring]}
-    assert _evidence(run(pack, e.resources), "ZT-SECRETS-KMS", "hand-gcp") == []
+    result = run(pack, e.resources)
+    assert _evidence(result, "ZT-SECRETS-KMS", "hand-gcp") == []
+    assert _advisories(result, "ZT-SECRETS-KMS", "hand-gcp") == []
     key.property_dependencies = {}
-    assert _evidence(run(pack, e.resources), "ZT-SECRETS-KMS", "hand-gcp")
+    # Its ring cannot be told: the key is not found, so the cell is not verifiable (advisory).
+    assert _advisories(run(pack, e.resources), "ZT-SECRETS-KMS", "hand-gcp")
 
 
 def test_gke_node_service_account_is_the_one_the_pools_run_as(pack):

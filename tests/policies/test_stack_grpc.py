@@ -205,7 +205,7 @@ def test_analyzer_info_lists_every_policy_mandatory_with_a_config_schema(pack):
     assert set(CONTROL_IDS) <= set(levels)
     assert {n for n, lvl in levels.items() if lvl != analyzer_pb2.MANDATORY} == {
         "ZT-CHANGE-LEDGER-in-stack", "phase-elsewhere", "ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh",
-        "ZT-AUDIT-IMMUTABLE-lock-pending"}
+        "ZT-AUDIT-IMMUTABLE-lock-pending", "ZT-SECRETS-KMS-key-in-stack"}
     assert all("exemptions" in p.configSchema.properties for p in info.policies)
 
 

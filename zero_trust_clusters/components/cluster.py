@@ -7,14 +7,24 @@ in-cluster baseline only speak to this interface, never to a cloud's resources.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from zero_trust_clusters.components.catalog import ControlId, control_id
-from zero_trust_clusters.components.spec import Cloud, ClusterSpec, Posture
+from zero_trust_clusters.components.spec import (
+    Cloud,
+    ClusterSpec,
+    Posture,
+    SpecError,
+    check_aws_role_arn,
+    check_gke_security_group,
+    check_group_email,
+    check_group_object_id,
+    config_key,
+)
 
 
 class ExistingNetwork:
@@ -27,6 +37,169 @@ class ExistingNetwork:
     `apply`, failing the deployment with a message naming the argument), so a first preview
     of values that are still unknown checks only their shape.
     """
+
+
+class ExistingKeys:
+    """Base of the per-cloud "bring your own keys" arguments (`EksKeysArgs` in
+    zero_trust_clusters/components/aws/kms.py, `AksKeysArgs` in azure/keyvault.py, `GkeKeysArgs`
+    in gcp/kms.py).
+
+    Like `ExistingNetwork`: every field is a `pulumi.Input` (a key from the security team's
+    stack), its format is checked when its value is known (an `apply` failing with a message
+    naming the argument). A brought key is the key owner's: the component creates no key of
+    that role, grants the cluster's identities the use of the brought keys where the cloud
+    lets the user of a key do so (AKS role assignments, GKE key IAM bindings; EKS key
+    policies are the owner's alone), and publishes the brought keys as `kmsKeys`. Its
+    rotation and policy are not in this program, so the policy pack reports the secrets-key
+    control "not verifiable" unless the key resource is declared in the same program.
+    """
+
+
+def checked_input(value: pulumi.Input[str], check: Callable[[str], object],
+                  where: str) -> pulumi.Input[str]:
+    """`value` checked by `check` (raising ValueError) once known; the error names `where`.
+
+    A plain string is checked at once and returned as is (so what the stack config gives
+    stays a plain value the policy pack reads at a first preview); an Output is checked in an
+    `apply`, failing the deployment when its value turns out wrong."""
+
+    def judged(known: Any) -> str:
+        if not isinstance(known, str):
+            raise SpecError([f"{where}: {known!r} is not a string"])
+        try:
+            check(known)
+        except ValueError as exc:
+            raise SpecError([f"{where}: {exc}"]) from None
+        return known
+
+    if isinstance(value, str):
+        return judged(value)
+    return pulumi.Output.from_input(value).apply(judged)
+
+
+@dataclass(frozen=True)
+class GroupAccessArgs:
+    """One portable group's cloud identities for one cluster, overriding the posture's
+    (`posture.groups.<group>`); None keeps the posture's value. Each is a `pulumi.Input`, so
+    it may come from another stack; its format is checked when known, with the patterns the
+    stack config uses (zero_trust_clusters/components/spec.py).
+
+    The group's Kubernetes name (`kubernetesGroup`) stays the posture's: it is portable and
+    the same on every cloud. The cluster phase's RBAC bindings
+    (zero_trust_clusters/components/kubernetes/rbac.py) bind the subject each cloud's
+    authenticator puts in the user's groups: the Kubernetes group on EKS (so an overridden IAM
+    role needs nothing more), but the Entra group object id on AKS and the Google Group
+    e-mail on GKE, which rbac.py reads from the posture. When overriding those two, give the
+    cluster phase the same values (the component publishes them as `groupSubjects`)."""
+
+    aws_role_arns: Sequence[pulumi.Input[str]] | None = None
+    """IAM roles (arn:aws:iam::<account>:role/...) that get this group's EKS access entry
+    (mapped to the group's Kubernetes group). The list's length must be known when the
+    component is built (one access entry per role); each ARN may be an Output. EKS gives a
+    role one access entry: a role listed in two groups, or that is also the cluster's
+    `aws.accountRoleArn` (which gets its own admin entry), is refused when known."""
+    azure_group_object_id: pulumi.Input[str] | None = None
+    """The Entra ID group (object id, a UUID): AKS admin group (admins) and the Azure RBAC
+    role assignments of this group on the cluster."""
+    gcp_group_email: pulumi.Input[str] | None = None
+    """The Google Group e-mail; GKE uses it only in the cluster phase's RBAC subjects
+    (Google Groups for RBAC), see above."""
+
+
+@dataclass(frozen=True)
+class ClusterAccessArgs:
+    """Who may call this cluster's API: per portable group, cloud identities that win over the
+    posture's (`GroupAccessArgs`), e.g. an IAM role ARN or an Entra group id from a
+    StackReference. None (a group or a field): the posture's value."""
+
+    admins: GroupAccessArgs | None = None
+    """Cluster administrators (EKS AmazonEKSClusterAdminPolicy, AKS admin group and Azure
+    Kubernetes Service RBAC Cluster Admin, RBAC cluster-admin)."""
+    developers: GroupAccessArgs | None = None
+    """Developers (RBAC edit in the workload namespaces only)."""
+    auditors: GroupAccessArgs | None = None
+    """Auditors (read-only, without Secrets)."""
+    gcp_security_group: pulumi.Input[str] | None = None
+    """GKE only: the gke-security-groups@<your-domain> parent group of Google Groups for RBAC
+    (`authenticatorGroupsConfig.securityGroup`), overriding `posture.groups.gcpSecurityGroup`."""
+
+
+PORTABLE_GROUPS: tuple[str, ...] = ("admins", "developers", "auditors")
+
+
+@dataclass(frozen=True)
+class GroupAccess:
+    """A portable group's identities on one cluster, resolved (args over posture) and checked."""
+
+    name: str
+    kubernetes_group: str
+    aws_role_arns: tuple[pulumi.Input[str], ...]
+    azure_group_object_id: pulumi.Input[str] | None
+    gcp_group_email: pulumi.Input[str] | None
+    # The key a missing identity is reported under (the posture's, or the argument's).
+    source: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """Every portable group's identities on one cluster (`resolve_access`)."""
+
+    groups: tuple[GroupAccess, ...]
+    gcp_security_group: pulumi.Input[str] | None
+
+    def group(self, name: str) -> GroupAccess:
+        return next(g for g in self.groups if g.name == name)
+
+    def required(self, name: str, field: str) -> pulumi.Input[str]:
+        """The group's `field` identity; a missing one is a keyed error."""
+        group = self.group(name)
+        value = getattr(group, field)
+        if value is None:
+            raise SpecError([(f"{group.source[field]}: required for this cluster; set the "
+                              f"group's identity (or ClusterArgs.access.{name}.{field})")])
+        return value
+
+
+_IDENTITY_KEYS = {"aws_role_arns": "awsRoleArns", "azure_group_object_id": "azureGroupObjectId",
+                  "gcp_group_email": "gcpGroupEmail"}
+_IDENTITY_CHECKS: dict[str, Callable[[str], object]] = {
+    "aws_role_arns": check_aws_role_arn, "azure_group_object_id": check_group_object_id,
+    "gcp_group_email": check_group_email}
+
+
+def resolve_access(posture: Posture, access: ClusterAccessArgs | None) -> ClusterAccess:
+    """The posture's groups with `access`'s identities winning, each brought value checked
+    (`checked_input`, errors naming `ClusterArgs.access.<group>.<field>`)."""
+    groups = []
+    for name in PORTABLE_GROUPS:
+        base = getattr(posture.groups, name)
+        given: GroupAccessArgs | None = getattr(access, name, None) if access else None
+        values: dict[str, Any] = {}
+        source: dict[str, str] = {}
+        for field_name, key in _IDENTITY_KEYS.items():
+            brought = getattr(given, field_name) if given else None
+            where = f"ClusterArgs.access.{name}.{field_name}"
+            if brought is None:
+                value = getattr(base, field_name)
+                values[field_name] = tuple(value) if field_name == "aws_role_arns" else value
+                source[field_name] = config_key("posture", "groups", name, key)
+            elif field_name == "aws_role_arns":
+                if isinstance(brought, str):
+                    raise SpecError([f"{where}: is one string; give a list of role ARNs"])
+                values[field_name] = tuple(
+                    checked_input(arn, check_aws_role_arn, f"{where}[{i}]")
+                    for i, arn in enumerate(brought))
+                source[field_name] = where
+            else:
+                values[field_name] = checked_input(brought, _IDENTITY_CHECKS[field_name], where)
+                source[field_name] = where
+        groups.append(GroupAccess(name=name, kubernetes_group=base.kubernetes_group,
+                                  source=source, **values))
+    security_group: pulumi.Input[str] | None = posture.groups.gcp_security_group
+    if access is not None and access.gcp_security_group is not None:
+        security_group = checked_input(access.gcp_security_group, check_gke_security_group,
+                                       "ClusterArgs.access.gcp_security_group")
+    return ClusterAccess(groups=tuple(groups), gcp_security_group=security_group)
 
 
 @dataclass(frozen=True)
@@ -51,6 +224,13 @@ class ClusterArgs:
     trust_domain_intermediate_pem: pulumi.Input[str] | None = None
     """The cluster's PKI intermediate certificate (PEM, public), from `SharedPki`; published
     as the `trustDomainIntermediate` output. None: the output is None."""
+    access: ClusterAccessArgs | None = None
+    """Per portable group, cloud identities (IAM role ARNs, Entra group id, Google Group) that
+    win over the posture's for this cluster, as `pulumi.Input`s; None: the posture's."""
+    keys: ExistingKeys | None = None
+    """Existing customer-managed keys (the cloud's `*KeysArgs`), winning over the `<cloud>.keys`
+    block of the stack config; None and no block: the component creates the cluster's keys
+    (the default)."""
 
 
 @dataclass(frozen=True)

@@ -204,20 +204,34 @@ K8sName = Annotated[
 ]
 
 
+# The portable groups' cloud identities, checked the same way whether they come from the stack
+# config (the models below) or as `pulumi.Input`s of `ClusterArgs.access` once their values are
+# known (zero_trust_clusters/components/cluster.py `resolve_access`).
+check_aws_role_arn = _match(_AWS_ROLE_ARN, "an IAM role ARN")
+check_group_object_id = _match(_UUID, "an Entra ID group object id (a UUID)")
+check_group_email = _match(_EMAIL, "a Google Group e-mail address")
+
+
+def check_gke_security_group(value: str) -> str:
+    check_group_email(value)
+    if not value.startswith("gke-security-groups@"):
+        raise ValueError(
+            f"{show(value)} must be named gke-security-groups@<your-domain> (GKE requirement)"
+        )
+    return value
+
+
 class PortableGroup(_Model):
-    """One portable group and its identity on each cloud; RBAC binds the same role everywhere."""
+    """One portable group and its identity on each cloud; RBAC binds the same role everywhere.
+
+    A cluster component may take other cloud identities for a group from `ClusterArgs.access`
+    (as `pulumi.Input`s, e.g. from another stack); `kubernetes_group` stays a config value."""
 
     # Kubernetes group name used in RBAC bindings and EKS access entries.
     kubernetes_group: K8sName
-    aws_role_arns: list[
-        Annotated[str, AfterValidator(_match(_AWS_ROLE_ARN, "an IAM role ARN"))]
-    ] = []
-    azure_group_object_id: (
-        Annotated[str, AfterValidator(_match(_UUID, "an Entra ID group object id (a UUID)"))] | None
-    ) = None
-    gcp_group_email: (
-        Annotated[str, AfterValidator(_match(_EMAIL, "a Google Group e-mail address"))] | None
-    ) = None
+    aws_role_arns: list[Annotated[str, AfterValidator(check_aws_role_arn)]] = []
+    azure_group_object_id: Annotated[str, AfterValidator(check_group_object_id)] | None = None
+    gcp_group_email: Annotated[str, AfterValidator(check_group_email)] | None = None
 
 
 class Groups(_Model):
@@ -225,18 +239,7 @@ class Groups(_Model):
     developers: PortableGroup
     auditors: PortableGroup
     # Google Groups for RBAC needs the parent group gke-security-groups@<your-domain>.
-    gcp_security_group: (
-        Annotated[str, AfterValidator(_match(_EMAIL, "a Google Group e-mail address"))] | None
-    ) = None
-
-    @field_validator("gcp_security_group")
-    @classmethod
-    def _gke_security_group_name(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("gke-security-groups@"):
-            raise ValueError(
-                f"{show(value)} must be named gke-security-groups@<your-domain> (GKE requirement)"
-            )
-        return value
+    gcp_security_group: Annotated[str, AfterValidator(check_gke_security_group)] | None = None
 
     def items(self) -> list[tuple[str, PortableGroup]]:
         return [

@@ -100,6 +100,42 @@ class AwsNetworkSettings(SpecModel):
     """Subnets pod IPs come from (subnet-...)."""
 
 
+# A KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<key id>, the id a UUID or, for a
+# multi-Region key, mrk- and 32 hex digits
+# (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN). Aliases
+# are refused: a launch template's kmsKeyId and the pack's reference checks need the key itself.
+KMS_KEY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:key/"
+    r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+# `aws.keys` / `EksKeysArgs` fields, as the config spells them.
+KEY_FIELDS = ("secretsKeyArn", "disksKeyArn")
+
+
+def kms_key_problem(value: object, region: str) -> str | None:
+    """Why `value` cannot be a brought key of a cluster in `region`, or None. EKS: "The KMS key
+    must be symmetric and created in the same AWS Region as the cluster"
+    (https://docs.aws.amazon.com/eks/latest/APIReference/API_Provider.html); EBS volumes take a
+    key of their own Region too. Symmetry is the key's and cannot be read here (EKS refuses an
+    asymmetric key at create)."""
+    found = KMS_KEY_ARN.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        return (f"{value!r} is not a KMS key ARN "
+                "(arn:aws:kms:<region>:<account>:key/<key id>; not an alias)")
+    if found["region"] != region:
+        return f"is a key in {found['region']}, the cluster in {region}; use a key of {region}"
+    return None
+
+
+class AwsKeysSettings(SpecModel):
+    """`aws.keys`: existing KMS keys instead of the cluster's own (see
+    zero_trust_clusters/components/aws/kms.py `EksKeysArgs`, which these values become)."""
+
+    secrets_key_arn: str
+    """The Kubernetes Secrets envelope key (symmetric, in the cluster's Region)."""
+    disks_key_arn: str
+    """The node EBS volumes' key (symmetric, in the cluster's Region)."""
+
+
 class AwsSettings(SpecModel):
     # Role to assume for this cluster's account; ambient credentials are used when absent.
     account_role_arn: (
@@ -116,6 +152,8 @@ class AwsSettings(SpecModel):
     addon_versions: AwsAddonVersions = AwsAddonVersions()
     # An existing VPC and subnets; absent: the cluster creates its own VPC (the default).
     network: AwsNetworkSettings | None = None
+    # Existing KMS keys; absent: the cluster creates its own keys (the default).
+    keys: AwsKeysSettings | None = None
 
     def image_for(self, pool: str) -> str | None:
         """The configured AMI of a pool, or None (then the EKS-published image is looked up)."""
@@ -149,6 +187,17 @@ def _network_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
                         cluster_key(cluster.name, index, "aws", "network"))
 
 
+def _key_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
+    """`aws.keys`: KMS key ARNs of the cluster's Region, before anything is registered."""
+    keys = cluster.settings.keys if cluster.settings else None
+    if keys is None:
+        return []
+    where = cluster_key(cluster.name, index, "aws", "keys")
+    values = keys.model_dump(by_alias=True)
+    return [f"{where}.{field}: {problem}" for field in KEY_FIELDS
+            if (problem := kms_key_problem(values[field], cluster.region))]
+
+
 def _admins_have_roles(spec: EstateSpec) -> list[str]:
     if spec.posture.groups.admins.aws_role_arns:
         return []
@@ -170,7 +219,8 @@ ENTRY = CloudEntry(
     group_identity_key="kubernetesGroup",
     component="zero_trust_clusters.components.aws.component:EksCluster",
     checks=(lazy_check("zero_trust_clusters.components.aws.validation:cluster_problems"),
-            lazy_check("zero_trust_clusters.components.aws.known:problems"), _network_checks),
+            lazy_check("zero_trust_clusters.components.aws.known:problems"), _network_checks,
+            _key_checks),
     estate_checks=(_admins_have_roles,),
     fakes_module="zero_trust_clusters.engine.fakes.aws",
     exec_plugin="aws",

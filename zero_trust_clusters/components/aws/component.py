@@ -21,7 +21,12 @@ from zero_trust_clusters.components.aws.kubeconfig import render_kubeconfig
 from zero_trust_clusters.components.aws.provider import make_provider
 from zero_trust_clusters.components.aws.security_groups import build_security_groups
 from zero_trust_clusters.components.aws.validation import check_cluster
-from zero_trust_clusters.components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
+from zero_trust_clusters.components.cluster import (
+    ClusterArgs,
+    ClusterOutputs,
+    HardenedCluster,
+    resolve_access,
+)
 from zero_trust_clusters.components.spec import SpecError, cluster_key
 
 TYPE_TOKEN = "ztc:aws:EksCluster"
@@ -42,10 +47,25 @@ def _existing_network(args: ClusterArgs, where: str) -> network.EksNetworkArgs |
                                   pod_subnet_ids=block.pod_subnet_ids)
 
 
+def _existing_keys(args: ClusterArgs, where: str) -> kms.EksKeysArgs | None:
+    """The brought keys: the args' (Pulumi inputs) or the stack's `aws.keys` block."""
+    if args.keys is not None:
+        if not isinstance(args.keys, kms.EksKeysArgs):
+            kind = type(args.keys).__name__
+            raise SpecError([f"{where}: ClusterArgs.keys is a {kind}; an EksCluster takes EksKeysArgs"])
+        return args.keys
+    block = args.cluster.settings.keys if args.cluster.settings else None
+    if block is None:
+        return None
+    return kms.EksKeysArgs(secrets_key_arn=block.secrets_key_arn,
+                           disks_key_arn=block.disks_key_arn)
+
+
 class EksCluster(HardenedCluster):
     """An EKS cluster implementing the zero-trust control catalog (ARCHITECTURE.md; the controls in zero_trust_clusters/policies/ztc_policy/catalog.py).
 
-    Takes `ClusterArgs`; `args.network` may be an `EksNetworkArgs` (an existing VPC). An
+    Takes `ClusterArgs`; `args.network` may be an `EksNetworkArgs` (an existing VPC),
+    `args.keys` an `EksKeysArgs` (existing KMS keys), `args.access` the groups' IAM roles. An
     `aws` provider in `opts` (or inherited from the parent) is used for every child.
     """
 
@@ -71,8 +91,17 @@ class EksCluster(HardenedCluster):
         cluster_role = iam.cluster_role(ctx)
         node_role = iam.node_role(ctx)
         self.implements(node_role.role, "ZT-NODE-IDENTITY")
-        secrets_key = self.implements(kms.secrets_key(ctx, cluster_role), "ZT-SECRETS-KMS")
-        disk_key = self.implements(kms.disk_key(ctx), "ZT-DISK-CMK")
+        # Keys: created, or brought (the args' or the stack's `aws.keys`).
+        keys_key = f"{ctx.config_key}.aws.keys" if args.keys is None else "EksKeysArgs"
+        existing_keys = _existing_keys(args, keys_key)
+        if existing_keys is None:
+            secrets_key = self.implements(kms.secrets_key(ctx, cluster_role), "ZT-SECRETS-KMS")
+            disk_key = self.implements(kms.disk_key(ctx), "ZT-DISK-CMK")
+            keys = kms.ClusterKeys(secrets_arn=secrets_key.arn, disks_arn=disk_key.arn,
+                                   secrets=secrets_key, disks=disk_key)
+        else:
+            keys = kms.brought_keys(ctx, existing_keys, keys_key)
+        access_groups = resolve_access(args.posture, args.access)
         trail = audit.build_audit(ctx)
         for resource in (trail.control_plane_logs, trail.bucket, trail.object_lock,
                          trail.stream, trail.subscription, *trail.alarms):
@@ -100,14 +129,14 @@ class EksCluster(HardenedCluster):
         private_subnet_ids = list(net.node_subnet_ids)
         cluster = control_plane.build_control_plane(
             ctx, role=cluster_role, subnet_ids=private_subnet_ids, security_group=sgs.cluster,
-            secrets_key=secrets_key, depends_on=[trail.control_plane_logs],
+            secrets_key=keys.secrets_arn, depends_on=[trail.control_plane_logs],
         )
         self.implements(cluster, "ZT-API-PRIVATE", "ZT-SECRETS-KMS", "ZT-AUDIT-IMMUTABLE", "ZT-IAM-ONLY",
                         "ZT-VERSION")
         issuer = control_plane.oidc_issuer(cluster)
         oidc = self.implements(control_plane.build_oidc_provider(ctx, issuer),
                                "ZT-WORKLOAD-IDENTITY")
-        access_entries = access.build_access(ctx, cluster)
+        access_entries = access.build_access(ctx, cluster, access_groups)
         for resource in access_entries:
             self.implements(resource, "ZT-IAM-ONLY")
         certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
@@ -127,7 +156,7 @@ class EksCluster(HardenedCluster):
                                      certificate_authority=certificate_authority)
         node_pools = pools.build_node_pools(
             ctx, join=join, node_role=node_role, node_sg=sgs.node,
-            subnet_ids=private_subnet_ids, disk_key=disk_key,
+            subnet_ids=private_subnet_ids, disk_key=keys.disks_arn,
             depends_on=[cluster_addons.vpc_cni, cluster_addons.pod_identity_agent,
                         cluster_addons.kube_proxy])
         pools.autoscaler_identity(ctx, cluster.name)
@@ -156,7 +185,7 @@ class EksCluster(HardenedCluster):
                 security_groups=[sgs.cluster.id, sgs.node.id],
                 network_id=net.vpc_id,
                 subnet_ids=[*net.node_subnet_ids, *net.pod_subnet_ids],
-                kms_keys={"secrets": secrets_key.arn, "disks": disk_key.arn},
+                kms_keys={"secrets": keys.secrets_arn, "disks": keys.disks_arn},
                 trust_domain=args.trust_domain,
                 trust_domain_intermediate=args.trust_domain_intermediate_pem,
             ),
@@ -164,5 +193,8 @@ class EksCluster(HardenedCluster):
                 "oidcProviderArn": self.oidc_provider_arn,
                 "auditBucket": self.audit_bucket,
                 "auditAlarmTopic": self.audit_alarm_topic,
+                # What the cluster phase's RBAC binds per portable group (EKS: the Kubernetes
+                # group its access entries map the IAM roles to).
+                "groupSubjects": {g.name: g.kubernetes_group for g in access_groups.groups},
             },
         )

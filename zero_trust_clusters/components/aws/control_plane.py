@@ -11,7 +11,7 @@ from zero_trust_clusters.components.aws.iam import ManagedRole
 
 
 def build_control_plane(ctx: AwsContext, *, role: ManagedRole, subnet_ids: list[pulumi.Output[str]],
-                        security_group: aws.ec2.SecurityGroup, secrets_key: aws.kms.Key,
+                        security_group: aws.ec2.SecurityGroup, secrets_key: pulumi.Input[str],
                         depends_on: list[pulumi.Resource]) -> aws.eks.Cluster:
     return aws.eks.Cluster(
         ctx.name,
@@ -34,7 +34,7 @@ def build_control_plane(ctx: AwsContext, *, role: ManagedRole, subnet_ids: list[
                 bootstrap_cluster_creator_admin_permissions=False,
             ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
-                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key.arn),
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key),
                 resources=["secrets"],
             ),
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,

@@ -1,13 +1,32 @@
-"""Customer-managed KMS keys: one per purpose, rotation on, key policy scoped to its users."""
+"""Customer-managed KMS keys: one per purpose, rotation on, key policy scoped to its users.
+
+Bring your own keys (`EksKeysArgs`, or the stack's `aws.keys` block): the secrets and disk keys
+are the key owner's, and so is their key policy; the component creates neither and cannot
+grant itself their use (a KMS key policy is edited by its owner only). The owner's policy must
+allow, as this module's own keys do:
+- the cluster role `arn:<partition>:iam::<account>:role/ztc-<cluster>-cluster` on the secrets
+  key: kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey and
+  kms:CreateGrant with `kms:GrantIsForAWSResource` true; for a key of another account, the
+  principal that creates the cluster needs access too
+  (https://docs.aws.amazon.com/eks/latest/APIReference/API_Provider.html);
+- the EC2 Auto Scaling service-linked role
+  `arn:<partition>:iam::<account>:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`
+  on the disk key: the same use actions and kms:CreateGrant with `kms:GrantIsForAWSResource`
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+Rotation is the owner's too: the policy pack cannot see a key outside the program, so it
+reports ZT-SECRETS-KMS "not verifiable" for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from zero_trust_clusters.components import lifecycle
+from zero_trust_clusters.components.aws.cloud import kms_key_problem
 from zero_trust_clusters.components.aws.context import AwsContext
 from zero_trust_clusters.components.aws.iam import ManagedRole
 from zero_trust_clusters.components.aws.policy_docs import (
@@ -17,6 +36,7 @@ from zero_trust_clusters.components.aws.policy_docs import (
     document,
     same_account,
 )
+from zero_trust_clusters.components.cluster import ExistingKeys, checked_input
 
 USE_KEY = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
@@ -138,3 +158,42 @@ def logs_key(ctx: AwsContext, writers: Sequence[ManagedRole],
                         Condition(test="ArnLike", variable="aws:SourceArn", values=[alarms])],
         ),
     ], depends_on=[w.role for w in writers])
+
+
+@dataclass(frozen=True)
+class EksKeysArgs(ExistingKeys):
+    """Existing KMS keys for an EksCluster (see this module's docstring for the grants their
+    key policies must hold). Each ARN may be a `pulumi.Input` (another stack's output); checked
+    when known: a KMS key ARN (not an alias) in the cluster's Region."""
+
+    secrets_key_arn: pulumi.Input[str]
+    """The envelope key of Kubernetes Secrets (`encryptionConfig`): symmetric, the cluster's
+    Region."""
+    disks_key_arn: pulumi.Input[str]
+    """The key of every node EBS volume (launch templates' `kmsKeyId`): symmetric, the
+    cluster's Region."""
+
+
+@dataclass(frozen=True)
+class ClusterKeys:
+    """The secrets and disk keys' ARNs, and the key resources when the cluster created them."""
+
+    secrets_arn: pulumi.Input[str]
+    disks_arn: pulumi.Input[str]
+    secrets: aws.kms.Key | None = None
+    disks: aws.kms.Key | None = None
+
+
+def brought_keys(ctx: AwsContext, keys: EksKeysArgs, where: str) -> ClusterKeys:
+    """The brought ARNs, each checked when known (errors name `where`.<field>)."""
+
+    def arn(value: pulumi.Input[str], field: str) -> pulumi.Input[str]:
+        def check(known: str) -> None:
+            problem = kms_key_problem(known, ctx.region)
+            if problem:
+                raise ValueError(problem)
+
+        return checked_input(value, check, f"{where}.{field}")
+
+    return ClusterKeys(secrets_arn=arn(keys.secrets_key_arn, "secretsKeyArn"),
+                       disks_arn=arn(keys.disks_key_arn, "disksKeyArn"))

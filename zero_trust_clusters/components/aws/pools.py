@@ -61,10 +61,11 @@ def cluster_dns_ip(service_cidr: str) -> str:
     return str(ipaddress.ip_network(service_cidr).network_address + 10)
 
 
-def _ebs(size_gb: int | None, key: aws.kms.Key) -> aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs:
+def _ebs(size_gb: int | None,
+         key_arn: pulumi.Input[str]) -> aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs:
     return aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
         encrypted="true",  # a string in the launch-template schema
-        kms_key_id=key.arn,
+        kms_key_id=key_arn,
         volume_type="gp3",
         volume_size=size_gb,
         delete_on_termination="true",
@@ -72,7 +73,7 @@ def _ebs(size_gb: int | None, key: aws.kms.Key) -> aws.ec2.LaunchTemplateBlockDe
 
 
 def _block_devices(family: ami.ImageFamily, pool: NodePool,
-                   key: aws.kms.Key) -> list[aws.ec2.LaunchTemplateBlockDeviceMappingArgs]:
+                   key: pulumi.Input[str]) -> list[aws.ec2.LaunchTemplateBlockDeviceMappingArgs]:
     if family == "bottlerocket":
         # Bottlerocket: a small OS volume (size from the image) + the data volume.
         return [
@@ -88,7 +89,7 @@ def _block_devices(family: ami.ImageFamily, pool: NodePool,
 def build_node_pool(ctx: AwsContext, pool_name: str, pool: NodePool | UserPool, *,
                     join: ClusterEndpoint,
                     node_role: ManagedRole, node_sg: aws.ec2.SecurityGroup,
-                    subnet_ids: list[pulumi.Output[str]], disk_key: aws.kms.Key,
+                    subnet_ids: list[pulumi.Output[str]], disk_key: pulumi.Input[str],
                     depends_on: list[pulumi.Resource]) -> NodePoolResources:
     name = ctx.name
     sandboxed = pool_name == "sandbox"
@@ -187,7 +188,7 @@ def build_node_pool(ctx: AwsContext, pool_name: str, pool: NodePool | UserPool, 
 
 def build_node_pools(ctx: AwsContext, *, join: ClusterEndpoint, node_role: ManagedRole,
                      node_sg: aws.ec2.SecurityGroup, subnet_ids: list[pulumi.Output[str]],
-                     disk_key: aws.kms.Key,
+                     disk_key: pulumi.Input[str],
                      depends_on: list[pulumi.Resource]) -> dict[str, NodePoolResources]:
     """Every pool of the cluster: system, general, sandbox, then the user pools, each
     recorded with the controls it implements (the same for user pools as for the others)."""

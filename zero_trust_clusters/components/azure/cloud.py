@@ -128,6 +128,63 @@ class AzureNetworkSettings(SpecModel):
         "userAssignedNATGateway")
 
 
+# Brought keys. A Key Vault key identifier with its version,
+# https://<vault>.vault.azure.net/keys/<name>/<version> (vault: 3-24 letters, digits and
+# hyphens; name: 1-127 letters, digits and hyphens; version: 32 characters:
+# https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#object-identifiers).
+# AKS KMS takes the key *with* its version (the identifier `az keyvault key show --query key.kid`
+# prints, https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption) and, with the vault's
+# network access Private as here, the vault's resource id (AzureKeyVaultKms.keyVaultResourceId,
+# pulumi-azure-native containerservice docstring).
+KEY_VAULT_KEY_ID = re.compile(
+    r"^https://(?P<vault>[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9])\.vault\."
+    r"(azure\.net|azure\.cn|usgovcloudapi\.net)/keys/(?P<name>[a-zA-Z0-9-]{1,127})"
+    r"/(?P<version>[0-9a-fA-F]{32})$")
+KEY_VAULT_ID = re.compile(_ARM_PREFIX + r"Microsoft\.KeyVault/vaults/(?P<name>[a-zA-Z0-9-]{3,24})$",
+                          re.IGNORECASE)
+DISK_ENCRYPTION_SET_ID = re.compile(
+    _ARM_PREFIX + r"Microsoft\.Compute/diskEncryptionSets/(?P<name>[\w-]{1,80})$", re.IGNORECASE)
+# `azure.keys` / `AksKeysArgs` fields, as the config spells them.
+KEY_FIELDS = ("kmsKeyId", "keyVaultId", "diskEncryptionSetId")
+
+
+def key_problems(values: Mapping[str, object], where: str) -> list[str]:
+    """What is wrong with concrete brought keys (keyed as KEY_FIELDS); `where` names the config
+    block or the argument class."""
+    problems = []
+    key = KEY_VAULT_KEY_ID.fullmatch(str(values["kmsKeyId"]))
+    if key is None:
+        problems.append(f"{where}.kmsKeyId: {values['kmsKeyId']!r} is not a Key Vault key "
+                        "identifier with its version (https://<vault>.vault.azure.net/keys/<key>/"
+                        "<32-character version>); AKS KMS takes the versioned key id")
+    vault = KEY_VAULT_ID.fullmatch(str(values["keyVaultId"]))
+    if vault is None:
+        problems.append(f"{where}.keyVaultId: {values['keyVaultId']!r} is not a key vault id "
+                        "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/"
+                        "vaults/<vault>)")
+    if key is not None and vault is not None and key["vault"].lower() != vault["name"].lower():
+        problems.append(f"{where}.keyVaultId: is vault {vault['name']}, the key is in vault "
+                        f"{key['vault']}; name the vault that holds kmsKeyId")
+    if DISK_ENCRYPTION_SET_ID.fullmatch(str(values["diskEncryptionSetId"])) is None:
+        problems.append(f"{where}.diskEncryptionSetId: {values['diskEncryptionSetId']!r} is not a "
+                        "disk encryption set id (/subscriptions/<id>/resourceGroups/<rg>/providers/"
+                        "Microsoft.Compute/diskEncryptionSets/<set>)")
+    return problems
+
+
+class AzureKeysSettings(SpecModel):
+    """`azure.keys`: an existing Key Vault key and disk encryption set instead of the cluster's
+    own (see zero_trust_clusters/components/azure/keyvault.py `AksKeysArgs`, which these values
+    become)."""
+
+    kms_key_id: str
+    """The KMS key's identifier with its version (https://<vault>.vault.azure.net/keys/<key>/<version>)."""
+    key_vault_id: str
+    """The ARM id of the (private, RBAC-mode) key vault holding it."""
+    disk_encryption_set_id: str
+    """The ARM id of the disk encryption set for node OS and data disks."""
+
+
 class AzureSettings(SpecModel):
     subscription_id: Annotated[
         str, AfterValidator(match_pattern(UUID_PATTERN, "a subscription id (a UUID)"))
@@ -137,6 +194,8 @@ class AzureSettings(SpecModel):
     resource_group: Annotated[str, Field(pattern=r"^[\w.()-]{1,89}[\w()-]$")] | None = None
     # An existing VNet, subnets and NSGs; absent: the cluster creates its own (the default).
     network: AzureNetworkSettings | None = None
+    # An existing key and disk encryption set; absent: the cluster creates its own (the default).
+    keys: AzureKeysSettings | None = None
 
 
 
@@ -149,6 +208,15 @@ def _network_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
     values = network.model_dump(by_alias=True)
     return byo_problems(values, cluster.node_cidr,
                         cluster_key(cluster.name, index, "azure", "network"))
+
+
+def _key_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
+    """`azure.keys`: the key, vault and disk encryption set ids, before anything is registered."""
+    keys = cluster.settings.keys if cluster.settings else None
+    if keys is None:
+        return []
+    return key_problems(keys.model_dump(by_alias=True),
+                        cluster_key(cluster.name, index, "azure", "keys"))
 
 
 def _groups_have_entra_ids(spec: EstateSpec) -> list[str]:
@@ -173,7 +241,8 @@ ENTRY = CloudEntry(
     group_identity_key="azureGroupObjectId",
     component="zero_trust_clusters.components.azure.component:AksCluster",
     checks=(lazy_check("zero_trust_clusters.components.azure.validation:cluster_problems"),
-            lazy_check("zero_trust_clusters.components.azure.known:problems"), _network_checks),
+            lazy_check("zero_trust_clusters.components.azure.known:problems"), _network_checks,
+            _key_checks),
     estate_checks=(_groups_have_entra_ids,),
     fakes_module="zero_trust_clusters.engine.fakes.azure",
     exec_plugin="kubelogin",

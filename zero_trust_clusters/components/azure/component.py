@@ -12,7 +12,7 @@ from zero_trust_clusters.components.azure.catalog import SANDBOX_PLACEMENT
 from zero_trust_clusters.components.azure.context import AksContext, make_provider
 from zero_trust_clusters.components.azure.control_plane import build_cluster
 from zero_trust_clusters.components.azure.identity import build_identities
-from zero_trust_clusters.components.azure.keyvault import build_keys
+from zero_trust_clusters.components.azure.keyvault import AksKeysArgs, bring_keys, build_keys
 from zero_trust_clusters.components.azure.kubeconfig import fetch_certificate_authority, render
 from zero_trust_clusters.components.azure.network import (
     AksNetworkArgs,
@@ -21,7 +21,12 @@ from zero_trust_clusters.components.azure.network import (
     resource_group,
 )
 from zero_trust_clusters.components.azure.validation import cluster_problems
-from zero_trust_clusters.components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
+from zero_trust_clusters.components.cluster import (
+    ClusterArgs,
+    ClusterOutputs,
+    HardenedCluster,
+    resolve_access,
+)
 from zero_trust_clusters.components.spec import SpecError, cluster_key
 
 TYPE_TOKEN = "ztc:azure:AksCluster"
@@ -44,10 +49,26 @@ def _existing_network(args: ClusterArgs, where: str) -> AksNetworkArgs | None:
         apiserver_nsg_id=block.api_server_nsg_id, outbound_type=block.outbound_type)
 
 
+def _existing_keys(args: ClusterArgs, where: str) -> AksKeysArgs | None:
+    """The brought keys: the args' (Pulumi inputs) or the stack's `azure.keys` block."""
+    if args.keys is not None:
+        if not isinstance(args.keys, AksKeysArgs):
+            kind = type(args.keys).__name__
+            raise SpecError([f"{where}: ClusterArgs.keys is a {kind}; an AksCluster takes AksKeysArgs"])
+        return args.keys
+    block = args.cluster.settings.keys if args.cluster.settings else None
+    if block is None:
+        return None
+    return AksKeysArgs(kms_key_id=block.kms_key_id, key_vault_id=block.key_vault_id,
+                       disk_encryption_set_id=block.disk_encryption_set_id)
+
+
 class AksCluster(HardenedCluster):
     """A private, Entra-ID-only AKS cluster with Trusted Launch, CMK, Kata and WORM audit.
 
-    Takes `ClusterArgs`; `args.network` may be an `AksNetworkArgs` (an existing VNet). An
+    Takes `ClusterArgs`; `args.network` may be an `AksNetworkArgs` (an existing VNet),
+    `args.keys` an `AksKeysArgs` (an existing key and disk encryption set), `args.access` the
+    groups' Entra ids. An
     `azure-native` provider in `opts` (or inherited from the parent) is used for every child;
     it must reach the `azure.subscriptionId` / `tenantId` of the cluster's settings, which
     scope the role assignments (a provider cannot be read back to check it).
@@ -79,9 +100,14 @@ class AksCluster(HardenedCluster):
         net = (build_network(ctx, args.mesh_peer_ranges) if existing is None
                else bring_network(ctx, existing, network_key, args.mesh_peer_ranges))
         ids = build_identities(ctx)
-        keys = build_keys(ctx, ids)
+        keys_key = (cluster_key(spec.name, None, "azure", "keys") if args.keys is None
+                    else "AksKeysArgs")
+        existing_keys = _existing_keys(args, keys_key)
+        keys = (build_keys(ctx, ids) if existing_keys is None
+                else bring_keys(ctx, ids, existing_keys, keys_key))
+        access = resolve_access(args.posture, args.access)
         audit = build_audit_store(ctx)
-        plane = build_cluster(ctx, net, ids, keys, audit)
+        plane = build_cluster(ctx, net, ids, keys, audit, access)
         build_diagnostic_setting(ctx, plane.cluster.id, audit)
         self.managed_cluster = plane.cluster
 
@@ -112,8 +138,10 @@ class AksCluster(HardenedCluster):
             security_groups=net.nsg_ids,
             network_id=net.vnet_id,
             subnet_ids=[net.node_subnet.id, net.apiserver_subnet.id],
-            kms_keys={"secrets": keys.kms_key.id,
-                      "disks": keys.disk_encryption_set.id},
+            kms_keys={"secrets": keys.key_resource_id, "disks": keys.disk_encryption_set_id},
             trust_domain=args.trust_domain,
             trust_domain_intermediate=args.trust_domain_intermediate_pem,
-        ))
+        ), {
+            # What the cluster phase's RBAC binds per portable group (AKS: the Entra group id).
+            "groupSubjects": {g.name: g.azure_group_object_id for g in access.groups},
+        })

@@ -15,6 +15,7 @@ from zero_trust_clusters.components.azure.identity import AksIdentities, grant
 from zero_trust_clusters.components.azure.keyvault import AksKeys
 from zero_trust_clusters.components.azure.network import AksNetwork
 from zero_trust_clusters.components.catalog import ControlId
+from zero_trust_clusters.components.cluster import ClusterAccess
 
 IMAGE_CLEANER_INTERVAL_HOURS = 24
 
@@ -46,11 +47,10 @@ def _control_plane_grants(
 
 
 def _group_grants(
-    ctx: AksContext, cluster: cs.ManagedCluster, role_name: str, object_id: str | None,
+    ctx: AksContext, cluster: cs.ManagedCluster, role_name: str, object_id: pulumi.Input[str],
     kubernetes_group: str,
 ) -> list[authorization.RoleAssignment]:
     """A portable group's Azure RBAC role (cluster or namespace scope) + the Cluster User role."""
-    assert object_id is not None
     group = authorization.PrincipalType.GROUP
     description = f"portable group {kubernetes_group} ({role_name})"
     role = catalog.GROUP_ROLES[role_name]
@@ -78,11 +78,12 @@ def build_cluster(
     ids: AksIdentities,
     keys: AksKeys,
     audit: AksAuditStore,
+    access: ClusterAccess,
 ) -> AksControlPlane:
+    """`access`: the portable groups' Entra ids (the posture's, or `ClusterArgs.access`)."""
     c, spec, posture = ctx.component, ctx.cluster, ctx.posture
     version = spec.version(posture)
-    groups = posture.groups
-    assert groups.admins.azure_group_object_id is not None
+    group_ids = {g.name: access.required(g.name, "azure_group_object_id") for g in access.groups}
     grants = _control_plane_grants(ctx, net, ids) + keys.grants
 
     # Keyword form (typed *Args values inside): the SDK's ManagedClusterArgs form clashes on
@@ -113,7 +114,7 @@ def build_cluster(
             managed=True,
             enable_azure_rbac=True,
             tenant_id=ctx.tenant_id,
-            admin_group_object_ids=[groups.admins.azure_group_object_id],
+            admin_group_object_ids=[group_ids["admins"]],
         ),
         enable_rbac=True,
         disable_local_accounts=True,
@@ -141,9 +142,9 @@ def build_cluster(
         security_profile=cs.ManagedClusterSecurityProfileArgs(
             azure_key_vault_kms=cs.AzureKeyVaultKmsArgs(
                 enabled=True,
-                key_id=keys.kms_key.key_uri_with_version,
+                key_id=keys.kms_key_id,
                 key_vault_network_access=cs.KeyVaultNetworkAccessTypes.PRIVATE,
-                key_vault_resource_id=keys.vault.id,
+                key_vault_resource_id=keys.key_vault_id,
             ),
             workload_identity=cs.ManagedClusterSecurityProfileWorkloadIdentityArgs(
                 enabled=True
@@ -171,7 +172,7 @@ def build_cluster(
                 enabled=True, config={"version": "v2"}
             )
         },
-        disk_encryption_set_id=keys.disk_encryption_set.id,
+        disk_encryption_set_id=keys.disk_encryption_set_id,
         node_resource_group=naming.node_resource_group(ctx.name),
         # Nobody edits the node resource group by hand; AKS alone manages it.
         node_resource_group_profile=cs.ManagedClusterNodeResourceGroupProfileArgs(
@@ -230,8 +231,8 @@ def build_cluster(
 
     group_grants = [
         g
-        for role_name, group in groups.items()
-        for g in _group_grants(ctx, cluster, role_name, group.azure_group_object_id,
+        for group in access.groups
+        for g in _group_grants(ctx, cluster, group.name, group_ids[group.name],
                                group.kubernetes_group)
     ]
     for g in group_grants:

@@ -8,18 +8,33 @@ follows new versions on its own (`rotation_to_latest_key_version_enabled`). AKS'
 (the GA 2025-09-01 API) pins a key *version*: after a rotation, `pulumi up --refresh` reads
 the key's new version and updates the cluster, which re-wraps with it before the old
 version expires (expiry: one year; Key Vault notifies 30 days before).
+
+Bring your own keys (`AksKeysArgs`, or the stack's `azure.keys` block): the KMS key (with its
+version), its vault and a disk encryption set are the security team's, and the component
+creates none of them. It still grants the control-plane identity what AKS needs of them, as for
+its own (https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption, private key vault):
+Key Vault Crypto User and Key Vault Contributor on the vault, and Reader on the disk encryption
+set. The vault must use Azure RBAC, be in the cluster's tenant and have public access off (KMS
+runs in Private mode here); the disk encryption set's own identity must already hold Key Vault
+Crypto Service Encryption User on its key's vault (the set's owner grants it). Rotation (and
+moving the cluster to a new key version) is the owner's; the policy pack cannot see a key
+outside the program and reports ZT-SECRETS-KMS "not verifiable" for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pulumi
 from pulumi_azure_native import authorization, compute, keyvault
 
 from zero_trust_clusters.components import lifecycle
 from zero_trust_clusters.components.azure import catalog, naming
+from zero_trust_clusters.components.azure.cloud import KEY_VAULT_KEY_ID, key_problems
 from zero_trust_clusters.components.azure.context import AksContext
 from zero_trust_clusters.components.azure.identity import AksIdentities, grant
+from zero_trust_clusters.components.cluster import ExistingKeys
+from zero_trust_clusters.components.spec import SpecError
 
 ROTATE_AFTER = "P90D"
 EXPIRE_AFTER = "P1Y"
@@ -27,12 +42,36 @@ NOTIFY_BEFORE_EXPIRY = "P30D"
 
 
 @dataclass(frozen=True)
+class AksKeysArgs(ExistingKeys):
+    """An existing Key Vault key and disk encryption set for an AksCluster (see this module's
+    docstring for what the component grants and what the owner must have set). Each id may be a
+    `pulumi.Input` (another stack's output); checked when known: the formats below, and the key
+    in the vault named by `key_vault_id`."""
+
+    kms_key_id: pulumi.Input[str]
+    """The etcd KMS key's identifier with its version
+    (https://<vault>.vault.azure.net/keys/<key>/<32-character version>)."""
+    key_vault_id: pulumi.Input[str]
+    """The ARM id of the key vault holding it (/subscriptions/.../providers/Microsoft.KeyVault/
+    vaults/<vault>); RBAC authorization, public access disabled."""
+    disk_encryption_set_id: pulumi.Input[str]
+    """The ARM id of the disk encryption set the node OS and data disks use
+    (/subscriptions/.../providers/Microsoft.Compute/diskEncryptionSets/<set>)."""
+
+
+@dataclass(frozen=True)
 class AksKeys:
-    vault: keyvault.Vault
-    kms_key: keyvault.Key
-    disk_key: keyvault.Key
-    disk_encryption_set: compute.DiskEncryptionSet
+    """What the cluster uses: created (every field) or brought (no resources, the brought ids)."""
+
+    kms_key_id: pulumi.Input[str]  # the versioned key identifier AKS KMS takes
+    key_resource_id: pulumi.Input[str]  # the key's ARM id (the `secrets` output)
+    key_vault_id: pulumi.Input[str]
+    disk_encryption_set_id: pulumi.Input[str]
     grants: list[authorization.RoleAssignment]
+    vault: keyvault.Vault | None = None
+    kms_key: keyvault.Key | None = None
+    disk_key: keyvault.Key | None = None
+    disk_encryption_set: compute.DiskEncryptionSet | None = None
 
 
 def rotation_policy() -> keyvault.RotationPolicyArgs:
@@ -162,5 +201,56 @@ def build_keys(ctx: AksContext, identities: AksIdentities) -> AksKeys:
     c.implements(grants[1], "ZT-SECRETS-KMS")
     c.implements(grants[2], "ZT-DISK-CMK")
     c.implements(grants[3], "ZT-DISK-CMK")
-    return AksKeys(vault=vault, kms_key=kms_key, disk_key=disk_key, disk_encryption_set=des,
-                   grants=grants)
+    return AksKeys(kms_key_id=kms_key.key_uri_with_version, key_resource_id=kms_key.id,
+                   key_vault_id=vault.id, disk_encryption_set_id=des.id, grants=grants,
+                   vault=vault, kms_key=kms_key, disk_key=disk_key, disk_encryption_set=des)
+
+
+def _checked(keys: AksKeysArgs, where: str) -> list[pulumi.Output[str]]:
+    """The three ids, each resolving only once all of them have been checked (apply)."""
+
+    def check(values: list) -> list:
+        found = key_problems(dict(zip(("kmsKeyId", "keyVaultId", "diskEncryptionSetId"), values,
+                                      strict=True)), where)
+        if found:
+            raise SpecError(found)
+        return values
+
+    every = pulumi.Output.all(keys.kms_key_id, keys.key_vault_id,
+                              keys.disk_encryption_set_id).apply(check)
+    return [every.apply(lambda v, i=i: v[i]) for i in range(3)]
+
+
+def _key_resource_id(vault_id: str, key_id: str) -> str:
+    """The key's ARM id (as `keyvault.Key.id` reads) from its vault's id and identifier."""
+    found = KEY_VAULT_KEY_ID.fullmatch(key_id)
+    assert found is not None  # checked before
+    return f"{vault_id}/keys/{found['name']}"
+
+
+def bring_keys(ctx: AksContext, identities: AksIdentities, keys: AksKeysArgs,
+               where: str) -> AksKeys:
+    """Use an existing key and disk encryption set: no key, vault or set of our own, only the
+    control-plane identity's role assignments on them (see the module docstring)."""
+    c = ctx.component
+    kms_key_id, vault_id, des_id = _checked(keys, where)
+    sp = authorization.PrincipalType.SERVICE_PRINCIPAL
+    principal = identities.control_plane.principal_id
+    grants = [
+        grant(ctx, "cp-kms-crypto-user", principal_id=principal,
+              role=catalog.KEY_VAULT_CRYPTO_USER, scope=vault_id, principal_type=sp,
+              description="AKS KMS plugin wraps/unwraps etcd data keys (brought key)"),
+        grant(ctx, "cp-kms-vault-contributor", principal_id=principal,
+              role=catalog.KEY_VAULT_CONTRIBUTOR, scope=vault_id, principal_type=sp,
+              description="AKS KMS with a private vault sets up its private link (brought key)"),
+        grant(ctx, "cp-des-reader", principal_id=principal, role=catalog.READER, scope=des_id,
+              principal_type=sp,
+              description="AKS reads the brought Disk Encryption Set of its node and data disks"),
+    ]
+    c.implements(grants[0], "ZT-SECRETS-KMS")
+    c.implements(grants[1], "ZT-SECRETS-KMS")
+    c.implements(grants[2], "ZT-DISK-CMK")
+    key_resource_id = pulumi.Output.all(vault_id, kms_key_id).apply(
+        lambda v: _key_resource_id(v[0], v[1]))
+    return AksKeys(kms_key_id=kms_key_id, key_resource_id=key_resource_id, key_vault_id=vault_id,
+                   disk_encryption_set_id=des_id, grants=grants)

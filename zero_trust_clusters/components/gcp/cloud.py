@@ -106,12 +106,53 @@ class GcpNetworkSettings(SpecModel):
     """The private control plane's /28, unused in the network."""
 
 
+# A Cloud KMS key as GKE and Cloud Storage take it: projects/<p>/locations/<l>/keyRings/<r>/
+# cryptoKeys/<k>, key ring and key ids 1-63 of letters, digits, '_' and '-'
+# (https://cloud.google.com/kms/docs/resource-hierarchy).
+CRYPTO_KEY = re.compile(
+    r"^projects/(?P<project>[a-z][a-z0-9-]{4,28}[a-z0-9])/locations/(?P<location>[a-z0-9-]+)/"
+    r"keyRings/[a-zA-Z0-9_-]{1,63}/cryptoKeys/[a-zA-Z0-9_-]{1,63}$")
+# `gcp.keys` / `GkeKeysArgs` fields, as the config spells them.
+KEY_FIELDS = ("secretsKey", "disksKey", "auditKey")
+
+
+def crypto_key_problem(value: object, region: str) -> str | None:
+    """Why `value` cannot be a brought key of a cluster in `region`, or None. Every key must be
+    in the cluster's region, as the cluster's own key ring is (kms.py): GKE asks for the Secrets
+    key "in the same location as the cluster" (https://cloud.google.com/kubernetes-engine/docs/
+    how-to/encrypting-secrets; older revisions of the page: "must be"), and the audit bucket,
+    which the audit key encrypts, lives in the cluster's region. That Cloud Storage refuses a
+    key of another location was not re-checked here; requiring the region is the strict side."""
+    found = CRYPTO_KEY.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        return (f"{value!r} is not a Cloud KMS key "
+                "(projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>)")
+    if found["location"] != region:
+        return (f"is a key in {found['location']}, the cluster in {region}; use a key ring in "
+                f"{region}")
+    return None
+
+
+class GcpKeysSettings(SpecModel):
+    """`gcp.keys`: existing Cloud KMS keys instead of the cluster's own (see
+    zero_trust_clusters/components/gcp/kms.py `GkeKeysArgs`, which these values become)."""
+
+    secrets_key: str
+    """Application-layer Secrets encryption key (projects/.../cryptoKeys/<key>, the cluster's region)."""
+    disks_key: str
+    """Node boot disks' key (the cluster's region)."""
+    audit_key: str
+    """The audit bucket's key (the cluster's region)."""
+
+
 class GcpSettings(SpecModel):
     project: Annotated[
         str, AfterValidator(match_pattern(GCP_PROJECT, "a GCP project id (6-30 lowercase chars)"))
     ]
     # An existing VPC network and subnetwork; absent: the cluster creates its own (the default).
     network: GcpNetworkSettings | None = None
+    # Existing Cloud KMS keys; absent: the cluster creates its own key ring and keys (the default).
+    keys: GcpKeysSettings | None = None
 
 
 # GKE Sandbox registers the `gvisor` handler and labels/taints its pools itself
@@ -134,6 +175,17 @@ def _network_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
         return []
     return byo_problems(network.model_dump(by_alias=True), cluster,
                         cluster_key(cluster.name, index, "gcp", "network"))
+
+
+def _key_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
+    """`gcp.keys`: Cloud KMS keys of the cluster's region, before anything is registered."""
+    keys = cluster.settings.keys if cluster.settings else None
+    if keys is None:
+        return []
+    where = cluster_key(cluster.name, index, "gcp", "keys")
+    values = keys.model_dump(by_alias=True)
+    return [f"{where}.{field}: {problem}" for field in KEY_FIELDS
+            if (problem := crypto_key_problem(values[field], cluster.region))]
 
 
 def _groups_have_google_groups(spec: EstateSpec) -> list[str]:
@@ -164,7 +216,8 @@ ENTRY = CloudEntry(
     group_identity_key="gcpGroupEmail",
     component="zero_trust_clusters.components.gcp.component:GkeCluster",
     checks=(lazy_check("zero_trust_clusters.components.gcp.validation:cluster_problems"),
-            lazy_check("zero_trust_clusters.components.gcp.known:problems"), _network_checks),
+            lazy_check("zero_trust_clusters.components.gcp.known:problems"), _network_checks,
+            _key_checks),
     estate_checks=(_groups_have_google_groups,),
     fakes_module="zero_trust_clusters.engine.fakes.gcp",
     exec_plugin="gke-gcloud-auth-plugin",

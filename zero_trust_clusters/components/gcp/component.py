@@ -14,13 +14,18 @@ import pulumi
 import pulumi_gcp as gcp
 
 from zero_trust_clusters.components import lifecycle
-from zero_trust_clusters.components.cluster import ClusterArgs, ClusterOutputs, HardenedCluster
+from zero_trust_clusters.components.cluster import (
+    ClusterArgs,
+    ClusterOutputs,
+    HardenedCluster,
+    resolve_access,
+)
 from zero_trust_clusters.components.gcp import addressing
 from zero_trust_clusters.components.gcp.audit import build_audit
 from zero_trust_clusters.components.gcp.cloud import SANDBOX_PLACEMENT
 from zero_trust_clusters.components.gcp.control_plane import build_cluster, workload_pool
 from zero_trust_clusters.components.gcp.identity import build_node_identity
-from zero_trust_clusters.components.gcp.kms import build_keys
+from zero_trust_clusters.components.gcp.kms import GkeKeysArgs, bring_keys, build_keys
 from zero_trust_clusters.components.gcp.kubeconfig import kubeconfig
 from zero_trust_clusters.components.gcp.network import GkeNetworkArgs, bring_network, build_network
 from zero_trust_clusters.components.gcp.pools import build_pools
@@ -63,10 +68,26 @@ def _existing_network(args: ClusterArgs, where: str) -> GkeNetworkArgs | None:
                           control_plane_cidr=block.control_plane_cidr)
 
 
+def _existing_keys(args: ClusterArgs, where: str) -> GkeKeysArgs | None:
+    """The brought keys: the args' (Pulumi inputs) or the stack's `gcp.keys` block."""
+    if args.keys is not None:
+        if not isinstance(args.keys, GkeKeysArgs):
+            kind = type(args.keys).__name__
+            raise SpecError([f"{where}: ClusterArgs.keys is a {kind}; a GkeCluster takes GkeKeysArgs"])
+        return args.keys
+    block = args.cluster.settings.keys if args.cluster.settings else None
+    if block is None:
+        return None
+    return GkeKeysArgs(secrets_key=block.secrets_key, disks_key=block.disks_key,
+                       audit_key=block.audit_key)
+
+
 class GkeCluster(HardenedCluster):
     """A private GKE cluster implementing the control catalog.
 
-    Takes `ClusterArgs`; `args.network` may be a `GkeNetworkArgs` (an existing VPC network). A
+    Takes `ClusterArgs`; `args.network` may be a `GkeNetworkArgs` (an existing VPC network),
+    `args.keys` a `GkeKeysArgs` (existing Cloud KMS keys), `args.access` the groups' Google
+    identities. A
     `gcp` provider in `opts` (or inherited from the parent) is used for every child, and for
     the project's shared guardrails when this cluster is the first of its project.
     """
@@ -114,7 +135,13 @@ class GkeCluster(HardenedCluster):
         identity = build_node_identity(self, cname, project, child)
         # Stateful resources (keys, audit bucket): kept unless decommissioned (lifecycle.py).
         kept = pulumi.ResourceOptions(**lifecycle.kept(spec))
-        keys = build_keys(self, cname, project, region, agents, labels, child, kept)
+        keys_key = (cluster_key(cname, None, "gcp", "keys") if args.keys is None
+                    else "GkeKeysArgs")
+        existing_keys = _existing_keys(args, keys_key)
+        keys = (build_keys(self, cname, project, region, agents, labels, child, kept)
+                if existing_keys is None
+                else bring_keys(self, cname, region, agents, existing_keys, keys_key, child))
+        access = resolve_access(posture, args.access)
         # Children take the plain email / key ids (known at a first preview, so policies can
         # verify them) and depend on the account, keys and grants explicitly instead.
         network_opts = self.child_opts(provider, depends_on=[guardrails, identity.account])
@@ -140,6 +167,7 @@ class GkeCluster(HardenedCluster):
             disk_key=keys.disks_id,
             node_service_account=identity.email,
             resource_labels=labels,
+            security_group=access.gcp_security_group,
             opts=self.child_opts(
                 provider,
                 depends_on=[guardrails, keys.secrets_grant, keys.disks_grant, *identity.grants],
@@ -204,5 +232,10 @@ class GkeCluster(HardenedCluster):
                 trust_domain=args.trust_domain,
                 trust_domain_intermediate=args.trust_domain_intermediate_pem,
             ),
-            {"workloadPool": self.workload_pool},
+            {
+                "workloadPool": self.workload_pool,
+                # What the cluster phase's RBAC binds per portable group (GKE: the Google Group
+                # e-mail, under Google Groups for RBAC).
+                "groupSubjects": {g.name: g.gcp_group_email for g in access.groups},
+            },
         )

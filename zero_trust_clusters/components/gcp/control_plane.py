@@ -68,7 +68,10 @@ def build_cluster(
     node_service_account: pulumi.Input[str],
     resource_labels: dict[str, str],
     opts: pulumi.ResourceOptions,
+    security_group: pulumi.Input[str] | None = None,
 ) -> gcp.container.Cluster:
+    """`security_group`: Google Groups for RBAC's gke-security-groups@ group, the posture's or
+    `ClusterArgs.access.gcp_security_group` (default: the posture's)."""
     cluster = gcp.container.Cluster(
         spec.name,
         name=spec.name,
@@ -141,7 +144,8 @@ def build_cluster(
             enable_insecure_binding_system_unauthenticated=False,
         ),
         authenticator_groups_config=gcp.container.ClusterAuthenticatorGroupsConfigArgs(
-            security_group=posture.groups.gcp_security_group
+            security_group=(security_group if security_group is not None
+                            else posture.groups.gcp_security_group)
         ),
         datapath_provider=DATAPATH,
         workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(

@@ -4,6 +4,18 @@ One key ring per cluster in the cluster's region (GKE and Cloud Storage require 
 same location as what it encrypts). Each key has one purpose and one consumer, and the consumer
 (a Google service agent) gets Encrypter/Decrypter on that key only. Symmetric keys rotate every
 90 days; old versions stay enabled so existing data remains readable.
+
+Bring your own keys (`GkeKeysArgs`, or the stack's `gcp.keys` block): the three keys are the
+security team's and the component creates no key ring or key; it still binds each consumer to
+its key as for its own (roles/cloudkms.cryptoKeyEncrypterDecrypter on that key only): the GKE
+service agent on the Secrets key ("give the GKE service account access to the key",
+https://cloud.google.com/kubernetes-engine/docs/how-to/encrypting-secrets), the Compute Engine
+service agent on the boot-disk key (https://cloud.google.com/kubernetes-engine/docs/how-to/
+using-cmek), the Cloud Storage service agent on the audit key
+(https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys). The deployer
+needs setIamPolicy on those keys (e.g. roles/cloudkms.admin on them). Rotation is the owner's;
+the policy pack cannot see a key outside the program and reports ZT-SECRETS-KMS "not
+verifiable" for it.
 """
 
 from __future__ import annotations
@@ -13,8 +25,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from zero_trust_clusters.components.cluster import HardenedCluster
+from zero_trust_clusters.components.cluster import ExistingKeys, HardenedCluster
+from zero_trust_clusters.components.gcp.cloud import KEY_FIELDS, crypto_key_problem
 from zero_trust_clusters.components.gcp.service_agents import ServiceAgents
+from zero_trust_clusters.components.spec import SpecError
 
 ROTATION_PERIOD = "7776000s"  # 90 days
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
@@ -26,19 +40,36 @@ def crypto_key_id(project: str, location: str, key_ring: str, key: str) -> str:
 
 
 @dataclass(frozen=True)
+class GkeKeysArgs(ExistingKeys):
+    """Existing Cloud KMS keys for a GkeCluster (see this module's docstring for the bindings
+    the component adds on them). Each may be a `pulumi.Input` (another stack's output); checked
+    when known: a key resource name in the cluster's region."""
+
+    secrets_key: pulumi.Input[str]
+    """Application-layer Secrets encryption (`databaseEncryption.keyName`):
+    projects/<p>/locations/<region>/keyRings/<r>/cryptoKeys/<k>."""
+    disks_key: pulumi.Input[str]
+    """Every node pool's boot disks (`nodeConfig.bootDiskKmsKey`), same form."""
+    audit_key: pulumi.Input[str]
+    """The audit bucket's default key, same form."""
+
+
+@dataclass(frozen=True)
 class ClusterKeys:
-    key_ring: gcp.kms.KeyRing
-    secrets: gcp.kms.CryptoKey
-    disks: gcp.kms.CryptoKey
-    audit: gcp.kms.CryptoKey
     # Grants that must exist before the consumer first uses the key (depends_on targets).
     secrets_grant: gcp.kms.CryptoKeyIAMMember
     disks_grant: gcp.kms.CryptoKeyIAMMember
     audit_grant: gcp.kms.CryptoKeyIAMMember
-    # Plain ids (consumers also depend_on the grants, which depend on the keys).
-    secrets_id: str
-    disks_id: str
-    audit_id: str
+    # The keys' resource names: plain strings for the cluster's own keys (consumers also
+    # depend_on the grants, which depend on the keys), the brought values otherwise.
+    secrets_id: pulumi.Input[str]
+    disks_id: pulumi.Input[str]
+    audit_id: pulumi.Input[str]
+    # The cluster's own key ring and keys; None when the keys are brought.
+    key_ring: gcp.kms.KeyRing | None = None
+    secrets: gcp.kms.CryptoKey | None = None
+    disks: gcp.kms.CryptoKey | None = None
+    audit: gcp.kms.CryptoKey | None = None
 
 
 def _key(
@@ -62,10 +93,10 @@ def _key(
 
 
 def _grant(
-    name: str, key: gcp.kms.CryptoKey, member: pulumi.Input[str], opts: pulumi.ResourceOptions
+    name: str, key_id: pulumi.Input[str], member: pulumi.Input[str], opts: pulumi.ResourceOptions
 ) -> gcp.kms.CryptoKeyIAMMember:
     return gcp.kms.CryptoKeyIAMMember(
-        name, crypto_key_id=key.id, role=ENCRYPTER_DECRYPTER, member=member, opts=opts
+        name, crypto_key_id=key_id, role=ENCRYPTER_DECRYPTER, member=member, opts=opts
     )
 
 
@@ -98,9 +129,9 @@ def build_keys(
         secrets=secrets,
         disks=disks,
         audit=audit,
-        secrets_grant=_grant(f"{name}-secrets-gke-agent", secrets, agents.gke, opts),
-        disks_grant=_grant(f"{name}-disks-compute-agent", disks, agents.compute, opts),
-        audit_grant=_grant(f"{name}-audit-storage-agent", audit, agents.storage, opts),
+        secrets_grant=_grant(f"{name}-secrets-gke-agent", secrets.id, agents.gke, opts),
+        disks_grant=_grant(f"{name}-disks-compute-agent", disks.id, agents.compute, opts),
+        audit_grant=_grant(f"{name}-audit-storage-agent", audit.id, agents.storage, opts),
         secrets_id=crypto_key_id(project, region, f"{name}-keys", f"{name}-secrets"),
         disks_id=crypto_key_id(project, region, f"{name}-keys", f"{name}-disks"),
         audit_id=crypto_key_id(project, region, f"{name}-keys", f"{name}-audit"),
@@ -111,3 +142,39 @@ def build_keys(
     owner.implements(keys.disks_grant, "ZT-DISK-CMK")
     owner.implements(audit, "ZT-AUDIT-IMMUTABLE")
     return keys
+
+
+def bring_keys(
+    owner: HardenedCluster,
+    name: str,
+    region: str,
+    agents: ServiceAgents,
+    keys: GkeKeysArgs,
+    where: str,
+    opts: pulumi.ResourceOptions,
+) -> ClusterKeys:
+    """Use existing keys: no key ring or key of our own, only each consumer's binding on its
+    brought key (the same three bindings as `build_keys`). Each key resolves once all three
+    have been checked (errors name `where`.<field>)."""
+
+    def check(values: list) -> list:
+        found = [f"{where}.{field}: {problem}" for field, value in zip(KEY_FIELDS, values,
+                                                                         strict=True)
+                 if (problem := crypto_key_problem(value, region))]
+        if found:
+            raise SpecError(found)
+        return values
+
+    every = pulumi.Output.all(keys.secrets_key, keys.disks_key, keys.audit_key).apply(check)
+    secrets_id, disks_id, audit_id = (every.apply(lambda v, i=i: v[i]) for i in range(3))
+    brought = ClusterKeys(
+        secrets_grant=_grant(f"{name}-secrets-gke-agent", secrets_id, agents.gke, opts),
+        disks_grant=_grant(f"{name}-disks-compute-agent", disks_id, agents.compute, opts),
+        audit_grant=_grant(f"{name}-audit-storage-agent", audit_id, agents.storage, opts),
+        secrets_id=secrets_id,
+        disks_id=disks_id,
+        audit_id=audit_id,
+    )
+    owner.implements(brought.secrets_grant, "ZT-SECRETS-KMS")
+    owner.implements(brought.disks_grant, "ZT-DISK-CMK")
+    return brought

@@ -311,6 +311,15 @@ class AwsNetworkSettings(TypedDict):
     """Subnets pod IPs come from (subnet-...); podCidr is then their range."""
 
 
+class AwsKeysSettings(TypedDict):
+    """Existing KMS keys for the cluster (zero_trust_clusters/components/aws/kms.py EksKeysArgs)."""
+
+    secrets_key_arn: str
+    """The Kubernetes Secrets envelope key's ARN (symmetric, the cluster's Region)."""
+    disks_key_arn: str
+    """The node EBS volumes' key ARN (symmetric, the cluster's Region)."""
+
+
 class AwsSettings(TypedDict):
     """An EKS cluster's `aws` block."""
 
@@ -326,6 +335,8 @@ class AwsSettings(TypedDict):
     """Explicit EKS add-on versions."""
     network: NotRequired[AwsNetworkSettings]
     """An existing VPC and subnets; absent: the cluster creates its own VPC."""
+    keys: NotRequired[AwsKeysSettings]
+    """Existing KMS keys; absent: the cluster creates its own."""
 
 
 class OutboundType(str, Enum):
@@ -356,6 +367,17 @@ class AzureNetworkSettings(TypedDict):
     """The node subnet's egress (default userAssignedNATGateway)."""
 
 
+class AzureKeysSettings(TypedDict):
+    """An existing key and disk encryption set (zero_trust_clusters/components/azure/keyvault.py AksKeysArgs)."""
+
+    kms_key_id: str
+    """The KMS key's identifier with its version (https://<vault>.vault.azure.net/keys/<key>/<version>)."""
+    key_vault_id: str
+    """The ARM id of the key vault holding it."""
+    disk_encryption_set_id: str
+    """The ARM id of the disk encryption set for node disks."""
+
+
 class AzureSettings(TypedDict):
     """An AKS cluster's `azure` block."""
 
@@ -367,6 +389,8 @@ class AzureSettings(TypedDict):
     """An existing resource group to deploy into; one is created when absent."""
     network: NotRequired[AzureNetworkSettings]
     """An existing VNet, subnets and NSGs; absent: the cluster creates its own."""
+    keys: NotRequired[AzureKeysSettings]
+    """An existing key and disk encryption set; absent: the cluster creates its own."""
 
 
 class GcpNetworkSettings(TypedDict):
@@ -384,6 +408,17 @@ class GcpNetworkSettings(TypedDict):
     """The private control plane's /28, unused in the network."""
 
 
+class GcpKeysSettings(TypedDict):
+    """Existing Cloud KMS keys for the cluster (zero_trust_clusters/components/gcp/kms.py GkeKeysArgs)."""
+
+    secrets_key: str
+    """Secrets encryption key (projects/<p>/locations/<region>/keyRings/<r>/cryptoKeys/<k>)."""
+    disks_key: str
+    """Node boot disks' key, the cluster's region."""
+    audit_key: str
+    """The audit bucket's key, the cluster's region."""
+
+
 class GcpSettings(TypedDict):
     """A GKE cluster's `gcp` block."""
 
@@ -391,6 +426,8 @@ class GcpSettings(TypedDict):
     """GCP project id."""
     network: NotRequired[GcpNetworkSettings]
     """An existing VPC network and subnetwork; absent: the cluster creates its own."""
+    keys: NotRequired[GcpKeysSettings]
+    """Existing Cloud KMS keys; absent: the cluster creates its own key ring and keys."""
 
 
 class Cluster(TypedDict):

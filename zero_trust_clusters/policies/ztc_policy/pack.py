@@ -148,6 +148,9 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
      stack_rules.ledger_in_stack),
     ("posture-evidence", "Every cluster has resources implementing every required control",
      None, stack_rules.posture_evidence),
+    ("ZT-SECRETS-KMS-key-in-stack", ("[ZT-SECRETS-KMS] The key a cluster encrypts Secrets with "
+     "is in the stack, so its rotation is judged (advisory: a key brought from outside the "
+     "program is not verifiable here)"), "ZT-SECRETS-KMS", stack_rules.secrets_key_in_stack),
     ("posture-parity", "Every cluster holds the same controls, whatever its cloud",
      None, stack_rules.posture_parity),
     ("ZT-SANDBOX-every-cluster", ("[ZT-SANDBOX] Every cluster has a VM-sandbox pool and the "
@@ -194,7 +197,8 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
 ADVISORY_POLICIES = {"ZT-CHANGE-LEDGER-in-stack": EnforcementLevel.ADVISORY,
                      "ZT-MTLS-SHARED-ROOT-sandbox-outside-mesh": EnforcementLevel.ADVISORY,
                      "phase-elsewhere": EnforcementLevel.ADVISORY,
-                     "ZT-AUDIT-IMMUTABLE-lock-pending": EnforcementLevel.ADVISORY}
+                     "ZT-AUDIT-IMMUTABLE-lock-pending": EnforcementLevel.ADVISORY,
+                     "ZT-SECRETS-KMS-key-in-stack": EnforcementLevel.ADVISORY}
 
 
 def _graph(args: StackValidationArgs) -> tuple[list[Node], Ownership]:

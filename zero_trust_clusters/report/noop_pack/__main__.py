@@ -16,7 +16,7 @@ from pulumi_policy import (
 )
 
 RESOURCE_POLICIES = 20
-STACK_POLICIES = 17
+STACK_POLICIES = 18
 
 
 def _nothing(_args: ResourceValidationArgs | StackValidationArgs,

@@ -339,6 +339,19 @@ def ledger_in_stack(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
                              "stack; check the ledger with `ztc ledger verify`")]
 
 
+def secrets_key_in_stack(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
+    """Say (advisory) when the key a cluster encrypts Secrets with is not in the stack (brought
+    from outside the program): its rotation cannot be judged, so the cell is "not verifiable"
+    and this says why, instead of a silent pass."""
+    c = "ZT-SECRETS-KMS"
+    return [unverifiable(c, f"the {cell.cloud} cluster's Secrets encryption key",
+                         why=f"{' and '.join(cell.unproven)} is not in this stack; check its "
+                             "rotation with the key's owner, or declare the key in the program",
+                         urn=cell.cluster_urn, cluster=cell.cluster)
+            for (_urn, control), cell in p.cells.items()
+            if control == c and cell.unproven and not cell.missing]
+
+
 def phase_elsewhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     """Say (advisory) which controls of a cluster this stack leaves to its other phase's stack.
 
