@@ -1,0 +1,279 @@
+"""Any program (issue 14 part 2): equivalent evidence from tools our components do not use,
+judged over the pack's real gRPC.
+
+The estate of policy_testkit/any_program.py (cert-manager + istio-csr + pulumi-tls for the
+mesh's shared root, OPA Gatekeeper + Ratify for image signatures) passes clean; each mutation
+an engineer could make fails on its control, on the cluster it was made on: clusters chaining
+to different roots, a root made in the cluster by a selfSigned issuer, the CA Secret missing,
+a constraint in dryrun, Ratify's provider or verifier missing, a workload namespace excluded.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+import pytest
+from policy_testkit import any_program as ap
+from policy_testkit.grpc_helpers import run
+from policy_testkit.handwritten import Estate
+
+MTLS, PROVENANCE = "ZT-MTLS-SHARED-ROOT", "ZT-IMAGE-PROVENANCE"
+
+
+def _failures(result, control: str, cluster: str) -> list[str]:
+    """Mandatory messages naming `control` on `cluster`."""
+    return [d.message for d in result.mandatory if f"[{control}] (cluster {cluster})" in d.message]
+
+
+def _constraint(e: Estate, cluster: str) -> dict:
+    return e.named(f"{cluster}-ratify-constraint").inputs
+
+
+def test_the_any_program_estate_passes_clean(pack):
+    result = run(pack, ap.build().resources)
+    assert [(d.policy_name, d.message) for d in result.mandatory] == []
+
+
+# --- the mesh's shared root --------------------------------------------------------------------
+def _different_roots(e: Estate) -> str:
+    other = ap.tls_root(e, "other-root")
+    ca = e.named("hand-gcp-mesh-ca")
+    ca.property_dependencies.update(caCertPem=[other[0]], caPrivateKeyPem=[other[1]])
+    ca.dependencies = [d for d in ca.dependencies if "mesh-root" not in d] + list(other)
+    return "chains to SelfSignedCert other-root, not to one root shared by every cluster"
+
+
+def _self_signed_in_cluster(e: Estate) -> str:
+    """The usual istio-csr tutorial: a selfSigned Issuer makes a CA Certificate in the
+    cluster, which the CA Issuer signs with."""
+    e.resources.remove(e.named("hand-aws-istio-ca-secret"))
+    ref = ap.provider_ref(e, "hand-aws")
+    e.add(ap.ISSUER, "hand-aws-selfsigned", {
+        "metadata": {"name": "selfsigned", "namespace": "istio-system"},
+        "spec": {"selfSigned": {}}}, provider=ref)
+    e.add(ap.CERTIFICATE, "hand-aws-istio-ca-cert", {
+        "metadata": {"name": "istio-ca", "namespace": "istio-system"},
+        "spec": {"isCA": True, "commonName": "istio-ca", "secretName": "istio-ca",
+                 "privateKey": {"algorithm": "ECDSA", "size": 256},
+                 "issuerRef": {"name": "selfsigned", "kind": "Issuer",
+                               "group": "cert-manager.io"}}}, provider=ref)
+    return "Issuer selfsigned is a selfSigned issuer"
+
+
+def _ca_secret_missing(e: Estate) -> str:
+    e.resources.remove(e.named("hand-azure-istio-ca-secret"))
+    return "CA Secret istio-system/istio-ca is not in the stack"
+
+
+def _root_signs_itself(e: Estate) -> str:
+    secret = e.named("hand-gcp-istio-ca-secret")
+    secret.property_dependencies["stringData"] = [e.named("mesh-root").urn]
+    return "holds the root certificate itself as its signing CA"
+
+
+def _intermediate_not_a_ca(e: Estate) -> str:
+    e.named("hand-aws-mesh-ca").inputs["isCaCertificate"] = False
+    return "LocallySignedCert hand-aws-mesh-ca is not a CA certificate"
+
+
+def _istio_csr_names_another_issuer(e: Estate) -> str:
+    values = e.named("hand-azure-istio-csr").inputs["values"]["app"]["certmanager"]
+    values["issuer"]["name"] = "elsewhere"
+    return "names Issuer istio-system/elsewhere, which is not in the stack"
+
+
+def _no_mesh_ca(e: Estate) -> str:
+    e.resources.remove(e.named("hand-gcp-istio-csr"))
+    return "no pki-intermediate and no mesh CA for this cluster"
+
+
+MTLS_MUTATIONS: dict[str, tuple[str, Callable[[Estate], str]]] = {
+    "different-roots": ("hand-gcp", _different_roots),
+    "self-signed-per-cluster": ("hand-aws", _self_signed_in_cluster),
+    "ca-secret-missing": ("hand-azure", _ca_secret_missing),
+    "root-signs-itself": ("hand-gcp", _root_signs_itself),
+    "intermediate-not-a-ca": ("hand-aws", _intermediate_not_a_ca),
+    "istio-csr-issuer-missing": ("hand-azure", _istio_csr_names_another_issuer),
+    "no-mesh-ca": ("hand-gcp", _no_mesh_ca),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MTLS_MUTATIONS))
+def test_a_broken_shared_root_fails_on_that_cluster(pack, name):
+    cluster, mutate = MTLS_MUTATIONS[name]
+    e = ap.build()
+    expected = mutate(e)
+    failures = _failures(run(pack, e.resources), MTLS, cluster)
+    assert any(expected in m for m in failures), failures
+
+
+def test_every_cluster_self_signed_is_three_roots(pack):
+    """Each cluster bootstraps its own root: no cluster shares one, so every one fails."""
+    e = ap.build()
+    for cluster in ap.CLUSTERS:
+        e.resources.remove(e.named(f"{cluster}-istio-ca-secret"))
+        e.add(ap.ISSUER, f"{cluster}-root-issuer", {
+            "metadata": {"name": "istio-ca", "namespace": "istio-system"},
+            "spec": {"selfSigned": {}}}, provider=ap.provider_ref(e, cluster))
+        e.resources.remove(e.named(f"{cluster}-istio-ca"))
+    result = run(pack, e.resources)
+    for cluster in ap.CLUSTERS:
+        assert any("is a selfSigned issuer" in m for m in _failures(result, MTLS, cluster))
+
+
+def test_istios_cacerts_from_the_shared_root_is_equivalent(pack):
+    """Istio's plug-in CA instead of istio-csr: a cacerts Secret filled from the cluster's
+    intermediate passes; filled from another root, it fails."""
+    e = ap.build()
+    for cluster in ap.CLUSTERS:
+        e.resources.remove(e.named(f"{cluster}-istio-csr"))
+        ca, root = e.named(f"{cluster}-mesh-ca").urn, e.named("mesh-root").urn
+        e.add(ap.SECRET, f"{cluster}-cacerts", {
+            "metadata": {"name": "cacerts", "namespace": "istio-system"},
+            "stringData": {k: ap.UNKNOWN for k in ("ca-cert.pem", "ca-key.pem",
+                                                  "cert-chain.pem", "root-cert.pem")}},
+            provider=ap.provider_ref(e, cluster), deps=[ca, root],
+            prop_deps={"stringData": [ca, e.named(f"{cluster}-mesh-ca-key").urn, root]})
+    assert [d.message for d in run(pack, e.resources).mandatory] == []
+    other = ap.tls_root(e, "other-root")
+    e.named("hand-aws-mesh-ca").property_dependencies["caCertPem"] = [other[0]]
+    assert any("chains to SelfSignedCert other-root" in m
+               for m in _failures(run(pack, e.resources), MTLS, "hand-aws"))
+
+
+def _pem(body: str) -> str:
+    return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_the_shared_root_is_told_by_its_certificate_once_known(pack):
+    """CA material from outside the stack (no certificate resource): the root certificate
+    PEMs (ca.crt) must be the same on every cluster."""
+    e = ap.build()
+    e.resources = [r for r in e.resources if not r.type.startswith("tls:")]
+    for cluster in ap.CLUSTERS:
+        secret = e.named(f"{cluster}-istio-ca-secret")
+        secret.property_dependencies, secret.dependencies = {}, []
+        del secret.inputs["stringData"]
+        secret.inputs["data"] = {"tls.crt": _b64(_pem(f"INTERMEDIATE-{cluster}")),
+                                 "tls.key": _b64("key"), "ca.crt": _b64(_pem("ROOT-A"))}
+    assert [d.message for d in run(pack, e.resources).mandatory] == []
+    e.named("hand-gcp-istio-ca-secret").inputs["data"]["ca.crt"] = _b64(_pem("ROOT-B"))
+    assert any("not to one root shared by every cluster" in m
+               for m in _failures(run(pack, e.resources), MTLS, "hand-gcp"))
+    e.named("hand-gcp-istio-ca-secret").inputs["data"]["tls.crt"] = _b64(_pem("ROOT-A"))
+    e.named("hand-gcp-istio-ca-secret").inputs["data"]["ca.crt"] = _b64(_pem("ROOT-A"))
+    assert any("signs with its root certificate itself" in m
+               for m in _failures(run(pack, e.resources), MTLS, "hand-gcp"))
+
+
+def test_unknown_ca_material_is_not_a_pass(pack):
+    """The Secret's PEMs unknown and no resource to follow: not verifiable, never passed."""
+    e = ap.build()
+    secret = e.named("hand-aws-istio-ca-secret")
+    secret.property_dependencies, secret.dependencies = {}, []
+    failures = _failures(run(pack, e.resources), MTLS, "hand-aws")
+    assert any("Secret istio-system/istio-ca tls.crt could not be verified" in m
+               for m in failures), failures
+
+
+# --- image signatures through Gatekeeper and Ratify --------------------------------------------
+def _dryrun(e: Estate) -> str:
+    _constraint(e, "hand-aws")["spec"]["enforcementAction"] = "dryrun"
+    return "spec.enforcementAction is 'dryrun', not deny"
+
+
+def _warn(e: Estate) -> str:
+    _constraint(e, "hand-gcp")["spec"]["enforcementAction"] = "warn"
+    return "spec.enforcementAction is 'warn', not deny"
+
+
+def _provider_missing(e: Estate) -> str:
+    e.resources.remove(e.named("hand-azure-ratify-provider"))
+    return "no external data Provider 'ratify-provider' in the stack"
+
+
+def _provider_not_ratify(e: Estate) -> str:
+    e.named("hand-aws-ratify-provider").inputs["spec"]["url"] = "https://tagger:8090/tag"
+    return "are not Ratify's"
+
+
+def _verifier_missing(e: Estate) -> str:
+    e.resources.remove(e.named("hand-gcp-verifier-notation"))
+    return "no Ratify Verifier of type notation or cosign"
+
+
+def _namespace_excluded(e: Estate) -> str:
+    _constraint(e, "hand-gcp")["spec"]["match"]["excludedNamespaces"].append("pay*")
+    return "workload namespace 'payments' is not checked"
+
+
+def _namespaces_listed(e: Estate) -> str:
+    _constraint(e, "hand-azure")["spec"]["match"]["namespaces"] = ["frontend"]
+    return "workload namespace 'payments' is not checked"
+
+
+def _not_pods(e: Estate) -> str:
+    _constraint(e, "hand-aws")["spec"]["match"]["kinds"] = [
+        {"apiGroups": ["apps"], "kinds": ["Deployment"]}]
+    return "spec.match.kinds does not reach Pods"
+
+
+def _config_exempts(e: Estate) -> str:
+    e.add("kubernetes:config.gatekeeper.sh/v1alpha1:Config", "hand-azure-gk-config", {
+        "metadata": {"name": "config", "namespace": "gatekeeper-system"},
+        "spec": {"match": [{"excludedNamespaces": ["frontend"], "processes": ["*"]}]}},
+        provider=ap.provider_ref(e, "hand-azure"))
+    return "Gatekeeper Config config exempts it from the webhook"
+
+
+def _ignore_label(e: Estate) -> str:
+    labels = e.named("hand-aws-payments").inputs["metadata"]["labels"]
+    labels["admission.gatekeeper.sh/ignore"] = "yes"
+    return "admission.gatekeeper.sh/ignore exempts it"
+
+
+def _no_constraint(e: Estate) -> str:
+    e.resources.remove(e.named("hand-gcp-ratify-constraint"))
+    return "has no constraint of kind 'RatifyVerification'"
+
+
+PROVENANCE_MUTATIONS: dict[str, tuple[str, Callable[[Estate], str]]] = {
+    "enforcement-dryrun": ("hand-aws", _dryrun),
+    "enforcement-warn": ("hand-gcp", _warn),
+    "ratify-provider-missing": ("hand-azure", _provider_missing),
+    "provider-not-ratify": ("hand-aws", _provider_not_ratify),
+    "verifier-missing": ("hand-gcp", _verifier_missing),
+    "namespace-excluded": ("hand-gcp", _namespace_excluded),
+    "namespaces-listed": ("hand-azure", _namespaces_listed),
+    "kinds-not-pods": ("hand-aws", _not_pods),
+    "config-exempts": ("hand-azure", _config_exempts),
+    "ignore-label": ("hand-aws", _ignore_label),
+    "no-constraint": ("hand-gcp", _no_constraint),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROVENANCE_MUTATIONS))
+def test_gatekeeper_ratify_that_does_not_enforce_fails_on_that_cluster(pack, name):
+    cluster, mutate = PROVENANCE_MUTATIONS[name]
+    e = ap.build()
+    expected = mutate(e)
+    failures = _failures(run(pack, e.resources), PROVENANCE, cluster)
+    assert any(expected in m for m in failures), failures
+
+
+def test_a_template_that_asks_no_verifier_is_no_provenance_on_eks(pack):
+    """EKS has no cloud-side provenance: a Gatekeeper template that does not consult an
+    external data provider about the images is not an image-provenance policy."""
+    e = ap.build()
+    e.named("hand-aws-ratify-template").inputs["spec"]["targets"][0]["rego"] = (
+        "package k8srequiredlabels\nviolation[{\"msg\": \"no\"}] { false }\n"
+        "# response := external_data({\"provider\": \"ratify-provider\", \"keys\": []})\n")
+    (message,) = [d.message for d in run(pack, e.resources).mandatory
+                  if d.policy_name == "posture-evidence"
+                  and f"[{PROVENANCE}] (cluster hand-aws)" in d.message]
+    assert "no admission policy for images" in message
