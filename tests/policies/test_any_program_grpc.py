@@ -11,6 +11,7 @@ a constraint in dryrun, Ratify's provider or verifier missing, a workload namesp
 from __future__ import annotations
 
 import base64
+import copy
 from collections.abc import Callable
 
 import pytest
@@ -83,6 +84,15 @@ def _istio_csr_names_another_issuer(e: Estate) -> str:
     return "names Issuer istio-system/elsewhere, which is not in the stack"
 
 
+def _same_intermediate(e: Estate) -> str:
+    secret = e.named("hand-azure-istio-ca-secret")
+    secret.property_dependencies["stringData"] = [
+        e.named("hand-aws-mesh-ca").urn, e.named("hand-aws-mesh-ca-key").urn,
+        e.named("mesh-root").urn]
+    return "signs with the same CA as cluster hand-aws"
+
+
+
 def _no_mesh_ca(e: Estate) -> str:
     e.resources.remove(e.named("hand-gcp-istio-csr"))
     return "no pki-intermediate and no mesh CA for this cluster"
@@ -96,6 +106,7 @@ MTLS_MUTATIONS: dict[str, tuple[str, Callable[[Estate], str]]] = {
     "intermediate-not-a-ca": ("hand-aws", _intermediate_not_a_ca),
     "istio-csr-issuer-missing": ("hand-azure", _istio_csr_names_another_issuer),
     "no-mesh-ca": ("hand-gcp", _no_mesh_ca),
+    "same-intermediate": ("hand-azure", _same_intermediate),
 }
 
 
@@ -266,6 +277,21 @@ def test_gatekeeper_ratify_that_does_not_enforce_fails_on_that_cluster(pack, nam
     assert any(expected in m for m in failures), failures
 
 
+def test_a_scoped_constraint_enforces_only_where_the_webhook_denies(pack):
+    e = ap.build()
+    spec = _constraint(e, "hand-aws")["spec"]
+    spec["enforcementAction"] = "scoped"
+    spec["scopedEnforcementActions"] = [
+        {"action": "deny", "enforcementPoints": [{"name": "validation.gatekeeper.sh"}]},
+        {"action": "warn", "enforcementPoints": [{"name": "audit.gatekeeper.sh"}]}]
+    assert _failures(run(pack, e.resources), PROVENANCE, "hand-aws") == []
+    spec["scopedEnforcementActions"] = [
+        {"action": "deny", "enforcementPoints": [{"name": "audit.gatekeeper.sh"}]},
+        {"action": "warn", "enforcementPoints": [{"name": "validation.gatekeeper.sh"}]}]
+    assert any("spec.enforcementAction is 'scoped', not deny" in m
+               for m in _failures(run(pack, e.resources), PROVENANCE, "hand-aws"))
+
+
 def test_a_template_that_asks_no_verifier_is_no_provenance_on_eks(pack):
     """EKS has no cloud-side provenance: a Gatekeeper template that does not consult an
     external data provider about the images is not an image-provenance policy."""
@@ -277,3 +303,40 @@ def test_a_template_that_asks_no_verifier_is_no_provenance_on_eks(pack):
                   if d.policy_name == "posture-evidence"
                   and f"[{PROVENANCE}] (cluster hand-aws)" in d.message]
     assert "no admission policy for images" in message
+
+
+# --- our own two phases: the cluster phase's cacerts comes from the cloud phase ----------------
+@pytest.fixture(scope="module")
+def dev():
+    from zero_trust_clusters.engine.preview import capture_stack
+
+    return capture_stack("dev")
+
+
+def _analyze(pack, resources):
+    from zero_trust_clusters.engine.analyzer import _analyze as analyze
+    from zero_trust_clusters.engine.runner import PROJECT
+
+    return analyze(pack.stub, resources, {r.urn: r for r in resources}, "dev", PROJECT, None,
+                   True)
+
+
+def _secret_data(resource) -> dict:
+    """A captured Secret's `data` (the engine keeps secret values wrapped)."""
+    data = resource.inputs["data"]
+    return data.get("value", data)
+
+
+def test_a_cluster_phase_alone_proves_the_shared_root_by_its_certificates(pack, dev):
+    """Our cluster-phase stack fills Istio's cacerts from the cloud phase's outputs, known at
+    preview: the three clusters' root-cert.pem are the same certificate, each ca-cert.pem its
+    own, so the shared root is proven there (not deferred); another root on one cluster fails."""
+    resources = copy.deepcopy(dev.phases["cluster"].resources)
+    result = _analyze(pack, resources)
+    assert [d.message for d in result.mandatory] == []
+    deferred = [d.message for d in result.diagnostics if d.policy_name == "phase-elsewhere"]
+    assert len(deferred) == 3 and not any(MTLS in m for m in deferred)
+    (cacerts,) = [r for r in resources if r.name == "dev-gcp-secret-istio-system-cacerts"]
+    _secret_data(cacerts)["root-cert.pem"] = _b64(_pem(_b64("another root")))
+    failures = _failures(_analyze(pack, resources), MTLS, "dev-gcp")
+    assert any("not to one root shared by every cluster" in m for m in failures), failures

@@ -14,6 +14,7 @@ gatekeeper/v1/verify`, charts/ratify/templates/provider.yaml), and a Ratify Veri
 Judged by effect, as the other admission engines are:
 - `spec.enforcementAction` absent means deny (the constraint framework's default,
   open-policy-agent/frameworks constraint/pkg/client/regolib); dryrun and warn admit the pod;
+  `scoped` denies where `scopedEnforcementActions` denies at `validation.gatekeeper.sh`;
 - `spec.match` (https://open-policy-agent.github.io/gatekeeper/website/docs/howto#the-match-
   field): `kinds` must reach Pods (apiGroups "" or "*", kinds Pod or "*"; absent: every kind),
   `scope` Cluster reaches no Pod, `labelSelector` and `name` narrow it to some pods only,
@@ -32,7 +33,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import types as t
-from ..findings import Finding, fail, unverifiable
+from ..findings import Finding, fail, shown, unverifiable
 from ..rules.kubernetes import SelectorError, k8s_name, selects
 from ..values import MISSING, as_list, contains_unknown, is_unknown, lookup
 from .graph import Node
@@ -41,8 +42,10 @@ _C = "ZT-IMAGE-PROVENANCE"
 RATIFY_VERIFY_PATH = "/ratify/gatekeeper/v1/verify"
 SIGNATURE_VERIFIERS = ("notation", "cosign")
 IGNORE_LABEL = "admission.gatekeeper.sh/ignore"
-ENFORCING = "deny"
-_EXTERNAL_DATA = re.compile(r"external_data\s*\(\s*\{(.*?)\}\s*\)", re.DOTALL)
+ENFORCING, SCOPED = "deny", "scoped"
+WEBHOOK_POINT = "validation.gatekeeper.sh"
+# The call's argument object, bounded so that no input makes the scan slow.
+_EXTERNAL_DATA = re.compile(r"external_data\s*\(\s*\{(.{0,2000}?)\}\s*\)", re.DOTALL)
 _PROVIDER = re.compile(r"\"provider\"\s*:\s*\"([^\"]+)\"")
 _COMMENT = re.compile(r"#[^\n]*")
 
@@ -87,15 +90,27 @@ def _reaches_pods(kinds: object) -> bool:
                for k in as_list(kinds))
 
 
+def _scoped_denies(scoped: object) -> bool:
+    """`enforcementAction: scoped`: denies at admission when an entry of
+    `scopedEnforcementActions` has action deny at the enforcement point of Gatekeeper's
+    validating webhook (https://open-policy-agent.github.io/gatekeeper/website/docs/
+    enforcement-points; a wildcard point is not read: fails closed)."""
+    return any(isinstance(x, dict) and x.get("action") == ENFORCING and any(
+        isinstance(p, dict) and p.get("name") == WEBHOOK_POINT
+        for p in as_list(x.get("enforcementPoints"))) for x in as_list(scoped))
+
+
 def _constraint_problems(con: Node) -> list[str]:
     """What makes a constraint check no pod at all (an empty list: it enforces)."""
     name = f"constraint {con.type.rsplit(':', 1)[-1]}/{k8s_name(con)}"
     action = lookup(con.props, "spec.enforcementAction")
     action = ENFORCING if action is MISSING else action
     out = []
+    if action == SCOPED and _scoped_denies(lookup(con.props, "spec.scopedEnforcementActions")):
+        action = ENFORCING
     if action != ENFORCING:
-        out.append(f"{name} spec.enforcementAction is {action!r}, not deny: a pod whose image "
-                   "is not verified is admitted (dryrun and warn only report)")
+        out.append(f"{name} spec.enforcementAction is {shown(action)}, not deny: a pod whose "
+                   "image is not verified is admitted (dryrun and warn only report)")
     match = lookup(con.props, "spec.match")
     match = match if isinstance(match, dict) else {}
     if not _reaches_pods(match.get("kinds", MISSING)):
@@ -105,7 +120,7 @@ def _constraint_problems(con: Node) -> list[str]:
     if match.get("labelSelector"):
         out.append(f"{name} spec.match.labelSelector checks only the pods carrying its labels")
     if match.get("name"):
-        out.append(f"{name} spec.match.name checks only objects named {match['name']!r}")
+        out.append(f"{name} spec.match.name checks only objects named {shown(match['name'])}")
     return out
 
 
@@ -194,7 +209,8 @@ def judge(owned: list[Node], namespaces: list[Node], labels_of, where: dict) -> 
         constraints = [n for n in owned if n.type.startswith(t.GATEKEEPER_CONSTRAINT_PREFIX)
                        and n.type.rsplit(":", 1)[-1] == kind]
         if not constraints:
-            reasons.append(f"{name} has no constraint of kind {kind!r}, so it checks nothing")
+            reasons.append(f"{name} has no constraint of kind {shown(kind)}, so it checks "
+                           "nothing")
         for con in constraints:
             if contains_unknown(lookup(con.props, "spec")):
                 out.append(unverifiable(_C, f"constraint {kind}/{k8s_name(con)} spec", **where))

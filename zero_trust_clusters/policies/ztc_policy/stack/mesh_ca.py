@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -82,6 +83,9 @@ def is_mesh_ca(n: Node) -> bool:
     return is_cacerts(n) or is_istio_csr(n)
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
 @dataclass(frozen=True)
 class Root:
     key: str  # "resource:<urn>" or "pem:<certificate>"
@@ -98,6 +102,7 @@ class Chain:
     unknown: str = ""  # what could not be followed ("" if nothing)
     why: str = "value unknown"
     from_stack_reference: bool = False  # the material comes from another stack's outputs
+    signer: str = ""  # the signing CA: "resource:<urn>" or "pem:<certificate>" ("" unknown)
 
 
 def _pem_blocks(text: str) -> list[str]:
@@ -107,6 +112,16 @@ def _pem_blocks(text: str) -> list[str]:
 
 def _normal(pem: str) -> str:
     return "".join(pem.split())
+
+
+def fingerprint(pem: str) -> str | None:
+    """SHA-256 of a PEM certificate's DER bytes, lowercase hex (how our pki-root states its
+    `fingerprintSha256`, components/pki/authority.py); None if the body is not base64."""
+    body = pem.split(PEM_BEGIN, 1)[-1].split("-----END CERTIFICATE-----", 1)[0]
+    try:
+        return hashlib.sha256(base64.b64decode("".join(body.split()), validate=True)).hexdigest()
+    except (ValueError, binascii.Error):
+        return None
 
 
 def _secret_value(secret: Node, key: str) -> object:
@@ -141,6 +156,9 @@ class Resolver:
             pem = n.props.get("certPem") if n.type in t.TLS_CERTS else None
             if isinstance(pem, str) and not is_unknown(pem) and PEM_BEGIN in pem:
                 self.certs_by_pem.setdefault(_normal(_pem_blocks(pem)[0]), n)
+        # Our pki-root by the fingerprint it states: a known PEM elsewhere may be its certificate.
+        self.pki_roots_by_fp = {fp.lower(): n for n in nodes if pki_kind(n) == ROOT and isinstance(
+            fp := n.props.get("fingerprintSha256"), str) and not is_unknown(fp)}
         releases = [n for n in owned if n.type == t.HELM_RELEASE and chart(n) == CERT_MANAGER_CHART]
         self.cluster_resource_namespace = DEFAULT_CLUSTER_RESOURCE_NAMESPACE
         for rel in releases:
@@ -243,6 +261,7 @@ class Resolver:
                                   "is proven")
             return
         cert = certs[0]
+        chain.signer = chain.signer or f"resource:{cert.urn}"
         clabel = f"Certificate {self._namespace(cert)}/{k8s_name(cert)}"
         if as_bool(lookup(cert.props, "spec.isCA")) is not True:
             chain.problems.append(f"{clabel} (the CA Secret {where} of {label}) is not a CA "
@@ -269,6 +288,7 @@ class Resolver:
             known = self.certs_by_pem.get(_normal(first)) if first else None
             if known is not None:
                 certs, signed = [known], [known] if known.type == t.TLS_LOCALLY_SIGNED_CERT else []
+                chain.signer = chain.signer or f"resource:{known.urn}"
             else:
                 self._by_value(secret, where, signer_key, root_key, value, chain)
                 return
@@ -279,6 +299,7 @@ class Resolver:
             chain.root = self._cert_root(certs[0], chain, 0)
             return
         roots = {r.key: r for r in (self._cert_root(s, chain, 0) for s in signed) if r}
+        chain.signer = chain.signer or f"resource:{signed[0].urn}"
         if len(roots) > 1:
             chain.problems.append(f"{where} holds certificates of different roots: "
                                   + ", ".join(r.label for r in roots.values()))
@@ -289,12 +310,12 @@ class Resolver:
         """A Secret no certificate resource fills: judged by its PEM values when known."""
         if is_unknown(value):
             refs = [u for prop in ("data", "stringData") for u in secret.prop_deps.get(prop, ())
-                    if (n := self.by_urn.get(u)) is not None and n.type == "pulumi:pulumi:StackReference"]
+                    if f"::{STACK_REFERENCE}::" in u]
             chain.unknown = f"{where} {signer_key}"
             if refs:
                 chain.from_stack_reference = True
                 chain.why = (f"its CA material comes from another stack's outputs "
-                             f"({self.by_urn[refs[0]].name}), checked with that stack")
+                             f"({refs[0].rsplit('::', 1)[-1]}), checked with that stack")
             return
         if not isinstance(value, str) or PEM_BEGIN not in value:
             chain.problems.append(f"{where} holds no CA certificate in {signer_key}")
@@ -304,6 +325,7 @@ class Resolver:
             chain.unknown = f"{where} {root_key}"
             return
         blocks = _pem_blocks(value)
+        chain.signer = chain.signer or f"pem:{_normal(blocks[0])}"
         if isinstance(root, str) and PEM_BEGIN in root:
             root_pem = _pem_blocks(root)[0]
         elif len(blocks) > 1:  # a chain: intermediate first, the root last
@@ -316,10 +338,18 @@ class Resolver:
             chain.problems.append(f"{where} signs with its root certificate itself: the root's "
                                   "private key would sit in every cluster; sign with a "
                                   "per-cluster intermediate under it")
-        known = self.certs_by_pem.get(_normal(root_pem))
-        chain.root = Root(f"resource:{known.urn}", f"{known.type.rsplit(':', 1)[-1]} "
-                          f"{known.name}") if known else Root(
-            f"pem:{_normal(root_pem)}", f"the root certificate in {where} {root_key}")
+        chain.root = self._pem_root(root_pem, f"the root certificate in {where} {root_key}")
+
+    def _pem_root(self, pem: str, label: str) -> Root:
+        """The root a known certificate PEM is: a pulumi-tls certificate of the same PEM, our
+        pki-root of the same fingerprint, or that PEM itself."""
+        known = self.certs_by_pem.get(_normal(pem))
+        if known is not None:
+            return Root(f"resource:{known.urn}", f"{known.type.rsplit(':', 1)[-1]} {known.name}")
+        pki = self.pki_roots_by_fp.get(fingerprint(pem) or "")
+        if pki is not None:
+            return Root(f"resource:{pki.urn}", f"pki-root {pki.name}")
+        return Root(f"pem:{_normal(pem)}", label)
 
     def _cert_root(self, cert: Node, chain: Chain, depth: int) -> Root | None:
         """The root a pulumi-tls certificate (or our PKI's) chains to."""
@@ -345,8 +375,8 @@ class Resolver:
         if not issuers and isinstance(pem, str) and PEM_BEGIN in pem:
             known = self.certs_by_pem.get(_normal(_pem_blocks(pem)[0]))
             if known is None:
-                return Root(f"pem:{_normal(_pem_blocks(pem)[0])}",
-                            f"the CA certificate in {kind} {cert.name} caCertPem")
+                return self._pem_root(_pem_blocks(pem)[0],
+                                      f"the CA certificate in {kind} {cert.name} caCertPem")
             issuers = [known]
         if not issuers:
             chain.unknown = f"{kind} {cert.name} caCertPem"

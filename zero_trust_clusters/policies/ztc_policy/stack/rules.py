@@ -189,6 +189,7 @@ def _mesh_ca_roots(p: Posture, inters: list, pki_root) -> list[Finding]:
     with_inter = {own.owner.get(i.urn) for i in inters}
     # root key -> (root label, clusters chaining to it)
     shared: dict[str, tuple[str, list[str]]] = {}
+    signers: dict[str, str] = {}  # signing CA key -> the first cluster signing with it
     if pki_root is not None:
         for cluster in own.clusters:
             if cluster.urn in with_inter:
@@ -218,10 +219,14 @@ def _mesh_ca_roots(p: Posture, inters: list, pki_root) -> list[Finding]:
         for ca in cas:
             chain = resolver.resolve(ca)
             out += [fail(c, f"{chain.what}: {problem}", **where) for problem in chain.problems]
-            if chain.unknown and chain.from_stack_reference and CLOUD_PHASE in phases:
-                out.append(fail(c, f"no pki-intermediate for this cluster: {chain.what} takes "
-                                "its CA material from another stack's outputs, and no "
-                                "pki-intermediate for this cluster is in view", **where))
+            if chain.unknown and chain.from_stack_reference:
+                # Our two phases: the cluster phase takes the PKI's material from the cloud
+                # phase's outputs. With that phase in view its pki-intermediate is missing;
+                # without it, the cell is deferred to it (stack/posture.py, phase-elsewhere).
+                if CLOUD_PHASE in phases:
+                    out.append(fail(c, f"no pki-intermediate for this cluster: {chain.what} "
+                                    "takes its CA material from another stack's outputs, and "
+                                    "no pki-intermediate for this cluster is in view", **where))
             elif chain.unknown:
                 out.append(unverifiable(c, f"{chain.what}: {chain.unknown}", why=chain.why,
                                         **where))
@@ -229,6 +234,11 @@ def _mesh_ca_roots(p: Posture, inters: list, pki_root) -> list[Finding]:
                 entry = shared.setdefault(chain.root.key, (chain.root.label, []))
                 if name not in entry[1]:
                     entry[1].append(name)
+            if chain.signer and signers.setdefault(chain.signer, name) != name:
+                out.append(fail(c, f"{chain.what} signs with the same CA as cluster "
+                                f"{signers[chain.signer]}: each cluster needs its own "
+                                "intermediate, or one cluster can mint the other's identities",
+                                **where))
     if len(shared) > 1:
         top = max(len(names) for _, names in shared.values())
         majority = [k for k, (_, names) in shared.items() if len(names) == top]
