@@ -340,3 +340,45 @@ def test_a_cluster_phase_alone_proves_the_shared_root_by_its_certificates(pack, 
     _secret_data(cacerts)["root-cert.pem"] = _b64(_pem(_b64("another root")))
     failures = _failures(_analyze(pack, resources), MTLS, "dev-gcp")
     assert any("not to one root shared by every cluster" in m for m in failures), failures
+
+
+def test_a_mixed_estate_shares_our_pki_root_by_its_fingerprint(pack):
+    """Two clusters on our PKI, one whose Istio cacerts holds CA material from elsewhere: its
+    root-cert.pem is our pki-root when its SHA-256 fingerprint is the one the root states."""
+    import hashlib
+
+    from policy_testkit.handwritten import build
+
+    der = b"the shared root's DER bytes"
+    e = build()
+    e.named("root-ca").inputs["fingerprintSha256"] = hashlib.sha256(der).hexdigest()
+    for inter in ("hand-aws-intermediate", "hand-azure-intermediate"):
+        e.named(inter).inputs["rootFingerprintSha256"] = hashlib.sha256(der).hexdigest()
+    e.resources.remove(e.named("hand-gcp-intermediate"))
+    e.add(ap.RELEASE, "hand-gcp-istiod", {  # where its trust domain is stated now
+        "chart": "istiod", "namespace": "istio-system",
+        "values": {"meshConfig": {"trustDomain": "hand-gcp.hand.example.com"}}},
+        provider=ap.provider_ref(e, "hand-gcp"))
+    cacerts = e.add(ap.SECRET, "hand-gcp-cacerts", {
+        "metadata": {"name": "cacerts", "namespace": "istio-system"},
+        "data": {"ca-cert.pem": _b64(_pem(_b64("hand-gcp intermediate"))),
+                 "ca-key.pem": _b64("key"), "root-cert.pem": _b64(_pem(_b64(der.decode()))),
+                 "cert-chain.pem": _b64(_pem(_b64("hand-gcp intermediate")))}},
+        provider=ap.provider_ref(e, "hand-gcp"))
+    assert _failures(run(pack, e.resources), MTLS, "hand-gcp") == []
+    (secret,) = [r for r in e.resources if r.urn == cacerts]
+    secret.inputs["data"]["root-cert.pem"] = _b64(_pem(_b64("another root")))
+    failures = _failures(run(pack, e.resources), MTLS, "hand-gcp")
+    assert any("the root certificate in Secret istio-system/cacerts root-cert.pem, not to one "
+               "root shared by every cluster (hand-aws, hand-azure -> pki-root root-ca" in m
+               for m in failures), failures
+
+
+def test_istio_csr_states_the_trust_domains_the_mesh_may_name(pack):
+    """Without our intermediates, istio-csr's app.tls.trustDomain tells the estate's trust
+    domains: an AuthorizationPolicy admitting callers of any other trust domain fails."""
+    e = ap.build()
+    rule = e.named("hand-aws-payments-allow").inputs["spec"]["rules"][0]
+    rule["from"][0]["source"]["principals"].append("evil.example.com/ns/frontend/sa/*")
+    assert any("names trust domain 'evil.example.com', which is no cluster of this estate" in m
+               for m in _failures(run(pack, e.resources), MTLS, "hand-aws"))

@@ -46,8 +46,8 @@ from .evidence import (
     workload_namespace,
 )
 from .graph import CLOUD_PHASE, CLUSTER_PHASE, UNKNOWN_CLOUD, cluster_identity
+from .mesh_ca import ISTIO_CSR_CHART, is_mesh_ca
 from .mesh_ca import Resolver as MeshCaResolver
-from .mesh_ca import is_mesh_ca
 from .posture import Posture
 
 
@@ -592,8 +592,16 @@ def _sandbox_path_problems(ns_name: str, owned, netpols) -> list[str]:
     return problems
 
 
+# Where a program that did not use our PKI states a cluster's trust domain: istiod's
+# meshConfig.trustDomain (https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/
+# #MeshConfig; charts.istio_releases sets it) and istio-csr's app.tls.trustDomain (chart values).
+TRUST_DOMAIN_VALUES = {"istiod": "meshConfig.trustDomain",
+                       ISTIO_CSR_CHART: "app.tls.trustDomain"}
+
+
 def estate_trust_domains(own) -> set[str]:
-    """Every cluster trust domain the stack names: identity ConfigMaps and intermediates."""
+    """Every cluster trust domain the stack names: identity ConfigMaps, intermediates, and the
+    istiod / istio-csr releases' values."""
     domains: set[str] = set()
     for n in own.nodes:
         data = cluster_identity(n)
@@ -601,6 +609,10 @@ def estate_trust_domains(own) -> set[str]:
             domains.add(data["trustDomain"])
         if pki_kind(n) == INTERMEDIATE and isinstance(lookup(n.props, "trustDomain"), str):
             domains.add(lookup(n.props, "trustDomain"))
+        path = TRUST_DOMAIN_VALUES.get(str(_chart(n))) if n.type == t.HELM_RELEASE else None
+        value = lookup(lookup(n.props, "values"), path) if path else None
+        if isinstance(value, str) and value and not is_unknown(value):
+            domains.add(value)
     return domains
 
 
