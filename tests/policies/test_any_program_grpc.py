@@ -382,3 +382,54 @@ def test_istio_csr_states_the_trust_domains_the_mesh_may_name(pack):
     rule["from"][0]["source"]["principals"].append("evil.example.com/ns/frontend/sa/*")
     assert any("names trust domain 'evil.example.com', which is no cluster of this estate" in m
                for m in _failures(run(pack, e.resources), MTLS, "hand-aws"))
+
+
+def test_a_ca_certificate_from_a_shared_root_issuer_is_equivalent(pack):
+    """The other cert-manager way: in every cluster a CA ClusterIssuer holds the shared root
+    (from the pulumi-tls SelfSignedCert) and signs the cluster's own isCA Certificate, with
+    which istio-csr's Issuer signs. Same root everywhere passes; another root on one fails."""
+    e = ap.build()
+    root = e.named("mesh-root").urn
+    for cluster in ap.CLUSTERS:
+        ref = ap.provider_ref(e, cluster)
+        e.resources.remove(e.named(f"{cluster}-istio-ca-secret"))
+        e.add(ap.SECRET, f"{cluster}-root-secret", {
+            "metadata": {"name": "mesh-root", "namespace": "cert-manager"},
+            "type": "kubernetes.io/tls", "stringData": {"tls.crt": ap.UNKNOWN,
+                                                        "tls.key": ap.UNKNOWN}},
+            provider=ref, deps=[root], prop_deps={"stringData": [
+                root, e.named("mesh-root-key").urn]})
+        e.add("kubernetes:cert-manager.io/v1:ClusterIssuer", f"{cluster}-root-issuer", {
+            "metadata": {"name": "mesh-root"}, "spec": {"ca": {"secretName": "mesh-root"}}},
+            provider=ref)
+        e.add(ap.CERTIFICATE, f"{cluster}-istio-ca-cert", {
+            "metadata": {"name": "istio-ca", "namespace": "istio-system"},
+            "spec": {"isCA": True, "commonName": f"{cluster} mesh CA", "secretName": "istio-ca",
+                     "issuerRef": {"name": "mesh-root", "kind": "ClusterIssuer",
+                                   "group": "cert-manager.io"}}}, provider=ref)
+    assert [d.message for d in run(pack, e.resources).mandatory] == []
+    other = ap.tls_root(e, "other-root")
+    e.named("hand-azure-root-secret").property_dependencies["stringData"] = list(other)
+    assert any("chains to SelfSignedCert other-root" in m
+               for m in _failures(run(pack, e.resources), MTLS, "hand-azure"))
+    e.named("hand-aws-istio-ca-cert").inputs["spec"]["isCA"] = False
+    assert any("Certificate istio-system/istio-ca (the CA Secret istio-system/istio-ca of "
+               "Issuer istio-ca) is not a CA" in m
+               for m in _failures(run(pack, e.resources), MTLS, "hand-aws"))
+
+
+def test_the_ratify_chart_stands_for_its_provider_and_verifiers(pack):
+    """Installed with the Ratify chart, the Provider and Verifiers are the chart's (notation
+    and cosign unless disabled): no objects to read, the release's values say it."""
+    e = ap.build()
+    for cluster in ap.CLUSTERS:
+        e.resources.remove(e.named(f"{cluster}-ratify-provider"))
+        e.resources.remove(e.named(f"{cluster}-verifier-notation"))
+        e.add(ap.RELEASE, f"{cluster}-ratify", {
+            "chart": "ratify/ratify", "namespace": "gatekeeper-system", "values": {}},
+            provider=ap.provider_ref(e, cluster))
+    assert [d.message for d in run(pack, e.resources).mandatory] == []
+    e.named("hand-gcp-ratify").inputs["values"] = {"notation": {"enabled": False},
+                                                   "cosign": {"enabled": False}}
+    assert any("no Ratify Verifier of type notation or cosign" in m
+               for m in _failures(run(pack, e.resources), PROVENANCE, "hand-gcp"))

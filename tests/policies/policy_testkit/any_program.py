@@ -7,7 +7,8 @@ policy-controller, every cluster here has:
   one pulumi-tls SelfSignedCert root shared by the three clusters;
 - image signatures verified by OPA Gatekeeper with Ratify: Ratify's ConstraintTemplate (its
   Rego asks the external data provider `ratify-provider`), a constraint that denies Pods in
-  every namespace but the system ones, the Provider and a notation Verifier.
+  every namespace but the system ones, the Provider and a notation Verifier (written as
+  objects, not through the Ratify chart, which would create the last two).
 References are the engine's property dependencies, as at a first preview (PEMs unknown).
 """
 
@@ -112,8 +113,6 @@ def gatekeeper_ratify(e: Estate, cluster: str) -> None:
     ref = provider_ref(e, cluster)
     e.add(RELEASE, f"{cluster}-gatekeeper", {
         "chart": "gatekeeper", "namespace": "gatekeeper-system", "values": {}}, provider=ref)
-    e.add(RELEASE, f"{cluster}-ratify", {
-        "chart": "ratify", "namespace": "gatekeeper-system", "values": {}}, provider=ref)
     e.add(TEMPLATE, f"{cluster}-ratify-template", {
         "metadata": {"name": "ratifyverification"},
         "spec": {"crd": {"spec": {"names": {"kind": "RatifyVerification"}}},

@@ -9,7 +9,8 @@ template's kind (group constraints.gatekeeper.sh) that denies, the external data
 names it `ratify-provider` and points it at `https://<ratify>.<namespace>:6001/ratify/
 gatekeeper/v1/verify`, charts/ratify/templates/provider.yaml), and a Ratify Verifier
 (config.ratify.deislabs.io/v1beta1) of type notation or cosign: `spec.type`, or the deprecated
-`spec.name` where no type is set (api/v1beta1/verifier_types.go).
+`spec.name` where no type is set (api/v1beta1/verifier_types.go). A Helm release of the Ratify
+chart stands for the Provider and the verifiers it creates (`_chart_verifiers`).
 
 Judged by effect, as the other admission engines are:
 - `spec.enforcementAction` absent means deny (the constraint framework's default,
@@ -35,11 +36,12 @@ from typing import Any
 from .. import types as t
 from ..findings import Finding, fail, shown, unverifiable
 from ..rules.kubernetes import SelectorError, k8s_name, selects
-from ..values import MISSING, as_list, contains_unknown, is_unknown, lookup
+from ..values import MISSING, as_bool, as_list, contains_unknown, is_unknown, lookup
 from .graph import Node
 
 _C = "ZT-IMAGE-PROVENANCE"
 RATIFY_VERIFY_PATH = "/ratify/gatekeeper/v1/verify"
+RATIFY_CHART, RATIFY_PROVIDER = "ratify", "ratify-provider"
 SIGNATURE_VERIFIERS = ("notation", "cosign")
 IGNORE_LABEL = "admission.gatekeeper.sh/ignore"
 ENFORCING, SCOPED = "deny", "scoped"
@@ -151,13 +153,35 @@ def _config_exempt(owned: list[Node], namespace: str) -> str:
     return ""
 
 
+def _chart_verifiers(owned: list[Node]) -> tuple[bool, list[str], str]:
+    """What Ratify Helm releases create (charts/ratify, v1.3.1): always the Provider
+    `ratify-provider` (templates/provider.yaml), and the Verifiers `notation` and `cosign`
+    unless `notation.enabled` / `cosign.enabled` is false (both default true, values.yaml;
+    templates/verifier.yaml). (any release, verifier types, what is unknown)."""
+    releases = [n for n in owned if n.type == t.HELM_RELEASE and isinstance(
+        chart := lookup(n.props, "chart"), str) and chart.rsplit("/", 1)[-1] == RATIFY_CHART]
+    kinds, unknown = [], ""
+    for rel in releases:
+        values = lookup(rel.props, "values")
+        if contains_unknown(values):
+            unknown = f"Helm release {rel.name} values"
+            continue
+        kinds += [k for k in SIGNATURE_VERIFIERS
+                  if as_bool(lookup(values, f"{k}.enabled")) is not False]
+    return bool(releases), kinds, unknown
+
+
 def _ratify_problems(owned: list[Node], providers: list[str]) -> tuple[list[str], str]:
     """(problems, what is unknown) of the providers a template calls and Ratify's verifiers."""
     by_name = {k8s_name(n): n for n in owned if n.type in t.GATEKEEPER_PROVIDER_TYPES}
-    problems, unknown = [], ""
+    charted, kinds, unknown = _chart_verifiers(owned)
+    problems = []
     ratify = []
     for name in providers:
         provider = by_name.get(name)
+        if provider is None and charted and name == RATIFY_PROVIDER:
+            ratify.append(name)
+            continue
         if provider is None:
             problems.append(f"no external data Provider {name!r} in the stack: the template's "
                             "external_data call reaches no image verifier")
@@ -172,7 +196,6 @@ def _ratify_problems(owned: list[Node], providers: list[str]) -> tuple[list[str]
         problems.append(f"the external data Provider(s) {', '.join(providers)} are not Ratify's "
                         f"(spec.url ending {RATIFY_VERIFY_PATH}): no signature is verified")
     verifiers = [n for n in owned if n.type == t.RATIFY_VERIFIER]
-    kinds = []
     for v in verifiers:
         kind = lookup(v.props, "spec.type")
         kind = lookup(v.props, "spec.name") if kind is MISSING or kind == "" else kind

@@ -27,7 +27,9 @@ PEM values. Two clusters share a root when their chains end on the same resource
 root certificate PEM. A root made inside the cluster (a cert-manager `selfSigned` issuer) is
 no cluster's but this one's: never shared, so it fails. So does a CA Secret signing with the
 root itself (the root's key in every cluster), one no resource writes, or a certificate that is
-not a CA.
+not a CA. A shared root issuer in the cluster (a CA issuer holding the root, which signs the
+cluster's own `isCA` Certificate) is accepted, as the root's key then sits in every cluster only
+to mint intermediates: that exposure is not judged.
 
 Not judged on this path: the per-cluster confinement our intermediates carry as X.509 name
 constraints (rules.mesh_enforced). pulumi-tls certificates cannot carry any, and a cert-manager
@@ -250,7 +252,9 @@ class Resolver:
         secrets = [n for n in self.owned if n.type == t.K8S_SECRET and k8s_name(n) == secret_name
                    and self._namespace(n) == namespace]
         if secrets:
-            self._secret(secrets[0], TLS_SIGNER, TLS_ROOT, chain)
+            # Reached through a Certificate's issuerRef (depth > 0), the issuer is the one that
+            # mints the cluster's intermediate: its Secret may hold the shared root itself.
+            self._secret(secrets[0], TLS_SIGNER, TLS_ROOT, chain, upstream=depth > 0)
             return
         certs = [n for n in self.owned if n.type == t.CM_CERTIFICATE
                  and lookup(n.props, "spec.secretName") == secret_name
@@ -274,7 +278,10 @@ class Resolver:
                          depth + 1, clabel)
 
     # --- CA Secrets and the certificates that fill them --------------------------------------
-    def _secret(self, secret: Node, signer_key: str, root_key: str, chain: Chain) -> None:
+    def _secret(self, secret: Node, signer_key: str, root_key: str, chain: Chain,
+                upstream: bool = False) -> None:
+        """The root of a CA Secret; `upstream`: the Secret of an issuer that signs the cluster's
+        intermediate, not of the one signing workloads (it may hold the root itself)."""
         where = f"Secret {self._namespace(secret)}/{k8s_name(secret)}"
         sources = [self.by_urn[u] for prop in ("data", "stringData")
                    for u in secret.prop_deps.get(prop, ()) if u in self.by_urn]
@@ -290,12 +297,13 @@ class Resolver:
                 certs, signed = [known], [known] if known.type == t.TLS_LOCALLY_SIGNED_CERT else []
                 chain.signer = chain.signer or f"resource:{known.urn}"
             else:
-                self._by_value(secret, where, signer_key, root_key, value, chain)
+                self._by_value(secret, where, signer_key, root_key, value, chain, upstream)
                 return
-        if not signed:  # only a root: the Secret signs with the root itself
-            chain.problems.append(f"{where} holds the root certificate itself as its signing "
-                                  "CA: the root's private key would sit in every cluster; sign "
-                                  "with a per-cluster intermediate under it")
+        if not signed:  # only a root
+            if not upstream:
+                chain.problems.append(f"{where} holds the root certificate itself as its "
+                                      "signing CA: the root's private key would sit in every "
+                                      "cluster; sign with a per-cluster intermediate under it")
             chain.root = self._cert_root(certs[0], chain, 0)
             return
         roots = {r.key: r for r in (self._cert_root(s, chain, 0) for s in signed) if r}
@@ -306,7 +314,7 @@ class Resolver:
         chain.root = next(iter(roots.values()), None)
 
     def _by_value(self, secret: Node, where: str, signer_key: str, root_key: str,
-                  value: object, chain: Chain) -> None:
+                  value: object, chain: Chain, upstream: bool = False) -> None:
         """A Secret no certificate resource fills: judged by its PEM values when known."""
         if is_unknown(value):
             refs = [u for prop in ("data", "stringData") for u in secret.prop_deps.get(prop, ())
@@ -334,7 +342,7 @@ class Resolver:
             chain.unknown = f"the root of {where}"
             chain.why = f"it holds no {root_key} and its {signer_key} no chain"
             return
-        if _normal(root_pem) == _normal(blocks[0]):
+        if _normal(root_pem) == _normal(blocks[0]) and not upstream:
             chain.problems.append(f"{where} signs with its root certificate itself: the root's "
                                   "private key would sit in every cluster; sign with a "
                                   "per-cluster intermediate under it")
