@@ -253,7 +253,26 @@ def _no_constraint(e: Estate) -> str:
     return "has no constraint of kind 'RatifyVerification'"
 
 
+def _fails_open(e: Estate) -> str:
+    e.named("hand-azure-gatekeeper").inputs["values"] = {}
+    return "validatingWebhookFailurePolicy is 'Ignore (the default)', not Fail"
+
+
+def _webhook_disabled(e: Estate) -> str:
+    e.named("hand-aws-gatekeeper").inputs["values"]["disableValidatingWebhook"] = True
+    return "disableValidatingWebhook is true"
+
+
+def _gatekeeper_elsewhere(e: Estate) -> str:
+    e.resources.remove(e.named("hand-gcp-gatekeeper"))
+    return "Gatekeeper's webhook failure policy could not be verified at preview (its Helm " \
+        "release is not in this stack)"
+
+
 PROVENANCE_MUTATIONS: dict[str, tuple[str, Callable[[Estate], str]]] = {
+    "webhook-fails-open": ("hand-azure", _fails_open),
+    "webhook-disabled": ("hand-aws", _webhook_disabled),
+    "gatekeeper-release-elsewhere": ("hand-gcp", _gatekeeper_elsewhere),
     "enforcement-dryrun": ("hand-aws", _dryrun),
     "enforcement-warn": ("hand-gcp", _warn),
     "ratify-provider-missing": ("hand-azure", _provider_missing),

@@ -112,7 +112,8 @@ def cert_manager(e: Estate, cluster: str) -> None:
 def gatekeeper_ratify(e: Estate, cluster: str) -> None:
     ref = provider_ref(e, cluster)
     e.add(RELEASE, f"{cluster}-gatekeeper", {
-        "chart": "gatekeeper", "namespace": "gatekeeper-system", "values": {}}, provider=ref)
+        "chart": "gatekeeper/gatekeeper", "namespace": "gatekeeper-system",
+        "values": {"validatingWebhookFailurePolicy": "Fail"}}, provider=ref)
     e.add(TEMPLATE, f"{cluster}-ratify-template", {
         "metadata": {"name": "ratifyverification"},
         "spec": {"crd": {"spec": {"names": {"kind": "RatifyVerification"}}},

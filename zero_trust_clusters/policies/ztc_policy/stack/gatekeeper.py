@@ -24,7 +24,8 @@ Judged by effect, as the other admission engines are:
 - a Gatekeeper `Config` (config.gatekeeper.sh/v1alpha1) excluding namespaces from the `webhook`
   (or `*`) processes, and a namespace labelled `admission.gatekeeper.sh/ignore`, are not checked
   (https://open-policy-agent.github.io/gatekeeper/website/docs/exempt-namespaces).
-Every workload namespace must be checked by at least one enforcing constraint.
+Every workload namespace must be checked by at least one enforcing constraint, and
+Gatekeeper's webhook must fail closed (`_webhook_problems`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .graph import Node
 _C = "ZT-IMAGE-PROVENANCE"
 RATIFY_VERIFY_PATH = "/ratify/gatekeeper/v1/verify"
 RATIFY_CHART, RATIFY_PROVIDER = "ratify", "ratify-provider"
+GATEKEEPER_CHART = "gatekeeper"
 SIGNATURE_VERIFIERS = ("notation", "cosign")
 IGNORE_LABEL = "admission.gatekeeper.sh/ignore"
 ENFORCING, SCOPED = "deny", "scoped"
@@ -208,13 +210,41 @@ def _ratify_problems(owned: list[Node], providers: list[str]) -> tuple[list[str]
     return problems, unknown
 
 
+def _webhook_problems(owned: list[Node], where: dict) -> list[Finding]:
+    """Gatekeeper's own webhook fails closed: the chart's `validatingWebhookFailurePolicy`
+    defaults to Ignore (a pod is admitted unverified whenever Gatekeeper or Ratify does not
+    answer in time) and `disableValidatingWebhook` turns admission off (charts/gatekeeper/
+    values.yaml, https://github.com/open-policy-agent/gatekeeper/tree/master/charts/gatekeeper)."""
+    releases = [n for n in owned if n.type == t.HELM_RELEASE and isinstance(
+        chart := lookup(n.props, "chart"), str) and chart.rsplit("/", 1)[-1] == GATEKEEPER_CHART]
+    if not releases:
+        return [unverifiable(_C, "Gatekeeper's webhook failure policy",
+                             why="its Helm release is not in this stack", **where)]
+    out = []
+    for rel in releases:
+        values = lookup(rel.props, "values")
+        if contains_unknown(values):
+            out.append(unverifiable(_C, f"Helm release {rel.name} values", **where))
+            continue
+        policy = lookup(values, "validatingWebhookFailurePolicy")
+        if policy != "Fail":
+            out.append(fail(_C, f"Gatekeeper release {rel.name} validatingWebhookFailurePolicy "
+                            f"is {shown('Ignore (the default)' if policy is MISSING else policy)}"
+                            ", not Fail: a pod is admitted unverified whenever the webhook or "
+                            "Ratify does not answer", **where))
+        if as_bool(lookup(values, "disableValidatingWebhook")) is True:
+            out.append(fail(_C, f"Gatekeeper release {rel.name} disableValidatingWebhook is "
+                            "true: no constraint is enforced at admission", **where))
+    return out
+
+
 def judge(owned: list[Node], namespaces: list[Node], labels_of, where: dict) -> list[Finding]:
     """A cluster's Gatekeeper + Ratify image verification, by effect; `namespaces`: its
     workload namespaces, `labels_of(ns)`: their labels as the API server holds them."""
     templates = [n for n in owned if is_image_template(n)]
     if not templates:
         return []
-    out: list[Finding] = []
+    out: list[Finding] = _webhook_problems(owned, where)
     enforcing: list[Node] = []
     reasons: list[str] = []
     for tpl in templates:
