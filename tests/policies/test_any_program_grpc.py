@@ -14,10 +14,14 @@ import base64
 import copy
 from collections.abc import Callable
 
+import grpc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from policy_testkit import any_program as ap
 from policy_testkit.grpc_helpers import run
 from policy_testkit.handwritten import Estate
+from ztc_policy.findings import decode
 
 MTLS, PROVENANCE = "ZT-MTLS-SHARED-ROOT", "ZT-IMAGE-PROVENANCE"
 
@@ -452,3 +456,55 @@ def test_the_ratify_chart_stands_for_its_provider_and_verifiers(pack):
                                                    "cosign": {"enabled": False}}
     assert any("no Ratify Verifier of type notation or cosign" in m
                for m in _failures(run(pack, e.resources), PROVENANCE, "hand-gcp"))
+
+
+# --- robust: any value on the new paths is answered, never raised -----------------------------
+ANY = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
+    | st.sampled_from([ap.UNKNOWN, "deny", "Fail", "istio-ca", "ClusterIssuer", "*", "kube-*",
+                       "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["name", "kind", "group", "namespaces", "excludedNamespaces", "kinds",
+                         "apiGroups", "ca", "secretName", "selfSigned", "issuerRef", "isCA",
+                         "enabled", "tls.crt", "ca.crt", "rego", "url", "type"]) | st.text(
+            max_size=6), inner, max_size=4),
+    max_leaves=12)
+_NEW_TYPES = (ap.SECRET, ap.ISSUER, ap.CERTIFICATE, ap.RELEASE, ap.SELF_SIGNED,
+              ap.LOCALLY_SIGNED, ap.TEMPLATE, ap.CONSTRAINT, ap.PROVIDER, ap.VERIFIER)
+FUZZ_BASE = ap.build()
+FUZZ_TARGETS = [i for i, r in enumerate(FUZZ_BASE.resources) if r.type in _NEW_TYPES]
+FUZZ_PATHS = ["spec", "spec.match", "spec.enforcementAction", "spec.ca", "spec.issuerRef",
+              "spec.targets", "spec.url", "spec.type", "values", "stringData", "data",
+              "metadata", "caCertPem", "isCaCertificate", "certPem", "chart"]
+
+
+def _set_path(inputs: dict, path: str, value) -> None:
+    *parents, leaf = path.split(".")
+    for key in parents:
+        if not isinstance(inputs.get(key), dict):
+            inputs[key] = {}
+        inputs = inputs[key]
+    inputs[leaf] = value
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(edits=st.lists(st.tuples(st.sampled_from(FUZZ_TARGETS), st.sampled_from(FUZZ_PATHS), ANY),
+                      max_size=6),
+       deps=st.lists(st.tuples(st.sampled_from(FUZZ_TARGETS), st.sampled_from(FUZZ_TARGETS)),
+                     max_size=4))
+def test_fuzz_the_any_program_estate_is_always_answered(pack, edits, deps):
+    resources = copy.deepcopy(FUZZ_BASE.resources)
+    for i, path, value in edits:
+        _set_path(resources[i].inputs, path, value)
+    for i, j in deps:  # property dependencies in any direction: cycles included
+        for prop in ("stringData", "caCertPem"):
+            resources[i].property_dependencies.setdefault(prop, []).append(resources[j].urn)
+    try:
+        result = run(pack, resources)
+    except grpc.RpcError as error:
+        pytest.fail(f"{error.code()}: {error.details()}")
+    for d in result.diagnostics:
+        assert decode(d.message, d.description) is not None, d.message
+        # The pack turns an exception into "could not be judged": none may come from here.
+        assert "could not be judged" not in d.message, d.message
