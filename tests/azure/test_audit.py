@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from pulumi_azure_native import storage
 
+from zero_trust_clusters.components.azure.immutability_lock import KIND
 from zero_trust_clusters.engine.fakes import azure as fake
+from zero_trust_clusters.engine.mocks import unwrap
 from zero_trust_clusters.engine.runner import ProgramError
 
 from .support import run_aks
@@ -40,12 +42,29 @@ def test_first_deployment_creates_the_time_based_policy_unlocked(dev):
     assert policy["allowProtectedAppendWrites"] is True
 
 
-def _existing_account(worm_enabled: bool):
+def test_the_same_deployment_locks_the_policy(dev):
+    """A lock resource, after the account and naming it by its id, locks what it declares."""
+    account = dev.one("azure-native:storage:StorageAccount")
+    [lock] = [r for r in dev.of_type("pulumi-python:dynamic:Resource")
+              if dev.inputs(r).get("ztcKind") == KIND]
+    inputs = dev.inputs(lock)
+    assert inputs["accountId"] == account.id
+    assert account.urn in lock.dependencies
+    assert lock.parent == dev.component.urn
+    policy = _policy(dev)
+    assert inputs["immutabilityPeriodSinceCreationInDays"] == \
+        policy["immutabilityPeriodSinceCreationInDays"]
+    assert inputs["allowProtectedAppendWrites"] is True
+    assert "ZT-AUDIT-IMMUTABLE" in [c for c, names in unwrap(dev.outputs["controls"]).items()
+                                    if lock.name in names]
+
+
+def _existing_account(worm_enabled: bool, state: str = "Unlocked"):
     def call(token, args):
         if token == "azure-native:storage:getStorageAccount":
             return {"name": args["accountName"], "immutableStorageWithVersioning": {
                 "enabled": worm_enabled,
-                "immutabilityPolicy": {"state": "Unlocked",
+                "immutabilityPolicy": {"state": state,
                                        "immutabilityPeriodSinceCreationInDays": 90}}}
         return original(token, args)
 
@@ -53,10 +72,14 @@ def _existing_account(worm_enabled: bool):
     return call
 
 
-def test_every_later_deployment_locks_the_policy(monkeypatch):
-    monkeypatch.setattr(fake, "call", _existing_account(worm_enabled=True))
+@pytest.mark.parametrize("found", ["Locked", "Unlocked", "Disabled"])
+def test_a_later_deployment_declares_the_state_the_account_has(monkeypatch, found):
+    """Locked once locked, so an update of any other property never asks ARM to unlock it;
+    Unlocked otherwise (ARM allows it from Disabled too), and the lock resource locks it."""
+    monkeypatch.setattr(fake, "call", _existing_account(worm_enabled=True, state=found))
     policy = _policy(run_aks())
-    assert policy["state"] == storage.AccountImmutabilityPolicyState.LOCKED.value
+    expected = "Locked" if found == "Locked" else "Unlocked"
+    assert policy["state"] == storage.AccountImmutabilityPolicyState(expected).value
 
 
 def test_an_existing_account_without_worm_is_refused(monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 from pulumi_azure_native import storage
 
 from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.azure.immutability_lock import KIND
 from zero_trust_clusters.components.ledger.provisioning import STORE_BUILDERS, ledger_store
 from zero_trust_clusters.components.spec import LedgerSettings
 from zero_trust_clusters.engine.fakes import azure as azure_fake
@@ -75,19 +76,40 @@ def test_azure_store_is_a_version_level_worm_container():
     assert graph.exports["location"] == "https://acmeztcledger.blob.core.windows.net/ledger/ledger/"
 
 
-def test_a_later_azure_deployment_locks_the_policy(monkeypatch):
+def test_the_azure_store_locks_its_policy_in_the_deployment_that_creates_it():
+    """ARM creates the policy Unlocked; the store's lock resource locks it in the same run."""
+    graph = provision(AZURE)
+    [account] = graph.of_type("azure-native:storage:StorageAccount")
+    [lock] = [r for r in graph.of_type("pulumi-python:dynamic:Resource")
+              if unwrap(r.inputs).get("ztcKind") == KIND]
+    inputs = unwrap(lock.inputs)
+    assert inputs["accountId"] == account.id  # by reference to the account's output
+    assert inputs["immutabilityPeriodSinceCreationInDays"] == 400
+    assert inputs["allowProtectedAppendWrites"] is False
+    assert account.urn in lock.dependencies
+    [component] = graph.of_type("ztc:ledger:LedgerContainer")
+    assert lock.parent == component.urn
+    # What the lock reads back (the offline engine answers as ARM would).
+    assert unwrap(lock.outputs)["state"] == "Locked"
+
+
+@pytest.mark.parametrize("found, declared", [("Locked", "Locked"), ("Unlocked", "Unlocked")])
+def test_a_later_azure_deployment_declares_the_state_the_account_has(monkeypatch, found,
+                                                                       declared):
+    """Locked once locked (an update of any other property resends it); still Unlocked if an
+    earlier lock failed, and the lock resource locks it in this run."""
     original = azure_fake.call
 
     def existing(token, args):
         if token == "azure-native:storage:getStorageAccount":
             return {"name": args["accountName"], "immutableStorageWithVersioning": {
-                "enabled": True, "immutabilityPolicy": {"state": "Unlocked"}}}
+                "enabled": True, "immutabilityPolicy": {"state": found}}}
         return original(token, args)
 
     monkeypatch.setattr(azure_fake, "call", existing)
     account = one(provision(AZURE), "azure-native:storage:StorageAccount")
     policy = account["immutableStorageWithVersioning"]["immutabilityPolicy"]
-    assert policy["state"] == storage.AccountImmutabilityPolicyState.LOCKED.value
+    assert policy["state"] == declared
 
 
 def test_an_existing_resource_group_is_used_not_created():
@@ -146,4 +168,7 @@ def test_every_store_passes_the_schema_stage(settings):
 
     report = check_graph(provision(settings))
     assert report.findings == [] and report.resources_checked > 1
-    assert set(report.unchecked_types) <= {"test:index:Parent"}, report.unchecked_types
+    # The Azure store's immutability lock is a dynamic resource (no provider schema); its ARM
+    # request is checked against azure-mgmt-storage in tests/azure/test_immutability_lock.py.
+    assert set(report.unchecked_types) <= {"test:index:Parent", "pulumi-python:dynamic:Resource"}, \
+        report.unchecked_types

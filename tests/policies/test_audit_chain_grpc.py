@@ -176,3 +176,66 @@ def test_an_organization_sink_counts_only_with_include_children(pack):
     assert any("(cluster hand-gcp)" in m and "includeChildren" in m for m in _chain(pack, e))
     _set(e, "hand-gcp-audit-sink", "includeChildren", True)
     assert _chain(pack, e) == []
+
+
+# --- an Unlocked Azure policy locked by a lock resource of the stack (same deployment) -----------
+LOCK_KIND = "azure-native:account-immutability-lock"  # ztc_policy/types.py
+ACCOUNTS = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def _unlocked_with_lock(account_id: str, *, kind: str = LOCK_KIND, days=90,
+                        dep_on: str | None = None):
+    e = _set(build(), "hand-azure-audit-account",
+             "immutableStorageWithVersioning.immutabilityPolicy.state", "Unlocked")
+    deps = {"accountId": [e.named(dep_on).urn]} if dep_on else None
+    e.add("pulumi-python:dynamic:Resource", "hand-azure-audit-lock", {
+        "ztcKind": kind, "accountId": account_id,
+        "immutabilityPeriodSinceCreationInDays": days, "allowProtectedAppendWrites": True},
+        prop_deps=deps)
+    return e
+
+
+def _chain_and_pending(pack, estate) -> tuple[list[str], list[str]]:
+    result = run(pack, estate.resources)
+    return ([d.message for d in result.mandatory if d.policy_name == CHAIN],
+            [d.message for d in result.diagnostics if d.policy_name == PENDING])
+
+
+def test_the_components_lock_kind_is_the_packs():
+    from ztc_policy import types as t
+
+    from zero_trust_clusters.components.azure.immutability_lock import KIND
+    assert KIND == LOCK_KIND == t.AZURE_IMMUTABILITY_LOCK_KIND
+
+
+@pytest.mark.parametrize("estate", [
+    lambda: _unlocked_with_lock(f"{ACCOUNTS}/handazureaudit"),
+    lambda: _unlocked_with_lock(f"{ACCOUNTS}/HandAzureAudit/"),  # ARM ids: any case
+    # A first preview: the account's id is unknown, the property dependency is the link.
+    lambda: _unlocked_with_lock(UNKNOWN, dep_on="hand-azure-audit-account"),
+], ids=["by-id", "by-id-any-case", "by-dependency"])
+def test_an_unlocked_account_with_its_lock_resource_counts_as_locked(pack, estate):
+    assert _chain_and_pending(pack, estate()) == ([], [])
+
+
+@pytest.mark.parametrize("estate", [
+    lambda: _set(build(), "hand-azure-audit-account",
+                 "immutableStorageWithVersioning.immutabilityPolicy.state", "Unlocked"),
+    lambda: _unlocked_with_lock(f"{ACCOUNTS}/elsewhere"),
+    lambda: _unlocked_with_lock(UNKNOWN, dep_on="hand-azure-audit-setting"),
+    lambda: _unlocked_with_lock(f"{ACCOUNTS}/handazureaudit", kind="pki-root"),
+], ids=["no-lock", "lock-on-another-account", "dependency-on-another-resource", "other-kind"])
+def test_without_a_lock_resource_on_that_account_the_lock_is_pending(pack, estate):
+    chain, pending = _chain_and_pending(pack, estate())
+    assert chain == []
+    assert len(pending) == 1 and "(cluster hand-azure)" in pending[0]
+    assert "no lock resource of this stack locks it" in pending[0]
+
+
+def test_a_lock_shorter_than_the_posture_breaks_the_chain(pack):
+    chain, pending = _chain_and_pending(pack, _unlocked_with_lock(f"{ACCOUNTS}/handazureaudit",
+                                                                  days=30))
+    assert pending == []
+    assert any("(cluster hand-azure)" in m and "immutability lock hand-azure-audit-lock period "
+               "is 30 days" in m for m in chain), chain

@@ -73,10 +73,35 @@ def test_a_locked_azure_store_passes(pack, later_azure_run):
     assert worm_messages(pack, estate_with(store_resources("azure"))) == []
 
 
-def test_an_unlocked_azure_policy_is_not_worm(pack):
-    """The first deployment creates the policy Unlocked (ARM's rule): not yet WORM."""
-    messages = worm_messages(pack, estate_with(store_resources("azure")))
+def _azure_lock(resources) -> CapturedResource:
+    [lock] = [r for r in resources if r.type == "pulumi-python:dynamic:Resource"
+              and r.inputs.get("ztcKind") == "azure-native:account-immutability-lock"]
+    return lock
+
+
+def test_the_first_azure_deployment_is_worm_through_its_lock_resource(pack):
+    """ARM creates the policy Unlocked; the store's lock resource locks it in the same run."""
+    assert worm_messages(pack, estate_with(store_resources("azure"))) == []
+
+
+def test_an_unlocked_azure_policy_without_its_lock_is_not_worm(pack):
+    resources = store_resources("azure")
+    lock = _azure_lock(resources)
+    messages = worm_messages(pack, estate_with([r for r in resources if r is not lock]))
     assert len(messages) == 1 and "immutability policy is Unlocked, not Locked" in messages[0]
+    # ...nor with a lock of another account.
+    lock.inputs["accountId"] = lock.inputs["accountId"].replace("acmeztcledger", "other")
+    lock.property_dependencies = {}
+    messages = worm_messages(pack, estate_with(resources))
+    assert len(messages) == 1 and "immutability policy is Unlocked, not Locked" in messages[0]
+
+
+def test_an_azure_lock_shorter_than_the_posture_is_not_enough(pack):
+    resources = store_resources("azure")
+    _azure_lock(resources).inputs["immutabilityPeriodSinceCreationInDays"] = 30
+    messages = worm_messages(pack, estate_with(resources))
+    assert len(messages) == 1 and "period is 30 days, shorter than the posture's 400" \
+        in messages[0]
 
 
 def test_an_azure_policy_shorter_than_the_posture_is_not_enough(pack, later_azure_run):

@@ -9,6 +9,8 @@ import pytest
 
 from tests.pools.support import CLUSTERS, dev_config
 from zero_trust_clusters.components import clouds
+from zero_trust_clusters.components.aws import userdata
+from zero_trust_clusters.components.cluster import Toleration
 from zero_trust_clusters.components.spec import SpecError, load_spec
 from zero_trust_clusters.engine.mocks import unwrap
 
@@ -134,8 +136,13 @@ def test_every_eks_node_group_has_min_and_max_for_the_autoscaler(dev_run):
         assert scaling["minSize"] <= scaling["desiredSize"] <= scaling["maxSize"]
 
 
-def test_an_eks_taint_needs_a_value():
-    problems = _problems(lambda cs: cs[0].update(pools={"spot": {
+def test_an_eks_taint_without_a_value_renders_as_bottlerocket_parses_it():
+    """An empty taint value is valid Kubernetes and valid Bottlerocket (":NoSchedule" is among
+    the good values of Bottlerocket's taint model since commit 5b713b14): accepted, rendered."""
+    _accepted(lambda cs: cs[0].update(pools={"spot": {
         "machineType": "m7i.large", "maxSize": 2, "taints": [{"key": "acme.example.com/x"}]}}))
-    assert [p.split(": ", 1)[0] for p in problems] == [
-        "zero-trust-clusters:clusters[0].pools.spot.taints[0].value"]
+    text = userdata.bottlerocket_settings(
+        cluster_name="c", endpoint="https://e", certificate_authority="Q0E=",
+        cluster_dns_ip="10.100.0.10", labels={},
+        taints=[Toleration("acme.example.com/x", "")])
+    assert '"acme.example.com/x" = [":NoSchedule"]' in text

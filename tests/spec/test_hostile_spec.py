@@ -156,6 +156,21 @@ def test_unknown_regions_and_machine_types_are_refused(dev, cloud, field, value,
     _assert_keyed(_problems(dev), f"clusters[{_index(dev, cloud)}].{key}")
 
 
+# AKS pools boot with Trusted Launch; Azure lists these sizes as unsupported
+# (https://learn.microsoft.com/azure/virtual-machines/trusted-launch#virtual-machines-sizes).
+@pytest.mark.parametrize("size", ["Standard_ND96asr_v4", "Standard_ND96amsr_A100_v4",
+                                  "Standard_NC6", "Standard_NV12", "Standard_NP10s"])
+def test_aks_sizes_without_trusted_launch_are_refused(dev, size):
+    _cluster(dev, "azure")["nodePools"]["general"]["machineType"] = size
+    _assert_keyed(_problems(dev), f"clusters[{_index(dev, 'azure')}].nodePools.general.machineType",
+                  "does not support Trusted Launch")
+
+
+def test_aks_generation_2_gpu_sizes_stay_accepted(dev):
+    _cluster(dev, "azure")["nodePools"]["general"]["machineType"] = "Standard_NC4as_T4_v3"
+    load_spec(dev)
+
+
 @pytest.mark.parametrize(
     ("cloud", "value"),
     [("aws", "a" * 257), ("aws", "semi;colon"), ("azure", "v" * 257), ("gcp", "UPPER"),

@@ -98,8 +98,17 @@ class ZtcMocks(pulumi.runtime.Mocks):
 
     @staticmethod
     def _create_dynamic(args: MockResourceArgs) -> tuple[str, dict]:
-        """Run the dynamic provider's real `create`, as the engine would on `pulumi up`."""
+        """Run the dynamic provider's real `create`, as the engine would on `pulumi up`; one
+        whose `create` calls a cloud API (its `ztcKind` starts with the provider package,
+        `azure-native:...`) is answered by that package's fake (`create_dynamic`) instead."""
         inputs = dict(args.inputs)
+        kind = unwrap(inputs.get("ztcKind"))
+        package, colon, _ = kind.partition(":") if isinstance(kind, str) else ("", "", "")
+        fake = for_package(package) if colon else None
+        if fake is not None and hasattr(fake, "create_dynamic"):
+            resource_id, outs = fake.create_dynamic(kind, unwrap(
+                {k: v for k, v in inputs.items() if k != "__provider"}))
+            return resource_id, {**outs, "__provider": args.inputs["__provider"]}
         provider = dill.loads(base64.b64decode(unwrap(inputs.pop("__provider"))))
         result = provider.create(unwrap(inputs))
         outs = dict(result.outs or {})

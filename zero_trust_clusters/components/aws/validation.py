@@ -45,14 +45,10 @@ def cluster_problems(cluster: ClusterSpec, index: int | None = None) -> list[str
         if problem:
             problems.append(f"{cluster.pool_key(index, pool_name, 'machineType')}: {problem}")
     # Bottlerocket gets taints as `key = ["value:effect"]` in settings.kubernetes.node-taints
-    # (userdata.bottlerocket_settings); whether an empty value (":NoSchedule") parses there is
-    # not confirmed from Bottlerocket's docs we could read, so EKS user pools take a value.
-    for pool_name, user in cluster.pools.items():
-        for n, taint in enumerate(user.taints):
-            if not taint.value:
-                problems.append(
-                    f"{cluster.pool_key(index, pool_name, 'taints', n, 'value')}: is empty; give "
-                    "the taint a value (Bottlerocket node taints are written value:effect)")
+    # (userdata.bottlerocket_settings); an empty value (":NoSchedule") parses there since
+    # bottlerocket-os/bottlerocket commit 5b713b14 ("models: make kubernetes taint values
+    # optional", its tests list ":NoSchedule" as good), and the EKS NodeGroup taint's value is
+    # optional, so a taint without value needs no check here.
     if cluster.settings is None:
         return problems
     pinned_cni = cluster.settings.addon_versions.vpc_cni

@@ -7,13 +7,12 @@ append writes so the append blobs Azure Monitor writes can grow but never change
 disappear. The three audit containers are created up front with version-level immutability
 so the policy is visible on them from day one.
 
-Locking takes two `pulumi up`s: ARM only creates a policy Unlocked ("A policy can only be
-created in a Disabled or Unlocked state ... Only a policy in an Unlocked state can
-transition to a Locked state which cannot be reverted", AccountImmutabilityPolicyState in
-the Storage REST API). So the first run creates it Unlocked (already WORM for every blob:
-no delete or overwrite within the retention), and every later run, which finds the account,
-asks for Locked: that Unlocked -> Locked change shows in the preview and is irreversible.
-Once locked, the retention can only grow.
+ARM only creates a policy Unlocked ("A policy can only be created in a Disabled or Unlocked
+state ... Only a policy in an Unlocked state can transition to a Locked state which cannot be
+reverted", AccountImmutabilityPolicyState in the Storage REST API). So the account is created
+Unlocked and `AccountImmutabilityLock` locks it in the same `pulumi up` (immutability.py,
+immutability_lock.py): irreversible, and the preview shows the lock as a new resource. Once
+locked, the retention can only grow.
 """
 
 from __future__ import annotations
@@ -29,15 +28,17 @@ from zero_trust_clusters.components.azure.catalog import AUDIT_LOG_CATEGORIES
 from zero_trust_clusters.components.azure.context import AksContext
 from zero_trust_clusters.components.azure.immutability import (
     account_policy_state,
+    lock_account,
     worm_account_args,
 )
+from zero_trust_clusters.components.azure.immutability_lock import AccountImmutabilityLock
 
 # Log Analytics interactive retention is capped at 730 days; the WORM copy keeps the rest.
 _LA_MAX_RETENTION = 730
 
 
 def immutability_state(ctx: AksContext, account_name: str) -> storage.AccountImmutabilityPolicyState:
-    """Unlocked when the account does not exist yet (ARM's rule), Locked from then on."""
+    """The state the account has: Unlocked until the lock resource has locked it."""
     return account_policy_state(
         account_name, ctx.resource_group,
         pulumi.InvokeOptions(parent=ctx.component, provider=ctx.provider))
@@ -47,6 +48,7 @@ def immutability_state(ctx: AksContext, account_name: str) -> storage.AccountImm
 class AksAuditStore:
     workspace: operationalinsights.Workspace
     account: storage.StorageAccount
+    lock: AccountImmutabilityLock
     containers: list[storage.BlobContainer]
 
 
@@ -73,29 +75,34 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
         opts=ctx.opts(**lifecycle.kept(ctx.cluster)),
     )
     account_name = naming.storage_account(ctx.subscription_id, ctx.name)
+    account_args = worm_account_args(
+        resource_group_name=ctx.resource_group_name,
+        account_name=account_name,
+        location=ctx.location,
+        sku=storage.SkuName.STANDARD_GZRS,
+        retention_days=retention,
+        state=immutability_state(ctx, account_name),
+        # Diagnostic settings append to blobs (append blobs) while they are retained.
+        allow_protected_append_writes=True,
+        tags=ctx.tags,
+        network_rule_set=storage.NetworkRuleSetArgs(
+            default_action=storage.DefaultAction.DENY,
+            # Azure Monitor writes diagnostic logs as a trusted Microsoft service.
+            bypass=storage.Bypass.AZURE_SERVICES,
+        ),
+    )
     account = storage.StorageAccount(
         f"{ctx.name}-audit",
-        worm_account_args(
-            resource_group_name=ctx.resource_group_name,
-            account_name=account_name,
-            location=ctx.location,
-            sku=storage.SkuName.STANDARD_GZRS,
-            retention_days=retention,
-            state=immutability_state(ctx, account_name),
-            # Diagnostic settings append to blobs (append blobs) while they are retained.
-            allow_protected_append_writes=True,
-            tags=ctx.tags,
-            network_rule_set=storage.NetworkRuleSetArgs(
-                default_action=storage.DefaultAction.DENY,
-                # Azure Monitor writes diagnostic logs as a trusted Microsoft service.
-                bypass=storage.Bypass.AZURE_SERVICES,
-            ),
-        ),
+        account_args,
         # A locked WORM store outlives the stack: kept (protect + retainOnDelete) unless the
         # cluster is decommissioned; even then Azure deletes it only once no blob is retained.
         opts=ctx.opts(**lifecycle.kept(ctx.cluster)),
     )
     c.implements(account, "ZT-AUDIT-IMMUTABLE")
+    # A dynamic resource: parented to the component, not through the azure-native provider.
+    lock = lock_account(f"{ctx.name}-audit-lock", account, account_args,
+                        pulumi.ResourceOptions(parent=c))
+    c.implements(lock, "ZT-AUDIT-IMMUTABLE")
     blob_service = storage.BlobServiceProperties(
         f"{ctx.name}-audit-blob",
         storage.BlobServicePropertiesArgs(
@@ -129,7 +136,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
     ]
     for container in containers:
         c.implements(container, "ZT-AUDIT-IMMUTABLE")
-    return AksAuditStore(workspace=workspace, account=account, containers=containers)
+    return AksAuditStore(workspace=workspace, account=account, lock=lock, containers=containers)
 
 
 def build_diagnostic_setting(

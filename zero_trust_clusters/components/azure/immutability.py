@@ -1,5 +1,5 @@
-"""The state to ask for an account-level (version-level) immutability policy: Unlocked on the
-run that creates the storage account, Locked on every later run.
+"""Account-level (version-level) immutability: the storage account's declared policy state and the
+one definition of an immutable storage account.
 
 ARM only creates such a policy Disabled or Unlocked: "A policy can only be created in a Disabled
 or Unlocked state and can be toggled between the two states. Only a policy in an Unlocked state
@@ -7,11 +7,15 @@ can transition to a Locked state which cannot be reverted" (the Storage RP's
 AccountImmutabilityPolicyState, quoted in pulumi-azure-native 3.29
 `storage.AccountImmutabilityPolicyPropertiesArgs.state`; version-level WORM:
 https://learn.microsoft.com/azure/storage/blobs/immutable-version-level-worm-policies).
-So the first `pulumi up` creates it Unlocked (already WORM for every blob version: no delete or
-overwrite within the retention, but an owner could still shorten or disable the policy), and
-every later run, which finds the account, asks for Locked: that irreversible Unlocked -> Locked
-change shows in the preview. Used by the AKS audit store and the change ledger's Azure store, whose storage accounts both come
-from `worm_account_args`.
+So the account is created Unlocked and `AccountImmutabilityLock` (immutability_lock.py), which
+depends on it, locks it in the same `pulumi up`. The account keeps declaring the state the cloud
+has (`account_policy_state`): azure-native sends every declared input on an update
+(pulumi-azure-native provider/pkg/provider/crud PrepareAzureRESTBody), so an account that kept
+declaring Unlocked after the lock (or an `ignore_changes` that replays the old Unlocked input)
+would ask ARM to unlock it on the next change of any other property, which ARM refuses. The run
+after the lock resends Locked on a Locked policy (a no-op the azure-cli only forbids for a state
+other than Locked, Azure/azure-cli#19662; not confirmed against the live service). Used by
+the AKS audit store and the change ledger's Azure store (`worm_account_args` + `lock_account`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import storage
 
+from zero_trust_clusters.components.azure.immutability_lock import AccountImmutabilityLock
+
 
 def account_policy_state(account_name: str, resource_group_name: pulumi.Input[str],
                          opts: pulumi.InvokeOptions) -> storage.AccountImmutabilityPolicyState:
-    """Unlocked when the account does not exist yet (ARM's rule), Locked from then on."""
+    """Unlocked when the account does not exist yet (ARM's rule) or is not locked yet (the lock
+    resource locks it in this run); Locked once it is."""
     try:
         existing = storage.get_storage_account(
             account_name=account_name, resource_group_name=resource_group_name, opts=opts)
@@ -37,7 +44,12 @@ def account_policy_state(account_name: str, resource_group_name: pulumi.Input[st
             f"storage account {account_name} exists without version-level immutability; "
             "it cannot be enabled afterwards: delete it or choose another name"
         )
-    return storage.AccountImmutabilityPolicyState.LOCKED
+    state = worm.immutability_policy.state if worm.immutability_policy else None
+    if isinstance(state, str) and state.casefold() == "locked":
+        return storage.AccountImmutabilityPolicyState.LOCKED
+    # Unlocked (the lock of an earlier run failed) or Disabled (toggled while Unlocked): declare
+    # Unlocked, which ARM allows from both, and the lock resource locks it.
+    return storage.AccountImmutabilityPolicyState.UNLOCKED
 
 
 def worm_account_args(
@@ -54,8 +66,9 @@ def worm_account_args(
 ) -> storage.StorageAccountArgs:
     """A storage account whose every blob version is WORM for `retention_days`: Entra ID only
     (no shared keys, no public blobs), TLS 1.2, double encryption at rest, and account-level
-    version-level immutability in `state` (see `account_policy_state`). The one definition of an
-    immutable storage account; the two stores differ only in the arguments."""
+    version-level immutability in `state` (see `account_policy_state`; `lock_account` locks it).
+    The one definition of an immutable storage account; the two stores differ only in the
+    arguments."""
     return storage.StorageAccountArgs(
         resource_group_name=resource_group_name,
         account_name=account_name,
@@ -83,3 +96,15 @@ def worm_account_args(
         ),
         tags=tags,
     )
+
+
+def lock_account(name: str, account: storage.StorageAccount, args: storage.StorageAccountArgs,
+                 opts: pulumi.ResourceOptions) -> AccountImmutabilityLock:
+    """Lock `account`'s policy in this `pulumi up`, with the period and append-write setting the
+    account declares (`args`, from `worm_account_args`)."""
+    policy = args.immutable_storage_with_versioning.immutability_policy  # type: ignore[union-attr]
+    return AccountImmutabilityLock(
+        name, account.id,
+        period_days=policy.immutability_period_since_creation_in_days,
+        allow_protected_append_writes=bool(policy.allow_protected_append_writes),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[account])))

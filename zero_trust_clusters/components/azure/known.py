@@ -29,6 +29,12 @@ def gpu_size(size: str) -> bool:
         re.fullmatch(pattern, size) for pattern in data["notNvidiaPatterns"])
 
 
+def trusted_launch_unsupported(size: str) -> bool:
+    """A VM size Trusted Launch (Secure Boot + vTPM, every AKS pool here) does not support
+    (data/trusted_launch.json)."""
+    return any(re.fullmatch(p, size) for p in load("azure", "trusted_launch")["unsupportedPatterns"])
+
+
 def _derived_names(cluster: ClusterSpec) -> dict[str, str]:
     subscription = cluster.settings.subscription_id if cluster.settings else ""
     names = {
@@ -53,6 +59,12 @@ def problems(cluster: ClusterSpec, index: int | None = None) -> list[str]:
                                      f"{show(size)} is not an NVIDIA GPU size; use an N-series "
                                      "size such as Standard_NC4as_T4_v3 "
                                      "(zero_trust_clusters/components/azure/data/gpu_vm_sizes.json)"))
+    for pool, spec in cluster.all_pools().items():
+        if trusted_launch_unsupported(spec.machine_type):
+            out.append(f"{cluster.pool_key(index, pool, 'machineType')}: {show(spec.machine_type)} "
+                       "does not support Trusted Launch, which every pool boots with; use a "
+                       "Generation 2 size such as Standard_NC4as_T4_v3 or Standard_D4ds_v5 "
+                       "(zero_trust_clusters/components/azure/data/trusted_launch.json)")
     rules = load("azure", "names")
     for kind, name in _derived_names(cluster).items():
         rule = rules["names"][kind]

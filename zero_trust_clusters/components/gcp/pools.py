@@ -17,8 +17,10 @@ from a COS image with LoadPin off, which loads any out-of-tree kernel module, si
 (https://cloud.google.com/kubernetes-engine/security/secure-modules-cos); Secure Boot and
 integrity monitoring stay on. Secure kernel module loading (`linuxNodeConfig.
 nodeKernelModuleLoading.policy: ENFORCE_SIGNED_MODULES`) would allow Google-signed modules
-only, but whether GKE's GPU driver installation works under it is not confirmed from the docs
-we could read, so it is not set.
+only; GKE's driver installer loads Google-signed drivers and Google's GPU-driver key under
+Secure Boot (GoogleCloudPlatform/cos-gpu-installer driver_signature_lib.sh), but whether GPU
+nodes accept ENFORCE_SIGNED_MODULES is not stated by the English page we could read, so it is
+not set.
 
 Node versions: no pool pins `version`; with a release channel GKE upgrades nodes (and the
 DEFAULT GPU driver with them) in its maintenance windows, never because of a `pulumi up`.
@@ -96,10 +98,10 @@ def _pool(
         location=region,
         cluster=cluster.name,
         # Per zone; the autoscaler then keeps the totals below. A user pool that may scale to
-        # zero starts empty: a GPU or Spot pool gets nodes only when pods ask for them. GKE
-        # accepts a 0-node pool (seen in https://gitlab.com/gitlab-org/ci-cd/runner-tools/grit/-/issues/234;
-        # Google's reference we could read does not state the minimum: if GKE refused it, pool
-        # creation would fail loudly).
+        # zero starts empty: a GPU or Spot pool gets nodes only when pods ask for them.
+        # `total_min_node_count` "Must be >=0" (pulumi-gcp NodePoolAutoscalingArgs, from the
+        # provider's schema; https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-autoscaler);
+        # the system pool keeps the cluster above zero nodes.
         initial_node_count=0 if isinstance(spec, UserPool) and spec.min_size == 0 else 1,
         autoscaling=gcp.container.NodePoolAutoscalingArgs(
             total_min_node_count=spec.min_size,

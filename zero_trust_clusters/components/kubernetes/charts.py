@@ -245,9 +245,11 @@ def istio_releases(
     names, which no DNS server knows): `ISTIO_META_DNS_CAPTURE` (default false,
     pilot/cmd/pilot-agent/options/options.go at 1.30.3), with the addresses istiod allocates to
     ServiceEntries (`PILOT_ENABLE_IP_AUTOALLOCATE`, default true, pilot/pkg/features/pilot.go;
-    https://istio.io/latest/docs/ops/configuration/traffic-management/dns-proxy/). Whether
-    istio-cni installs the DNS redirect for it in sidecar mode is UNCONFIRMED: if not, the
-    names do not resolve and the calls fail (never in plaintext)."""
+    https://istio.io/latest/docs/ops/configuration/traffic-management/dns-proxy/). istio-cni
+    installs the DNS redirect in sidecar mode when the proxy's env carries it
+    (https://github.com/istio/istio/blob/1.30.3/cni/pkg/plugin/sidecar_redirect.go#L293; the
+    injector renders `proxyMetadata` as istio-proxy env). Env and redirect are fixed when a pod
+    is created: pods older than the setting need a restart."""
     mesh_config: dict[str, Any] = {
         "trustDomain": trust_domain,
         "caCertificates": [{"trustDomains": sorted({trust_domain, *mesh_trust_domains})}],
@@ -361,9 +363,11 @@ def sandbox_gateway_release(namespace: str, sandbox: SandboxPlacement) -> ChartR
             "ports": [{"name": "http", "port": SANDBOX_GATEWAY_PORT, "protocol": "TCP",
                        "targetPort": SANDBOX_GATEWAY_PORT}],
         },
-        # Where the sandboxed pods run (the RuntimeClass's own placement). Whether GKE Sandbox
-        # nodes run a runc pod that tolerates their taint is UNCONFIRMED: if not, the DaemonSet
-        # has no pod there, the Service no local endpoint, and sandbox egress is dropped.
+        # Where the sandboxed pods run (the RuntimeClass's own placement). GKE Sandbox nodes
+        # run a regular (runc, not sandboxed) pod that tolerates their taint
+        # (https://cloud.google.com/kubernetes-engine/docs/how-to/sandbox-pods#regular-pod;
+        # Google's own runc DaemonSet does so: GoogleCloudPlatform/k8s-node-tools PR 13). This
+        # gateway is Istio's trusted proxy, so it is meant to run outside the sandbox.
         # GKE documents internalTrafficPolicy as "not supported in clusters running GKE
         # Dataplane V2" (https://cloud.google.com/kubernetes-engine/docs/how-to/
         # service-parameters), which our GKE clusters run: there the plaintext hop may cross
@@ -385,9 +389,12 @@ def east_west_release(cloud: Cloud, estate_ranges: tuple[str, ...]) -> ChartRele
     (https://cloud.google.com/kubernetes-engine/docs/how-to/user-managed-firewall-rules), at a
     priority above our deny-all (zero_trust_clusters/components/gcp/network.py); AKS writes them into the NSG it
     manages, and our own node-subnet NSG admits 15443 from the peers' ranges only
-    (zero_trust_clusters/components/azure/network.py); on EKS the service controller opens the node security group
-    (which carries the cluster's `owned` tag) to these ranges for the NLB's node ports
-    (UNCONFIRMED against cloud-provider-aws source). Private connectivity between the clouds
+    (zero_trust_clusters/components/azure/network.py); on EKS the service controller opens, on the one node security group that carries the
+    `kubernetes.io/cluster/<name>` tag, each Service port's NodePort to these ranges, the health
+    NodePort to the NLB's subnets, and ICMP fragmentation-needed; an empty list would open
+    0.0.0.0/0 (render.estate_ranges always holds the cluster's own ranges) (cloud-provider-aws pkg/providers/v1 aws.go
+    EnsureLoadBalancer and aws_loadbalancer.go updateInstanceSecurityGroupsForNLB,
+    https://github.com/kubernetes/cloud-provider-aws/blob/63ec440c3275321b55afa45480e2fdfd2b0e93c4/pkg/providers/v1/aws_loadbalancer.go). Private connectivity between the clouds
     (VPN/interconnect) and a private DNS name per gateway are deployment prerequisites
     (zero_trust_clusters/components/kubernetes/README.md). Not a `networkGateway`: that would also expose istiod's
     15012 and 15017 through the load balancer (chart networkGatewayPorts)."""

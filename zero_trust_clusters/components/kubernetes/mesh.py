@@ -98,10 +98,14 @@ INJECTION_LABEL = "istio-injection"
 # - Kata (AKS Pod Sandboxing) runs the pod in a VM. Kata maintainers say sidecar meshes work
 #   with an in-guest istio-init holding NET_ADMIN
 #   (https://github.com/kata-containers/kata-containers/issues/13208); with istio-cni it is an
-#   open question (https://github.com/istio/istio/issues/58913, closed unanswered) and, by
-#   inference from Kata's tc-redirect network model, the guest's frames bypass the pod
-#   namespace's netfilter chains. AKS documents no mesh support for Pod Sandboxing
-#   (learn.microsoft.com/azure/aks/use-pod-sandboxing). UNCONFIRMED on a live AKS cluster.
+#   open question (https://github.com/istio/istio/issues/58913, closed unanswered). Kata's
+#   default network model on Cloud Hypervisor (AKS) is `tcfilter`: "a TC redirection filter
+#   to redirect traffic from eth0's ingress to tap0_kata's egress" (kata-containers
+#   docs/design/architecture/networking.md), so the guest's frames bypass the pod namespace's
+#   netfilter chains where istio-cni writes its rules; Kata's `l3forwarding` model for Istio is
+#   experimental and ambient-only (kata-containers docs/releases/4.1.0.md, istio/istio PR
+#   60876). AKS documents no mesh support for Pod Sandboxing
+#   (learn.microsoft.com/azure/aks/use-pod-sandboxing). Not tried on a live AKS cluster.
 # An injected sandboxed pod fails closed (its istio-validation init container cannot see its
 # redirection and the pod never starts; UNCONFIRMED on a live cluster). Hence sandboxed
 # namespaces and the admission policies (module docstring): a sandboxed pod in a meshed
@@ -310,8 +314,11 @@ def east_west_objects(posture: Posture, estate_ranges: Sequence[str]) -> list[di
                 }],
             },
         },
-        # UNCONFIRMED whether the root namespace's allow-nothing reaches a passthrough filter
-        # chain; allowing the one port is harmless if it does not.
+        # istiod builds AUTO_PASSTHROUGH filter chains without authorization filters ("We do
+        # not want any authz here", pilot/pkg/networking/core/gateway.go at 1.30.3), so neither
+        # the root allow-nothing nor this ALLOW acts on 15443 today; the controls there are the
+        # Gateway's hosts, the source ranges / NetworkPolicy and the destination sidecar's
+        # AuthorizationPolicy. Kept so a later Istio that adds authz there does not cut traffic.
         _gateway_listener_allow(EAST_WEST_GATEWAY, EAST_WEST_SELECTOR, EAST_WEST_PORT),
         _istio_policy(EAST_WEST_GATEWAY, {
             "podSelector": {"matchLabels": EAST_WEST_SELECTOR},

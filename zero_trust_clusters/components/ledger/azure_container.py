@@ -4,9 +4,10 @@
   versioning) and a default time-based policy of `retention_days`, inherited by every blob
   version: no version can be deleted or overwritten before it has aged out
   (https://learn.microsoft.com/azure/storage/blobs/immutable-version-level-worm-policies).
-  The policy is created Unlocked and locked by the next `pulumi up`
-  (zero_trust_clusters/components/azure/immutability.py says why); the policy pack accepts the store as WORM only
-  once it is Locked with at least the posture's retention.
+  The policy is created Unlocked and locked in the same `pulumi up` by an
+  `AccountImmutabilityLock` (zero_trust_clusters/components/azure/immutability.py says why); the
+  policy pack accepts the store as WORM only when it is Locked, or locked by that resource, with
+  at least the posture's retention.
 - No protected append writes: ledger entries are block blobs written once.
 - Entra ID only (no shared keys, no public blobs), TLS 1.2, infrastructure encryption.
   Writers need "Storage Blob Data Contributor" on the container (`containerId` output),
@@ -24,6 +25,7 @@ from pulumi_azure_native import resources, storage
 
 from zero_trust_clusters.components.azure.immutability import (
     account_policy_state,
+    lock_account,
     worm_account_args,
 )
 
@@ -70,21 +72,19 @@ class LedgerContainer(pulumi.ComponentResource):
         state = account_policy_state(
             args.storage_account, args.resource_group or f"rg-{args.storage_account}",
             pulumi.InvokeOptions(parent=self))
-        account = storage.StorageAccount(
-            f"{name}-account",
-            worm_account_args(
-                resource_group_name=group_name,
-                account_name=args.storage_account,
-                location=args.location,
-                sku=storage.SkuName.STANDARD_ZRS,
-                retention_days=args.retention_days,
-                state=state,
-                # Ledger entries are whole blobs written once: no appends either.
-                allow_protected_append_writes=False,
-                tags=args.tags,
-            ),
-            opts=kept,
+        account_args = worm_account_args(
+            resource_group_name=group_name,
+            account_name=args.storage_account,
+            location=args.location,
+            sku=storage.SkuName.STANDARD_ZRS,
+            retention_days=args.retention_days,
+            state=state,
+            # Ledger entries are whole blobs written once: no appends either.
+            allow_protected_append_writes=False,
+            tags=args.tags,
         )
+        account = storage.StorageAccount(f"{name}-account", account_args, opts=kept)
+        lock = lock_account(f"{name}-lock", account, account_args, child)
         blob_service = storage.BlobServiceProperties(
             f"{name}-blob-service",
             storage.BlobServicePropertiesArgs(
@@ -115,7 +115,7 @@ class LedgerContainer(pulumi.ComponentResource):
         self.location = (f"https://{args.storage_account}.blob.core.windows.net/"
                          f"{args.container}/{args.prefix}")
         self.retention_days = args.retention_days
-        self.children = {"account": account, "blob_service": blob_service,
+        self.children = {"account": account, "lock": lock, "blob_service": blob_service,
                          "container": container}
         self.register_outputs({
             "cloud": "azure",

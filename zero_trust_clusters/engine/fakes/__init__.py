@@ -4,7 +4,9 @@ Each module exposes:
 - `outputs(type_: str, name: str, inputs: dict) -> dict`: the output properties the
   provider would compute for a new resource (ids, ARNs, endpoints...), merged over inputs;
 - `resource_id(type_: str, name: str, inputs: dict) -> str | None`: a realistic physical id;
-- `call(token: str, args: dict) -> dict | None`: the result of an invoke (None: unknown).
+- `call(token: str, args: dict) -> dict | None`: the result of an invoke (None: unknown);
+- optionally `create_dynamic(kind: str, inputs: dict) -> (id, outputs)`: what a dynamic resource
+  whose `ztcKind` is `<package>:...` reads back from the cloud (engine/mocks.py).
 Values must be deterministic (derived from names, never random) so runs are reproducible.
 """
 

@@ -283,6 +283,16 @@ def _user_kubeconfig(rg: str, cluster: str) -> str:
     return base64.b64encode(yaml.safe_dump(document).encode()).decode()
 
 
+def create_dynamic(kind: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What a dynamic resource that calls ARM reads back (components/azure/immutability_lock.py:
+    the account's policy, Locked with the period it was given)."""
+    if kind == "azure-native:account-immutability-lock":
+        days = inputs.get("immutabilityPeriodSinceCreationInDays")
+        return f"{inputs.get('accountId')}/immutabilityLock", {
+            **inputs, "state": "Locked", "lockedPeriodDays": days}
+    raise LookupError(f"the azure fake has no answer for dynamic resource kind {kind!r}")
+
+
 def call(token: str, args: dict[str, Any]) -> dict[str, Any] | None:
     if token == "azure-native:storage:getStorageAccount":
         # The offline engine plans a first deployment: nothing exists in the cloud yet.

@@ -174,8 +174,8 @@ STACK_POLICIES: list[tuple[str, str, str | None, StackCheck]] = [
      "bucket; AKS diagnostic setting -> immutable storage account; GKE sink -> locked bucket), "
      "each retention at least minRetentionDays"), "ZT-AUDIT-IMMUTABLE", stack_rules.audit_chain),
     ("ZT-AUDIT-IMMUTABLE-lock-pending", ("[ZT-AUDIT-IMMUTABLE] An Azure immutability policy on "
-     "the audit chain is still Unlocked (advisory: ARM creates it so; the next deployment locks "
-     "it)"), "ZT-AUDIT-IMMUTABLE", stack_rules.audit_lock_pending),
+     "the audit chain is Unlocked and nothing in the stack locks it (advisory: ARM creates it "
+     "so; our components lock it in the same deployment)"), "ZT-AUDIT-IMMUTABLE", stack_rules.audit_lock_pending),
     ("ZT-IAM-ONLY-no-insecure-bindings", ("[ZT-IAM-ONLY] No cluster setting re-enables RBAC "
      "bindings to system:anonymous, system:unauthenticated or system:authenticated"),
      "ZT-IAM-ONLY", stack_rules.insecure_binding_settings),

@@ -82,6 +82,9 @@ LEDGER_BUCKET = "ztc:ledger:LedgerBucket"  # S3 (zero_trust_clusters/components/
 LEDGER_CONTAINER = "ztc:ledger:LedgerContainer"  # Azure Blob (zero_trust_clusters/components/ledger/azure_container.py)
 LEDGER_GCS_BUCKET = "ztc:ledger:LedgerGcsBucket"  # Cloud Storage (zero_trust_clusters/components/ledger/gcs_bucket.py)
 DYNAMIC = "pulumi-python:dynamic:Resource"
+# The `ztcKind` of the dynamic resource that locks a storage account's account-level immutability
+# policy in the deployment that creates it (zero_trust_clusters/components/azure/immutability_lock.py).
+AZURE_IMMUTABILITY_LOCK_KIND = "azure-native:account-immutability-lock"
 # The change ledger's WORM store component on each cloud.
 LEDGER_STORES = {LEDGER_BUCKET: "aws", LEDGER_CONTAINER: "azure", LEDGER_GCS_BUCKET: "gcp"}
 

@@ -28,8 +28,8 @@ from ..values import MISSING, as_bool, as_list, is_unknown, lookup
 from .graph import Node
 
 SECONDS_PER_DAY = 86400
-# Problem kinds: a failed link; a value unknown at preview; an Azure policy created Unlocked
-# that the next `pulumi up` locks (ARM creates policies Unlocked only).
+# Problem kinds: a failed link; a value unknown at preview; an Azure policy Unlocked that no lock
+# resource of this stack locks (ARM creates policies Unlocked only).
 FAIL, UNKNOWN, PENDING = "fail", "unknown", "pending"
 
 
@@ -284,15 +284,37 @@ def _setting_path(setting: Node, nodes: list[Node], want: int) -> Problems:
     if not accounts:
         return out + [Problem(FAIL, f"{where} sends the audit logs to no storage account of "
                               "this stack (storageAccountId), so no immutable copy exists")]
-    return out + _best([account_worm(a, want) for a in accounts])
+    return out + _best([account_worm(a, want, nodes) for a in accounts])
 
 
-def account_worm(account: Node, want: int) -> Problems:
+def immutability_locks(account: Node, nodes: list[Node]) -> list[Node]:
+    """The lock resources (ztcKind AZURE_IMMUTABILITY_LOCK_KIND) whose `accountId` is `account`'s
+    ARM id, or (unknown at a first preview) a property dependency on it."""
+    return [n for n in nodes if n.type == t.DYNAMIC
+            and lookup(n.props, "ztcKind") == t.AZURE_IMMUTABILITY_LOCK_KIND
+            and points_to(n, "accountId", account, _arm_match("storageAccounts", "accountName"))]
+
+
+def lock_holds(account: Node, nodes: list[Node], want: int | None,
+                source: str = CHAIN_SETTING) -> Problems | None:
+    """None when no lock resource targets `account`; else the best lock's problems (its period,
+    which the lock PATCHes and then requires to read back, against `want`)."""
+    locks = immutability_locks(account, nodes)
+    if not locks:
+        return None
+    return _best([days_at_least(lookup(lock.props, "immutabilityPeriodSinceCreationInDays"), want,
+                                f"immutability lock {lock.name} period", source=source)
+                  for lock in locks])
+
+
+def account_worm(account: Node, want: int, nodes: list[Node]) -> Problems:
     """Account-level version immutability: enabled, policy Locked, period >= want
     (AccountImmutabilityPolicyState: a policy is created Unlocked and only Locked is final:
     https://learn.microsoft.com/en-us/rest/api/storagerp/storage-accounts/create#accountimmutabilitypolicystate).
-    A container-level BlobContainerImmutabilityPolicy has no state input in azure-native 3.x
-    (it is created Unlocked and stays so), so it does not count."""
+    An Unlocked policy counts as Locked when a lock resource of this stack targets the account:
+    it locks the policy in the deployment that creates it and fails that deployment unless the
+    policy reads back Locked. A container-level BlobContainerImmutabilityPolicy has no state
+    input in azure-native 3.x (it is created Unlocked and stays so), so it does not count."""
     worm = "immutableStorageWithVersioning"
     where = f"storage account {_name(account, 'accountName') or account.name}"
     enabled = lookup(account.props, f"{worm}.enabled")
@@ -306,9 +328,13 @@ def account_worm(account: Node, want: int) -> Problems:
     if is_unknown(state):
         out.append(Problem(UNKNOWN, f"{where} immutability policy state"))
     elif isinstance(state, str) and state.casefold() == "unlocked":
-        out.append(Problem(PENDING, f"{where} immutability policy is Unlocked: until it is "
-                           "Locked an account owner can shorten or disable it (ARM creates it "
-                           "Unlocked; lock it with the next `pulumi up`)"))
+        locked = lock_holds(account, nodes, want)
+        if locked is None:
+            out.append(Problem(PENDING, f"{where} immutability policy is Unlocked and no lock "
+                               "resource of this stack locks it: until it is Locked an account "
+                               "owner can shorten or disable it (ARM creates it Unlocked)"))
+        else:
+            out += locked
     elif not (isinstance(state, str) and state.casefold() == "locked"):
         out.append(Problem(FAIL, f"{where} immutability policy state is "
                            f"{'unset' if state is MISSING else repr(state)}, not Locked"))

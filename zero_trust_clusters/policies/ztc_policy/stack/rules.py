@@ -336,14 +336,19 @@ def _azure_worm(kids: list, want: int | None) -> list[Problem]:
             out.append((False, "storage account without version-level immutability"))
             continue
         state = lookup(account.props, f"{worm}.immutabilityPolicy.state")
+        # Unlocked, with a lock resource of the store locking it in the same deployment.
+        locked = chain.lock_holds(account, kids, want, "posture.ledger.retentionDays") \
+            if isinstance(state, str) and state.casefold() == "unlocked" else None
         if is_unknown(state):
             out.append((True, "immutability policy state"))
+        elif locked is not None:
+            out += [(p.kind == chain.UNKNOWN, p.text) for p in locked]
         elif not (isinstance(state, str) and state.casefold() == "locked"):  # ARM: any case
             out.append((False, (
                 f"immutability policy is {'unset' if state is MISSING else state}, not Locked: "
                 "until it is locked an account owner can shorten or disable it (ARM creates "
-                "it Unlocked and the next `pulumi up` locks it; deploy the first time with a "
-                "time-boxed exemption of this policy)")))
+                "it Unlocked; add the store's AccountImmutabilityLock, which locks it in the "
+                "same deployment)")))
         out += _shorter(lookup(account.props,
                                f"{worm}.immutabilityPolicy.immutabilityPeriodSinceCreationInDays"),
                         want, "immutability period")
@@ -786,10 +791,12 @@ def audit_chain(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 
 
 def audit_lock_pending(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """Say (advisory) that an Azure immutability policy is still Unlocked: ARM creates it so,
-    and the next `pulumi up` locks it; until then the cell is not verifiable, never passed."""
+    """Say (advisory) that an Azure immutability policy is Unlocked with no lock resource of
+    this stack locking it (ARM creates it Unlocked): the cell is not verifiable, never passed.
+    Our components lock it in the same deployment (AccountImmutabilityLock), so they never
+    reach this; a hand-written program that locks it some other way does."""
     return [unverifiable("ZT-AUDIT-IMMUTABLE", f"audit chain: {problem.text}",
-                         why="the lock is applied by the next deployment",
+                         why="nothing in this stack locks it",
                          urn=cluster.urn, cluster=name)
             for cluster, name, problem in _audit_problems(p, cfg) if problem.kind == chain.PENDING]
 
