@@ -230,7 +230,7 @@ def _mesh_ca_roots(p: Posture, inters: list, pki_root) -> list[Finding]:
             elif chain.unknown:
                 out.append(unverifiable(c, f"{chain.what}: {chain.unknown}", why=chain.why,
                                         **where))
-            elif chain.root is not None:
+            elif chain.root is not None and not chain.problems:  # a broken chain fails above
                 entry = shared.setdefault(chain.root.key, (chain.root.label, []))
                 if name not in entry[1]:
                     entry[1].append(name)
