@@ -78,6 +78,7 @@ def cloud_phase(config: pulumi.Config, project_dir: Path) -> None:
 
 def cluster_phase(config: pulumi.Config, project_dir: Path) -> None:
     from zero_trust_clusters.components.cluster_phase import (
+        BASELINE_VERSIONS_OUTPUT,
         CLUSTER_PHASE_OUTPUT,
         ClusterPhase,
         ClusterPhaseArgs,
@@ -116,3 +117,10 @@ def cluster_phase(config: pulumi.Config, project_dir: Path) -> None:
     pulumi.export(
         "clusters", {name: b.controls for name, b in phase_component.baselines.items()}
     )
+    # Each baseline's Kubernetes minor, by component URN: the schema stage validates a canary
+    # cluster's objects against its own version (engine/schema/kubernetes.py context).
+    pulumi.export(BASELINE_VERSIONS_OUTPUT, [
+        {"component": baseline.urn, "kubernetesVersion": cluster.version(spec.posture)}
+        for cluster in spec.clusters
+        for baseline in [phase_component.baselines[cluster.name]]
+    ])

@@ -1,14 +1,17 @@
 """The examples (examples/<cloud>-byo-network): a platform team's own Pulumi program using a
-cluster component in an existing network, run by the offline engine like `ztc preview` runs
-the project (the real program under the mocks, the schema stage, the real pack over gRPC).
+cluster component in an existing network, run by the offline engine as `ztc preview` runs a
+project: both phases (the example's cloud phase, then the stock cluster phase reading its
+`clusterPhase` output through the stack reference), the schema stage, the real pack over gRPC.
 
-The engine's `capture_stack` runs this project's own program and stacks; an example is another
-project, so it is run here with the engine's parts (`run_program`, `schema.check_graph`,
-`analyze_stacks`), its stack config read from its own `stacks/` directory."""
+Done when (issue 15): 0 diagnostics, mandatory or advisory; a GPU pool and a spot pool
+(tests/pools/test_example_pools.py); a user pool without trusted boot is a mandatory violation.
+"""
 
 from __future__ import annotations
 
+import copy
 import runpy
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,15 +19,22 @@ import yaml
 
 from zero_trust_clusters.components import clouds
 from zero_trust_clusters.components.cluster import OUTPUT_KEYS
+from zero_trust_clusters.components.cluster_phase import CLUSTER_PHASE_OUTPUT
 from zero_trust_clusters.engine import schema
 from zero_trust_clusters.engine.analyzer import analyze_stacks
-from zero_trust_clusters.engine.mocks import is_secret
-from zero_trust_clusters.engine.preview import POLICY_PACK_DIR
+from zero_trust_clusters.engine.mocks import CapturedResource, is_secret
+from zero_trust_clusters.engine.preview import (
+    POLICY_PACK_DIR,
+    Capture,
+    capture_stack,
+    check_policies,
+)
 from zero_trust_clusters.engine.runner import Graph, run_program
 from zero_trust_clusters.engine.stackfile import PROJECT_ROOT, load_stack_config, to_pulumi_config
 
 EXAMPLES = PROJECT_ROOT / "examples"
 STACK = "example"
+CLUSTER_STACK = "example-cluster"
 # What the example's own network is made of: the component must create none of it.
 NETWORK_TYPES = {
     "aws": ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"),
@@ -32,10 +42,15 @@ NETWORK_TYPES = {
               "azure-native:network:NetworkSecurityGroup"),
     "gcp": ("gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork"),
 }
+POOL_TYPES = {"aws": "aws:eks/nodeGroup:NodeGroup",
+              "azure": "azure-native:containerservice:AgentPool",
+              "gcp": "gcp:container/nodePool:NodePool"}
+LEDGER_TYPES = {"aws": "ztc:ledger:LedgerBucket", "azure": "ztc:ledger:LedgerContainer",
+                "gcp": "ztc:ledger:LedgerGcsBucket"}
 
 
 def run_example(directory: Path, *, preview: bool) -> Graph:
-    """The example's program under the mocks, with its project name and stack config."""
+    """The example's cloud phase alone under the mocks, with its project name and stack config."""
     project = yaml.safe_load((directory / "Pulumi.yaml").read_text())["name"]
     config, _ = load_stack_config(STACK, root=directory)
     return run_program(
@@ -43,38 +58,64 @@ def run_example(directory: Path, *, preview: bool) -> Graph:
         config=to_pulumi_config(config), stack=STACK, project=project, preview=preview)
 
 
+def capture_example(cloud: str, *, preview: bool = False) -> Capture:
+    """Both phases of the example, as `ztc preview --stack example` in its directory runs them."""
+    return capture_stack(STACK, preview=preview, root=EXAMPLES / f"{cloud}-byo-network")
+
+
+def diagnostics(capture: Capture) -> list[tuple[str, str, str]]:
+    result = check_policies(capture, POLICY_PACK_DIR)
+    assert result.resources_checked >= len([r for r in capture.graph.resources if r.custom])
+    return [(d.enforcement_level, d.policy_name, d.message.splitlines()[-1])
+            for d in result.diagnostics]
+
+
 @pytest.fixture(scope="module", params=list(clouds.BUILTIN))
-def example(request) -> tuple[str, Graph]:
+def example(request) -> tuple[str, Capture]:
     cloud = request.param
-    return cloud, run_example(EXAMPLES / f"{cloud}-byo-network", preview=False)
+    return cloud, capture_example(cloud)
 
 
-def test_each_cloud_has_an_example_project():
+def test_each_cloud_has_an_example_project_with_both_phases():
     for cloud in clouds.BUILTIN:
         directory = EXAMPLES / f"{cloud}-byo-network"
         assert (directory / "Pulumi.yaml").is_file(), cloud
         assert (directory / "__main__.py").is_file(), cloud
         assert (directory / "stacks" / f"Pulumi.{STACK}.yaml").is_file(), cloud
+        cluster_phase, _ = load_stack_config(CLUSTER_STACK, root=directory)
+        assert cluster_phase == {"zero-trust-clusters:phase": "cluster",
+                                 "zero-trust-clusters:cloudStack": STACK}, cloud
 
 
-def test_the_example_passes_the_pack_with_no_mandatory_finding(example):
-    cloud, graph = example
-    project = yaml.safe_load((EXAMPLES / f"{cloud}-byo-network" / "Pulumi.yaml").read_text())
-    result = analyze_stacks([(STACK, graph.resources)], POLICY_PACK_DIR, project=project["name"])
-    assert result.resources_checked >= len([r for r in graph.resources if r.custom])
-    mandatory = [(d.policy_name, d.message.splitlines()[0]) for d in result.diagnostics
-                 if d.mandatory]
-    assert mandatory == [], cloud
+def test_the_example_passes_the_pack_with_no_diagnostic_at_all(example):
+    cloud, capture = example
+    assert set(capture.phases) == {"cloud", "cluster"}, cloud
+    assert diagnostics(capture) == [], cloud
 
 
 def test_the_example_passes_the_schema_stage(example):
-    cloud, graph = example
-    report = schema.check_graph(graph)
+    cloud, capture = example
+    report = schema.check_graph(capture.graph)
     assert [f"{f.type} {f.path}: {f.message}" for f in report.findings] == [], cloud
 
 
+def test_the_example_holds_its_ledger_store_and_every_clusters_baseline(example):
+    cloud, capture = example
+    cloud_phase, cluster_phase = capture.phases["cloud"], capture.phases["cluster"]
+    (store,) = [r for r in cloud_phase.resources if r.type == LEDGER_TYPES[cloud]]
+    assert store.name == "ledger"
+    (cluster,) = capture.spec.clusters
+    baselines = [r for r in cluster_phase.resources if r.type == "ztc:kubernetes:ClusterBaseline"]
+    assert [b.name for b in baselines] == [f"{cluster.name}-baseline"]
+    releases = {r.inputs["name"] for r in cluster_phase.resources
+                if r.type == "kubernetes:helm.sh/v3:Release"}
+    # EKS alone runs the Cluster Autoscaler; AKS and GKE pools carry the managed one.
+    assert ("cluster-autoscaler" in releases) == (cloud == "aws"), releases
+
+
 def test_the_cluster_sits_in_the_examples_network_and_builds_none(example):
-    cloud, graph = example
+    cloud, capture = example
+    graph = capture.phases["cloud"]
     entry = clouds.get(cloud)
     (component,) = graph.of_type(entry.component_type)
     by_urn = {r.urn: r for r in graph.resources}
@@ -95,15 +136,18 @@ def test_the_cluster_sits_in_the_examples_network_and_builds_none(example):
     assert set(graph.exports["subnetIds"]) <= network_ids, cloud
 
 
-def test_the_example_exports_every_output_key(example):
-    cloud, graph = example
-    assert set(OUTPUT_KEYS) <= set(graph.exports), cloud
-    assert is_secret(graph.exports["kubeconfig"])
-    assert graph.exports["trustDomainIntermediate"].startswith("-----BEGIN CERTIFICATE-----")
+def test_the_example_exports_every_output_key_and_the_cluster_phases_input(example):
+    cloud, capture = example
+    exports = capture.phases["cloud"].exports
+    assert set(OUTPUT_KEYS) <= set(exports), cloud
+    assert is_secret(exports["kubeconfig"])
+    assert exports["trustDomainIntermediate"].startswith("-----BEGIN CERTIFICATE-----")
+    assert is_secret(exports[CLUSTER_PHASE_OUTPUT])
 
 
 def test_the_examples_provider_is_the_only_one_and_every_child_uses_it(example):
-    cloud, graph = example
+    cloud, capture = example
+    graph = capture.phases["cloud"]
     providers = [r for r in graph.resources if r.type.startswith("pulumi:providers:")]
     assert [p.name for p in providers] == ["platform"], cloud
     (given,) = providers
@@ -115,8 +159,30 @@ def test_the_examples_provider_is_the_only_one_and_every_child_uses_it(example):
 
 @pytest.mark.parametrize("cloud", list(clouds.BUILTIN))
 def test_a_first_preview_of_the_example_passes_the_pack(cloud):
-    directory = EXAMPLES / f"{cloud}-byo-network"
-    graph = run_example(directory, preview=True)
-    project = yaml.safe_load((directory / "Pulumi.yaml").read_text())["name"]
-    result = analyze_stacks([(STACK, graph.resources)], POLICY_PACK_DIR, project=project)
-    assert [d.policy_name for d in result.diagnostics if d.mandatory] == [], cloud
+    capture = capture_example(cloud, preview=True)
+    assert diagnostics(capture) == [], cloud
+
+
+def _without_trusted_boot(resource: CapturedResource) -> CapturedResource:
+    inputs = copy.deepcopy(resource.inputs)
+    if resource.type == POOL_TYPES["aws"]:
+        # An EKS-managed NVIDIA image: no proven NitroTPM + Secure Boot.
+        inputs["amiType"] = "BOTTLEROCKET_x86_64_NVIDIA"
+    elif resource.type == POOL_TYPES["azure"]:
+        inputs["securityProfile"]["enableSecureBoot"] = False
+    else:
+        inputs["nodeConfig"]["shieldedInstanceConfig"]["enableSecureBoot"] = False
+    return replace(resource, inputs=inputs)
+
+
+@pytest.mark.parametrize("pool", ["gpu", "spot"])
+def test_a_user_pool_without_trusted_boot_is_a_mandatory_violation(example, pool):
+    cloud, capture = example
+    graph = capture.phases["cloud"]
+    (cluster,) = capture.spec.clusters
+    (target,) = [r for r in graph.resources
+                 if r.type == POOL_TYPES[cloud] and r.name == f"{cluster.name}-{pool}"]
+    mutated = [_without_trusted_boot(r) if r.urn == target.urn else r for r in graph.resources]
+    result = analyze_stacks([(STACK, mutated)], POLICY_PACK_DIR, project=graph.project)
+    mandatory = {(d.policy_name, d.urn) for d in result.diagnostics if d.mandatory}
+    assert ("ZT-NODE-TRUSTED-BOOT", target.urn) in mandatory, (cloud, pool, mandatory)

@@ -195,11 +195,14 @@ def test_cluster_issuer_signs_with_the_clusters_intermediate(dev_graph, dev_pki,
 
 
 @pytest.mark.parametrize("cluster", DEV_CLUSTERS)
-def test_charts_are_pinned_and_image_policy_waits_for_its_crd(dev_graph, cluster):
+def test_charts_are_pinned_and_image_policy_waits_for_its_crd(dev_graph, dev_spec, cluster):
     releases = {r.inputs["name"]: r for r in _k8s(dev_graph, cluster, "helm.sh/v3:Release")}
-    # The mesh is on by default; dev has a sandboxed namespace (jobs) and cross-cluster edges.
+    # The mesh is on by default; dev has a sandboxed namespace (jobs) and cross-cluster edges;
+    # EKS alone adds the Cluster Autoscaler (AKS and GKE pools scale themselves).
+    autoscaler = {"cluster-autoscaler"} if _cloud(dev_spec, cluster) == "aws" else set()
     assert set(releases) == {CERT_MANAGER.name, POLICY_CONTROLLER.name, "istio-base",
-                             "istio-cni", "istiod", "sandbox-jobs", "istio-eastwestgateway"}
+                             "istio-cni", "istiod", "sandbox-jobs", "istio-eastwestgateway",
+                             *autoscaler}
     for chart in (CERT_MANAGER, POLICY_CONTROLLER):
         inputs = releases[chart.name].inputs
         assert (inputs["chart"], inputs["version"], inputs["repositoryOpts"]["repo"]) == (

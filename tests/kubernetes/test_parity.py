@@ -21,7 +21,10 @@ from zero_trust_clusters.components.kubernetes import (
     render_baseline,
     render_charts,
 )
-from zero_trust_clusters.components.kubernetes.charts import INTERNAL_LB_ANNOTATIONS
+from zero_trust_clusters.components.kubernetes.charts import (
+    INTERNAL_LB_ANNOTATIONS,
+    PER_CLOUD_NAMESPACES,
+)
 from zero_trust_clusters.components.kubernetes.names import CLUSTER_IDENTITY_CONFIGMAP
 
 from .support import shared_pki, stack_spec
@@ -36,12 +39,34 @@ def _masked(stack: str, *, mesh: bool = False) -> dict[str, tuple[str, list[dict
     bundle = shared_pki(stack).trust_bundle
     domains = [spec.trust_domain(c) for c in spec.clusters]
     return {
-        c.name: (c.cloud, _trust_domain_blind(_named_cluster_blind(mask_secrets(render_baseline(
-            c.cloud, posture, c, spec.trust_domain(c), default_sandbox_placement(c.cloud), bundle,
-            mesh_trust_domains=domains, mesh_peers=mesh_peers(spec, c),
-        ))), domains))
+        c.name: (c.cloud, _trust_domain_blind(_named_cluster_blind(_portable_objects(
+            c.cloud, mask_secrets(render_baseline(
+                c.cloud, posture, c, spec.trust_domain(c), default_sandbox_placement(c.cloud),
+                bundle, mesh_trust_domains=domains, mesh_peers=mesh_peers(spec, c),
+            )))), domains))
         for c in spec.clusters
     }
+
+
+def _in_per_cloud_namespace(cloud: str, obj: dict) -> bool:
+    namespace = obj["metadata"]["name"] if obj["kind"] == "Namespace" else obj[
+        "metadata"].get("namespace")
+    return namespace in PER_CLOUD_NAMESPACES.get(cloud, ())
+
+
+def _portable_objects(cloud: str, objects: list[dict]) -> list[dict]:
+    """The cloud's own add-on namespaces (PER_CLOUD_NAMESPACES) are compared nowhere else."""
+    return [o for o in objects if not _in_per_cloud_namespace(cloud, o)]
+
+
+def test_only_eks_has_the_cluster_autoscalers_namespace():
+    spec = stack_spec("dev")
+    for c in spec.clusters:
+        objects = render_baseline(c.cloud, spec.posture, c, spec.trust_domain(c),
+                                  default_sandbox_placement(c.cloud), "bundle")
+        own = [o for o in objects if _in_per_cloud_namespace(c.cloud, o)]
+        assert bool(own) == (c.cloud == "aws"), c.name
+        assert {o["kind"] for o in own} <= {"Namespace", "NetworkPolicy"}
 
 
 def _trust_domain_blind(objects: list[dict], domains: list[str]) -> list[dict]:
@@ -146,8 +171,10 @@ def test_charts_are_the_same_except_istio_platform_and_trust_domain():
     spec = stack_spec("dev")
     posture = spec.posture.model_copy(update={"mesh": True})
     charts = {
-        c.cloud: render_charts(c.cloud, posture, "td.example.com",
-                               ranges=estate_ranges(c, mesh_peers(spec, c)))
+        c.cloud: [r for r in render_charts(c.cloud, posture, "td.example.com",
+                                           ranges=estate_ranges(c, mesh_peers(spec, c)),
+                                           cluster=c)
+                  if r.namespace not in PER_CLOUD_NAMESPACES.get(c.cloud, ())]
         for c in spec.clusters
     }
     for cloud, releases in charts.items():

@@ -44,10 +44,12 @@ def test_render_writes_every_object_per_cluster(tmp_path):
                    and o["metadata"]["name"] == "ztc-trust-bundle"]
         assert all(o["data"]["ca.crt"] == bundle.read_text() for o in bundles)
         releases = yaml.safe_load((out / cluster.name / "helm" / "releases.yaml").read_text())
+        # dev: a sandboxed namespace, peers; the Cluster Autoscaler on EKS only.
+        autoscaler = ["cluster-autoscaler"] if cluster.cloud == "aws" else []
         assert [r["name"] for r in releases["releases"]] == [
             "cert-manager", "policy-controller", "istio-base", "istio-cni", "istiod",
-            "sandbox-jobs", "istio-eastwestgateway"]  # dev: a sandboxed namespace, peers
-        east_west = releases["releases"][-1]["values"]["service"]
+            "sandbox-jobs", "istio-eastwestgateway", *autoscaler]
+        east_west = releases["releases"][6]["values"]["service"]
         # Only the estate's own ranges may reach the internal load balancer.
         assert east_west["loadBalancerSourceRanges"] == sorted(
             r for c in spec.clusters for r in (c.node_cidr, c.pod_cidr))

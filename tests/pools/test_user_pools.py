@@ -112,7 +112,7 @@ def test_eks_autoscaler_may_resize_only_its_own_node_groups(dev_run):
     associations = [unwrap(r.inputs) for r in dev_run.graph.resources
                     if r.type == "aws:eks/podIdentityAssociation:PodIdentityAssociation"]
     assert [(a["namespace"], a["serviceAccount"]) for a in associations] == [
-        ("kube-system", "cluster-autoscaler")]
+        ("cluster-autoscaler", "cluster-autoscaler")]
     policies = [json.loads(unwrap(r.inputs)["policy"]) for r in dev_run.graph.resources
                 if r.type == "aws:iam/rolePolicy:RolePolicy"
                 and r.name == "dev-aws-cluster-autoscaler"]

@@ -142,7 +142,8 @@ def render_stack(stack: str, out: Path, trust_bundle: Path | None = None,
              "namespace": r.namespace, "values": r.values, "after": list(r.after)}
             for r in render_charts(cluster.cloud, spec.posture, spec.trust_domain(cluster),
                                    _trust_domains(spec),
-                                   estate_ranges(cluster, mesh_peers(spec, cluster)))
+                                   estate_ranges(cluster, mesh_peers(spec, cluster)),
+                                   cluster=cluster)
         ]
         (helm / "releases.yaml").write_text(_dump({"releases": releases}))
         written[cluster.name] = files

@@ -26,6 +26,9 @@ from zero_trust_clusters.components.spec import EstateSpec, config_key
 TYPE_TOKEN = "ztc:estate:ClusterPhase"
 # The cloud stack's output this phase reads (see ZeroTrustEstate.cluster_phase_inputs).
 CLUSTER_PHASE_OUTPUT = "clusterPhase"
+# The cluster-phase stack's output listing each baseline component's URN with its cluster's
+# Kubernetes version (program.cluster_phase; read by engine/schema/kubernetes.py).
+BASELINE_VERSIONS_OUTPUT = "baselineVersions"
 
 
 class CloudPhaseMismatchError(RuntimeError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,21 +78,7 @@ class ZeroTrustEstate(pulumi.ComponentResource):
                                 cluster_spec.name].certificate_pem),
                 pulumi.ResourceOptions(parent=self),
             )
-        self.cluster_phase_inputs = pulumi.Output.secret({
-            "specDigest": spec_digest(spec),
-            "trustBundlePem": self.pki.trust_bundle_pem,
-            "clusters": {
-                cluster_name: {
-                    "kubeconfig": cluster.kubeconfig,
-                    "issuer": {
-                        "certificatePem": self.pki.intermediates[cluster_name].certificate_pem,
-                        "privateKeyPem": self.pki.intermediates[cluster_name].private_key_pem,
-                        "chainPem": self.pki.intermediates[cluster_name].chain_pem,
-                    },
-                }
-                for cluster_name, cluster in self.clusters.items()
-            },
-        })
+        self.cluster_phase_inputs = cluster_phase_inputs(spec, self.pki, self.clusters)
         self.ledger = ledger_store(name, spec.posture.ledger, self)
         self.cluster_outputs = {
             cluster_name: {
@@ -117,6 +104,30 @@ class ZeroTrustEstate(pulumi.ComponentResource):
                 "ledgerStore": self.ledger.location if self.ledger else None,
             }
         )
+
+
+def cluster_phase_inputs(spec: EstateSpec, pki: SharedPki,
+                         clusters: Mapping[str, HardenedCluster]) -> pulumi.Output[dict[str, Any]]:
+    """What the cluster phase of `spec` reads from the cloud phase (a secret, exported as
+    `clusterPhase`: zero_trust_clusters/components/cluster_phase.py `ClusterPhaseArgs`): the
+    spec's digest, the trust bundle, and per cluster its kubeconfig and issuer material. A
+    program of its own that builds the clusters (examples/<cloud>-byo-network) exports the same
+    value, so the stock cluster phase applies its baselines."""
+    return pulumi.Output.secret({
+        "specDigest": spec_digest(spec),
+        "trustBundlePem": pki.trust_bundle_pem,
+        "clusters": {
+            cluster_name: {
+                "kubeconfig": cluster.kubeconfig,
+                "issuer": {
+                    "certificatePem": pki.intermediates[cluster_name].certificate_pem,
+                    "privateKeyPem": pki.intermediates[cluster_name].private_key_pem,
+                    "chainPem": pki.intermediates[cluster_name].chain_pem,
+                },
+            }
+            for cluster_name, cluster in clusters.items()
+        },
+    })
 
 
 def spec_digest(spec: EstateSpec) -> str:

@@ -28,6 +28,10 @@ from zero_trust_clusters.components.aws.iam import ManagedRole
 from zero_trust_clusters.components.aws.policy_docs import Condition, Statement, document
 from zero_trust_clusters.components.aws.validation import image_flavour
 from zero_trust_clusters.components.cluster import Toleration
+from zero_trust_clusters.components.kubernetes.charts import (
+    CLUSTER_AUTOSCALER_NAMESPACE,
+    CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
+)
 from zero_trust_clusters.components.spec import NodePool, UserPool
 
 POOL_LABEL = "ztc.io/pool"
@@ -203,10 +207,10 @@ def build_node_pools(ctx: AwsContext, *, join: ClusterEndpoint, node_role: Manag
     return built
 
 
-# The Kubernetes Cluster Autoscaler's service account (its Helm chart's default name when
-# rbac.serviceAccount.name is set so; kube-system as in the chart's EKS examples).
-AUTOSCALER_NAMESPACE = "kube-system"
-AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+# The Kubernetes Cluster Autoscaler's service account: the one its chart release runs as in the
+# cluster phase (zero_trust_clusters/components/kubernetes/charts.py), one definition for both.
+AUTOSCALER_NAMESPACE = CLUSTER_AUTOSCALER_NAMESPACE
+AUTOSCALER_SERVICE_ACCOUNT = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT
 # The minimum permissions of cluster-autoscaler on AWS plus auto-discovery (DescribeTags,
 # DescribeLaunchTemplateVersions) and scale-from-zero for managed node groups
 # (eks:DescribeNodegroup reads a group's labels and taints)

@@ -19,7 +19,13 @@ from typing import Any
 
 from zero_trust_clusters.components.cluster import SandboxPlacement
 from zero_trust_clusters.components.kubernetes.placement import default_sandbox_placement
-from zero_trust_clusters.components.spec import SANDBOX_GATEWAY_PREFIX, Cloud, Posture
+from zero_trust_clusters.components.spec import (
+    SANDBOX_GATEWAY_PREFIX,
+    Cloud,
+    ClusterSpec,
+    Posture,
+    cluster_key,
+)
 
 CERT_MANAGER_NAMESPACE = "cert-manager"
 POLICY_CONTROLLER_NAMESPACE = "cosign-system"
@@ -392,11 +398,12 @@ def east_west_release(cloud: Cloud, estate_ranges: tuple[str, ...]) -> ChartRele
     (zero_trust_clusters/components/azure/network.py); on EKS the service controller opens, on the one node security group that carries the
     `kubernetes.io/cluster/<name>` tag, each Service port's NodePort to these ranges, the health
     NodePort to the NLB's subnets, and ICMP fragmentation-needed; an empty list would open
-    0.0.0.0/0 (render.estate_ranges always holds the cluster's own ranges) (cloud-provider-aws pkg/providers/v1 aws.go
-    EnsureLoadBalancer and aws_loadbalancer.go updateInstanceSecurityGroupsForNLB,
-    https://github.com/kubernetes/cloud-provider-aws/blob/63ec440c3275321b55afa45480e2fdfd2b0e93c4/pkg/providers/v1/aws_loadbalancer.go). Private connectivity between the clouds
-    (VPN/interconnect) and a private DNS name per gateway are deployment prerequisites
-    (zero_trust_clusters/components/kubernetes/README.md). Not a `networkGateway`: that would also expose istiod's
+    0.0.0.0/0 (render.estate_ranges always holds the cluster's own ranges). Source:
+    cloud-provider-aws EnsureLoadBalancer and updateInstanceSecurityGroupsForNLB,
+    https://github.com/kubernetes/cloud-provider-aws/blob/63ec440c3275321b55afa45480e2fdfd2b0e93c4/pkg/providers/v1/aws_loadbalancer.go
+    Private connectivity between the clouds (VPN/interconnect) and a private DNS name per
+    gateway are deployment prerequisites (README.md, "Deployment prerequisites for cross-cluster
+    calls"). Not a `networkGateway`: that would also expose istiod's
     15012 and 15017 through the load balancer (chart networkGatewayPorts)."""
     try:
         annotations = INTERNAL_LB_ANNOTATIONS[cloud]
@@ -424,12 +431,131 @@ def east_west_release(cloud: Cloud, estate_ranges: tuple[str, ...]) -> ChartRele
     )
 
 
+# --- Kubernetes Cluster Autoscaler (EKS only) --------------------------------------------------
+# AKS and GKE scale their pools with the managed cluster autoscaler the pool itself carries
+# (AKS `enableAutoScaling` + min/max count, GKE `autoscaling` on the node pool: see
+# zero_trust_clusters/components/azure/pools.py and gcp/pools.py); EKS managed node groups have
+# only min/max, so the cluster phase installs the Kubernetes Cluster Autoscaler there
+# (zero_trust_clusters/components/aws/README.md, "Autoscaling").
+# Chart 9.59.0, the newest in the published index (https://kubernetes.github.io/autoscaler/
+# index.yaml, kubernetes/autoscaler branch gh-pages, generated 2026-07-26), appVersion 1.35.0;
+# chart source: tag cluster-autoscaler-chart-9.59.0, cluster-autoscaler/charts/cluster-autoscaler/.
+# Every values key below is in that chart's values.yaml (it ships no values.schema.json).
+CLUSTER_AUTOSCALER_VERSION = "9.59.0"
+CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
+_CLUSTER_AUTOSCALER_SOURCE = (
+    "https://github.com/kubernetes/autoscaler/blob/cluster-autoscaler-chart-9.59.0/"
+    "cluster-autoscaler/charts/cluster-autoscaler/values.yaml"
+)
+# Its own restricted namespace (not kube-system, whose add-ons are privileged): the EKS Pod
+# Identity association binds the autoscaler's IAM role to exactly this service account
+# (zero_trust_clusters/components/aws/pools.py `autoscaler_identity` imports both names).
+CLUSTER_AUTOSCALER_NAMESPACE = "cluster-autoscaler"
+CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+CLUSTER_AUTOSCALER_RELEASE = "cluster-autoscaler"
+# Namespaces (with everything in them and the releases installed there) only one cloud's
+# clusters have: the add-on a cloud lacks as a managed service. Everything else is the same on
+# every cloud (names.PER_CLOUD_FIELDS, tests/kubernetes/test_parity.py).
+PER_CLOUD_NAMESPACES: dict[str, tuple[str, ...]] = {"aws": (CLUSTER_AUTOSCALER_NAMESPACE,)}
+# The chart's pod labels: `app.kubernetes.io/instance: <release>` and `app.kubernetes.io/name:
+# <cloudProvider>-cluster-autoscaler` (templates/_helpers.tpl "cluster-autoscaler.instance-name").
+CLUSTER_AUTOSCALER_POD_LABELS = {
+    "app.kubernetes.io/instance": CLUSTER_AUTOSCALER_RELEASE,
+    "app.kubernetes.io/name": "aws-cluster-autoscaler",
+}
+# The metrics and health port (templates/deployment.yaml: `containerPort: 8085`, liveness probe
+# `httpGet /health-check` on it).
+CLUSTER_AUTOSCALER_PORT = 8085
+# "We recommend using Cluster Autoscaler with the Kubernetes control plane version for which it
+# was meant ... versioning scheme was changed to match Kubernetes minor releases exactly"
+# (https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases). The newest
+# release of each minor we support (spec.SUPPORTED_KUBERNETES_VERSIONS), from the release tags
+# cluster-autoscaler-<version> (2026-07-22); the release image is
+# registry.k8s.io/autoscaling/cluster-autoscaler:v<version> (cluster-autoscaler/Makefile builds
+# `$(REGISTRY)/cluster-autoscaler:$(TAG)`, promoted from gcr.io/k8s-staging-autoscaling). That
+# these patch tags are promoted to registry.k8s.io was NOT confirmed offline (the promoter's
+# manifest we could read stops earlier): a missing tag fails the atomic Helm release loudly.
+CLUSTER_AUTOSCALER_IMAGE_TAGS = {"1.34": "v1.34.5", "1.35": "v1.35.2", "1.36": "v1.36.1"}
+CLUSTER_AUTOSCALER_REPOSITORY = "registry.k8s.io/autoscaling/cluster-autoscaler"
+# The image runs as distroless `nonroot` (uid 65532: cluster-autoscaler/Dockerfile `FROM
+# gcr.io/distroless/static:nonroot`); PSA `restricted` needs every field below
+# (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted). The
+# project's own EKS manifest runs it the same way (runAsNonRoot, RuntimeDefault seccomp, drop
+# ALL, readOnlyRootFilesystem: cluster-autoscaler/cloudprovider/aws/examples/
+# cluster-autoscaler-autodiscover.yaml); its hostPath CA bundle is left out (restricted refuses
+# hostPath), as distroless `static` carries CA certificates
+# (https://github.com/GoogleContainerTools/distroless/blob/main/base/README.md).
+# The chart keeps its `priorityClassName: system-cluster-critical`, which Kubernetes no longer
+# confines to kube-system (https://kubernetes.io/docs/tasks/administer-cluster/
+# guaranteed-scheduling-critical-addon-pods/ names no namespace); not confirmed against the
+# admission plugin's source: a refusal fails the atomic Helm release loudly.
+_CLUSTER_AUTOSCALER_POD_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": 65532,
+    "runAsGroup": 65532,
+    "seccompProfile": _RUNTIME_DEFAULT,
+}
+_CLUSTER_AUTOSCALER_CONTAINER_SECURITY = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "seccompProfile": _RUNTIME_DEFAULT,
+}
+# Our pools' label (zero_trust_clusters/components/aws/pools.py POOL_LABEL): the autoscaler runs
+# on the system pool, never on a pool it may scale to zero.
+_POOL_LABEL = "ztc.io/pool"
+
+
+class UnsupportedAutoscalerVersionError(ValueError):
+    """No Cluster Autoscaler release is pinned for the cluster's Kubernetes minor."""
+
+
+def cluster_autoscaler_image(kubernetes_version: str, where: str) -> ChartImage:
+    """The autoscaler image of the cluster's own Kubernetes minor (`where`: its config key)."""
+    try:
+        tag = CLUSTER_AUTOSCALER_IMAGE_TAGS[kubernetes_version]
+    except KeyError:
+        raise UnsupportedAutoscalerVersionError(
+            f"{where}: no Cluster Autoscaler release is pinned for Kubernetes "
+            f"{kubernetes_version} (pinned: {', '.join(CLUSTER_AUTOSCALER_IMAGE_TAGS)}); add "
+            "it to CLUSTER_AUTOSCALER_IMAGE_TAGS in zero_trust_clusters/components/kubernetes/"
+            "charts.py") from None
+    return ChartImage(CLUSTER_AUTOSCALER_REPOSITORY, tag=tag, source=_CLUSTER_AUTOSCALER_SOURCE)
+
+
+def cluster_autoscaler_release(cluster: ClusterSpec, kubernetes_version: str) -> ChartRelease:
+    """The Cluster Autoscaler of one EKS cluster: discovers the node groups EKS tagged
+    `k8s.io/cluster-autoscaler/<cluster>` (chart `autoDiscovery.tags` default), in the
+    cluster's region, as the service account Pod Identity gives the autoscaler's role to."""
+    image = cluster_autoscaler_image(
+        kubernetes_version, cluster_key(cluster.name, None, "kubernetesVersion"))
+    values: dict[str, Any] = {
+        "cloudProvider": "aws",
+        # The EKS cluster's name is the spec's (aws/control_plane.py `name=ctx.name`).
+        "autoDiscovery": {"clusterName": cluster.name},
+        "awsRegion": cluster.region,
+        "rbac": {"serviceAccount": {"create": True,
+                                    "name": CLUSTER_AUTOSCALER_SERVICE_ACCOUNT}},
+        "image": {"repository": image.repository, "tag": image.tag},
+        "hostNetwork": False,
+        "securityContext": _CLUSTER_AUTOSCALER_POD_SECURITY,
+        "containerSecurityContext": _CLUSTER_AUTOSCALER_CONTAINER_SECURITY,
+        "nodeSelector": {_POOL_LABEL: "system"},
+    }
+    return ChartRelease(
+        CLUSTER_AUTOSCALER_RELEASE, "cluster-autoscaler", CLUSTER_AUTOSCALER_VERSION,
+        CLUSTER_AUTOSCALER_REPO, CLUSTER_AUTOSCALER_NAMESPACE, values=values, images=(image,),
+    )
+
+
 def chart_releases(
     cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: tuple[str, ...] = (),
-    estate_ranges: tuple[str, ...] = (),
+    estate_ranges: tuple[str, ...] = (), cluster: ClusterSpec | None = None,
 ) -> list[ChartRelease]:
     """`estate_ranges`: every cluster's node and pod ranges (render.estate_ranges), the
-    east-west gateway's only sources."""
+    east-west gateway's only sources. `cluster`: the cluster the releases are for; on EKS it
+    adds the Cluster Autoscaler at the cluster's own Kubernetes minor."""
     releases = [CERT_MANAGER, POLICY_CONTROLLER]
     if posture.mesh:
         cross_cluster = any(ns.ingress_from_clusters for ns in posture.workload_namespaces)
@@ -439,6 +565,8 @@ def chart_releases(
                      for ns in posture.workload_namespaces if ns.sandboxed]
         if cross_cluster:
             releases.append(east_west_release(cloud, estate_ranges))
+    if cloud == "aws" and cluster is not None:
+        releases.append(cluster_autoscaler_release(cluster, cluster.version(posture)))
     return releases
 
 

@@ -89,7 +89,8 @@ class ClusterBaseline(pulumi.ComponentResource):
             mesh_peers=args.mesh_peers,
         )
         charts = render_charts(spec.cloud, args.posture, args.trust_domain,
-                               args.mesh_trust_domains, estate_ranges(spec, args.mesh_peers))
+                               args.mesh_trust_domains, estate_ranges(spec, args.mesh_peers),
+                               cluster=spec)
         self._controls: dict[str, list[str]] = defaultdict(list)
         self.resources = {}
         namespaces: dict[str, pulumi.CustomResource] = {}

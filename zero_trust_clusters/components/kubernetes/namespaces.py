@@ -20,8 +20,9 @@ def psa_labels(enforce: str, version: str, audit_warn: str = "restricted") -> di
     return labels
 
 
-def workload_namespace(ns: WorkloadNamespace, posture: Posture) -> dict:
-    labels = psa_labels("restricted", posture.kubernetes_version)
+def workload_namespace(ns: WorkloadNamespace, posture: Posture, version: str) -> dict:
+    """`version`: the cluster's own Kubernetes minor (`ClusterSpec.version(posture)`)."""
+    labels = psa_labels("restricted", version)
     labels[POLICY_CONTROLLER_INCLUDE] = "true"  # the admission webhook only sees opted-in namespaces
     if posture.mesh:
         # A sandboxed namespace is outside the mesh (zero_trust_clusters/components/kubernetes/mesh.py): never
@@ -38,13 +39,14 @@ def workload_namespace(ns: WorkloadNamespace, posture: Posture) -> dict:
     }
 
 
-def system_namespace(name: str, enforce: str, posture: Posture) -> dict:
-    """A namespace for a chart we install; `enforce` is the loosest level its pods need."""
+def system_namespace(name: str, enforce: str, version: str) -> dict:
+    """A namespace for a chart we install; `enforce` is the loosest level its pods need;
+    `version`: the cluster's own Kubernetes minor."""
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": meta(
             name, "ZT-POD-SECURITY",
-            labels=psa_labels(enforce, posture.kubernetes_version),
+            labels=psa_labels(enforce, version),
         ),
     }

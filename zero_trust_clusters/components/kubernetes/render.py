@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pulumi
 
 from zero_trust_clusters.components.cluster import SandboxPlacement
+from zero_trust_clusters.components.kubernetes.autoscaler import autoscaler_objects
 from zero_trust_clusters.components.kubernetes.certs import ca_issuer, trust_bundles
 from zero_trust_clusters.components.kubernetes.charts import (
     CERT_MANAGER,
@@ -90,14 +91,18 @@ def render_baseline(
     if cluster_spec.cloud != cloud:
         raise ValueError(f"cluster {cluster_spec.name!r} is on {cluster_spec.cloud}, not {cloud}")
     issuer = issuer or IssuerMaterial.placeholder(trust_domain)
-    objects: list[dict] = [workload_namespace(ns, posture) for ns in posture.workload_namespaces]
+    # This cluster's own version (a canary cluster may run ahead of the posture's): the PSA
+    # labels pin the policy of the version the cluster runs.
+    version = cluster_spec.version(posture)
+    objects: list[dict] = [workload_namespace(ns, posture, version)
+                           for ns in posture.workload_namespaces]
     # cert-manager's pods meet `restricted`; policy-controller's webhook does not set a seccomp
     # profile, so its namespace enforces `baseline` (and audits/warns `restricted`).
-    objects.append(system_namespace(CERT_MANAGER_NAMESPACE, "restricted", posture))
-    objects.append(system_namespace(POLICY_CONTROLLER_NAMESPACE, "baseline", posture))
+    objects.append(system_namespace(CERT_MANAGER_NAMESPACE, "restricted", version))
+    objects.append(system_namespace(POLICY_CONTROLLER_NAMESPACE, "baseline", version))
     if posture.mesh:
         # The istio-cni node agent needs host access; workload namespaces stay `restricted`.
-        objects.append(system_namespace(ISTIO_NAMESPACE, "privileged", posture))
+        objects.append(system_namespace(ISTIO_NAMESPACE, "privileged", version))
     ranges = estate_ranges(cluster_spec, mesh_peers)
     for ns in posture.workload_namespaces:
         objects += network_policies(ns, posture, ranges)
@@ -111,6 +116,9 @@ def render_baseline(
             posture, issuer, trust_bundle_pem, trust_domain, cluster_spec.name,
             estate_ranges=ranges, peers=mesh_peers,
         )
+    if cloud == "aws":
+        # The Cluster Autoscaler's namespace (charts.py: EKS only, the others' is managed).
+        objects += autoscaler_objects(cluster_spec, version)
     objects.append(cluster_identity(cluster_spec, trust_domain))
     return objects
 
@@ -137,13 +145,15 @@ def mesh_domains(trust_domain: str, mesh_trust_domains: Sequence[str]) -> tuple[
 
 def render_charts(
     cloud: Cloud, posture: Posture, trust_domain: str, mesh_trust_domains: Sequence[str] = (),
-    ranges: Sequence[str] = (),
+    ranges: Sequence[str] = (), cluster: ClusterSpec | None = None,
 ) -> list[ChartRelease]:
     """The pinned Helm releases the baseline installs before its custom resources.
-    `ranges`: `estate_ranges(cluster, peers)`, the east-west gateway's only sources."""
+    `ranges`: `estate_ranges(cluster, peers)`, the east-west gateway's only sources;
+    `cluster`: the cluster they are for (its name, region and own Kubernetes version: the EKS
+    Cluster Autoscaler needs them)."""
     return chart_releases(
         cloud, posture, trust_domain, mesh_domains(trust_domain, mesh_trust_domains),
-        estate_ranges=tuple(ranges),
+        estate_ranges=tuple(ranges), cluster=cluster,
     )
 
 

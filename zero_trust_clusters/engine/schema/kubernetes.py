@@ -23,6 +23,7 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
+from zero_trust_clusters.components.cluster_phase import BASELINE_VERSIONS_OUTPUT
 from zero_trust_clusters.engine.schema import helm
 from zero_trust_clusters.engine.schema.findings import Finding, show
 from zero_trust_clusters.engine.schema.plan import PlanResource, join, opaque
@@ -219,7 +220,13 @@ def context(resources: Iterable[PlanResource], exports: Mapping[str, Any]) -> Co
                 release = (chart_version, repo if isinstance(repo, str) else "")
                 chart_versions[(chart.rsplit("/", 1)[-1], r.parent)] = release
                 chart_versions.setdefault((chart.rsplit("/", 1)[-1], ""), release)
-    posture = exports.get("posture") if isinstance(exports, Mapping) else None
+    exports = exports if isinstance(exports, Mapping) else {}
+    # A cluster-phase stack has no cluster resource: it says each baseline's version itself.
+    for entry in exports.get(BASELINE_VERSIONS_OUTPUT) or ():
+        if isinstance(entry, Mapping) and isinstance(entry.get("component"), str) \
+                and isinstance(entry.get("kubernetesVersion"), str):
+            cluster_versions[entry["component"]] = minor(entry["kubernetesVersion"])
+    posture = exports.get("posture")
     posture_version = posture.get("kubernetesVersion") if isinstance(posture, dict) else None
     return Context(
         by_urn,
@@ -241,7 +248,8 @@ def _ancestors(resource: PlanResource, ctx: Context) -> Iterator[str]:
 
 def kubernetes_version(resource: PlanResource, ctx: Context) -> str | None:
     """The version of the cluster the object lands in: its enclosing cluster component's
-    cluster resource, else the posture's version, else the one version all clusters share."""
+    cluster resource (or, in a cluster-phase stack, its baseline's declared version), else the
+    posture's version, else the one version all clusters share."""
     for urn in _ancestors(resource, ctx):
         if urn in ctx.cluster_versions:
             return ctx.cluster_versions[urn]

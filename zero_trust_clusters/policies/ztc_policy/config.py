@@ -10,8 +10,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+# cluster-autoscaler: the EKS Cluster Autoscaler's own namespace (PSA restricted, default deny;
+# zero_trust_clusters/components/kubernetes/autoscaler.py), a platform add-on, not a workload.
 SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", "cert-manager",
-                     "cosign-system", "istio-system"]
+                     "cosign-system", "istio-system", "cluster-autoscaler"]
 
 EXEMPTIONS_SCHEMA: dict[str, Any] = {
     "type": "array",
