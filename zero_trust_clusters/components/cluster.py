@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
@@ -53,6 +53,26 @@ class ExistingKeys:
     rotation and policy are not in this program, so the policy pack reports the secrets-key
     control "not verifiable" unless the key resource is declared in the same program.
     """
+
+
+Brought = TypeVar("Brought")
+Block = TypeVar("Block")
+
+
+def brought(given: object | None, block: Block | None, args_type: type[Brought],
+            from_block: Callable[[Block], Brought], *, where: str, field: str,
+            component: str) -> Brought | None:
+    """What a cluster brings instead of creating: `ClusterArgs.<field>` (Pulumi inputs), else
+    the stack config's block converted by `from_block`, else None (the component creates it).
+    A value of another cloud's args class is refused at `where`."""
+    if given is not None:
+        if not isinstance(given, args_type):
+            article = "an" if component[0] in "AEIOU" else "a"
+            problem = (f"{where}: ClusterArgs.{field} is a {type(given).__name__}; "
+                       f"{article} {component} takes {args_type.__name__}")
+            raise SpecError([problem])
+        return given
+    return None if block is None else from_block(block)
 
 
 def checked_input(value: pulumi.Input[str], check: Callable[[str], object],

@@ -25,40 +25,29 @@ from zero_trust_clusters.components.cluster import (
     ClusterArgs,
     ClusterOutputs,
     HardenedCluster,
+    brought,
     resolve_access,
 )
-from zero_trust_clusters.components.spec import SpecError, cluster_key
+from zero_trust_clusters.components.spec import cluster_key
 
 TYPE_TOKEN = "ztc:aws:EksCluster"
 
 
 def _existing_network(args: ClusterArgs, where: str) -> network.EksNetworkArgs | None:
     """The brought network: the args' (Pulumi inputs) or the stack's `aws.network` block."""
-    if args.network is not None:
-        if not isinstance(args.network, network.EksNetworkArgs):
-            kind = type(args.network).__name__
-            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; an EksCluster takes EksNetworkArgs"])
-        return args.network
-    settings = args.cluster.settings
-    block = settings.network if settings else None
-    if block is None:
-        return None
-    return network.EksNetworkArgs(vpc_id=block.vpc_id, node_subnet_ids=block.node_subnet_ids,
-                                  pod_subnet_ids=block.pod_subnet_ids)
+    return brought(args.network, args.cluster.settings and args.cluster.settings.network,
+                   network.EksNetworkArgs, lambda b: network.EksNetworkArgs(
+                       vpc_id=b.vpc_id, node_subnet_ids=b.node_subnet_ids,
+                       pod_subnet_ids=b.pod_subnet_ids),
+                   where=where, field="network", component="EksCluster")
 
 
 def _existing_keys(args: ClusterArgs, where: str) -> kms.EksKeysArgs | None:
     """The brought keys: the args' (Pulumi inputs) or the stack's `aws.keys` block."""
-    if args.keys is not None:
-        if not isinstance(args.keys, kms.EksKeysArgs):
-            kind = type(args.keys).__name__
-            raise SpecError([f"{where}: ClusterArgs.keys is a {kind}; an EksCluster takes EksKeysArgs"])
-        return args.keys
-    block = args.cluster.settings.keys if args.cluster.settings else None
-    if block is None:
-        return None
-    return kms.EksKeysArgs(secrets_key_arn=block.secrets_key_arn,
-                           disks_key_arn=block.disks_key_arn)
+    return brought(args.keys, args.cluster.settings and args.cluster.settings.keys,
+                   kms.EksKeysArgs, lambda b: kms.EksKeysArgs(
+                       secrets_key_arn=b.secrets_key_arn, disks_key_arn=b.disks_key_arn),
+                   where=where, field="keys", component="EksCluster")
 
 
 class EksCluster(HardenedCluster):

@@ -25,6 +25,7 @@ from zero_trust_clusters.components.cluster import (
     ClusterArgs,
     ClusterOutputs,
     HardenedCluster,
+    brought,
     resolve_access,
 )
 from zero_trust_clusters.components.spec import SpecError, cluster_key
@@ -34,33 +35,23 @@ TYPE_TOKEN = "ztc:azure:AksCluster"
 
 def _existing_network(args: ClusterArgs, where: str) -> AksNetworkArgs | None:
     """The brought network: the args' (Pulumi inputs) or the stack's `azure.network` block."""
-    if args.network is not None:
-        if not isinstance(args.network, AksNetworkArgs):
-            kind = type(args.network).__name__
-            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; an AksCluster takes AksNetworkArgs"])
-        return args.network
-    block = args.cluster.settings.network if args.cluster.settings else None
-    if block is None:
-        return None
-    return AksNetworkArgs(
-        node_subnet_id=block.node_subnet_id, node_subnet_cidr=block.node_subnet_cidr,
-        apiserver_subnet_id=block.api_server_subnet_id,
-        apiserver_subnet_cidr=block.api_server_subnet_cidr, node_nsg_id=block.node_nsg_id,
-        apiserver_nsg_id=block.api_server_nsg_id, outbound_type=block.outbound_type)
+    return brought(args.network, args.cluster.settings and args.cluster.settings.network,
+                   AksNetworkArgs, lambda b: AksNetworkArgs(
+                       node_subnet_id=b.node_subnet_id, node_subnet_cidr=b.node_subnet_cidr,
+                       apiserver_subnet_id=b.api_server_subnet_id,
+                       apiserver_subnet_cidr=b.api_server_subnet_cidr,
+                       node_nsg_id=b.node_nsg_id, apiserver_nsg_id=b.api_server_nsg_id,
+                       outbound_type=b.outbound_type),
+                   where=where, field="network", component="AksCluster")
 
 
 def _existing_keys(args: ClusterArgs, where: str) -> AksKeysArgs | None:
     """The brought keys: the args' (Pulumi inputs) or the stack's `azure.keys` block."""
-    if args.keys is not None:
-        if not isinstance(args.keys, AksKeysArgs):
-            kind = type(args.keys).__name__
-            raise SpecError([f"{where}: ClusterArgs.keys is a {kind}; an AksCluster takes AksKeysArgs"])
-        return args.keys
-    block = args.cluster.settings.keys if args.cluster.settings else None
-    if block is None:
-        return None
-    return AksKeysArgs(kms_key_id=block.kms_key_id, key_vault_id=block.key_vault_id,
-                       disk_encryption_set_id=block.disk_encryption_set_id)
+    return brought(args.keys, args.cluster.settings and args.cluster.settings.keys,
+                   AksKeysArgs, lambda b: AksKeysArgs(
+                       kms_key_id=b.kms_key_id, key_vault_id=b.key_vault_id,
+                       disk_encryption_set_id=b.disk_encryption_set_id),
+                   where=where, field="keys", component="AksCluster")
 
 
 class AksCluster(HardenedCluster):

@@ -18,6 +18,7 @@ from zero_trust_clusters.components.cluster import (
     ClusterArgs,
     ClusterOutputs,
     HardenedCluster,
+    brought,
     resolve_access,
 )
 from zero_trust_clusters.components.gcp import addressing
@@ -54,32 +55,21 @@ def oidc_issuer_url(project: str, region: str, name: str) -> str:
 
 def _existing_network(args: ClusterArgs, where: str) -> GkeNetworkArgs | None:
     """The brought network: the args' (Pulumi inputs) or the stack's `gcp.network` block."""
-    if args.network is not None:
-        if not isinstance(args.network, GkeNetworkArgs):
-            kind = type(args.network).__name__
-            raise SpecError([f"{where}: ClusterArgs.network is a {kind}; a GkeCluster takes GkeNetworkArgs"])
-        return args.network
-    block = args.cluster.settings.network if args.cluster.settings else None
-    if block is None:
-        return None
-    return GkeNetworkArgs(network=block.network, subnetwork=block.subnetwork,
-                          pods_range_name=block.pods_range_name,
-                          services_range_name=block.services_range_name,
-                          control_plane_cidr=block.control_plane_cidr)
+    return brought(args.network, args.cluster.settings and args.cluster.settings.network,
+                   GkeNetworkArgs, lambda b: GkeNetworkArgs(
+                       network=b.network, subnetwork=b.subnetwork,
+                       pods_range_name=b.pods_range_name,
+                       services_range_name=b.services_range_name,
+                       control_plane_cidr=b.control_plane_cidr),
+                   where=where, field="network", component="GkeCluster")
 
 
 def _existing_keys(args: ClusterArgs, where: str) -> GkeKeysArgs | None:
     """The brought keys: the args' (Pulumi inputs) or the stack's `gcp.keys` block."""
-    if args.keys is not None:
-        if not isinstance(args.keys, GkeKeysArgs):
-            kind = type(args.keys).__name__
-            raise SpecError([f"{where}: ClusterArgs.keys is a {kind}; a GkeCluster takes GkeKeysArgs"])
-        return args.keys
-    block = args.cluster.settings.keys if args.cluster.settings else None
-    if block is None:
-        return None
-    return GkeKeysArgs(secrets_key=block.secrets_key, disks_key=block.disks_key,
-                       audit_key=block.audit_key)
+    return brought(args.keys, args.cluster.settings and args.cluster.settings.keys,
+                   GkeKeysArgs, lambda b: GkeKeysArgs(
+                       secrets_key=b.secrets_key, disks_key=b.disks_key, audit_key=b.audit_key),
+                   where=where, field="keys", component="GkeCluster")
 
 
 class GkeCluster(HardenedCluster):
