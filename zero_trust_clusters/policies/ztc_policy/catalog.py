@@ -42,7 +42,9 @@ class Evidence:
       value is this resource's arn / id / name / key URI, or, while unknown at preview, the
       engine's property dependency of `path` says it comes from this resource);
     - `names=path`: it names, at `path`, a resource an earlier evidence of this control accepted.
-    Every evidence of a control must be met on each cluster (else the control fails there)."""
+    Every evidence of a control must be met on each cluster (else the control fails there), by
+    itself or by one of its `alternatives` (equivalent evidence a program our components did not
+    write may hold instead, possibly in the other phase: tried in order, the first met counts)."""
 
     label: str
     types: tuple[str, ...]
@@ -53,6 +55,16 @@ class Evidence:
     # Missing -> "not verifiable" rather than "fail" (a control kept outside the stack).
     optional: bool = False
     phase: Phase = "cloud"
+    alternatives: tuple[Evidence, ...] = ()
+
+    @property
+    def options(self) -> tuple[Evidence, ...]:
+        return (self, *self.alternatives)
+
+    @property
+    def wanted(self) -> str:
+        """What a cluster lacks when no option is met."""
+        return " or ".join(o.label for o in self.options)
 
 
 @dataclass(frozen=True)
@@ -361,8 +373,14 @@ CONTROLS: tuple[Control, ...] = (
         common=Part(builders=("zero_trust_clusters.components.pki:SharedPki", "zero_trust_clusters.components.kubernetes.certs:ca_issuer",
                               "zero_trust_clusters.components.kubernetes.certs:trust_bundles",
                               "zero_trust_clusters.components.kubernetes.mesh:mesh_objects"),
+                    # Or (any program) the mesh's CA from cert-manager / pulumi-tls, whose chain
+                    # to one root shared by every cluster stack/mesh_ca.py follows.
                     evidence=(E("a pki-intermediate for the cluster", (t.DYNAMIC,),
-                                where="stack.evidence:pki_intermediate"),
+                                where="stack.evidence:pki_intermediate",
+                                alternatives=(E("a mesh CA (Istio's cacerts Secret, or istio-csr "
+                                                "and its cert-manager CA issuer)",
+                                                (t.K8S_SECRET, t.HELM_RELEASE),
+                                                where="stack.evidence:mesh_ca", **IN_CLUSTER),)),
                               E("mesh-wide STRICT mTLS (a PeerAuthentication in istio-system)",
                                 t.PEER_AUTHENTICATION_TYPES, where="stack.evidence:mesh_wide_strict",
                                 **IN_CLUSTER)))),

@@ -103,6 +103,29 @@ FOLDER_SINK = "gcp:logging/folderSink:FolderSink"
 ORGANIZATION_SINK = "gcp:logging/organizationSink:OrganizationSink"
 BINAUTHZ_POLICY = "gcp:binaryauthorization/policy:Policy"
 
+# Equivalent evidence from programs our components did not write (issue 14 part 2).
+# cert-manager (https://cert-manager.io/docs/reference/api-docs/, CRDs cert-manager.io/v1) and
+# the pulumi-tls certificates a CA Secret may hold (pulumi-tls 5.6.2 type tokens).
+K8S_SECRET = "kubernetes:core/v1:Secret"
+CM_ISSUER = "kubernetes:cert-manager.io/v1:Issuer"
+CM_CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer"
+CM_ISSUER_TYPES = (CM_ISSUER, CM_CLUSTER_ISSUER)
+CM_CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate"
+TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
+TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
+TLS_CERTS = (TLS_SELF_SIGNED_CERT, TLS_LOCALLY_SIGNED_CERT)
+# OPA Gatekeeper and Ratify (image signatures through Gatekeeper's external data). Constraint
+# kinds are made at run time from each template, so constraints are matched by group.
+GATEKEEPER_TEMPLATE = "kubernetes:templates.gatekeeper.sh/v1:ConstraintTemplate"
+GATEKEEPER_TEMPLATE_BETA = "kubernetes:templates.gatekeeper.sh/v1beta1:ConstraintTemplate"
+GATEKEEPER_TEMPLATE_TYPES = (GATEKEEPER_TEMPLATE, GATEKEEPER_TEMPLATE_BETA)
+GATEKEEPER_CONSTRAINT_PREFIX = "kubernetes:constraints.gatekeeper.sh/"
+GATEKEEPER_CONFIG = "kubernetes:config.gatekeeper.sh/v1alpha1:Config"
+GATEKEEPER_PROVIDER = "kubernetes:externaldata.gatekeeper.sh/v1beta1:Provider"
+GATEKEEPER_PROVIDER_ALPHA = "kubernetes:externaldata.gatekeeper.sh/v1alpha1:Provider"
+GATEKEEPER_PROVIDER_TYPES = (GATEKEEPER_PROVIDER, GATEKEEPER_PROVIDER_ALPHA)
+RATIFY_VERIFIER = "kubernetes:config.ratify.deislabs.io/v1beta1:Verifier"
+
 
 def _declared() -> frozenset[str]:
     return frozenset(v for k, v in globals().items()
@@ -114,5 +137,6 @@ JUDGED_TYPES = _declared()
 
 
 def props_needed(type_: str) -> bool:
-    return type_ in JUDGED_TYPES or type_.endswith(":ClusterImagePolicy")
+    return type_ in JUDGED_TYPES or type_.endswith(":ClusterImagePolicy") or type_.startswith(
+        GATEKEEPER_CONSTRAINT_PREFIX)
 

@@ -25,7 +25,9 @@ from ..rules.kubernetes import (
 )
 from ..rules.pki import INTERMEDIATE, pki_kind
 from ..values import MISSING, as_bool, as_list, contains_unknown, is_unknown, lookup
+from .gatekeeper import is_image_template
 from .graph import Node
+from .mesh_ca import is_mesh_ca
 
 Predicate = Callable[[Node, Mapping[str, Any]], bool]
 # The outputs a reference may carry: an ARN, an id, a name, a Key Vault key URI, an email.
@@ -57,6 +59,12 @@ def pki_intermediate(n: Node, cfg) -> bool:
     return pki_kind(n) == INTERMEDIATE
 
 
+def mesh_ca(n: Node, cfg) -> bool:
+    """Istio's CA where our PKI is not used: its plug-in `cacerts` Secret or istio-csr (whose
+    chain to the shared root stack/mesh_ca.py follows and rules.one_root judges)."""
+    return is_mesh_ca(n)
+
+
 def change_ledger(n: Node, cfg) -> bool:
     kind = lookup(n.props, "ztcKind") if n.type == t.DYNAMIC else None
     return (isinstance(kind, str) and kind.startswith("ledger")) or n.type in t.LEDGER_STORES
@@ -64,12 +72,16 @@ def change_ledger(n: Node, cfg) -> bool:
 
 def admission_policy(n: Node, cfg) -> bool:
     """An image-provenance admission policy: a Sigstore ClusterImagePolicy, a Kyverno policy
-    that verifies images, or a
+    that verifies images, a Gatekeeper ConstraintTemplate that asks an external data provider
+    (Ratify) about the images, or a
     ValidatingAdmissionPolicy one of whose validations reads an image (unknown: counted, the
     rules judge it). Another control's policy (the mesh's membership rules) is not; a binding
     is judged by the stack rules, with the policy it binds."""
     if "ClusterImagePolicy" in n.type:
         return True
+    if n.type in t.GATEKEEPER_TEMPLATE_TYPES:
+        # Its constraints, provider and verifiers are judged by stack/gatekeeper.py.
+        return is_image_template(n)
     if n.type in t.KYVERNO_POLICY_TYPES:
         # Kyverno's image verification: a rule with `verifyImages` (https://kyverno.io/docs/
         # writing-policies/verify-images/); whether it enforces is judged by the resource rule.

@@ -74,13 +74,23 @@ def evaluate(nodes: list[Node], configs: Mapping[str, Mapping[str, Any]] | None 
         for control in CONTROL_IDS:
             cell = Cell(own.display[cluster.urn], cluster.urn, cloud, control)
             for req in requirements(cloud, control):
-                if req.phase not in own.phases[cluster.urn]:
-                    cell.deferred.setdefault(req.phase, []).append(req.label)
+                hits: list[Node] = []
+                elsewhere: list[str] = []  # phases of options this stack does not hold
+                for option in req.options:  # the first option met counts
+                    if option.phase not in own.phases[cluster.urn]:
+                        elsewhere.append(option.phase)
+                        continue
+                    pool = owned + shared if option.shared_ok else owned
+                    hits = accepted(option, pool, owned, cfg[control], own.by_urn,
+                                    cell.implementers)
+                    if hits:
+                        break
+                if not hits and elsewhere:  # may be met by the other phase's stack
+                    for phase in dict.fromkeys(elsewhere):
+                        cell.deferred.setdefault(phase, []).append(req.label)
                     continue
-                pool = owned + shared if req.shared_ok else owned
-                hits = accepted(req, pool, owned, cfg[control], own.by_urn, cell.implementers)
                 if not hits:
-                    (cell.unproven if req.optional else cell.missing).append(req.label)
+                    (cell.unproven if req.optional else cell.missing).append(req.wanted)
                 cell.implementers.extend(h for h in hits if h not in cell.implementers)
             judged = {n.urn for n in owned} | {n.urn for n in cell.implementers}
             for urn in judged:

@@ -39,12 +39,15 @@ from ..values import (
     world_sources,
 )
 from . import audit_chain as chain
+from . import gatekeeper
 from .evidence import (
     admission_policy,
     mesh_wide_strict,
     workload_namespace,
 )
 from .graph import CLOUD_PHASE, CLUSTER_PHASE, UNKNOWN_CLOUD, cluster_identity
+from .mesh_ca import ISTIO_CSR_CHART, is_mesh_ca
+from .mesh_ca import Resolver as MeshCaResolver
 from .posture import Posture
 
 
@@ -119,7 +122,8 @@ def sandbox_everywhere(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 
 
 def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
-    """One pki-root; every cluster's intermediate chains to it, inside its trust domain."""
+    """One pki-root; every cluster's intermediate chains to it, inside its trust domain; a
+    cluster without one (any program) has a mesh CA chaining to the root the others share."""
     c = "ZT-MTLS-SHARED-ROOT"
     own = p.ownership
     roots = [n for n in own.nodes if pki_kind(n) == ROOT]
@@ -171,12 +175,82 @@ def one_root(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
             out.append(fail(c, f"intermediates {domains[td]} and {i.name} share trust domain "
                             f"{td}", urn=i.urn, cluster=own.name_of(i.urn)))
         domains.setdefault(str(td), i.name)
+    out += _mesh_ca_roots(p, inters, roots[0] if len(roots) == 1 else None)
+    return out
+
+
+def _mesh_ca_roots(p: Posture, inters: list, pki_root) -> list[Finding]:
+    """Clusters without a pki-intermediate (any program): the mesh's CA (Istio's cacerts, or
+    istio-csr's cert-manager CA issuer) chains to a root, the same one on every cluster
+    (stack/mesh_ca.py follows the chain); clusters with one share the pki-root."""
+    c = "ZT-MTLS-SHARED-ROOT"
+    own = p.ownership
+    out: list[Finding] = []
+    with_inter = {own.owner.get(i.urn) for i in inters}
+    # root key -> (root label, clusters chaining to it)
+    shared: dict[str, tuple[str, list[str]]] = {}
+    signers: dict[str, str] = {}  # signing CA key -> the first cluster signing with it
+    if pki_root is not None:
+        for cluster in own.clusters:
+            if cluster.urn in with_inter:
+                shared.setdefault(f"resource:{pki_root.urn}", (f"pki-root {pki_root.name}", []))[
+                    1].append(own.display[cluster.urn])
     for cluster in own.clusters:
-        if CLOUD_PHASE not in own.phases[cluster.urn]:
-            continue  # the PKI is issued by the cloud phase
-        if not any(own.owner.get(i.urn) == cluster.urn for i in inters):
-            out.append(fail(c, "no pki-intermediate for this cluster", urn=cluster.urn,
-                            cluster=own.display[cluster.urn]))
+        phases, name = own.phases[cluster.urn], own.display[cluster.urn]
+        where = {"urn": cluster.urn, "cluster": name}
+        if cluster.urn in with_inter:
+            continue  # our PKI: judged by one_root
+        if CLUSTER_PHASE not in phases:  # the mesh's CA, if any, is in the cluster phase
+            if any(n.type in t.TLS_CERTS for n in own.nodes):
+                out.append(unverifiable(c, "the mesh CA of this cluster", why="no pki-"
+                                        "intermediate here, and the mesh's CA is in the "
+                                        "cluster-phase stack", **where))
+            else:
+                out.append(fail(c, "no pki-intermediate for this cluster", **where))
+            continue
+        cas = [n for n in own.owned(cluster.urn) if is_mesh_ca(n)]
+        if not cas:
+            out.append(fail(c, "no pki-intermediate and no mesh CA for this cluster (Istio's "
+                            f"{MESH_ROOT_NAMESPACE}/cacerts Secret, or istio-csr and its "
+                            "cert-manager CA issuer): istiod would sign with a self-signed root "
+                            "of its own, shared with no other cluster", **where))
+            continue
+        resolver = MeshCaResolver(own.owned(cluster.urn), own.nodes, own.by_urn)
+        for ca in cas:
+            chain = resolver.resolve(ca)
+            out += [fail(c, f"{chain.what}: {problem}", **where) for problem in chain.problems]
+            if chain.unknown and chain.from_stack_reference:
+                # Our two phases: the cluster phase takes the PKI's material from the cloud
+                # phase's outputs. With that phase in view its pki-intermediate is missing;
+                # without it, the cell is deferred to it (stack/posture.py, phase-elsewhere).
+                if CLOUD_PHASE in phases:
+                    out.append(fail(c, f"no pki-intermediate for this cluster: {chain.what} "
+                                    "takes its CA material from another stack's outputs, and "
+                                    "no pki-intermediate for this cluster is in view", **where))
+            elif chain.unknown:
+                out.append(unverifiable(c, f"{chain.what}: {chain.unknown}", why=chain.why,
+                                        **where))
+            elif chain.root is not None and not chain.problems:  # a broken chain fails above
+                entry = shared.setdefault(chain.root.key, (chain.root.label, []))
+                if name not in entry[1]:
+                    entry[1].append(name)
+            if chain.signer and signers.setdefault(chain.signer, name) != name:
+                out.append(fail(c, f"{chain.what} signs with the same CA as cluster "
+                                f"{signers[chain.signer]}: each cluster needs its own "
+                                "intermediate, or one cluster can mint the other's identities",
+                                **where))
+    if len(shared) > 1:
+        top = max(len(names) for _, names in shared.values())
+        majority = [k for k, (_, names) in shared.items() if len(names) == top]
+        summary = "; ".join(f"{', '.join(sorted(names))} -> {label}"
+                            for label, names in shared.values())
+        for key, (label, names) in shared.items():
+            if len(majority) == 1 and key == majority[0]:
+                continue
+            for name in names:
+                urn = next(u for u, d in own.display.items() if d == name)
+                out.append(fail(c, f"the mesh's CA chains to {label}, not to one root shared by "
+                                f"every cluster ({summary})", urn=urn, cluster=name))
     return out
 
 
@@ -536,8 +610,16 @@ def _sandbox_path_problems(ns_name: str, owned, netpols) -> list[str]:
     return problems
 
 
+# Where a program that did not use our PKI states a cluster's trust domain: istiod's
+# meshConfig.trustDomain (https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/
+# #MeshConfig; charts.istio_releases sets it) and istio-csr's app.tls.trustDomain (chart values).
+TRUST_DOMAIN_VALUES = {"istiod": "meshConfig.trustDomain",
+                       ISTIO_CSR_CHART: "app.tls.trustDomain"}
+
+
 def estate_trust_domains(own) -> set[str]:
-    """Every cluster trust domain the stack names: identity ConfigMaps and intermediates."""
+    """Every cluster trust domain the stack names: identity ConfigMaps, intermediates, and the
+    istiod / istio-csr releases' values."""
     domains: set[str] = set()
     for n in own.nodes:
         data = cluster_identity(n)
@@ -545,6 +627,10 @@ def estate_trust_domains(own) -> set[str]:
             domains.add(data["trustDomain"])
         if pki_kind(n) == INTERMEDIATE and isinstance(lookup(n.props, "trustDomain"), str):
             domains.add(lookup(n.props, "trustDomain"))
+        path = TRUST_DOMAIN_VALUES.get(str(_chart(n))) if n.type == t.HELM_RELEASE else None
+        value = lookup(lookup(n.props, "values"), path) if path else None
+        if isinstance(value, str) and value and not is_unknown(value):
+            domains.add(value)
     return domains
 
 
@@ -780,8 +866,10 @@ def _chart(n) -> object:
 
 def admission_effect(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     """The image admission a cluster really enforces: the Sigstore policy-controller checks every
-    workload namespace and denies unmatched images; a GKE Binary Authorization policy blocks
-    unattested images by default, for this cluster, with no registry-wide exemption."""
+    workload namespace and denies unmatched images; Gatekeeper constraints consulting Ratify
+    deny unverified images in every workload namespace (stack/gatekeeper.py); a GKE Binary
+    Authorization policy blocks unattested images by default, for this cluster, with no
+    registry-wide exemption."""
     own = p.ownership
     ns_cfg = {"systemNamespaces": SYSTEM_NAMESPACES, **cfg}
     out = []
@@ -793,6 +881,8 @@ def admission_effect(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
         if images and CLUSTER_PHASE in own.phases[cluster.urn]:
             out += _policy_controller(owned, ns_cfg, where)
         out += _vap_bindings(owned, ns_cfg, where)
+        out += gatekeeper.judge(owned, [n for n in owned if workload_namespace(n, ns_cfg)],
+                                _namespace_labels, where)
         if cluster.type == t.GKE_CLUSTER:
             out += _binauthz(cluster, own.nodes, own.display[cluster.urn], where)
     return out
