@@ -25,7 +25,7 @@ from pulumi_azure_native import network
 
 from zero_trust_clusters.components.azure import AksCluster
 from zero_trust_clusters.components.azure.network import AksNetworkArgs
-from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.cluster import ClusterAccessArgs, ClusterArgs, GroupAccessArgs
 from zero_trust_clusters.components.cluster_phase import CLUSTER_PHASE_OUTPUT
 from zero_trust_clusters.components.estate import cluster_phase_inputs
 from zero_trust_clusters.components.ledger.azure_container import (
@@ -109,6 +109,14 @@ def cloud_phase(config: pulumi.Config) -> None:
         default_outbound_access=False,
         opts=pulumi.ResourceOptions(provider=provider, depends_on=[node_subnet]))
 
+    # --- the identity team's admin group (a StackReference in real life) -------------------------
+    # e.g. `pulumi.StackReference("acme/identity/prod").get_output("platformAdminsGroupId")`, an
+    # Output checked when known. For this cluster it wins over posture.groups.admins: the AKS admin
+    # group and the Azure RBAC role assignments name it, and the cluster phase's ClusterRoleBinding
+    # `ztc-admins` binds it (the component publishes it as `groupSubjects`, `cluster_phase_inputs`
+    # hands it over).
+    platform_admins = pulumi.Output.from_input("3d2b8f0e-6c1a-4e57-9b2d-8a4f1c7e5a10")
+
     # --- the platform team's cluster -----------------------------------------------------------
     pki = SharedPki("pki", SharedPkiArgs(
         settings=spec.posture.pki, trust_domain=spec.posture.trust_domain,
@@ -124,6 +132,8 @@ def cloud_phase(config: pulumi.Config) -> None:
                 node_nsg_id=node_nsg.id, apiserver_nsg_id=api_nsg.id,
                 outbound_type="userAssignedNATGateway"),
             trust_domain_intermediate_pem=pki.intermediates[cluster.name].certificate_pem,
+            access=ClusterAccessArgs(
+                admins=GroupAccessArgs(azure_group_object_id=platform_admins)),
         ),
         opts=with_provider,
     )

@@ -22,7 +22,7 @@ from zero_trust_clusters.components.cluster import OUTPUT_KEYS
 from zero_trust_clusters.components.cluster_phase import CLUSTER_PHASE_OUTPUT
 from zero_trust_clusters.engine import schema
 from zero_trust_clusters.engine.analyzer import analyze_stacks
-from zero_trust_clusters.engine.mocks import CapturedResource, is_secret
+from zero_trust_clusters.engine.mocks import CapturedResource, is_secret, unwrap
 from zero_trust_clusters.engine.preview import (
     POLICY_PACK_DIR,
     Capture,
@@ -143,6 +143,27 @@ def test_the_example_exports_every_output_key_and_the_cluster_phases_input(examp
     assert is_secret(exports["kubeconfig"])
     assert exports["trustDomainIntermediate"].startswith("-----BEGIN CERTIFICATE-----")
     assert is_secret(exports[CLUSTER_PHASE_OUTPUT])
+
+
+def test_the_azure_examples_admins_from_another_stack_are_the_ones_rbac_binds(example):
+    """The Azure example hands its admins' Entra group over as an Output (ClusterArgs.access):
+    the AKS admin group and the cluster phase's `ztc-admins` binding both name it, not the
+    posture's group; the other groups keep the posture's."""
+    cloud, capture = example
+    if cloud != "azure":
+        pytest.skip("the Azure example overrides its admins")
+    groups = capture.spec.posture.groups
+    (aks,) = [unwrap(r.inputs) for r in capture.phases["cloud"].resources
+              if r.type == "azure-native:containerservice:ManagedCluster"]
+    (admins,) = aks["aadProfile"]["adminGroupObjectIDs"]
+    assert admins != groups.admins.azure_group_object_id
+    bindings = {r.inputs["metadata"]["name"]: unwrap(r.inputs["subjects"])
+                for r in capture.phases["cluster"].resources
+                if r.type.startswith("kubernetes:rbac.authorization.k8s.io/v1:")}
+    assert [s["name"] for s in bindings["ztc-admins"]] == [admins]
+    assert [s["name"] for s in bindings["ztc-auditors"]] == [groups.auditors.azure_group_object_id]
+    assert [s["name"] for s in bindings["ztc-developers"]] == [
+        groups.developers.azure_group_object_id]
 
 
 def test_the_examples_provider_is_the_only_one_and_every_child_uses_it(example):

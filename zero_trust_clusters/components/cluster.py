@@ -108,9 +108,12 @@ class GroupAccessArgs:
     the same on every cloud. The cluster phase's RBAC bindings
     (zero_trust_clusters/components/kubernetes/rbac.py) bind the subject each cloud's
     authenticator puts in the user's groups: the Kubernetes group on EKS (so an overridden IAM
-    role needs nothing more), but the Entra group object id on AKS and the Google Group
-    e-mail on GKE, which rbac.py reads from the posture. When overriding those two, give the
-    cluster phase the same values (the component publishes them as `groupSubjects`)."""
+    role changes no binding), the Entra group object id on AKS and the Google Group e-mail on
+    GKE. The component publishes that subject per group as `groupSubjects` (these overrides
+    included); `cluster_phase_inputs` (zero_trust_clusters/components/estate.py) hands it to the
+    cluster phase, whose bindings name it. A cloud phase deployed before `groupSubjects`
+    existed has none: its cluster phase binds the posture's groups until the cloud phase is
+    deployed again."""
 
     aws_role_arns: Sequence[pulumi.Input[str]] | None = None
     """IAM roles (arn:aws:iam::<account>:role/...) that get this group's EKS access entry
@@ -123,7 +126,7 @@ class GroupAccessArgs:
     role assignments of this group on the cluster."""
     gcp_group_email: pulumi.Input[str] | None = None
     """The Google Group e-mail; GKE uses it only in the cluster phase's RBAC subjects
-    (Google Groups for RBAC), see above."""
+    (Google Groups for RBAC, through `groupSubjects`), see above."""
 
 
 @dataclass(frozen=True)
@@ -358,6 +361,9 @@ class HardenedCluster(pulumi.ComponentResource):
     sandbox: SandboxPlacement
     # Set by `publish`; None for a component that registers its outputs itself.
     outputs: ClusterOutputs | None = None
+    # Set by `publish` from its `groupSubjects` output: per portable group, the subject the
+    # in-cluster RBAC binds on this cluster (after `ClusterArgs.access`); None if not published.
+    group_subjects: Mapping[str, pulumi.Input[str] | None] | None = None
 
     def __init__(self, type_token: str, name: str, args: ClusterArgs, opts=None):
         super().__init__(type_token, name, None, opts)
@@ -387,6 +393,7 @@ class HardenedCluster(pulumi.ComponentResource):
     def publish(self, outputs: ClusterOutputs, extra: Mapping[str, Any] | None = None) -> None:
         """Register the contract's outputs, the cloud's `extra` ones and the control map."""
         self.outputs = outputs
+        self.group_subjects = (extra or {}).get("groupSubjects")
         self.register_outputs({
             **outputs.as_dict(),
             **(extra or {}),

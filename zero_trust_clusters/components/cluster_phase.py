@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from zero_trust_clusters.components.cluster import PORTABLE_GROUPS
 from zero_trust_clusters.components.estate import spec_digest
 from zero_trust_clusters.components.kubernetes import (
     BaselineArgs,
@@ -21,6 +22,7 @@ from zero_trust_clusters.components.kubernetes import (
     default_sandbox_placement,
     mesh_peers,
 )
+from zero_trust_clusters.components.kubernetes.rbac import bound_subject_names
 from zero_trust_clusters.components.spec import EstateSpec, config_key
 
 TYPE_TOKEN = "ztc:estate:ClusterPhase"
@@ -39,7 +41,10 @@ class CloudPhaseMismatchError(RuntimeError):
 class ClusterPhaseArgs:
     spec: EstateSpec
     # The cloud stack's `clusterPhase` output: {specDigest, trustBundlePem, clusters: {name:
-    # {kubeconfig, issuer: {certificatePem, privateKeyPem, chainPem}}}} (a secret).
+    # {kubeconfig, issuer: {certificatePem, privateKeyPem, chainPem}, groupSubjects: {admins,
+    # developers, auditors}}}} (a secret). `groupSubjects` (what each cluster's RBAC binds,
+    # after `ClusterArgs.access`) is absent from a cloud phase deployed before it was
+    # published: its clusters bind the posture's groups, as they did then.
     cloud_phase: pulumi.Input[dict[str, Any]]
     # For error messages: which stack the cloud phase came from.
     cloud_stack: str
@@ -83,6 +88,10 @@ class ClusterPhase(pulumi.ComponentResource):
         for cluster in spec.clusters:
             mine = cloud_phase.apply(lambda v, n=cluster.name: v["clusters"][n])
             issuer = mine.apply(lambda m: m["issuer"])
+            # Group identities are names, not secrets: the bindings and the pack see them.
+            subjects = pulumi.Output.unsecret(mine.apply(
+                lambda m, c=cluster.cloud: bound_subject_names(
+                    c, spec.posture, m.get("groupSubjects"))))
             self.baselines[cluster.name] = ClusterBaseline(
                 f"{cluster.name}-baseline",
                 BaselineArgs(
@@ -102,6 +111,8 @@ class ClusterPhase(pulumi.ComponentResource):
                     # The mesh accepts and authorizes callers of every cluster of the estate.
                     mesh_trust_domains=tuple(spec.trust_domain(c) for c in spec.clusters),
                     mesh_peers=mesh_peers(spec, cluster),
+                    group_subjects={role: subjects.apply(lambda n, r=role: n[r])
+                                    for role in PORTABLE_GROUPS},
                 ),
                 pulumi.ResourceOptions(parent=self),
             )

@@ -110,9 +110,12 @@ def cluster_phase_inputs(spec: EstateSpec, pki: SharedPki,
                          clusters: Mapping[str, HardenedCluster]) -> pulumi.Output[dict[str, Any]]:
     """What the cluster phase of `spec` reads from the cloud phase (a secret, exported as
     `clusterPhase`: zero_trust_clusters/components/cluster_phase.py `ClusterPhaseArgs`): the
-    spec's digest, the trust bundle, and per cluster its kubeconfig and issuer material. A
-    program of its own that builds the clusters (examples/<cloud>-byo-network) exports the same
-    value, so the stock cluster phase applies its baselines."""
+    spec's digest, the trust bundle, and per cluster its kubeconfig, issuer material and
+    `groupSubjects` (the identity per portable group its RBAC binds, after
+    `ClusterArgs.access`; left out for a component that publishes none, whose cluster phase
+    binds the posture's). A program of its own that builds the clusters
+    (examples/<cloud>-byo-network) exports the same value, so the stock cluster phase applies
+    its baselines."""
     return pulumi.Output.secret({
         "specDigest": spec_digest(spec),
         "trustBundlePem": pki.trust_bundle_pem,
@@ -124,6 +127,8 @@ def cluster_phase_inputs(spec: EstateSpec, pki: SharedPki,
                     "privateKeyPem": pki.intermediates[cluster_name].private_key_pem,
                     "chainPem": pki.intermediates[cluster_name].chain_pem,
                 },
+                **({"groupSubjects": dict(cluster.group_subjects)}
+                   if cluster.group_subjects is not None else {}),
             }
             for cluster_name, cluster in clusters.items()
         },

@@ -9,6 +9,7 @@ material), so they can come from a stack reference as well as from a component.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -53,6 +54,10 @@ class BaselineArgs:
     mesh_trust_domains: tuple[str, ...] = ()
     # The estate's other clusters (`mesh_peers(spec, cluster)`): cross-cluster routes.
     mesh_peers: tuple[MeshPeer, ...] = ()
+    # Per portable group (admins, developers, auditors), the RBAC subject name its bindings
+    # name: the cluster's real identity (the cloud phase's `groupSubjects`, which follows
+    # `ClusterArgs.access`), an Output is fine. None or a group it lacks: the posture's.
+    group_subjects: Mapping[str, pulumi.Input[str]] | None = None
 
 
 class ClusterBaseline(pulumi.ComponentResource):
@@ -86,7 +91,7 @@ class ClusterBaseline(pulumi.ComponentResource):
         objects = render_baseline(
             spec.cloud, args.posture, spec, args.trust_domain, args.sandbox,
             args.trust_bundle_pem, issuer=issuer, mesh_trust_domains=args.mesh_trust_domains,
-            mesh_peers=args.mesh_peers,
+            mesh_peers=args.mesh_peers, group_subjects=args.group_subjects,
         )
         charts = render_charts(spec.cloud, args.posture, args.trust_domain,
                                args.mesh_trust_domains, estate_ranges(spec, args.mesh_peers),

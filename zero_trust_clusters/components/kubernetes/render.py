@@ -7,7 +7,7 @@ pulumi-kubernetes resources, so the two can never drift.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 
@@ -79,6 +79,7 @@ def render_baseline(
     issuer: IssuerMaterial | None = None,
     mesh_trust_domains: Sequence[str] = (),
     mesh_peers: Sequence[MeshPeer] = (),
+    group_subjects: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> list[dict]:
     """Every baseline object of one cluster, namespaces first.
 
@@ -87,6 +88,8 @@ def render_baseline(
     `mesh_trust_domains`: every cluster's trust domain in the estate, the peers the mesh
     accepts in a handshake (this cluster's own is always included); `mesh_peers`: the other
     clusters (`mesh_peers(spec, cluster)`), for cross-cluster routes and their firewalling.
+    `group_subjects`: per portable group, the RBAC subject name to bind (the cluster phase's,
+    from the cloud phase); None or a group it lacks: the posture's (rbac.py `role_bindings`).
     """
     if cluster_spec.cloud != cloud:
         raise ValueError(f"cluster {cluster_spec.name!r} is on {cluster_spec.cloud}, not {cloud}")
@@ -107,7 +110,7 @@ def render_baseline(
     for ns in posture.workload_namespaces:
         objects += network_policies(ns, posture, ranges)
     objects.append(runtime_class(sandbox))
-    objects += role_bindings(cloud, posture)
+    objects += role_bindings(cloud, posture, group_subjects)
     objects += trust_bundles(posture, trust_bundle_pem)
     objects += ca_issuer(issuer, trust_bundle_pem)
     objects.append(cluster_image_policy(posture))
