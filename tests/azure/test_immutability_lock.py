@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -104,7 +104,7 @@ class FakeBearer(SansIOHTTPPolicy):
 
 
 def provider(base_url: str, seen: list[str]) -> AccountImmutabilityLockProvider:
-    def factory(subscription_id: str) -> StorageManagementClient:
+    def factory(subscription_id: str, settings: Mapping[str, Any]) -> StorageManagementClient:
         seen.append(subscription_id)
         credential = FakeCredential()
         return StorageManagementClient(credential, subscription_id, base_url=base_url,
@@ -172,4 +172,4 @@ def test_an_id_that_is_no_storage_account_is_refused():
     bad = {**PROPS, "accountId": f"/subscriptions/{SUB}/resourceGroups/rg/providers/"
            "Microsoft.KeyVault/vaults/kv"}
     with pytest.raises(ImmutabilityLockError, match="not a storage account"):
-        AccountImmutabilityLockProvider(client_factory=lambda sub: None).create(bad)
+        AccountImmutabilityLockProvider(client_factory=lambda sub, settings: None).create(bad)
