@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from zero_trust_clusters.components.cluster import ClusterArgs
+from zero_trust_clusters.components.cluster import ClusterAccessArgs, ClusterArgs
 from zero_trust_clusters.components.spec import ClusterSpec, EstateSpec, load_spec
 from zero_trust_clusters.engine.mocks import CapturedResource, unwrap
 from zero_trust_clusters.engine.runner import Graph, run_program
@@ -46,7 +46,8 @@ class AksRun:
         return self.one("azure-native:containerservice:ManagedCluster")
 
 
-def run_aks(stack: str = "dev", name: str = CLUSTER) -> AksRun:
+def run_aks(stack: str = "dev", name: str = CLUSTER,
+            access: ClusterAccessArgs | None = None) -> AksRun:
     config, _secure = load_stack_config(stack)
     spec = load_spec(config)
     cluster_spec = next(c for c in spec.clusters if c.name == name)
@@ -57,7 +58,8 @@ def run_aks(stack: str = "dev", name: str = CLUSTER) -> AksRun:
 
         aks = AksCluster(
             cluster_spec.name,
-            ClusterArgs(cluster_spec, spec.posture, spec.trust_domain(cluster_spec)),
+            ClusterArgs(cluster_spec, spec.posture, spec.trust_domain(cluster_spec),
+                        access=access),
         )
         exposed["sandbox"] = aks.sandbox
         pulumi.export("kubeconfig", aks.kubeconfig)

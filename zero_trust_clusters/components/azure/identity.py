@@ -53,16 +53,29 @@ def grant(
     description: str,
     depends_on: list[pulumi.Resource] | None = None,
 ) -> authorization.RoleAssignment:
-    """One role assignment with a stable GUID name, so re-runs never duplicate it."""
+    """One role assignment with a stable GUID name, so re-runs never duplicate it.
+
+    The name also covers principal, role and scope, as Azure's own templates do
+    (`guid(scope, principalId, roleDefinitionId)`, "name" in
+    https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template): ARM
+    refuses to change an assignment's principal or scope under its name
+    (RoleAssignmentUpdateNotPermitted) and a second assignment of one role to one principal at
+    one scope under another name (RoleAssignmentExists), see
+    https://learn.microsoft.com/azure/role-based-access-control/troubleshooting. So a new
+    principal or scope is a new name, and the old assignment is deleted before the new one is
+    created."""
+    role_id = role_definition_id(ctx.subscription_id, role)
+    assignment_name = pulumi.Output.all(principal_id, scope).apply(
+        lambda ps: naming.guid(ctx.subscription_id, ctx.name, name, role_id, str(ps[0]), str(ps[1])))
     return authorization.RoleAssignment(
         f"{ctx.name}-{name}",
         authorization.RoleAssignmentArgs(
-            role_assignment_name=naming.guid(ctx.subscription_id, ctx.name, name),
+            role_assignment_name=assignment_name,
             principal_id=principal_id,
             principal_type=principal_type,
-            role_definition_id=role_definition_id(ctx.subscription_id, role),
+            role_definition_id=role_id,
             scope=scope,
             description=description,
         ),
-        opts=ctx.opts(depends_on=depends_on or []),
+        opts=ctx.opts(depends_on=depends_on or [], delete_before_replace=True),
     )
