@@ -16,7 +16,12 @@ its own (https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption, private 
 Key Vault Crypto User and Key Vault Contributor on the vault, and Reader on the disk encryption
 set. The vault must use Azure RBAC, be in the cluster's tenant and have public access off (KMS
 runs in Private mode here); the disk encryption set's own identity must already hold Key Vault
-Crypto Service Encryption User on its key's vault (the set's owner grants it). Rotation (and
+Crypto Service Encryption User on its key's vault (the set's owner grants it). The identity
+running `pulumi up` creates those three role assignments, so it needs
+`Microsoft.Authorization/roleAssignments/write` on the vault and on the disk encryption set
+(e.g. User Access Administrator or Role Based Access Control Administrator there,
+https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template,
+Prerequisites); without it the first `up` fails on those grants. Rotation (and
 moving the cluster to a new key version) is the owner's; the policy pack cannot see a key
 outside the program and reports ZT-SECRETS-KMS "not verifiable" for it.
 """
