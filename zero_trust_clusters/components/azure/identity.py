@@ -61,9 +61,11 @@ def grant(
     refuses to change an assignment's principal or scope under its name
     (RoleAssignmentUpdateNotPermitted) and a second assignment of one role to one principal at
     one scope under another name (RoleAssignmentExists), see
-    https://learn.microsoft.com/azure/role-based-access-control/troubleshooting. So a new
-    principal or scope is a new name, and the old assignment is deleted before the new one is
-    created."""
+    https://learn.microsoft.com/azure/role-based-access-control/troubleshooting. azure-native
+    replaces an assignment whose principalId or scope changes (pulumi-azure-native
+    provider/pkg/gen/replacement.go `forceNewMap`), creating the new one first by default. So a
+    new principal or scope is a new name, and the old assignment is deleted before the new one
+    is created."""
     role_id = role_definition_id(ctx.subscription_id, role)
     assignment_name = pulumi.Output.all(principal_id, scope).apply(
         lambda ps: naming.guid(ctx.subscription_id, ctx.name, name, role_id, str(ps[0]), str(ps[1])))
