@@ -65,9 +65,10 @@ def _principals(ctx: AwsContext, access: ClusterAccess) -> list[_Principal]:
     if deployer and deployer not in admins.aws_role_arns:
         principals.append(_Principal("admins", admins.kubernetes_group, _role_label(deployer),
                                      deployer, f"{ctx.config_key}.aws.accountRoleArn", False))
-    # Two roles of a group under one name would be one Pulumi resource twice.
+    # Two roles of a group under one name would be one Pulumi resource twice; the config's
+    # roles come first, so the error names the argument's label (the one to change).
     named: dict[tuple[str, str], str] = {}
-    for p in principals:
+    for p in sorted(principals, key=lambda p: p.key.startswith("ClusterArgs")):
         other = named.setdefault((p.group, p.label), p.key)
         if other != p.key:
             raise SpecError([(f"{p.key}: its access entry would be named {p.label!r}, as "
