@@ -479,3 +479,124 @@ def test_a_plain_wrong_identity_is_refused_at_once_naming_the_argument():
         _run("gcp", access=lambda _ref: access)
     assert ("ClusterArgs.access.developers.gcp_group_email: 'not-an-email' is not a Google "
             "Group e-mail address") in str(raised.value)
+
+
+# ------------------------------------------------------------------ access-entry names
+# EKS gives a principal one access entry (CreateAccessEntry: ResourceInUseException,
+# https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAccessEntry.html): an entry
+# re-created under another name while the old one still holds the role fails, so names must
+# follow the role, not its place in a list.
+
+OTHER_ROLE = "arn:aws:iam::444455556666:role/break-glass"
+ENTRY = "aws:eks/accessEntry:AccessEntry"
+ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+
+
+def _admin_entries(graph: Graph) -> dict[str, Any]:
+    """Admin access entry name -> principal ARN."""
+    return {r.name: unwrap(r.inputs)["principalArn"] for r in graph.of_type(ENTRY)
+            if r.name.startswith("dev-aws-admins-")}
+
+
+def _admins(roles: Any, record: dict[str, bool] | None = None):
+    """`access` for `_run`: these admin roles; `record` gets each access resource's
+    delete_before_replace (through a stack transformation, as the engine would see it)."""
+    def access(ref) -> ClusterAccessArgs:
+        if record is not None:
+            def seen(args: pulumi.ResourceTransformationArgs):
+                if args.type_ in (ENTRY, ASSOCIATION):
+                    record[f"{args.type_}::{args.name}"] = bool(args.opts.delete_before_replace)
+            pulumi.runtime.register_stack_transformation(seen)
+        return ClusterAccessArgs(admins=GroupAccessArgs(
+            aws_role_arns=roles(ref.get_output) if callable(roles) else roles))
+    return access
+
+
+def test_labelled_roles_keep_their_entry_names_whatever_the_order():
+    exports = {**ACCESS_EXPORTS, "otherRoleArn": OTHER_ROLE}
+    forward = _run("aws", exports=exports, access=_admins(lambda out: {
+        "platform": out("adminRoleArn"), "break-glass": out("otherRoleArn")}))
+    backward = _run("aws", exports=exports, access=_admins(lambda out: {
+        "break-glass": out("otherRoleArn"), "platform": out("adminRoleArn")}))
+    expected = {"dev-aws-admins-platform": ROLE, "dev-aws-admins-break-glass": OTHER_ROLE}
+    assert _admin_entries(forward) == _admin_entries(backward) == expected
+    policies = {r.name for r in backward.of_type(ASSOCIATION)}
+    assert set(expected) <= policies
+
+
+def test_labelled_unknown_roles_register_the_same_children_at_a_first_preview():
+    def team_roles(_out) -> dict[str, Any]:
+        import pulumi_aws as aws
+
+        role = aws.iam.Role("team-admins", assume_role_policy="{}", name="team-admins")
+        return {"team": role.arn}
+
+    preview = _run("aws", exports={}, access=_admins(team_roles), preview=True)
+    known = _run("aws", exports={}, access=_admins(team_roles))
+    assert sorted((r.type, r.name) for r in preview.resources) == sorted(
+        (r.type, r.name) for r in known.resources)
+    (team,) = [r for r in known.resources if r.name == "team-admins"]
+    assert _admin_entries(known) == {"dev-aws-admins-team": unwrap(team.outputs)["arn"]}
+
+
+def test_a_plain_role_arn_keeps_its_entry_name_when_moved_from_the_posture():
+    spec = load_spec(load_stack_config("dev")[0])
+    (admin,) = spec.posture.groups.admins.aws_role_arns
+    from_posture = _admin_entries(_run("aws"))
+    moved = _admin_entries(_run("aws", access=_admins([admin])))
+    by_label = _admin_entries(_run("aws", access=_admins({"dev-platform-admin": admin})))
+    assert from_posture == moved == by_label == {"dev-aws-admins-dev-platform-admin": admin}
+
+
+def test_only_positional_unknown_roles_are_deleted_before_replaced():
+    record: dict[str, bool] = {}
+    _run("aws", exports={**ACCESS_EXPORTS, "otherRoleArn": OTHER_ROLE},
+         access=_admins(lambda out: [out("adminRoleArn"), out("otherRoleArn")], record))
+    assert {k for k, first in record.items() if first} == {
+        f"{t}::dev-aws-admins-access-{i}" for t in (ENTRY, ASSOCIATION) for i in (0, 1)}
+    record.clear()
+    _run("aws", exports={**ACCESS_EXPORTS, "otherRoleArn": OTHER_ROLE},
+         access=_admins(lambda out: {"platform": out("adminRoleArn"), "other": OTHER_ROLE},
+                        record))
+    assert f"{ENTRY}::dev-aws-admins-platform" in record
+    assert not any(record.values())
+
+
+@pytest.mark.parametrize(("roles", "message"), [
+    ({"Platform_Admins": ROLE},
+     "ClusterArgs.access.admins.aws_role_arns[Platform_Admins]: 'Platform_Admins' is not a label"),
+    ([ROLE, ROLE.replace("444455556666", "777788889999")],
+     ("ClusterArgs.access.admins.aws_role_arns[1]: its access entry would be named "
+      "'platform-admins', as ClusterArgs.access.admins.aws_role_arns[0]'s")),
+])
+def test_a_bad_or_shared_label_is_refused_naming_it(roles, message):
+    with pytest.raises(ProgramError) as raised:
+        _run("aws", access=_admins(roles))
+    assert message in str(raised.value)
+
+
+def test_a_label_taken_by_the_deployer_role_is_refused_naming_it():
+    config, _ = load_stack_config("dev")
+    config = {**config, "zero-trust-clusters:clusters": [
+        {**c, "aws": {**c["aws"], "accountRoleArn": "arn:aws:iam::111122223333:role/deployer"}}
+        if c["cloud"] == "aws" else c for c in config["zero-trust-clusters:clusters"]]}
+    with pytest.raises(ProgramError) as raised:
+        _run("aws", config=config, exports=ACCESS_EXPORTS,
+             access=_admins(lambda out: {"deployer": out("adminRoleArn")}))
+    assert ("ClusterArgs.access.admins.aws_role_arns[deployer]: its access entry would be "
+            "named 'deployer', as zero-trust-clusters:clusters[name=dev-aws].aws.accountRoleArn's"
+            ) in str(raised.value)
+
+
+def test_a_labelled_role_given_to_two_groups_is_refused_when_known():
+    def access(ref) -> ClusterAccessArgs:
+        out = ref.get_output
+        return ClusterAccessArgs(
+            admins=GroupAccessArgs(aws_role_arns={"platform": out("adminRoleArn")}),
+            auditors=GroupAccessArgs(aws_role_arns={"audit": out("adminRoleArn")}))
+
+    with pytest.raises(ProgramError) as raised:
+        _run("aws", exports=ACCESS_EXPORTS, access=access)
+    assert ("ClusterArgs.access.auditors.aws_role_arns[audit]: "
+            f"{ROLE} is also ClusterArgs.access.admins.aws_role_arns[platform]"
+            ) in str(raised.value)

@@ -6,6 +6,7 @@ in-cluster baseline only speak to this interface, never to a cloud's resources.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -115,12 +116,23 @@ class GroupAccessArgs:
     existed has none: its cluster phase binds the posture's groups until the cloud phase is
     deployed again."""
 
-    aws_role_arns: Sequence[pulumi.Input[str]] | None = None
+    aws_role_arns: Mapping[str, pulumi.Input[str]] | Sequence[pulumi.Input[str]] | None = None
     """IAM roles (arn:aws:iam::<account>:role/...) that get this group's EKS access entry
-    (mapped to the group's Kubernetes group). The list's length must be known when the
-    component is built (one access entry per role); each ARN may be an Output. EKS gives a
-    role one access entry: a role listed in two groups, or that is also the cluster's
-    `aws.accountRoleArn` (which gets its own admin entry), is refused when known."""
+    (mapped to the group's Kubernetes group); each ARN may be an Output, but the number of
+    roles must be known when the component is built (one access entry per role).
+
+    The entry's resource name must not depend on where a role sits in a list: EKS gives a
+    principal one access entry, so an entry created under a new name while the old name still
+    holds that role fails (ResourceInUseException). Prefer a mapping, label -> ARN: the label
+    (a Kubernetes name, chosen once and kept) names the entry, e.g.
+    `{"platform-admins": ref.get_output("adminRoleArn")}`. A plain-string ARN in a list is
+    named by its role name, as the posture's roles are, so a role moved between the posture
+    and this argument keeps its entry (use the role name as its label to move it into a
+    mapping). An Output in a list is named by its position: reordering or removing an item
+    replaces entries (deleted before they are re-created), and a role that moves to another
+    position while its old entry still exists fails; append only, or use a mapping.
+    EKS gives a role one access entry: a role listed in two groups, or that is also the
+    cluster's `aws.accountRoleArn` (which gets its own admin entry), is refused when known."""
     azure_group_object_id: pulumi.Input[str] | None = None
     """The Entra ID group (object id, a UUID): AKS admin group (admins) and the Azure RBAC
     role assignments of this group on the cluster."""
@@ -161,6 +173,10 @@ class GroupAccess:
     gcp_group_email: pulumi.Input[str] | None
     # The key a missing identity is reported under (the posture's, or the argument's).
     source: dict[str, str]
+    # Per role of `aws_role_arns`: the label a mapping gave it (None for a list item), and the
+    # key its errors name (`...awsRoleArns[0]`, `ClusterArgs.access.<group>.aws_role_arns[x]`).
+    aws_role_labels: tuple[str | None, ...]
+    aws_role_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -183,11 +199,41 @@ class ClusterAccess:
         return value
 
 
+# A label of `GroupAccessArgs.aws_role_arns`: it becomes part of Pulumi resource names.
+_ROLE_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
 _IDENTITY_KEYS = {"aws_role_arns": "awsRoleArns", "azure_group_object_id": "azureGroupObjectId",
                   "gcp_group_email": "gcpGroupEmail"}
 _IDENTITY_CHECKS: dict[str, Callable[[str], object]] = {
     "aws_role_arns": check_aws_role_arn, "azure_group_object_id": check_group_object_id,
     "gcp_group_email": check_group_email}
+
+
+def _labelled_roles(brought: object, where: str) -> list[tuple[str | None, pulumi.Input[str]]]:
+    """`GroupAccessArgs.aws_role_arns` as (label or None, ARN) pairs; a bad label is refused."""
+    if isinstance(brought, str):
+        raise SpecError([f"{where}: is one string; give a mapping label -> role ARN, or a list"])
+    if not isinstance(brought, Mapping):
+        return [(None, arn) for arn in brought]  # type: ignore[union-attr]
+    labels: list[tuple[str | None, pulumi.Input[str]]] = []
+    for label, arn in brought.items():
+        if not isinstance(label, str) or not _ROLE_LABEL.fullmatch(label):
+            raise SpecError([(f"{where}[{label}]: {label!r} is not a label; use a Kubernetes name "
+                              "(lowercase letters, digits, '-', at most 63), kept for the "
+                              "role's lifetime: it names the role's EKS access entry")])
+        labels.append((label, arn))
+    return labels
+
+
+def _aws_roles(roles: list[tuple[str | None, pulumi.Input[str]]], where: str, *,
+               check: bool) -> dict[str, Any]:
+    """GroupAccess's role fields; a brought ARN is checked (`checked_input`) under its key."""
+    keys = tuple(f"{where}[{i if label is None else label}]"
+                 for i, (label, _) in enumerate(roles))
+    arns = tuple(checked_input(arn, check_aws_role_arn, key) if check else arn
+                 for key, (_, arn) in zip(keys, roles, strict=True))
+    return {"aws_role_arns": arns, "aws_role_labels": tuple(label for label, _ in roles),
+            "aws_role_keys": keys}
 
 
 def resolve_access(posture: Posture, access: ClusterAccessArgs | None) -> ClusterAccess:
@@ -204,14 +250,14 @@ def resolve_access(posture: Posture, access: ClusterAccessArgs | None) -> Cluste
             where = f"ClusterArgs.access.{name}.{field_name}"
             if brought is None:
                 value = getattr(base, field_name)
-                values[field_name] = tuple(value) if field_name == "aws_role_arns" else value
                 source[field_name] = config_key("posture", "groups", name, key)
+                if field_name == "aws_role_arns":
+                    values.update(_aws_roles([(None, arn) for arn in value], source[field_name],
+                                             check=False))
+                else:
+                    values[field_name] = value
             elif field_name == "aws_role_arns":
-                if isinstance(brought, str):
-                    raise SpecError([f"{where}: is one string; give a list of role ARNs"])
-                values[field_name] = tuple(
-                    checked_input(arn, check_aws_role_arn, f"{where}[{i}]")
-                    for i, arn in enumerate(brought))
+                values.update(_aws_roles(_labelled_roles(brought, where), where, check=True))
                 source[field_name] = where
             else:
                 values[field_name] = checked_input(brought, _IDENTITY_CHECKS[field_name], where)
