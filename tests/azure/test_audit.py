@@ -57,6 +57,8 @@ def test_the_same_deployment_locks_the_policy(dev):
     assert inputs["allowProtectedAppendWrites"] is True
     assert "ZT-AUDIT-IMMUTABLE" in [c for c, names in unwrap(dev.outputs["controls"]).items()
                                     if lock.name in names]
+    # The lock cannot read the explicit provider's arguments: it is handed the cluster's tenant.
+    assert inputs["armSettings"]["tenantId"] == dev.cluster_spec.settings.tenant_id
 
 
 def _existing_account(worm_enabled: bool, state: str = "Unlocked"):

@@ -101,7 +101,7 @@ def build_audit_store(ctx: AksContext) -> AksAuditStore:
     c.implements(account, "ZT-AUDIT-IMMUTABLE")
     # A dynamic resource: parented to the component, not through the azure-native provider.
     lock = lock_account(f"{ctx.name}-audit-lock", account, account_args,
-                        pulumi.ResourceOptions(parent=c))
+                        pulumi.ResourceOptions(parent=c), tenant_id=ctx.tenant_id)
     c.implements(lock, "ZT-AUDIT-IMMUTABLE")
     blob_service = storage.BlobServiceProperties(
         f"{ctx.name}-audit-blob",

@@ -23,7 +23,10 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import storage
 
-from zero_trust_clusters.components.azure.immutability_lock import AccountImmutabilityLock
+from zero_trust_clusters.components.azure.immutability_lock import (
+    AccountImmutabilityLock,
+    stack_arm_settings,
+)
 
 
 def account_policy_state(account_name: str, resource_group_name: pulumi.Input[str],
@@ -99,12 +102,19 @@ def worm_account_args(
 
 
 def lock_account(name: str, account: storage.StorageAccount, args: storage.StorageAccountArgs,
-                 opts: pulumi.ResourceOptions) -> AccountImmutabilityLock:
+                 opts: pulumi.ResourceOptions, *, tenant_id: str | None = None
+                 ) -> AccountImmutabilityLock:
     """Lock `account`'s policy in this `pulumi up`, with the period and append-write setting the
-    account declares (`args`, from `worm_account_args`)."""
+    account declares (`args`, from `worm_account_args`). `tenant_id`: the tenant the owner's
+    explicit azure-native provider pins; the lock signs in to it too, unless the stack's
+    `azure-native:tenantId` says otherwise (the lock cannot read the provider's arguments)."""
+    settings = stack_arm_settings()
+    if tenant_id and "tenantId" not in settings:
+        settings["tenantId"] = tenant_id
     policy = args.immutable_storage_with_versioning.immutability_policy  # type: ignore[union-attr]
     return AccountImmutabilityLock(
         name, account.id,
         period_days=policy.immutability_period_since_creation_in_days,
         allow_protected_append_writes=bool(policy.allow_protected_append_writes),
+        arm_settings=settings,
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[account])))

@@ -43,6 +43,8 @@ class LedgerContainerArgs:
     # Blob name prefix the store writes under.
     prefix: str = "ledger/"
     tags: dict[str, str] = field(default_factory=dict)
+    # The tenant the store's azure-native provider pins; the immutability lock signs in to it.
+    tenant_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.retention_days < 1:
@@ -84,7 +86,8 @@ class LedgerContainer(pulumi.ComponentResource):
             tags=args.tags,
         )
         account = storage.StorageAccount(f"{name}-account", account_args, opts=kept)
-        lock = lock_account(f"{name}-lock", account, account_args, child)
+        lock = lock_account(f"{name}-lock", account, account_args, child,
+                            tenant_id=args.tenant_id)
         blob_service = storage.BlobServiceProperties(
             f"{name}-blob-service",
             storage.BlobServicePropertiesArgs(

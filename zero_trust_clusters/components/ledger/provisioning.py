@@ -54,7 +54,8 @@ def _azure(name: str, settings: LedgerSettings,
         LedgerContainerArgs(storage_account=str(settings.storage_account),
                             container=str(settings.container), location=str(settings.location),
                             retention_days=settings.retention_days,
-                            resource_group=settings.resource_group, tags=dict(CONTROL_TAG)),
+                            resource_group=settings.resource_group, tags=dict(CONTROL_TAG),
+                            tenant_id=settings.tenant_id),
         pulumi.ResourceOptions(parent=parent, providers=[provider]),
     )
 
