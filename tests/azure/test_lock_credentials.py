@@ -194,7 +194,13 @@ def test_the_program_passes_the_stacks_azure_native_settings_with_secrets_kept_s
         assert isinstance(secret, pulumi.Output)
         return found, await secret.is_secret(), await secret.future()
 
-    settings, is_secret, value = asyncio.run(read())
+    # Not asyncio.run: it leaves the main thread without an event loop, which later tests
+    # building Outputs outside a program need.
+    loop = asyncio.new_event_loop()
+    try:
+        settings, is_secret, value = loop.run_until_complete(read())
+    finally:
+        loop.close()
     assert set(settings) == {"clientId", "tenantId", "clientSecret", "environment"}
     assert settings["clientId"] == CLIENT and settings["environment"] == "china"
     assert is_secret is True and value == "s3cret"
