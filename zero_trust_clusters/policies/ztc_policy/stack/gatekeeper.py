@@ -38,7 +38,7 @@ from .. import types as t
 from ..findings import Finding, fail, shown, unverifiable
 from ..rules.kubernetes import SelectorError, k8s_name, selects
 from ..values import MISSING, as_bool, as_list, contains_unknown, is_unknown, lookup
-from .graph import Node
+from .graph import Node, releases_of
 
 _C = "ZT-IMAGE-PROVENANCE"
 RATIFY_VERIFY_PATH = "/ratify/gatekeeper/v1/verify"
@@ -160,8 +160,7 @@ def _chart_verifiers(owned: list[Node]) -> tuple[bool, list[str], str]:
     `ratify-provider` (templates/provider.yaml), and the Verifiers `notation` and `cosign`
     unless `notation.enabled` / `cosign.enabled` is false (both default true, values.yaml;
     templates/verifier.yaml). (any release, verifier types, what is unknown)."""
-    releases = [n for n in owned if n.type == t.HELM_RELEASE and isinstance(
-        chart := lookup(n.props, "chart"), str) and chart.rsplit("/", 1)[-1] == RATIFY_CHART]
+    releases = releases_of(owned, RATIFY_CHART)
     kinds, unknown = [], ""
     for rel in releases:
         values = lookup(rel.props, "values")
@@ -215,8 +214,7 @@ def _webhook_problems(owned: list[Node], where: dict) -> list[Finding]:
     defaults to Ignore (a pod is admitted unverified whenever Gatekeeper or Ratify does not
     answer in time) and `disableValidatingWebhook` turns admission off (charts/gatekeeper/
     values.yaml, https://github.com/open-policy-agent/gatekeeper/tree/master/charts/gatekeeper)."""
-    releases = [n for n in owned if n.type == t.HELM_RELEASE and isinstance(
-        chart := lookup(n.props, "chart"), str) and chart.rsplit("/", 1)[-1] == GATEKEEPER_CHART]
+    releases = releases_of(owned, GATEKEEPER_CHART)
     if not releases:
         return [unverifiable(_C, "Gatekeeper's webhook failure policy",
                              why="its Helm release is not in this stack", **where)]

@@ -34,6 +34,18 @@ class Node:
     prop_deps: dict[str, list[str]] = field(default_factory=dict)
 
 
+def chart_name(node: Node) -> object:
+    """A Helm release's chart without its repository prefix (`repo/x`, `oci://host/x` -> `x`);
+    a non-string value as it is, for the caller to judge."""
+    value = lookup(node.props, "chart")
+    return value.rsplit("/", 1)[-1] if isinstance(value, str) else value
+
+
+def releases_of(nodes: Iterable[Node], chart: str) -> list[Node]:
+    """The Helm releases among `nodes` that install `chart`."""
+    return [n for n in nodes if n.type == t.HELM_RELEASE and chart_name(n) == chart]
+
+
 def provider_urn(ref: str | None) -> str | None:
     """A provider reference is "<urn>::<id>"; URNs alone have three "::"."""
     if not ref:

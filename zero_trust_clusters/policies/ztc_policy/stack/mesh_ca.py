@@ -48,7 +48,7 @@ from .. import types as t
 from ..rules.kubernetes import MESH_ROOT_NAMESPACE, k8s_name
 from ..rules.pki import INTERMEDIATE, ROOT, pki_kind
 from ..values import MISSING, UNKNOWN, as_bool, contains_unknown, is_unknown, lookup
-from .graph import Node
+from .graph import Node, chart_name, releases_of
 
 CACERTS = "cacerts"
 CACERTS_SIGNER, CACERTS_ROOT = "ca-cert.pem", "root-cert.pem"
@@ -67,18 +67,13 @@ PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
 MAX_DEPTH = 8  # issuer -> Certificate -> issuer ...: a cycle or a long chain ends here
 
 
-def chart(n: Node) -> object:
-    value = lookup(n.props, "chart")
-    return value.rsplit("/", 1)[-1] if isinstance(value, str) else value
-
-
 def is_cacerts(n: Node) -> bool:
     return (n.type == t.K8S_SECRET and lookup(n.props, "metadata.namespace") == MESH_ROOT_NAMESPACE
             and lookup(n.props, "metadata.name") == CACERTS)
 
 
 def is_istio_csr(n: Node) -> bool:
-    return n.type == t.HELM_RELEASE and chart(n) == ISTIO_CSR_CHART
+    return n.type == t.HELM_RELEASE and chart_name(n) == ISTIO_CSR_CHART
 
 
 def is_mesh_ca(n: Node) -> bool:
@@ -161,7 +156,7 @@ class Resolver:
         # Our pki-root by the fingerprint it states: a known PEM elsewhere may be its certificate.
         self.pki_roots_by_fp = {fp.lower(): n for n in nodes if pki_kind(n) == ROOT and isinstance(
             fp := n.props.get("fingerprintSha256"), str) and not is_unknown(fp)}
-        releases = [n for n in owned if n.type == t.HELM_RELEASE and chart(n) == CERT_MANAGER_CHART]
+        releases = releases_of(owned, CERT_MANAGER_CHART)
         self.cluster_resource_namespace = DEFAULT_CLUSTER_RESOURCE_NAMESPACE
         for rel in releases:
             chosen = lookup(rel.props, "values.clusterResourceNamespace")

@@ -45,7 +45,14 @@ from .evidence import (
     mesh_wide_strict,
     workload_namespace,
 )
-from .graph import CLOUD_PHASE, CLUSTER_PHASE, UNKNOWN_CLOUD, cluster_identity
+from .graph import (
+    CLOUD_PHASE,
+    CLUSTER_PHASE,
+    UNKNOWN_CLOUD,
+    chart_name,
+    cluster_identity,
+    releases_of,
+)
 from .mesh_ca import ISTIO_CSR_CHART, is_mesh_ca
 from .mesh_ca import Resolver as MeshCaResolver
 from .posture import Posture
@@ -627,7 +634,7 @@ def estate_trust_domains(own) -> set[str]:
             domains.add(data["trustDomain"])
         if pki_kind(n) == INTERMEDIATE and isinstance(lookup(n.props, "trustDomain"), str):
             domains.add(lookup(n.props, "trustDomain"))
-        path = TRUST_DOMAIN_VALUES.get(str(_chart(n))) if n.type == t.HELM_RELEASE else None
+        path = TRUST_DOMAIN_VALUES.get(str(chart_name(n))) if n.type == t.HELM_RELEASE else None
         value = lookup(lookup(n.props, "values"), path) if path else None
         if isinstance(value, str) and value and not is_unknown(value):
             domains.add(value)
@@ -859,11 +866,6 @@ SIGSTORE_NAMESPACE_SELECTOR = {"matchExpressions": [
 NO_MATCH_KEY = "no-match-policy"
 
 
-def _chart(n) -> object:
-    chart = lookup(n.props, "chart")
-    return chart.rsplit("/", 1)[-1] if isinstance(chart, str) else chart
-
-
 def admission_effect(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
     """The image admission a cluster really enforces: the Sigstore policy-controller checks every
     workload namespace and denies unmatched images; Gatekeeper constraints consulting Ratify
@@ -890,8 +892,7 @@ def admission_effect(p: Posture, cfg: Mapping[str, Any]) -> list[Finding]:
 
 def _policy_controller(owned: list, cfg: Mapping[str, Any], where: dict) -> list[Finding]:
     c = "ZT-IMAGE-PROVENANCE"
-    releases = [n for n in owned if n.type == t.HELM_RELEASE
-                and _chart(n) == POLICY_CONTROLLER_CHART]
+    releases = releases_of(owned, POLICY_CONTROLLER_CHART)
     if not releases:
         return [unverifiable(c, "the policy-controller's no-match policy and namespace selector",
                              why="its Helm release is not in this stack", **where)]
