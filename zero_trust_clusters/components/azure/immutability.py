@@ -24,8 +24,10 @@ import pulumi
 from pulumi_azure_native import storage
 
 from zero_trust_clusters.components.azure.immutability_lock import (
+    LOCKED,
     AccountImmutabilityLock,
     stack_arm_settings,
+    state_is,
 )
 
 
@@ -47,8 +49,7 @@ def account_policy_state(account_name: str, resource_group_name: pulumi.Input[st
             f"storage account {account_name} exists without version-level immutability; "
             "it cannot be enabled afterwards: delete it or choose another name"
         )
-    state = worm.immutability_policy.state if worm.immutability_policy else None
-    if isinstance(state, str) and state.casefold() == "locked":
+    if worm.immutability_policy and state_is(worm.immutability_policy.state, LOCKED):
         return storage.AccountImmutabilityPolicyState.LOCKED
     # Unlocked (the lock of an earlier run failed) or Disabled (toggled while Unlocked): declare
     # Unlocked, which ARM allows from both, and the lock resource locks it.

@@ -214,7 +214,7 @@ def _value(state: Any) -> Any:
     return getattr(state, "value", state)  # the SDK hands back an enum member
 
 
-def _is(state: Any, wanted: str) -> bool:
+def state_is(state: Any, wanted: str) -> bool:
     """ARM's enum values compare case-insensitively."""
     value = _value(state)
     return isinstance(value, str) and value.casefold() == wanted.casefold()
@@ -236,8 +236,8 @@ def lock_account_policy(client: StorageManagementClient, account_id: str, period
         raise ImmutabilityLockError(
             f"storage account {name} has no account-level immutability policy to lock "
             "(immutableStorageWithVersioning is set only at creation)")
-    if not _is(policy.state, LOCKED):
-        if not _is(policy.state, UNLOCKED):  # Disabled -> Locked is refused by ARM
+    if not state_is(policy.state, LOCKED):
+        if not state_is(policy.state, UNLOCKED):  # Disabled -> Locked is refused by ARM
             raise ImmutabilityLockError(
                 f"storage account {name} immutability policy is {_value(policy.state)}, not Unlocked: "
                 "only an Unlocked policy can be locked")
@@ -250,7 +250,7 @@ def lock_account_policy(client: StorageManagementClient, account_id: str, period
     found = _policy(client.storage_accounts.get_properties(group, name))
     state = _value(found.state) if found is not None else None
     period = found.immutability_period_since_creation_in_days if found is not None else None
-    if not _is(state, LOCKED) or not isinstance(period, int) or period < period_days:
+    if not state_is(state, LOCKED) or not isinstance(period, int) or period < period_days:
         raise ImmutabilityLockError(
             f"storage account {name} immutability policy reads back as state {state!r}, period "
             f"{period!r} days after the lock; expected Locked for at least {period_days} days")
