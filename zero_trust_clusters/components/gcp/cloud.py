@@ -133,6 +133,13 @@ def crypto_key_problem(value: object, region: str) -> str | None:
     return None
 
 
+def key_problems(values: Mapping[str, object], region: str, where: str) -> list[str]:
+    """What is wrong with concrete brought keys (keyed as KEY_FIELDS); `where` names the config
+    block or the argument class."""
+    return [f"{where}.{field}: {problem}" for field in KEY_FIELDS
+            if (problem := crypto_key_problem(values[field], region))]
+
+
 class GcpKeysSettings(SpecModel):
     """`gcp.keys`: existing Cloud KMS keys instead of the cluster's own (see
     zero_trust_clusters/components/gcp/kms.py `GkeKeysArgs`, which these values become)."""
@@ -182,10 +189,8 @@ def _key_checks(cluster: ClusterSpec, index: int | None) -> list[str]:
     keys = cluster.settings.keys if cluster.settings else None
     if keys is None:
         return []
-    where = cluster_key(cluster.name, index, "gcp", "keys")
-    values = keys.model_dump(by_alias=True)
-    return [f"{where}.{field}: {problem}" for field in KEY_FIELDS
-            if (problem := crypto_key_problem(values[field], cluster.region))]
+    return key_problems(keys.model_dump(by_alias=True), cluster.region,
+                        cluster_key(cluster.name, index, "gcp", "keys"))
 
 
 def _groups_have_google_groups(spec: EstateSpec) -> list[str]:

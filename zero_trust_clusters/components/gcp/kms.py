@@ -26,7 +26,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from zero_trust_clusters.components.cluster import ExistingKeys, HardenedCluster
-from zero_trust_clusters.components.gcp.cloud import KEY_FIELDS, crypto_key_problem
+from zero_trust_clusters.components.gcp.cloud import KEY_FIELDS, key_problems
 from zero_trust_clusters.components.gcp.service_agents import ServiceAgents
 from zero_trust_clusters.components.spec import SpecError
 
@@ -158,9 +158,7 @@ def bring_keys(
     have been checked (errors name `where`.<field>)."""
 
     def check(values: list) -> list:
-        found = [f"{where}.{field}: {problem}" for field, value in zip(KEY_FIELDS, values,
-                                                                         strict=True)
-                 if (problem := crypto_key_problem(value, region))]
+        found = key_problems(dict(zip(KEY_FIELDS, values, strict=True)), region, where)
         if found:
             raise SpecError(found)
         return values
