@@ -59,6 +59,8 @@ def test_the_same_deployment_locks_the_policy(dev):
                                     if lock.name in names]
     # The lock cannot read the explicit provider's arguments: it is handed the cluster's tenant.
     assert inputs["armSettings"]["tenantId"] == dev.cluster_spec.settings.tenant_id
+    # The offline engine answers like the real provider: sign-in settings are no output.
+    assert unwrap(lock.outputs)["state"] == "Locked" and "armSettings" not in lock.outputs
 
 
 def _existing_account(worm_enabled: bool, state: str = "Unlocked"):

@@ -288,8 +288,10 @@ def create_dynamic(kind: str, inputs: dict[str, Any]) -> tuple[str, dict[str, An
     the account's policy, Locked with the period it was given)."""
     if kind == "azure-native:account-immutability-lock":
         days = inputs.get("immutabilityPeriodSinceCreationInDays")
+        # As the real provider: the sign-in settings stay out of the outputs.
+        outs = {k: v for k, v in inputs.items() if k != "armSettings"}
         return f"{inputs.get('accountId')}/immutabilityLock", {
-            **inputs, "state": "Locked", "lockedPeriodDays": days}
+            **outs, "state": "Locked", "lockedPeriodDays": days}
     raise LookupError(f"the azure fake has no answer for dynamic resource kind {kind!r}")
 
 
