@@ -98,6 +98,22 @@ def checked_input(value: pulumi.Input[str], check: Callable[[str], object],
     return pulumi.Output.from_input(value).apply(judged)
 
 
+
+def checked_together(values: Mapping[str, pulumi.Input[Any]],
+                     problems: Callable[[dict[str, Any]], list[str]]
+                     ) -> dict[str, pulumi.Output[Any]]:
+    """Each of `values`, resolving only once all of them are known and `problems` (keyed
+    messages) finds nothing; otherwise the deployment fails with those problems (SpecError)."""
+
+    def check(known: dict[str, Any]) -> dict[str, Any]:
+        found = problems(known)
+        if found:
+            raise SpecError(found)
+        return known
+
+    group = pulumi.Output.all(**values).apply(check)
+    return {key: group.apply(lambda v, key=key: v[key]) for key in values}
+
 @dataclass(frozen=True)
 class GroupAccessArgs:
     """One portable group's cloud identities for one cluster, overriding the posture's

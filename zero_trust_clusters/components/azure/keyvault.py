@@ -38,8 +38,7 @@ from zero_trust_clusters.components.azure import catalog, naming
 from zero_trust_clusters.components.azure.cloud import KEY_VAULT_KEY_ID, key_problems
 from zero_trust_clusters.components.azure.context import AksContext
 from zero_trust_clusters.components.azure.identity import AksIdentities, grant
-from zero_trust_clusters.components.cluster import ExistingKeys
-from zero_trust_clusters.components.spec import SpecError
+from zero_trust_clusters.components.cluster import ExistingKeys, checked_together
 
 ROTATE_AFTER = "P90D"
 EXPIRE_AFTER = "P1Y"
@@ -214,16 +213,11 @@ def build_keys(ctx: AksContext, identities: AksIdentities) -> AksKeys:
 def _checked(keys: AksKeysArgs, where: str) -> list[pulumi.Output[str]]:
     """The three ids, each resolving only once all of them have been checked (apply)."""
 
-    def check(values: list) -> list:
-        found = key_problems(dict(zip(("kmsKeyId", "keyVaultId", "diskEncryptionSetId"), values,
-                                      strict=True)), where)
-        if found:
-            raise SpecError(found)
-        return values
-
-    every = pulumi.Output.all(keys.kms_key_id, keys.key_vault_id,
-                              keys.disk_encryption_set_id).apply(check)
-    return [every.apply(lambda v, i=i: v[i]) for i in range(3)]
+    checked = checked_together(
+        {"kmsKeyId": keys.kms_key_id, "keyVaultId": keys.key_vault_id,
+         "diskEncryptionSetId": keys.disk_encryption_set_id},
+        lambda v: key_problems(v, where))
+    return [checked["kmsKeyId"], checked["keyVaultId"], checked["diskEncryptionSetId"]]
 
 
 def _key_resource_id(vault_id: str, key_id: str) -> str:

@@ -53,7 +53,7 @@ from zero_trust_clusters.components.azure.cloud import (
 )
 from zero_trust_clusters.components.azure.context import AksContext
 from zero_trust_clusters.components.azure.nsg import ANY, security_rule
-from zero_trust_clusters.components.cluster import ExistingNetwork
+from zero_trust_clusters.components.cluster import ExistingNetwork, checked_together
 from zero_trust_clusters.components.kubernetes.charts import EAST_WEST_PORT, baseline_webhook_ports
 from zero_trust_clusters.components.spec import Posture
 
@@ -402,18 +402,10 @@ def _checked(args: AksNetworkArgs, node_cidr: str, where: str) -> dict[str, pulu
                                     args.apiserver_subnet_id, args.apiserver_subnet_cidr,
                                     args.node_nsg_id, args.apiserver_nsg_id), strict=True))
 
-    def gate(keys: tuple[str, ...], problems) -> dict[str, pulumi.Output[str]]:
-        def check(values: dict) -> dict:
-            found = problems(values)
-            if found:
-                raise SpecError(found)
-            return values
-
-        group = pulumi.Output.all(**{k: given[k] for k in keys}).apply(check)
-        return {k: group.apply(lambda v, k=k: v[k]) for k in keys}
-
-    return {**gate(ID_KEYS, lambda v: id_problems(v, where)),
-            **gate(RANGE_KEYS, lambda v: range_problems(v, node_cidr, where))}
+    return {**checked_together({k: given[k] for k in ID_KEYS},
+                               lambda v: id_problems(v, where)),
+            **checked_together({k: given[k] for k in RANGE_KEYS},
+                               lambda v: range_problems(v, node_cidr, where))}
 
 
 def _rules_into(ctx: AksContext, label: str, nsg_id: pulumi.Output[str],

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from zero_trust_clusters.components.cluster import ExistingKeys, HardenedCluster
+from zero_trust_clusters.components.cluster import ExistingKeys, HardenedCluster, checked_together
 from zero_trust_clusters.components.gcp.cloud import KEY_FIELDS, key_problems
 from zero_trust_clusters.components.gcp.service_agents import ServiceAgents
-from zero_trust_clusters.components.spec import SpecError
 
 ROTATION_PERIOD = "7776000s"  # 90 days
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
@@ -157,14 +156,10 @@ def bring_keys(
     brought key (the same three bindings as `build_keys`). Each key resolves once all three
     have been checked (errors name `where`.<field>)."""
 
-    def check(values: list) -> list:
-        found = key_problems(dict(zip(KEY_FIELDS, values, strict=True)), region, where)
-        if found:
-            raise SpecError(found)
-        return values
-
-    every = pulumi.Output.all(keys.secrets_key, keys.disks_key, keys.audit_key).apply(check)
-    secrets_id, disks_id, audit_id = (every.apply(lambda v, i=i: v[i]) for i in range(3))
+    checked = checked_together(
+        dict(zip(KEY_FIELDS, (keys.secrets_key, keys.disks_key, keys.audit_key), strict=True)),
+        lambda v: key_problems(v, region, where))
+    secrets_id, disks_id, audit_id = (checked[field] for field in KEY_FIELDS)
     brought = ClusterKeys(
         secrets_grant=_grant(f"{name}-secrets-gke-agent", secrets_id, agents.gke, opts),
         disks_grant=_grant(f"{name}-disks-compute-agent", disks_id, agents.compute, opts),

@@ -25,7 +25,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from zero_trust_clusters.components.cluster import ExistingNetwork, HardenedCluster
+from zero_trust_clusters.components.cluster import (
+    ExistingNetwork,
+    HardenedCluster,
+    checked_together,
+)
 from zero_trust_clusters.components.gcp.addressing import (
     PODS_RANGE_NAME,
     SERVICES_RANGE_NAME,
@@ -39,7 +43,7 @@ from zero_trust_clusters.components.gcp.cloud import (
     plan_problems,
     ref_problems,
 )
-from zero_trust_clusters.components.spec import ClusterSpec, SpecError
+from zero_trust_clusters.components.spec import ClusterSpec
 
 # Control plane -> nodes that GKE opens itself: kubelet API (logs/exec/port-forward) and 443.
 CONTROL_PLANE_PORTS = (443, 10250)
@@ -109,17 +113,10 @@ def _checked(args: GkeNetworkArgs, cluster: ClusterSpec, where: str
                                     args.services_range_name, args.control_plane_cidr),
                      strict=True))
 
-    def gate(keys: tuple[str, ...], problems) -> dict[str, pulumi.Output[str]]:
-        def check(values: dict) -> dict:
-            found = problems(values, cluster, where)
-            if found:
-                raise SpecError(found)
-            return values
-
-        group = pulumi.Output.all(**{k: given[k] for k in keys}).apply(check)
-        return {k: group.apply(lambda v, k=k: v[k]) for k in keys}
-
-    return {**gate(REF_KEYS, ref_problems), **gate(PLAN_KEYS, plan_problems)}
+    return {**checked_together({k: given[k] for k in REF_KEYS},
+                               lambda v: ref_problems(v, cluster, where)),
+            **checked_together({k: given[k] for k in PLAN_KEYS},
+                               lambda v: plan_problems(v, cluster, where))}
 
 
 def _firewalls(owner: HardenedCluster, name: str, project: pulumi.Input[str],
